@@ -1,0 +1,169 @@
+//! `caucus`: run scenarios and swarm searches without a browser.
+//!
+//! ```text
+//! caucus list
+//! caucus run heartbeat-gc-pause --seed 3 --until 8s --trace run.json
+//! caucus swarm heartbeat --seeds 200 --profile pauses
+//! ```
+
+use caucus_protocols::{build, builtin, builtin_scenarios};
+use caucus_sim::swarm::{FaultProfile, PROFILES};
+use caucus_sim::{format_micros, parse_duration, DynRun, Scenario};
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "caucus", version, about = "Distributed coordination, step by step: run Caucus scenarios from the command line")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the built-in scenarios, one per line, name first.
+    List,
+    /// List the swarm's fault profiles.
+    Profiles,
+    /// Run a scenario and print a summary; optionally write the trace as JSON.
+    Run {
+        /// A built-in scenario name or a scenario JSON file.
+        scenario: String,
+        #[arg(long)]
+        seed: Option<u64>,
+        /// How long to run, e.g. 10s, 500ms (default: the scenario's `until_us`).
+        #[arg(long, value_parser = parse_duration)]
+        until: Option<u64>,
+        /// Write the trace (format caucus-trace v1) to this file.
+        #[arg(long)]
+        trace: Option<String>,
+    },
+    /// Run many seeds with random faults; stop at the first violation and print how to replay it.
+    Swarm {
+        scenario: String,
+        #[arg(long, default_value_t = 100)]
+        seeds: u64,
+        /// First seed.
+        #[arg(long, default_value_t = 0)]
+        from: u64,
+        /// A profile name (see `caucus profiles`) or a JSON file of rates.
+        #[arg(long, default_value = "default")]
+        profile: String,
+        /// Where to write the reproducing scenario (default: caucus-finding-<name>-seed-<n>.json).
+        #[arg(long)]
+        out: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli.command) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load(name_or_file: &str) -> Result<Scenario, String> {
+    if let Some(s) = builtin(name_or_file) {
+        return Ok(s);
+    }
+    if !std::path::Path::new(name_or_file).exists() {
+        return Err(format!("`{name_or_file}` is neither a built-in scenario (see `caucus list`) nor a file"));
+    }
+    let text = std::fs::read_to_string(name_or_file).map_err(|e| format!("cannot read {name_or_file}: {e}"))?;
+    Scenario::from_json(&text).map_err(|e| format!("{name_or_file}: {e}"))
+}
+
+fn execute(command: Command) -> Result<ExitCode, String> {
+    match command {
+        Command::List => {
+            for s in builtin_scenarios() {
+                println!("{:<28} {:<10} {}", s.name, s.protocol.name, s.description);
+            }
+        }
+        Command::Profiles => {
+            for (name, what) in PROFILES {
+                println!("{name:<12} {what}");
+            }
+        }
+        Command::Run { scenario, seed, until, trace } => {
+            let mut scenario = load(&scenario)?;
+            if let Some(seed) = seed {
+                scenario.seed = seed;
+            }
+            let until = until.unwrap_or(scenario.until_us);
+            let mut run = build(&scenario).map_err(|e| e.to_string())?;
+            let outcome = run.run_until(until);
+            summarize(run.as_ref(), until);
+            if let Some(path) = trace {
+                std::fs::write(&path, run.trace_json()).map_err(|e| format!("cannot write {path}: {e}"))?;
+                println!("trace written to {path}");
+            }
+            if let Err(e) = outcome {
+                return Err(format!("the run stopped early: {e}"));
+            }
+        }
+        Command::Swarm { scenario, seeds, from, profile, out } => {
+            let base = load(&scenario)?;
+            let fault_profile = match FaultProfile::named(&profile) {
+                Some(p) => p,
+                None => {
+                    let text = std::fs::read_to_string(&profile).map_err(|_| {
+                        let known: Vec<_> = PROFILES.iter().map(|p| p.0).collect();
+                        format!("unknown profile `{profile}` (known: {}; or give a JSON file)", known.join(", "))
+                    })?;
+                    serde_json::from_str(&text).map_err(|e| format!("{profile}: {e}"))?
+                }
+            };
+            let report = caucus_protocols::swarm(&base, &fault_profile, from..from + seeds).map_err(|e| e.to_string())?;
+            println!("swarm: {} runs, {} steps, profile {profile}", report.runs, report.steps);
+            let Some(finding) = report.finding else {
+                println!("no violation found in seeds {from}..{}", from + seeds);
+                return Ok(ExitCode::SUCCESS);
+            };
+            let v = &finding.violation;
+            println!(
+                "VIOLATION of {} ({:?}) with seed {} at step {} ({}):\n  {}",
+                v.property,
+                v.kind,
+                finding.seed,
+                v.step,
+                format_micros(v.time),
+                v.failure.explanation
+            );
+            let path = out.unwrap_or_else(|| format!("caucus-finding-{}-seed-{}.json", base.name, finding.seed));
+            std::fs::write(&path, finding.scenario.to_json()).map_err(|e| format!("cannot write {path}: {e}"))?;
+            println!("replay it with:\n  caucus run {path}");
+            println!("or search that seed again:\n  caucus swarm {} --profile {profile} --from {} --seeds 1", base.name, finding.seed);
+            return Ok(ExitCode::from(1));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn summarize(run: &dyn DynRun, until: u64) {
+    let s = run.scenario();
+    println!("scenario {} ({}), seed {}, until {}", s.name, s.protocol.name, s.seed, format_micros(until));
+    let delivered = (0..run.trace_msg_count() as u64)
+        .filter(|&id| matches!(run.trace_msg(id).outcome, caucus_sim::trace::Outcome::Delivered { .. }))
+        .count();
+    println!(
+        "steps {}, messages {} ({} delivered), simulated time {}",
+        run.head(),
+        run.trace_msg_count(),
+        delivered,
+        format_micros(run.now())
+    );
+    let mut violations: Vec<_> = run.violations().to_vec();
+    violations.extend(run.check_liveness());
+    if violations.is_empty() {
+        println!("properties: all hold");
+    }
+    for v in violations {
+        println!("violation: {} ({:?}) at step {} ({}): {}", v.property, v.kind, v.step, format_micros(v.time), v.failure.explanation);
+    }
+    println!("digest {}", run.digest());
+}

@@ -1,0 +1,171 @@
+//! The sans-IO protocol interface.
+//!
+//! A protocol node is a plain state machine. It never performs I/O, reads a clock or draws OS
+//! randomness: handlers receive a [`Ctx`] carrying the node's id, its *local* time (which may be
+//! skewed or drifting), the topology, the protocol's parameters and the node's own RNG stream, and
+//! they record effects (send, set or cancel a timer, a note for the UI). The simulator carries the
+//! effects out. This is the shape of quinn-proto, Stateright's `Actor` and etcd raft's `Step`.
+
+use crate::time::Micros;
+use crate::topology::{NodeId, Topology};
+use rand_chacha::ChaCha8Rng;
+use rand_core::RngCore;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::fmt::Debug;
+
+/// A protocol run by every node of a simulation.
+pub trait Protocol: Clone + Debug + Serialize + Sized + 'static {
+    /// Settings shared by all nodes (timeouts, sizes), read from the scenario.
+    type Params: Clone + Debug + Default + Serialize + DeserializeOwned + 'static;
+    type Msg: Clone + Debug + Serialize + 'static;
+    /// Timers are values; setting a timer equal to an active one replaces it.
+    type Timer: Clone + Debug + PartialEq + Serialize + 'static;
+    /// What a client can ask a node, written as JSON in inputs and scripts.
+    type Request: Clone + Debug + Serialize + DeserializeOwned + 'static;
+    /// What survives a crash (a write-ahead log, a term and vote). Everything else is volatile.
+    type Durable: Clone + Debug + Serialize + 'static;
+
+    /// The name used in scenarios and links.
+    const NAME: &'static str;
+
+    /// Checks parameters against the topology before a run starts.
+    fn validate(params: &Self::Params, topology: &Topology) -> Result<(), String> {
+        let _ = (params, topology);
+        Ok(())
+    }
+
+    /// Starts a node: fresh (`durable` is `None`) or recovering after a crash.
+    fn init(ctx: &mut Ctx<'_, Self>, durable: Option<Self::Durable>) -> Self;
+    fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, msg: Self::Msg);
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: Self::Timer);
+    fn on_request(&mut self, ctx: &mut Ctx<'_, Self>, request: Self::Request);
+    /// The part of the state that a crash keeps.
+    fn durable(&self) -> Self::Durable;
+
+    /// A one-word role for the map (`follower`, `leader`, `holder`); empty when roles do not apply.
+    fn role(&self) -> String {
+        String::new()
+    }
+    /// A short label for a message on the map and the diagram.
+    fn msg_label(msg: &Self::Msg) -> String {
+        let text = format!("{msg:?}");
+        match text.find([' ', '(', '{']) {
+            Some(i) => text[..i].to_string(),
+            None => text,
+        }
+    }
+    /// Safety and liveness properties, checked by the simulator.
+    fn properties() -> Vec<Property<Self>>;
+}
+
+/// What a handler may do, recorded for the simulator to carry out.
+#[derive(Clone, Debug)]
+pub enum Effect<P: Protocol> {
+    Send { to: NodeId, msg: P::Msg },
+    SetTimer { timer: P::Timer, after_us: Micros },
+    CancelTimer { timer: P::Timer },
+    Note(String),
+}
+
+/// The handler's view of the world and its outbox.
+pub struct Ctx<'a, P: Protocol> {
+    pub id: NodeId,
+    /// The node's local clock, which skew and drift make differ from simulated time.
+    pub now: Micros,
+    pub topology: &'a Topology,
+    pub params: &'a P::Params,
+    pub(crate) rng: &'a mut ChaCha8Rng,
+    pub(crate) effects: &'a mut Vec<Effect<P>>,
+}
+
+impl<'a, P: Protocol> Ctx<'a, P> {
+    pub fn node_count(&self) -> usize {
+        self.topology.nodes.len()
+    }
+    /// Every node but this one, in id order.
+    pub fn peers(&self) -> impl Iterator<Item = NodeId> + 'static {
+        let me = self.id;
+        (0..self.topology.nodes.len() as NodeId).filter(move |&p| p != me)
+    }
+    pub fn send(&mut self, to: NodeId, msg: P::Msg) {
+        self.effects.push(Effect::Send { to, msg });
+    }
+    /// Sends `msg` to every peer.
+    pub fn broadcast(&mut self, msg: P::Msg) {
+        for to in self.peers() {
+            self.effects.push(Effect::Send { to, msg: msg.clone() });
+        }
+    }
+    /// Fires `timer` after `after_us` of this node's local time, replacing an equal active timer.
+    pub fn set_timer(&mut self, timer: P::Timer, after_us: Micros) {
+        self.effects.push(Effect::SetTimer { timer, after_us });
+    }
+    pub fn cancel_timer(&mut self, timer: P::Timer) {
+        self.effects.push(Effect::CancelTimer { timer });
+    }
+    /// A sentence the UI shows in the log and on the diagram.
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.effects.push(Effect::Note(text.into()));
+    }
+    /// A uniform integer in `0..n` from this node's own stream (`n` > 0).
+    pub fn random_below(&mut self, n: u64) -> u64 {
+        random_below(self.rng, n)
+    }
+    /// A uniform integer in `lo..=hi`.
+    pub fn random_between(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + random_below(self.rng, hi.saturating_sub(lo) + 1)
+    }
+}
+
+/// Maps a 64-bit draw onto `0..n` by multiply-and-shift (Lemire). The bias is below 2⁻³² for the
+/// ranges we use, and the mapping is fixed here rather than borrowed from a crate whose algorithm
+/// could change between versions.
+pub fn random_below(rng: &mut ChaCha8Rng, n: u64) -> u64 {
+    assert!(n > 0, "random_below(0)");
+    ((rng.next_u64() as u128 * n as u128) >> 64) as u64
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PropertyKind {
+    /// Must hold after every step.
+    Safety,
+    /// Must hold once faults are healed and the system has had time to settle.
+    Liveness,
+}
+
+/// A property declared beside a protocol.
+pub struct Property<P: Protocol> {
+    pub name: &'static str,
+    pub kind: PropertyKind,
+    /// One sentence a student can read.
+    pub description: &'static str,
+    pub check: fn(&crate::sim::View<'_, P>) -> Result<(), Failure>,
+}
+
+impl<P: Protocol> Clone for Property<P> {
+    fn clone(&self) -> Self {
+        Property { name: self.name, kind: self.kind, description: self.description, check: self.check }
+    }
+}
+
+/// Why a property does not hold, and who is involved (the UI highlights them).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Failure {
+    pub explanation: String,
+    #[serde(default)]
+    pub nodes: Vec<NodeId>,
+    #[serde(default)]
+    pub messages: Vec<u64>,
+}
+
+impl Failure {
+    pub fn new(explanation: impl Into<String>) -> Failure {
+        Failure { explanation: explanation.into(), nodes: Vec::new(), messages: Vec::new() }
+    }
+    pub fn nodes(mut self, nodes: impl IntoIterator<Item = NodeId>) -> Failure {
+        self.nodes.extend(nodes);
+        self
+    }
+}

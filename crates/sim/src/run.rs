@@ -1,0 +1,629 @@
+//! A run with a timeline: the current state, the recorded history, and time travel.
+//!
+//! The history of a run is its scenario (protocol, topology, seed, script) plus the inputs a person
+//! applied, each tagged with the step at which it was applied; every other step is `Step`. Going
+//! back restores the nearest checkpoint at or before the target (one every
+//! [`CHECKPOINT_EVERY`] steps) and replays forward, which is deterministic. Stepping forward
+//! from the past follows the recorded history; applying a different input there starts a new
+//! branch and forgets the old future.
+
+use crate::limits::MAX_TRACE_STEPS;
+use crate::protocol::{Failure, PropertyKind, Protocol};
+use crate::scenario::{from_json_value, Scenario, ScenarioError};
+use crate::sim::{DropReason, Input, MsgId, Sim, SimError, Status, What};
+use crate::time::{format_micros, Micros};
+use crate::topology::{DcId, Link, NodeId, Topology};
+use crate::trace::{Outcome, Trace};
+use serde::Serialize;
+use sha1::{Digest, Sha1};
+
+/// Steps between checkpoints. Replaying this many steps takes well under a millisecond.
+pub const CHECKPOINT_EVERY: u64 = 512;
+
+/// A property that failed: when, and why.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Violation {
+    pub property: String,
+    pub kind: PropertyKind,
+    /// The number of steps applied when it was found: `seek(step)` shows the failing state.
+    pub step: u64,
+    pub time: Micros,
+    #[serde(flatten)]
+    pub failure: Failure,
+}
+
+pub struct Run<P: Protocol> {
+    scenario: Scenario,
+    sim: Sim<P>,
+    checkpoints: Vec<Sim<P>>,
+    /// Inputs applied by hand, with the step index they were applied at, in order.
+    inputs: Vec<(u64, Input)>,
+    trace: Trace<P>,
+    head: u64,
+    /// The first violation of each safety property, in the order found.
+    violations: Vec<Violation>,
+    halted: Option<String>,
+}
+
+impl<P: Protocol> Run<P> {
+    /// Builds a run from a scenario whose `protocol.name` is `P::NAME`.
+    pub fn new(scenario: Scenario) -> Result<Run<P>, ScenarioError> {
+        let topology = scenario.validate()?;
+        let params = params_of::<P>(&scenario, &topology)?;
+        let sim = Sim::new(topology, params, scenario.seed, scenario.script.clone());
+        Ok(Run {
+            checkpoints: vec![sim.clone()],
+            sim,
+            scenario,
+            inputs: Vec::new(),
+            trace: Trace::default(),
+            head: 0,
+            violations: Vec::new(),
+            halted: None,
+        })
+    }
+
+    pub fn sim(&self) -> &Sim<P> {
+        &self.sim
+    }
+    pub fn trace(&self) -> &Trace<P> {
+        &self.trace
+    }
+    pub fn cursor(&self) -> u64 {
+        self.sim.step_count()
+    }
+
+    fn recorded_input(&self, step: u64) -> Option<&Input> {
+        let i = self.inputs.partition_point(|(s, _)| *s < step);
+        self.inputs.get(i).filter(|(s, _)| *s == step).map(|(_, input)| input)
+    }
+
+    /// Applies an input at the cursor. Returns false when `Step` found nothing to do.
+    pub fn apply(&mut self, input: Input) -> Result<bool, SimError> {
+        let cursor = self.cursor();
+        if cursor < self.head {
+            let recorded = self.recorded_input(cursor).cloned().unwrap_or(Input::Step);
+            if input == Input::Step || input == recorded {
+                self.sim.apply(recorded, &mut ()).expect("recorded history replays");
+                return Ok(true);
+            }
+            self.branch();
+        }
+        if let Some(reason) = &self.halted {
+            return Err(SimError::Limit(reason.clone()));
+        }
+        if self.head >= MAX_TRACE_STEPS {
+            return Err(SimError::Limit(format!("a recorded run holds at most {MAX_TRACE_STEPS} steps")));
+        }
+        let by_hand = input != Input::Step;
+        let before = self.sim.clone_if_needed(by_hand);
+        match self.sim.apply(input.clone(), &mut self.trace) {
+            Ok(None) => Ok(false),
+            Ok(Some(_)) => {
+                if by_hand {
+                    self.inputs.push((cursor, input));
+                }
+                self.head += 1;
+                if self.head % CHECKPOINT_EVERY == 0 {
+                    self.checkpoints.push(self.sim.clone());
+                }
+                self.check_safety();
+                Ok(true)
+            }
+            Err(e) => {
+                // Keep the last good state: drop what the failed step half-recorded.
+                self.trace.truncate(self.head);
+                match (e.clone(), before) {
+                    (SimError::Input(_), Some(before)) => self.sim = before,
+                    _ => {
+                        self.halted = Some(e.to_string());
+                        self.seek(self.head);
+                    }
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn branch(&mut self) {
+        let cursor = self.cursor();
+        self.inputs.retain(|(s, _)| *s < cursor);
+        self.trace.truncate(cursor);
+        self.checkpoints.truncate((cursor / CHECKPOINT_EVERY) as usize + 1);
+        self.violations.retain(|v| v.step <= cursor);
+        self.head = cursor;
+        self.halted = None;
+    }
+
+    fn check_safety(&mut self) {
+        for (i, failure) in self.sim.check(PropertyKind::Safety) {
+            let name = self.sim.properties()[i].name;
+            if self.violations.iter().all(|v| v.property != name) {
+                self.violations.push(Violation {
+                    property: name.to_string(),
+                    kind: PropertyKind::Safety,
+                    step: self.cursor(),
+                    time: self.sim.now(),
+                    failure,
+                });
+            }
+        }
+    }
+
+    /// Moves the cursor to `step` (clamped to the recorded history).
+    pub fn seek(&mut self, step: u64) {
+        let step = step.min(self.head);
+        let cursor = self.cursor();
+        if step < cursor || step - cursor > CHECKPOINT_EVERY {
+            let k = ((step / CHECKPOINT_EVERY) as usize).min(self.checkpoints.len() - 1);
+            self.sim.clone_from(&self.checkpoints[k]);
+        }
+        while self.cursor() < step {
+            let recorded = self.recorded_input(self.cursor()).cloned().unwrap_or(Input::Step);
+            self.sim.apply(recorded, &mut ()).expect("recorded history replays");
+        }
+    }
+
+    /// Runs forward until simulated time `until` or quiescence. Returns steps applied.
+    pub fn run_until(&mut self, until: Micros) -> Result<u64, SimError> {
+        let start = self.cursor();
+        while self.sim.next_event_time().is_some_and(|t| t <= until) {
+            if !self.apply(Input::Step)? {
+                break;
+            }
+        }
+        Ok(self.cursor() - start)
+    }
+
+    /// Liveness properties evaluated now (meaningful once faults are healed and time has passed).
+    pub fn check_liveness(&self) -> Vec<Violation> {
+        self.sim
+            .check(PropertyKind::Liveness)
+            .into_iter()
+            .map(|(i, failure)| Violation {
+                property: self.sim.properties()[i].name.to_string(),
+                kind: PropertyKind::Liveness,
+                step: self.cursor(),
+                time: self.sim.now(),
+                failure,
+            })
+            .collect()
+    }
+
+    pub fn trace_json(&self) -> String {
+        #[derive(Serialize)]
+        struct StepOut<'a, P: Protocol> {
+            step: usize,
+            time_us: Micros,
+            what: &'a What<P>,
+            sent: (MsgId, MsgId),
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            notes: &'a [(NodeId, String)],
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            dropped: &'a [(MsgId, DropReason)],
+        }
+        #[derive(Serialize)]
+        struct MsgOut<'a, M> {
+            id: MsgId,
+            source: NodeId,
+            target: NodeId,
+            sent_us: Micros,
+            sent_step: u64,
+            deliver_us: Micros,
+            outcome: Outcome,
+            label: String,
+            payload: &'a M,
+        }
+        let steps: Vec<StepOut<P>> = (0..self.trace.steps.len())
+            .map(|i| {
+                let s = &self.trace.steps[i];
+                let r = self.trace.sent_by(i);
+                StepOut {
+                    step: i,
+                    time_us: s.time,
+                    what: &s.what,
+                    sent: (r.start, r.end),
+                    notes: s.extra.as_ref().map_or(&[][..], |e| &e.notes),
+                    dropped: s.extra.as_ref().map_or(&[][..], |e| &e.dropped),
+                }
+            })
+            .collect();
+        let messages: Vec<MsgOut<P::Msg>> = self
+            .trace
+            .msgs
+            .iter()
+            .map(|m| MsgOut {
+                id: m.id,
+                source: m.source,
+                target: m.target,
+                sent_us: m.sent_at,
+                sent_step: m.sent_step,
+                deliver_us: m.deliver_at,
+                outcome: m.outcome,
+                label: P::msg_label(&m.msg),
+                payload: &m.msg,
+            })
+            .collect();
+        let body = serde_json::json!({ "steps": steps, "messages": messages });
+        let digest = sha1_hex(body.to_string().as_bytes());
+        let inputs: Vec<_> = self.inputs.iter().map(|(s, i)| serde_json::json!({ "step": s, "input": i })).collect();
+        serde_json::json!({
+            "format": "caucus-trace",
+            "version": 1,
+            "scenario": self.scenario,
+            "inputs": inputs,
+            "steps": body["steps"],
+            "messages": body["messages"],
+            "violations": self.violations,
+            "digest": digest,
+        })
+        .to_string()
+    }
+}
+
+impl<P: Protocol> Sim<P> {
+    /// A copy to roll back to when an input by hand may be refused half-way (a request the
+    /// protocol rejects after partial effects). Steps are never refused, so they skip the copy.
+    fn clone_if_needed(&self, by_hand: bool) -> Option<Sim<P>> {
+        by_hand.then(|| self.clone())
+    }
+}
+
+/// The protocol's parameters from a scenario, checked against the topology.
+pub fn params_of<P: Protocol>(scenario: &Scenario, topology: &Topology) -> Result<P::Params, ScenarioError> {
+    if scenario.protocol.name != P::NAME {
+        return Err(ScenarioError::new("protocol.name", format!("expected `{}`", P::NAME)));
+    }
+    let params: P::Params = if scenario.protocol.params.is_null() {
+        P::Params::default()
+    } else {
+        from_json_value(scenario.protocol.params.clone(), "protocol.params")?
+    };
+    P::validate(&params, topology).map_err(|m| ScenarioError::new("protocol.params", m))?;
+    Ok(params)
+}
+
+pub fn sha1_hex(bytes: &[u8]) -> String {
+    Sha1::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+// ---- the protocol-independent face of a run, for the UI and the CLI --------------------------
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NodeView {
+    pub id: NodeId,
+    pub name: String,
+    pub dc: DcId,
+    pub status: Status,
+    pub role: String,
+    pub paused_until: Option<Micros>,
+    pub clock_offset_us: i64,
+    pub drift_ppm: i32,
+    pub local_time: Micros,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MsgView {
+    pub id: MsgId,
+    pub source: NodeId,
+    pub target: NodeId,
+    pub sent_at: Micros,
+    pub deliver_at: Micros,
+    pub lost: bool,
+    pub label: String,
+    /// The message as JSON, for hover and focus.
+    pub detail: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKind {
+    Start,
+    Deliver,
+    Drop,
+    Timer,
+    Resume,
+    Input,
+    Idle,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StepView {
+    pub index: usize,
+    pub time: Micros,
+    pub kind: StepKind,
+    pub node: Option<NodeId>,
+    pub msg: Option<MsgId>,
+    pub label: String,
+    pub notes: Vec<(NodeId, String)>,
+    pub sent: std::ops::Range<MsgId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MsgTraceView {
+    pub id: MsgId,
+    pub source: NodeId,
+    pub target: NodeId,
+    pub sent_at: Micros,
+    pub sent_step: u64,
+    pub deliver_at: Micros,
+    pub outcome: Outcome,
+    pub label: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PropertyView {
+    pub name: String,
+    pub kind: PropertyKind,
+    pub description: String,
+    /// Whether it holds in the current state.
+    pub now: Result<(), Failure>,
+    /// The first recorded violation (safety properties), anywhere in the recorded history.
+    pub first_violation: Option<Violation>,
+}
+
+/// What the UI and the CLI need from a run, whatever its protocol.
+pub trait DynRun {
+    fn protocol_name(&self) -> &'static str;
+    fn scenario(&self) -> &Scenario;
+    fn topology(&self) -> &Topology;
+    fn now(&self) -> Micros;
+    /// Steps applied to reach the current state.
+    fn cursor(&self) -> u64;
+    /// Steps recorded (the cursor can move anywhere in `0..=head`).
+    fn head(&self) -> u64;
+    fn next_event_time(&self) -> Option<Micros>;
+    fn apply(&mut self, input: Input) -> Result<bool, SimError>;
+    fn seek(&mut self, step: u64);
+    fn run_until(&mut self, until: Micros) -> Result<u64, SimError>;
+    /// Inputs applied by hand, with their step.
+    fn inputs(&self) -> &[(u64, Input)];
+    fn nodes(&self) -> Vec<NodeView>;
+    fn node_state_json(&self, node: NodeId) -> String;
+    fn in_flight(&self) -> Vec<MsgView>;
+    fn link(&self, from: DcId, to: DcId) -> Link;
+    fn is_cut(&self, from: NodeId, to: NodeId) -> bool;
+    fn reorder(&self) -> bool;
+    fn properties(&self) -> Vec<PropertyView>;
+    fn violations(&self) -> &[Violation];
+    fn check_liveness(&self) -> Vec<Violation>;
+    fn trace_len(&self) -> usize;
+    fn trace_step(&self, index: usize) -> StepView;
+    fn trace_msg_count(&self) -> usize;
+    fn trace_msg(&self, id: MsgId) -> MsgTraceView;
+    /// The first recorded step at or after simulated time `t`.
+    fn step_at_time(&self, t: Micros) -> usize;
+    fn trace_json(&self) -> String;
+    /// SHA-1 of the recorded steps and messages: equal digests mean identical runs.
+    fn digest(&self) -> String;
+    fn trace_bytes(&self) -> usize;
+}
+
+impl<P: Protocol> DynRun for Run<P> {
+    fn protocol_name(&self) -> &'static str {
+        P::NAME
+    }
+    fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+    fn topology(&self) -> &Topology {
+        self.sim.topology()
+    }
+    fn now(&self) -> Micros {
+        self.sim.now()
+    }
+    fn cursor(&self) -> u64 {
+        Run::cursor(self)
+    }
+    fn head(&self) -> u64 {
+        self.head
+    }
+    fn next_event_time(&self) -> Option<Micros> {
+        self.sim.next_event_time()
+    }
+    fn apply(&mut self, input: Input) -> Result<bool, SimError> {
+        Run::apply(self, input)
+    }
+    fn seek(&mut self, step: u64) {
+        Run::seek(self, step)
+    }
+    fn run_until(&mut self, until: Micros) -> Result<u64, SimError> {
+        Run::run_until(self, until)
+    }
+    fn inputs(&self) -> &[(u64, Input)] {
+        &self.inputs
+    }
+    fn nodes(&self) -> Vec<NodeView> {
+        let t = self.sim.topology();
+        t.nodes
+            .iter()
+            .map(|n| {
+                let clock = self.sim.clock(n.id);
+                NodeView {
+                    id: n.id,
+                    name: n.name.clone(),
+                    dc: n.dc,
+                    status: self.sim.status(n.id),
+                    role: self.sim.state(n.id).map(|s| s.role()).unwrap_or_default(),
+                    paused_until: self.sim.paused_until(n.id),
+                    clock_offset_us: self.sim.local_time(n.id) as i64 - self.sim.now() as i64,
+                    drift_ppm: clock.drift_ppm,
+                    local_time: self.sim.local_time(n.id),
+                }
+            })
+            .collect()
+    }
+    fn node_state_json(&self, node: NodeId) -> String {
+        let value = match self.sim.state(node) {
+            Some(state) => serde_json::json!({
+                "state": state,
+                "timers": self.sim.timers(node).into_iter()
+                    .map(|(t, local, real)| serde_json::json!({ "timer": t, "local_deadline_us": local, "fires_at_us": real }))
+                    .collect::<Vec<_>>(),
+            }),
+            None => serde_json::json!({ "status": self.sim.status(node), "durable": self.sim.durable(node) }),
+        };
+        serde_json::to_string_pretty(&value).expect("states serialize")
+    }
+    fn in_flight(&self) -> Vec<MsgView> {
+        self.sim
+            .in_flight()
+            .into_iter()
+            .map(|m| MsgView {
+                id: m.id,
+                source: m.source,
+                target: m.target,
+                sent_at: m.sent_at,
+                deliver_at: m.deliver_at,
+                lost: m.lost,
+                label: P::msg_label(&m.msg),
+                detail: serde_json::to_string(&m.msg).expect("messages serialize"),
+            })
+            .collect()
+    }
+    fn link(&self, from: DcId, to: DcId) -> Link {
+        self.sim.link(from, to)
+    }
+    fn is_cut(&self, from: NodeId, to: NodeId) -> bool {
+        self.sim.is_cut(from, to)
+    }
+    fn reorder(&self) -> bool {
+        self.sim.reorder()
+    }
+    fn properties(&self) -> Vec<PropertyView> {
+        let view = crate::sim::View { sim: &self.sim };
+        self.sim
+            .properties()
+            .iter()
+            .map(|p| PropertyView {
+                name: p.name.to_string(),
+                kind: p.kind,
+                description: p.description.to_string(),
+                now: (p.check)(&view),
+                first_violation: self.violations.iter().find(|v| v.property == p.name).cloned(),
+            })
+            .collect()
+    }
+    fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+    fn check_liveness(&self) -> Vec<Violation> {
+        Run::check_liveness(self)
+    }
+    fn trace_len(&self) -> usize {
+        self.trace.steps.len()
+    }
+    fn trace_step(&self, index: usize) -> StepView {
+        let s = &self.trace.steps[index];
+        let t = self.sim.topology();
+        let name = |n: NodeId| t.nodes[n as usize].name.as_str();
+        let label_of = |id: MsgId| P::msg_label(&self.trace.msgs[id as usize].msg);
+        let (kind, msg, label) = match &s.what {
+            What::Start { node } => (StepKind::Start, None, format!("{} starts", name(*node))),
+            What::Deliver { msg, from, to } => {
+                (StepKind::Deliver, Some(*msg), format!("{} ← {} from {}", name(*to), label_of(*msg), name(*from)))
+            }
+            What::Drop { msg, from, to, reason } => (
+                StepKind::Drop,
+                Some(*msg),
+                format!("{} from {} to {} {}", label_of(*msg), name(*from), name(*to), reason.describe()),
+            ),
+            What::Timer { node, timer } => (StepKind::Timer, None, format!("{} timer {}", name(*node), compact(timer))),
+            What::Resume { node } => (StepKind::Resume, None, format!("{} resumes after its pause", name(*node))),
+            What::Input { input, scripted } => {
+                let who = if *scripted { "script" } else { "by hand" };
+                (StepKind::Input, None, format!("{} ({who})", describe_input(input, t)))
+            }
+            What::Idle => (StepKind::Idle, None, "nothing".into()),
+        };
+        StepView {
+            index,
+            time: s.time,
+            kind,
+            node: s.what.node(),
+            msg,
+            label,
+            notes: s.extra.as_ref().map(|e| e.notes.clone()).unwrap_or_default(),
+            sent: self.trace.sent_by(index),
+        }
+    }
+    fn trace_msg_count(&self) -> usize {
+        self.trace.msgs.len()
+    }
+    fn trace_msg(&self, id: MsgId) -> MsgTraceView {
+        let m = &self.trace.msgs[id as usize];
+        MsgTraceView {
+            id: m.id,
+            source: m.source,
+            target: m.target,
+            sent_at: m.sent_at,
+            sent_step: m.sent_step,
+            deliver_at: m.deliver_at,
+            outcome: m.outcome,
+            label: P::msg_label(&m.msg),
+        }
+    }
+    fn step_at_time(&self, t: Micros) -> usize {
+        self.trace.step_at_time(t)
+    }
+    fn trace_json(&self) -> String {
+        Run::trace_json(self)
+    }
+    fn digest(&self) -> String {
+        let v: serde_json::Value = serde_json::from_str(&self.trace_json()).expect("own JSON");
+        v["digest"].as_str().unwrap_or_default().to_string()
+    }
+    fn trace_bytes(&self) -> usize {
+        self.trace.approx_bytes()
+    }
+}
+
+fn compact<T: Serialize>(value: &T) -> String {
+    let text = serde_json::to_string(value).unwrap_or_default();
+    text.trim_matches('"').to_string()
+}
+
+/// A sentence for an input: `crash n3`, `partition us-east-1 | eu-west-1`.
+pub fn describe_input(input: &Input, t: &Topology) -> String {
+    use crate::sim::Endpoint;
+    let name = |n: NodeId| t.nodes.get(n as usize).map_or(format!("node {n}"), |x| x.name.clone());
+    let dc = |d: DcId| t.datacenters.get(d as usize).map_or(format!("dc {d}"), |x| x.name.clone());
+    let side = |s: &[Endpoint]| {
+        s.iter()
+            .map(|e| match *e {
+                Endpoint::Dc(d) => dc(d),
+                Endpoint::Node(n) => name(n),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match input {
+        Input::Step => "step".into(),
+        Input::Crash { node } => format!("crash {}", name(*node)),
+        Input::Restart { node } => format!("restart {}", name(*node)),
+        Input::Pause { node, duration_us } => format!("pause {} for {}", name(*node), format_micros(*duration_us)),
+        Input::Skew { node, by_us } => {
+            let sign = if *by_us < 0 { "-" } else { "+" };
+            format!("jump {}'s clock {sign}{}", name(*node), format_micros(by_us.unsigned_abs()))
+        }
+        Input::Drift { node, ppm } => format!("{}'s clock drifts {ppm:+} ppm", name(*node)),
+        Input::Partition { a, b, one_way } => {
+            let arrow = if *one_way { "→" } else { "|" };
+            format!("partition {} {arrow} {}", side(a), side(b))
+        }
+        Input::Heal => "heal partitions".into(),
+        Input::HealAll => "heal everything".into(),
+        Input::SetLink { from, to, latency_us, loss_ppm, .. } => format!(
+            "link {} ↔ {}: {} one-way, {:.1}% loss",
+            dc(*from),
+            dc(*to),
+            format_micros((*latency_us).max(0) as Micros),
+            *loss_ppm as f64 / 10_000.0
+        ),
+        Input::Reorder { enabled } => format!("reordering {}", if *enabled { "on" } else { "off" }),
+        Input::Drop { msg } => format!("drop message #{msg}"),
+        Input::Duplicate { msg } => format!("duplicate message #{msg}"),
+        Input::DeliverNext { msg } => format!("deliver message #{msg} next"),
+        Input::Request { node, request } => format!("request to {}: {}", name(*node), request),
+    }
+}

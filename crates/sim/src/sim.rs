@@ -1,0 +1,1020 @@
+//! The simulator: one state, one mutation point.
+//!
+//! [`Sim::apply`] is the only way the simulation changes. `Input::Step` applies the next event in
+//! `(time, sequence)` order; every other input is a fault or request from a person or a script.
+//! Each apply is one step and yields a [`Record`] of what happened. Events that turn out to be
+//! stale (a cancelled timer, a message dropped by hand) are skipped without counting as a step;
+//! events for a paused node wait in its deferred list, also without counting.
+
+use crate::limits::{MAX_DRIFT_PPM, MAX_FAULT_US, MAX_IN_FLIGHT};
+use crate::protocol::{random_below, Ctx, Effect, Failure, Property, PropertyKind, Protocol};
+use crate::time::Micros;
+use crate::topology::{check_link, DcId, Link, NodeId, Topology};
+use rand_chacha::ChaCha8Rng;
+use rand_core::SeedableRng;
+use serde::{Deserialize, Serialize};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::fmt;
+use std::sync::Arc;
+
+pub type MsgId = u64;
+
+/// Everything a person, a script or the swarm can do to a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Input {
+    /// Apply the next event.
+    Step,
+    /// Stop the node: its volatile state is lost, its durable state kept; messages to it are lost.
+    Crash { node: NodeId },
+    /// Start a crashed node again from its durable state.
+    Restart { node: NodeId },
+    /// A stop-the-world pause (a GC pause): no messages handled, no timers fired; they wait.
+    Pause { node: NodeId, duration_us: Micros },
+    /// Jump the node's clock by `by_us` (negative: backwards). Its timers follow its clock.
+    Skew { node: NodeId, by_us: i64 },
+    /// Make the node's clock run fast (positive) or slow by `ppm` parts per million.
+    Drift { node: NodeId, ppm: i32 },
+    /// Cut the links from side `a` to side `b` (and back, unless `one_way`).
+    Partition {
+        a: Vec<Endpoint>,
+        b: Vec<Endpoint>,
+        #[serde(default)]
+        one_way: bool,
+    },
+    /// Remove every partition.
+    Heal,
+    /// Heal partitions, restore links, resume paused nodes, restart crashed ones, reset clocks.
+    HealAll,
+    /// Change the link from datacenter `from` to `to` (and back, unless `one_way`).
+    SetLink {
+        from: DcId,
+        to: DcId,
+        latency_us: i64,
+        #[serde(default)]
+        jitter_us: i64,
+        #[serde(default)]
+        loss_ppm: u32,
+        #[serde(default)]
+        one_way: bool,
+    },
+    /// Allow messages on one link to overtake each other (by default links are FIFO, like TCP).
+    Reorder { enabled: bool },
+    /// Lose one in-flight message.
+    Drop { msg: MsgId },
+    /// Send a copy of one in-flight message.
+    Duplicate { msg: MsgId },
+    /// Deliver one in-flight message before anything else.
+    DeliverNext { msg: MsgId },
+    /// A client request to a node, as the protocol's JSON request.
+    Request { node: NodeId, request: serde_json::Value },
+}
+
+/// One side of a partition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Endpoint {
+    Dc(DcId),
+    Node(NodeId),
+}
+
+/// Why an input was refused. The simulation is unchanged when this is returned.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SimError {
+    /// The input makes no sense now (crash a crashed node, an unknown message).
+    Input(String),
+    /// A named limit was exceeded; the run stops here.
+    Limit(String),
+}
+
+impl fmt::Display for SimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SimError::Input(m) => write!(f, "{m}"),
+            SimError::Limit(m) => write!(f, "limit reached: {m}"),
+        }
+    }
+}
+impl std::error::Error for SimError {}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropReason {
+    Partition,
+    Loss,
+    NodeDown,
+    ByHand,
+}
+
+impl DropReason {
+    pub fn describe(self) -> &'static str {
+        match self {
+            DropReason::Partition => "cut by a partition",
+            DropReason::Loss => "lost on a lossy link",
+            DropReason::NodeDown => "target was crashed",
+            DropReason::ByHand => "dropped by hand",
+        }
+    }
+}
+
+/// What a step was.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum What<P: Protocol> {
+    Start { node: NodeId },
+    Deliver { msg: MsgId, from: NodeId, to: NodeId },
+    Drop { msg: MsgId, from: NodeId, to: NodeId, reason: DropReason },
+    Timer { node: NodeId, timer: P::Timer },
+    Resume { node: NodeId },
+    /// A fault or request applied by a person (`scripted: false`) or the scenario's script.
+    Input { input: Box<Input>, scripted: bool },
+    /// The next event would pass the run's end; nothing happened.
+    Idle,
+}
+
+impl<P: Protocol> What<P> {
+    /// The node the step happened at, if one.
+    pub fn node(&self) -> Option<NodeId> {
+        match self {
+            What::Start { node } | What::Timer { node, .. } | What::Resume { node } => Some(*node),
+            What::Deliver { to, .. } | What::Drop { to, .. } => Some(*to),
+            What::Input { input, .. } => input.node(),
+            What::Idle => None,
+        }
+    }
+}
+
+impl Input {
+    pub fn node(&self) -> Option<NodeId> {
+        match self {
+            Input::Crash { node }
+            | Input::Restart { node }
+            | Input::Pause { node, .. }
+            | Input::Skew { node, .. }
+            | Input::Drift { node, .. }
+            | Input::Request { node, .. } => Some(*node),
+            _ => None,
+        }
+    }
+}
+
+/// What one step did. The simulator reuses one record; copy what you keep.
+#[derive(Clone, Debug)]
+pub struct Record<P: Protocol> {
+    pub step: u64,
+    pub time: Micros,
+    pub what: What<P>,
+    /// Messages sent by this step: their ids are `sent.0..sent.1`.
+    pub sent: (MsgId, MsgId),
+    /// Messages lost as a consequence (a crash loses what waited for a paused node).
+    pub dropped: Vec<(MsgId, DropReason)>,
+    pub notes: Vec<(NodeId, String)>,
+}
+
+/// A message on its way.
+#[derive(Clone, Debug, Serialize)]
+pub struct InFlight<M> {
+    pub id: MsgId,
+    pub source: NodeId,
+    pub target: NodeId,
+    pub sent_at: Micros,
+    pub deliver_at: Micros,
+    pub sent_step: u64,
+    /// Decided at send time from the link's loss rate; shown at delivery time.
+    pub lost: bool,
+    pub msg: M,
+    #[serde(skip)]
+    token: u64,
+}
+
+/// Receives what a traced run needs beyond the record (see `trace.rs`). `()` traces nothing and
+/// compiles to nothing.
+pub trait Observer<P: Protocol> {
+    fn sent(&mut self, _msg: &InFlight<P::Msg>) {}
+    fn finished(&mut self, _msg: MsgId, _step: u64, _time: Micros, _dropped: Option<DropReason>) {}
+    fn stepped(&mut self, _record: &Record<P>) {}
+}
+impl<P: Protocol> Observer<P> for () {}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Clock {
+    /// Local minus simulated time at `anchor`.
+    pub offset_us: i64,
+    pub drift_ppm: i32,
+    anchor: Micros,
+}
+
+impl Clock {
+    pub fn local(&self, now: Micros) -> Micros {
+        let elapsed = now.saturating_sub(self.anchor) as i128;
+        let local = now as i128 + self.offset_us as i128 + elapsed * self.drift_ppm as i128 / 1_000_000;
+        local.max(0) as Micros
+    }
+    /// The simulated time at which this clock reads `local` (never before `now`).
+    fn real(&self, local: Micros, now: Micros) -> Micros {
+        let base = self.anchor as i128 + self.offset_us as i128;
+        let t = self.anchor as i128 + (local as i128 - base) * 1_000_000 / (1_000_000 + self.drift_ppm as i128);
+        (t.max(now as i128)) as Micros
+    }
+    fn set_drift(&mut self, now: Micros, ppm: i32) {
+        self.offset_us = self.local(now) as i64 - now as i64;
+        self.anchor = now;
+        self.drift_ppm = ppm;
+    }
+}
+
+#[derive(Clone, Debug)]
+enum NodeState<P: Protocol> {
+    Booting,
+    Up(P),
+    Down(P::Durable),
+}
+
+#[derive(Clone, Debug)]
+struct ActiveTimer<T> {
+    id: u64,
+    timer: T,
+    local_deadline: Micros,
+}
+
+#[derive(Clone, Debug)]
+struct Node<P: Protocol> {
+    state: NodeState<P>,
+    paused_until: Option<Micros>,
+    deferred: Vec<Scheduled>,
+    clock: Clock,
+    rng: ChaCha8Rng,
+    timers: Vec<ActiveTimer<P::Timer>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Event {
+    Start(NodeId),
+    Deliver { slot: u32, token: u64 },
+    Timer { node: NodeId, id: u64 },
+    Resume { node: NodeId, token: u64 },
+    Script(u32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Scheduled {
+    time: Micros,
+    seq: u64,
+    event: Event,
+}
+
+/// How a node is doing, for views and properties.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Booting,
+    Up,
+    Paused,
+    Crashed,
+}
+
+/// A timed input from a scenario's script.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptEntry {
+    pub at_us: Micros,
+    pub input: Input,
+}
+
+/// The whole simulated world at one step. `Clone` is a checkpoint.
+#[derive(Clone)]
+pub struct Sim<P: Protocol> {
+    topology: Arc<Topology>,
+    params: Arc<P::Params>,
+    properties: Arc<Vec<Property<P>>>,
+    script: Arc<Vec<ScriptEntry>>,
+    links: Vec<Link>,
+    now: Micros,
+    step: u64,
+    seq: u64,
+    queue: BinaryHeap<Reverse<Scheduled>>,
+    urgent: VecDeque<Scheduled>,
+    nodes: Vec<Node<P>>,
+    msgs: Vec<Option<InFlight<P::Msg>>>,
+    free: Vec<u32>,
+    in_flight: usize,
+    next_msg: MsgId,
+    next_timer: u64,
+    /// `cut[from * n + to]`: messages on this directed pair are dropped on arrival.
+    cut: Vec<bool>,
+    /// Per directed node pair, the latest delivery time scheduled (FIFO links).
+    last_delivery: Vec<Micros>,
+    reorder: bool,
+    net_rng: ChaCha8Rng,
+    /// When each node last crashed or restarted.
+    failed_at: Vec<Micros>,
+    /// When a partition or a link's loss last changed.
+    network_failed_at: Micros,
+    record: Record<P>,
+    effects: Vec<Effect<P>>,
+}
+
+/// RNG streams: stream 0 is the network, node `i` is stream `i + 1`, so adding a node does not
+/// change the others' draws. ChaCha8 from `rand_chacha`, whose output is documented as portable.
+pub fn rng_stream(seed: u64, stream: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(stream);
+    rng
+}
+
+impl<P: Protocol> Sim<P> {
+    /// A new simulation at time 0 with every node about to start.
+    pub fn new(topology: Topology, params: P::Params, seed: u64, script: Vec<ScriptEntry>) -> Sim<P> {
+        let n = topology.nodes.len();
+        let nodes = (0..n)
+            .map(|i| Node {
+                state: NodeState::Booting,
+                paused_until: None,
+                deferred: Vec::new(),
+                clock: Clock::default(),
+                rng: rng_stream(seed, i as u64 + 1),
+                timers: Vec::new(),
+            })
+            .collect();
+        let mut sim = Sim {
+            links: topology.links.clone(),
+            topology: Arc::new(topology),
+            params: Arc::new(params),
+            properties: Arc::new(P::properties()),
+            script: Arc::new(script),
+            now: 0,
+            step: 0,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            urgent: VecDeque::new(),
+            nodes,
+            msgs: Vec::new(),
+            free: Vec::new(),
+            in_flight: 0,
+            next_msg: 0,
+            next_timer: 0,
+            cut: vec![false; n * n],
+            last_delivery: vec![0; n * n],
+            reorder: false,
+            net_rng: rng_stream(seed, 0),
+            failed_at: vec![0; n],
+            network_failed_at: 0,
+            record: Record { step: 0, time: 0, what: What::Idle, sent: (0, 0), dropped: Vec::new(), notes: Vec::new() },
+            effects: Vec::new(),
+        };
+        for i in 0..n {
+            sim.schedule(0, Event::Start(i as NodeId));
+        }
+        for i in 0..sim.script.len() {
+            let at = sim.script[i].at_us;
+            sim.schedule(at, Event::Script(i as u32));
+        }
+        sim
+    }
+
+    // ---- reading -------------------------------------------------------------------------
+
+    pub fn now(&self) -> Micros {
+        self.now
+    }
+    /// Steps applied so far.
+    pub fn step_count(&self) -> u64 {
+        self.step
+    }
+    pub fn topology(&self) -> &Topology {
+        &self.topology
+    }
+    pub fn params(&self) -> &P::Params {
+        &self.params
+    }
+    pub fn links(&self) -> &[Link] {
+        &self.links
+    }
+    pub fn link(&self, from: DcId, to: DcId) -> Link {
+        self.links[from as usize * self.topology.datacenters.len() + to as usize]
+    }
+    pub fn properties(&self) -> &[Property<P>] {
+        &self.properties
+    }
+    pub fn next_msg_id(&self) -> MsgId {
+        self.next_msg
+    }
+    pub fn reorder(&self) -> bool {
+        self.reorder
+    }
+    pub fn status(&self, node: NodeId) -> Status {
+        let n = &self.nodes[node as usize];
+        match n.state {
+            NodeState::Booting => Status::Booting,
+            NodeState::Down(_) => Status::Crashed,
+            NodeState::Up(_) if n.paused_until.is_some() => Status::Paused,
+            NodeState::Up(_) => Status::Up,
+        }
+    }
+    pub fn paused_until(&self, node: NodeId) -> Option<Micros> {
+        self.nodes[node as usize].paused_until
+    }
+    /// The node's state when it is up (or paused).
+    pub fn state(&self, node: NodeId) -> Option<&P> {
+        match &self.nodes[node as usize].state {
+            NodeState::Up(p) => Some(p),
+            _ => None,
+        }
+    }
+    /// What a crashed node kept.
+    pub fn durable(&self, node: NodeId) -> Option<P::Durable> {
+        match &self.nodes[node as usize].state {
+            NodeState::Up(p) => Some(p.durable()),
+            NodeState::Down(d) => Some(d.clone()),
+            NodeState::Booting => None,
+        }
+    }
+    pub fn clock(&self, node: NodeId) -> Clock {
+        self.nodes[node as usize].clock
+    }
+    pub fn local_time(&self, node: NodeId) -> Micros {
+        self.nodes[node as usize].clock.local(self.now)
+    }
+    /// Active timers of a node: (timer, local deadline, simulated deadline).
+    pub fn timers(&self, node: NodeId) -> Vec<(P::Timer, Micros, Micros)> {
+        let n = &self.nodes[node as usize];
+        n.timers.iter().map(|t| (t.timer.clone(), t.local_deadline, n.clock.real(t.local_deadline, self.now))).collect()
+    }
+    pub fn is_cut(&self, from: NodeId, to: NodeId) -> bool {
+        self.cut[from as usize * self.nodes.len() + to as usize]
+    }
+    /// Messages in flight (including those waiting for a paused node), by id.
+    pub fn in_flight(&self) -> Vec<&InFlight<P::Msg>> {
+        let mut v: Vec<_> = self.msgs.iter().flatten().collect();
+        v.sort_by_key(|m| m.id);
+        v
+    }
+    pub fn in_flight_count(&self) -> usize {
+        self.in_flight
+    }
+    pub fn message(&self, id: MsgId) -> Option<&InFlight<P::Msg>> {
+        self.msgs.iter().flatten().find(|m| m.id == id)
+    }
+    /// The time of the next pending event, if any.
+    pub fn next_event_time(&self) -> Option<Micros> {
+        if !self.urgent.is_empty() {
+            return Some(self.now);
+        }
+        self.queue.peek().map(|Reverse(s)| s.time)
+    }
+    /// The last time a real failure touched `a`, `b` or the network: a crash or restart of
+    /// either, a partition or heal, a change of loss. Pauses, clock faults and latency changes
+    /// are deliberately not failures: they are what makes a live node look dead.
+    pub fn last_failure(&self, a: NodeId, b: NodeId) -> Micros {
+        self.network_failed_at.max(self.failed_at[a as usize]).max(self.failed_at[b as usize])
+    }
+
+    /// Checks the properties of one kind; returns the failures, in declaration order.
+    pub fn check(&self, kind: PropertyKind) -> Vec<(usize, Failure)> {
+        let view = View { sim: self };
+        self.properties
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.kind == kind)
+            .filter_map(|(i, p)| (p.check)(&view).err().map(|f| (i, f)))
+            .collect()
+    }
+
+    // ---- the mutation point --------------------------------------------------------------
+
+    /// Applies one input. `Ok(None)` means `Step` found nothing left to do.
+    pub fn apply<O: Observer<P>>(&mut self, input: Input, obs: &mut O) -> Result<Option<&Record<P>>, SimError> {
+        self.record.dropped.clear();
+        self.record.notes.clear();
+        self.record.sent = (self.next_msg, self.next_msg);
+        let done = match input {
+            Input::Step => self.step_event(obs)?,
+            other => {
+                self.begin(self.now);
+                self.apply_fault(&other, obs)?;
+                self.record.what = What::Input { input: Box::new(other), scripted: false };
+                true
+            }
+        };
+        if !done {
+            return Ok(None);
+        }
+        self.record.sent.1 = self.next_msg;
+        self.step += 1;
+        obs.stepped(&self.record);
+        Ok(Some(&self.record))
+    }
+
+    /// Applies the next event only if it happens no later than `until`.
+    pub fn step_until<O: Observer<P>>(&mut self, until: Micros, obs: &mut O) -> Result<Option<&Record<P>>, SimError> {
+        match self.next_event_time() {
+            Some(t) if t <= until => self.apply(Input::Step, obs),
+            _ => Ok(None),
+        }
+    }
+
+    fn begin(&mut self, time: Micros) {
+        self.now = self.now.max(time);
+        self.record.step = self.step;
+        self.record.time = self.now;
+    }
+
+    fn schedule(&mut self, time: Micros, event: Event) -> u64 {
+        self.seq += 1;
+        self.queue.push(Reverse(Scheduled { time, seq: self.seq, event }));
+        self.seq
+    }
+
+    fn pop(&mut self) -> Option<Scheduled> {
+        if let Some(s) = self.urgent.pop_front() {
+            return Some(s);
+        }
+        self.queue.pop().map(|Reverse(s)| s)
+    }
+
+    /// Pops events until one is live, then applies it. Returns false when the queue is empty.
+    fn step_event<O: Observer<P>>(&mut self, obs: &mut O) -> Result<bool, SimError> {
+        while let Some(s) = self.pop() {
+            match s.event {
+                Event::Start(node) => {
+                    self.begin(s.time);
+                    self.record.what = What::Start { node };
+                    self.boot(node, None, obs)?;
+                    return Ok(true);
+                }
+                Event::Deliver { slot, token } => {
+                    let live = matches!(&self.msgs[slot as usize], Some(m) if m.token == token);
+                    if !live {
+                        continue;
+                    }
+                    let target = self.msgs[slot as usize].as_ref().expect("live").target;
+                    if self.nodes[target as usize].paused_until.is_some() {
+                        self.nodes[target as usize].deferred.push(s);
+                        continue;
+                    }
+                    self.begin(s.time);
+                    self.deliver(slot, obs)?;
+                    return Ok(true);
+                }
+                Event::Timer { node, id } => {
+                    let n = &mut self.nodes[node as usize];
+                    let Some(i) = n.timers.iter().position(|t| t.id == id) else { continue };
+                    if n.paused_until.is_some() {
+                        n.deferred.push(s);
+                        continue;
+                    }
+                    let timer = n.timers.swap_remove(i).timer;
+                    self.begin(s.time);
+                    self.record.what = What::Timer { node, timer: timer.clone() };
+                    self.handle(node, obs, |p, ctx| p.on_timer(ctx, timer))?;
+                    return Ok(true);
+                }
+                Event::Resume { node, token } => {
+                    if self.nodes[node as usize].paused_until.is_none() || token != s.seq {
+                        continue;
+                    }
+                    self.begin(s.time);
+                    self.record.what = What::Resume { node };
+                    self.resume(node);
+                    return Ok(true);
+                }
+                Event::Script(i) => {
+                    self.begin(s.time);
+                    let input = self.script[i as usize].input.clone();
+                    if let Err(e) = self.apply_fault(&input, obs) {
+                        // A script may ask for something the run has made moot (restart a node
+                        // that is up): say so and go on.
+                        let node = input.node().unwrap_or(0);
+                        self.record.notes.push((node, format!("script input skipped: {e}")));
+                    }
+                    self.record.what = What::Input { input: Box::new(input), scripted: true };
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    fn deliver<O: Observer<P>>(&mut self, slot: u32, obs: &mut O) -> Result<(), SimError> {
+        let m = self.msgs[slot as usize].take().expect("live message");
+        self.free.push(slot);
+        self.in_flight -= 1;
+        let (from, to) = (m.source, m.target);
+        let reason = if !matches!(self.nodes[to as usize].state, NodeState::Up(_)) {
+            Some(DropReason::NodeDown)
+        } else if self.is_cut(from, to) {
+            Some(DropReason::Partition)
+        } else if m.lost {
+            Some(DropReason::Loss)
+        } else {
+            None
+        };
+        obs.finished(m.id, self.step, self.now, reason);
+        match reason {
+            Some(reason) => {
+                self.record.what = What::Drop { msg: m.id, from, to, reason };
+                Ok(())
+            }
+            None => {
+                self.record.what = What::Deliver { msg: m.id, from, to };
+                self.handle(to, obs, |p, ctx| p.on_message(ctx, from, m.msg))
+            }
+        }
+    }
+
+    fn boot<O: Observer<P>>(&mut self, node: NodeId, durable: Option<P::Durable>, obs: &mut O) -> Result<(), SimError> {
+        let now = self.now;
+        let slot = &mut self.nodes[node as usize];
+        let mut ctx = Ctx {
+            id: node,
+            now: slot.clock.local(now),
+            topology: &self.topology,
+            params: &*self.params,
+            rng: &mut slot.rng,
+            effects: &mut self.effects,
+        };
+        let state = P::init(&mut ctx, durable);
+        slot.state = NodeState::Up(state);
+        self.carry_out(node, obs)
+    }
+
+    /// Runs a handler on an up node and carries out its effects.
+    fn handle<O: Observer<P>>(
+        &mut self,
+        node: NodeId,
+        obs: &mut O,
+        f: impl FnOnce(&mut P, &mut Ctx<'_, P>),
+    ) -> Result<(), SimError> {
+        let now = self.now;
+        let slot = &mut self.nodes[node as usize];
+        let NodeState::Up(state) = &mut slot.state else {
+            return Ok(());
+        };
+        let mut ctx = Ctx {
+            id: node,
+            now: slot.clock.local(now),
+            topology: &self.topology,
+            params: &*self.params,
+            rng: &mut slot.rng,
+            effects: &mut self.effects,
+        };
+        f(state, &mut ctx);
+        self.carry_out(node, obs)
+    }
+
+    fn carry_out<O: Observer<P>>(&mut self, node: NodeId, obs: &mut O) -> Result<(), SimError> {
+        let mut effects = std::mem::take(&mut self.effects);
+        let mut result = Ok(());
+        for effect in effects.drain(..) {
+            match effect {
+                Effect::Send { to, msg } => {
+                    if let Err(e) = self.send(node, to, msg, obs) {
+                        result = Err(e);
+                        break;
+                    }
+                }
+                Effect::SetTimer { timer, after_us } => self.set_timer(node, timer, after_us),
+                Effect::CancelTimer { timer } => self.nodes[node as usize].timers.retain(|t| t.timer != timer),
+                Effect::Note(text) => self.record.notes.push((node, text)),
+            }
+        }
+        effects.clear();
+        self.effects = effects;
+        result
+    }
+
+    fn send<O: Observer<P>>(&mut self, from: NodeId, to: NodeId, msg: P::Msg, obs: &mut O) -> Result<(), SimError> {
+        assert!((to as usize) < self.nodes.len(), "node {from} sent to unknown node {to}");
+        if self.in_flight >= MAX_IN_FLIGHT {
+            return Err(SimError::Limit(format!("more than {MAX_IN_FLIGHT} messages in flight")));
+        }
+        let n = self.topology.datacenters.len();
+        let link = self.links[self.topology.dc_of(from) as usize * n + self.topology.dc_of(to) as usize];
+        let mut latency = link.latency_us;
+        if link.jitter_us > 0 {
+            latency += random_below(&mut self.net_rng, link.jitter_us + 1);
+        }
+        let lost = link.loss_ppm > 0 && random_below(&mut self.net_rng, 1_000_000) < link.loss_ppm as u64;
+        let mut deliver_at = self.now + latency;
+        let pair = from as usize * self.nodes.len() + to as usize;
+        if !self.reorder {
+            deliver_at = deliver_at.max(self.last_delivery[pair]);
+            self.last_delivery[pair] = deliver_at;
+        }
+        let id = self.next_msg;
+        self.next_msg += 1;
+        let slot = match self.free.pop() {
+            Some(s) => s,
+            None => {
+                self.msgs.push(None);
+                (self.msgs.len() - 1) as u32
+            }
+        };
+        // The delivery's token is its own sequence number; dropping or re-timing the message
+        // changes the token and makes this event stale.
+        let token = self.seq + 1;
+        self.schedule(deliver_at, Event::Deliver { slot, token });
+        let m = InFlight { id, source: from, target: to, sent_at: self.now, deliver_at, sent_step: self.step, lost, msg, token };
+        obs.sent(&m);
+        self.msgs[slot as usize] = Some(m);
+        self.in_flight += 1;
+        Ok(())
+    }
+
+    fn set_timer(&mut self, node: NodeId, timer: P::Timer, after_us: Micros) {
+        let now = self.now;
+        let id = self.next_timer;
+        self.next_timer += 1;
+        let n = &mut self.nodes[node as usize];
+        n.timers.retain(|t| t.timer != timer);
+        let local_deadline = n.clock.local(now) + after_us;
+        let real = n.clock.real(local_deadline, now);
+        n.timers.push(ActiveTimer { id, timer, local_deadline });
+        self.schedule(real, Event::Timer { node, id });
+    }
+
+    /// After a clock change, every active timer of the node gets a new simulated deadline.
+    fn reschedule_timers(&mut self, node: NodeId) {
+        let now = self.now;
+        let mut timers = std::mem::take(&mut self.nodes[node as usize].timers);
+        for t in timers.iter_mut() {
+            t.id = self.next_timer;
+            self.next_timer += 1;
+            let real = self.nodes[node as usize].clock.real(t.local_deadline, now);
+            self.schedule(real, Event::Timer { node, id: t.id });
+        }
+        self.nodes[node as usize].timers = timers;
+    }
+
+    fn resume(&mut self, node: NodeId) {
+        let n = &mut self.nodes[node as usize];
+        n.paused_until = None;
+        let mut deferred = std::mem::take(&mut n.deferred);
+        deferred.sort();
+        for s in deferred {
+            self.seq += 1;
+            self.queue.push(Reverse(Scheduled { time: self.now.max(s.time), seq: self.seq, event: s.event }));
+        }
+    }
+
+    fn check_node(&self, node: NodeId) -> Result<(), SimError> {
+        if (node as usize) < self.nodes.len() {
+            Ok(())
+        } else {
+            Err(SimError::Input(format!("there is no node {node} (the run has {} nodes)", self.nodes.len())))
+        }
+    }
+
+    fn name(&self, node: NodeId) -> &str {
+        &self.topology.nodes[node as usize].name
+    }
+
+    fn slot_of(&self, msg: MsgId) -> Result<u32, SimError> {
+        self.msgs
+            .iter()
+            .position(|m| matches!(m, Some(m) if m.id == msg))
+            .map(|s| s as u32)
+            .ok_or_else(|| SimError::Input(format!("message #{msg} is not in flight")))
+    }
+
+    fn endpoints(&self, side: &[Endpoint], name: &str) -> Result<Vec<NodeId>, SimError> {
+        let mut nodes = Vec::new();
+        for e in side {
+            match *e {
+                Endpoint::Node(n) => {
+                    self.check_node(n)?;
+                    nodes.push(n);
+                }
+                Endpoint::Dc(d) => {
+                    if d as usize >= self.topology.datacenters.len() {
+                        return Err(SimError::Input(format!("partition side {name}: there is no datacenter {d}")));
+                    }
+                    nodes.extend(self.topology.nodes_in(d));
+                }
+            }
+        }
+        nodes.sort_unstable();
+        nodes.dedup();
+        if nodes.is_empty() {
+            return Err(SimError::Input(format!("partition side {name} has no nodes")));
+        }
+        Ok(nodes)
+    }
+
+    fn crash<O: Observer<P>>(&mut self, node: NodeId, obs: &mut O) {
+        let n = &mut self.nodes[node as usize];
+        let NodeState::Up(state) = &n.state else { return };
+        n.state = NodeState::Down(state.durable());
+        n.timers.clear();
+        n.paused_until = None;
+        let deferred = std::mem::take(&mut n.deferred);
+        self.failed_at[node as usize] = self.now;
+        for s in deferred {
+            if let Event::Deliver { slot, .. } = s.event {
+                if let Some(m) = self.msgs[slot as usize].take() {
+                    self.free.push(slot);
+                    self.in_flight -= 1;
+                    obs.finished(m.id, self.step, self.now, Some(DropReason::NodeDown));
+                    self.record.dropped.push((m.id, DropReason::NodeDown));
+                }
+            }
+        }
+    }
+
+    fn apply_fault<O: Observer<P>>(&mut self, input: &Input, obs: &mut O) -> Result<(), SimError> {
+        let bad = |m: String| Err(SimError::Input(m));
+        if let Some(node) = input.node() {
+            self.check_node(node)?;
+        }
+        match input {
+            Input::Step => unreachable!("Step is not a fault"),
+            Input::Crash { node } => match self.status(*node) {
+                Status::Crashed => return bad(format!("{} is already crashed", self.name(*node))),
+                Status::Booting => return bad(format!("{} has not started yet", self.name(*node))),
+                _ => self.crash(*node, obs),
+            },
+            Input::Restart { node } => {
+                let NodeState::Down(durable) = &self.nodes[*node as usize].state else {
+                    return bad(format!("{} is not crashed", self.name(*node)));
+                };
+                let durable = durable.clone();
+                self.failed_at[*node as usize] = self.now;
+                self.boot(*node, Some(durable), obs)?;
+            }
+            Input::Pause { node, duration_us } => {
+                if self.status(*node) != Status::Up && self.status(*node) != Status::Paused {
+                    return bad(format!("{} is not running", self.name(*node)));
+                }
+                if *duration_us == 0 || *duration_us > MAX_FAULT_US {
+                    return bad(format!("a pause must last between 1 µs and {MAX_FAULT_US} µs"));
+                }
+                let until = self.now + duration_us;
+                self.nodes[*node as usize].paused_until = Some(until);
+                // The Resume event's token is its own sequence number: an older resume is stale.
+                let token = self.seq + 1;
+                self.schedule(until, Event::Resume { node: *node, token });
+            }
+            Input::Skew { node, by_us } => {
+                if by_us.unsigned_abs() > MAX_FAULT_US {
+                    return bad(format!("a clock jump is at most {MAX_FAULT_US} µs"));
+                }
+                self.nodes[*node as usize].clock.offset_us += by_us;
+                self.reschedule_timers(*node);
+            }
+            Input::Drift { node, ppm } => {
+                if ppm.abs() > MAX_DRIFT_PPM {
+                    return bad(format!("drift is at most ±{MAX_DRIFT_PPM} ppm"));
+                }
+                let now = self.now;
+                self.nodes[*node as usize].clock.set_drift(now, *ppm);
+                self.reschedule_timers(*node);
+            }
+            Input::Partition { a, b, one_way } => {
+                let a = self.endpoints(a, "a")?;
+                let b = self.endpoints(b, "b")?;
+                if let Some(x) = a.iter().find(|x| b.contains(x)) {
+                    return bad(format!("{} is on both sides of the partition", self.name(*x)));
+                }
+                let n = self.nodes.len();
+                for &x in &a {
+                    for &y in &b {
+                        self.cut[x as usize * n + y as usize] = true;
+                        if !one_way {
+                            self.cut[y as usize * n + x as usize] = true;
+                        }
+                    }
+                }
+                self.network_failed_at = self.now;
+            }
+            Input::Heal => {
+                self.cut.iter_mut().for_each(|c| *c = false);
+                self.network_failed_at = self.now;
+            }
+            Input::HealAll => {
+                self.cut.iter_mut().for_each(|c| *c = false);
+                self.links = self.topology.links.clone();
+                self.network_failed_at = self.now;
+                for node in 0..self.nodes.len() as NodeId {
+                    match self.status(node) {
+                        Status::Paused => {
+                            self.resume(node);
+                        }
+                        Status::Crashed => {
+                            self.apply_fault(&Input::Restart { node }, obs)?;
+                        }
+                        _ => {}
+                    }
+                    let clock = self.nodes[node as usize].clock;
+                    if clock.offset_us != 0 || clock.drift_ppm != 0 {
+                        self.nodes[node as usize].clock = Clock { offset_us: 0, drift_ppm: 0, anchor: self.now };
+                        self.reschedule_timers(node);
+                    }
+                }
+            }
+            Input::SetLink { from, to, latency_us, jitter_us, loss_ppm, one_way } => {
+                let dcs = self.topology.datacenters.len();
+                if *from as usize >= dcs || *to as usize >= dcs {
+                    return bad(format!("there is no datacenter {} (the run has {dcs})", (*from).max(*to)));
+                }
+                check_link("link", *latency_us, *jitter_us, *loss_ppm).map_err(|e| SimError::Input(e.0))?;
+                let link = Link { latency_us: *latency_us as Micros, jitter_us: *jitter_us as Micros, loss_ppm: *loss_ppm };
+                let old = self.links[*from as usize * dcs + *to as usize];
+                if old.loss_ppm != link.loss_ppm {
+                    self.network_failed_at = self.now;
+                }
+                self.links[*from as usize * dcs + *to as usize] = link;
+                if !one_way {
+                    self.links[*to as usize * dcs + *from as usize] = link;
+                }
+            }
+            Input::Reorder { enabled } => {
+                self.reorder = *enabled;
+            }
+            Input::Drop { msg } => {
+                let slot = self.slot_of(*msg)?;
+                self.msgs[slot as usize] = None;
+                self.free.push(slot);
+                self.in_flight -= 1;
+                obs.finished(*msg, self.step, self.now, Some(DropReason::ByHand));
+                self.record.dropped.push((*msg, DropReason::ByHand));
+            }
+            Input::Duplicate { msg } => {
+                let slot = self.slot_of(*msg)?;
+                let m = self.msgs[slot as usize].as_ref().expect("slot_of found it");
+                let (from, to, payload) = (m.source, m.target, m.msg.clone());
+                self.send(from, to, payload, obs)?;
+            }
+            Input::DeliverNext { msg } => {
+                let slot = self.slot_of(*msg)?;
+                self.seq += 1;
+                let token = self.seq;
+                let now = self.now;
+                let m = self.msgs[slot as usize].as_mut().expect("slot_of found it");
+                m.token = token;
+                m.deliver_at = now;
+                self.urgent.push_back(Scheduled { time: now, seq: token, event: Event::Deliver { slot, token } });
+            }
+            Input::Request { node, request } => {
+                let request: P::Request = serde_json::from_value(request.clone())
+                    .map_err(|e| SimError::Input(format!("not a {} request: {e}", P::NAME)))?;
+                if !matches!(self.nodes[*node as usize].state, NodeState::Up(_)) {
+                    return bad(format!("{} is not running", self.name(*node)));
+                }
+                self.handle(*node, obs, |p, ctx| p.on_request(ctx, request))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What properties see: the whole simulated world, read-only.
+pub struct View<'a, P: Protocol> {
+    pub sim: &'a Sim<P>,
+}
+
+impl<'a, P: Protocol> View<'a, P> {
+    pub fn now(&self) -> Micros {
+        self.sim.now
+    }
+    pub fn node_ids(&self) -> std::ops::Range<NodeId> {
+        0..self.sim.nodes.len() as NodeId
+    }
+    /// The state of every node that is up (or paused), with its id.
+    pub fn up(&self) -> impl Iterator<Item = (NodeId, &'a P)> + 'a {
+        let sim = self.sim;
+        (0..sim.nodes.len() as NodeId).filter_map(move |i| sim.state(i).map(|s| (i, s)))
+    }
+    pub fn state(&self, node: NodeId) -> Option<&'a P> {
+        self.sim.state(node)
+    }
+    pub fn status(&self, node: NodeId) -> Status {
+        self.sim.status(node)
+    }
+    pub fn in_flight(&self) -> impl Iterator<Item = &'a InFlight<P::Msg>> + 'a {
+        self.sim.msgs.iter().flatten()
+    }
+    pub fn params(&self) -> &'a P::Params {
+        &self.sim.params
+    }
+    pub fn topology(&self) -> &'a Topology {
+        &self.sim.topology
+    }
+    pub fn last_failure(&self, a: NodeId, b: NodeId) -> Micros {
+        self.sim.last_failure(a, b)
+    }
+    pub fn is_cut(&self, from: NodeId, to: NodeId) -> bool {
+        self.sim.is_cut(from, to)
+    }
+    /// The current link between the datacenters of two nodes.
+    pub fn link_between(&self, from: NodeId, to: NodeId) -> Link {
+        let t = &self.sim.topology;
+        self.sim.link(t.dc_of(from), t.dc_of(to))
+    }
+    pub fn clock(&self, node: NodeId) -> Clock {
+        self.sim.clock(node)
+    }
+    pub fn name(&self, node: NodeId) -> &'a str {
+        &self.sim.topology.nodes[node as usize].name
+    }
+}
