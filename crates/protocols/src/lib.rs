@@ -4,23 +4,36 @@
 //! registry that turns a scenario into a running simulation whatever its protocol.
 
 pub mod heartbeat;
+pub mod share;
 
 use caucus_sim::swarm::{FaultProfile, SwarmReport};
-use caucus_sim::{DynRun, Endpoint, Input, Run, Scenario, ScenarioError, ScriptEntry, TopologySpec, SCENARIO_VERSION, SEC};
+use caucus_sim::{
+    DynRun, Endpoint, Input, Run, Scenario, ScenarioError, ScriptEntry, TopologySpec,
+    SCENARIO_VERSION, SEC,
+};
 
 /// Protocols by name, with a one-line description.
-pub const PROTOCOLS: &[(&str, &str)] = &[(heartbeat::NAME, "heartbeat failure detector (the core's demo protocol)")];
+pub const PROTOCOLS: &[(&str, &str)] = &[(
+    heartbeat::NAME,
+    "heartbeat failure detector (the core's demo protocol)",
+)];
 
 /// Builds a run for any registered protocol.
 pub fn build(scenario: &Scenario) -> Result<Box<dyn DynRun>, ScenarioError> {
     match scenario.protocol.name.as_str() {
-        heartbeat::NAME => Ok(Box::new(Run::<heartbeat::Heartbeat>::new(scenario.clone())?)),
+        heartbeat::NAME => Ok(Box::new(Run::<heartbeat::Heartbeat>::new(
+            scenario.clone(),
+        )?)),
         other => Err(unknown_protocol(other)),
     }
 }
 
 /// Swarm search for any registered protocol.
-pub fn swarm(base: &Scenario, profile: &FaultProfile, seeds: std::ops::Range<u64>) -> Result<SwarmReport, ScenarioError> {
+pub fn swarm(
+    base: &Scenario,
+    profile: &FaultProfile,
+    seeds: std::ops::Range<u64>,
+) -> Result<SwarmReport, ScenarioError> {
     match base.protocol.name.as_str() {
         heartbeat::NAME => caucus_sim::swarm::swarm::<heartbeat::Heartbeat>(base, profile, seeds),
         other => Err(unknown_protocol(other)),
@@ -29,15 +42,27 @@ pub fn swarm(base: &Scenario, profile: &FaultProfile, seeds: std::ops::Range<u64
 
 fn unknown_protocol(name: &str) -> ScenarioError {
     let known: Vec<_> = PROTOCOLS.iter().map(|p| p.0).collect();
-    ScenarioError::new("protocol.name", format!("unknown protocol `{name}` (known: {})", known.join(", ")))
+    ScenarioError::new(
+        "protocol.name",
+        format!("unknown protocol `{name}` (known: {})", known.join(", ")),
+    )
 }
 
-fn scenario(name: &str, description: &str, protocol: &str, topology: TopologySpec, script: Vec<ScriptEntry>) -> Scenario {
+fn scenario(
+    name: &str,
+    description: &str,
+    protocol: &str,
+    topology: TopologySpec,
+    script: Vec<ScriptEntry>,
+) -> Scenario {
     Scenario {
         version: SCENARIO_VERSION,
         name: name.into(),
         description: description.into(),
-        protocol: caucus_sim::scenario::ProtocolSpec { name: protocol.into(), params: serde_json::Value::Null },
+        protocol: caucus_sim::scenario::ProtocolSpec {
+            name: protocol.into(),
+            params: serde_json::Value::Null,
+        },
         topology,
         seed: 1,
         until_us: 10 * SEC,
@@ -46,7 +71,10 @@ fn scenario(name: &str, description: &str, protocol: &str, topology: TopologySpe
 }
 
 fn at(seconds: f64, input: Input) -> ScriptEntry {
-    ScriptEntry { at_us: (seconds * 1e6) as u64, input }
+    ScriptEntry {
+        at_us: (seconds * 1e6) as u64,
+        input,
+    }
 }
 
 /// The built-in scenarios, the default first.

@@ -75,7 +75,10 @@ impl<P: Protocol> Run<P> {
 
     fn recorded_input(&self, step: u64) -> Option<&Input> {
         let i = self.inputs.partition_point(|(s, _)| *s < step);
-        self.inputs.get(i).filter(|(s, _)| *s == step).map(|(_, input)| input)
+        self.inputs
+            .get(i)
+            .filter(|(s, _)| *s == step)
+            .map(|(_, input)| input)
     }
 
     /// Applies an input at the cursor. Returns false when `Step` found nothing to do.
@@ -84,7 +87,9 @@ impl<P: Protocol> Run<P> {
         if cursor < self.head {
             let recorded = self.recorded_input(cursor).cloned().unwrap_or(Input::Step);
             if input == Input::Step || input == recorded {
-                self.sim.apply(recorded, &mut ()).expect("recorded history replays");
+                self.sim
+                    .apply(recorded, &mut ())
+                    .expect("recorded history replays");
                 return Ok(true);
             }
             self.branch();
@@ -93,7 +98,9 @@ impl<P: Protocol> Run<P> {
             return Err(SimError::Limit(reason.clone()));
         }
         if self.head >= MAX_TRACE_STEPS {
-            return Err(SimError::Limit(format!("a recorded run holds at most {MAX_TRACE_STEPS} steps")));
+            return Err(SimError::Limit(format!(
+                "a recorded run holds at most {MAX_TRACE_STEPS} steps"
+            )));
         }
         let by_hand = input != Input::Step;
         let before = self.sim.clone_if_needed(by_hand);
@@ -129,7 +136,8 @@ impl<P: Protocol> Run<P> {
         let cursor = self.cursor();
         self.inputs.retain(|(s, _)| *s < cursor);
         self.trace.truncate(cursor);
-        self.checkpoints.truncate((cursor / CHECKPOINT_EVERY) as usize + 1);
+        self.checkpoints
+            .truncate((cursor / CHECKPOINT_EVERY) as usize + 1);
         self.violations.retain(|v| v.step <= cursor);
         self.head = cursor;
         self.halted = None;
@@ -159,8 +167,13 @@ impl<P: Protocol> Run<P> {
             self.sim.clone_from(&self.checkpoints[k]);
         }
         while self.cursor() < step {
-            let recorded = self.recorded_input(self.cursor()).cloned().unwrap_or(Input::Step);
-            self.sim.apply(recorded, &mut ()).expect("recorded history replays");
+            let recorded = self
+                .recorded_input(self.cursor())
+                .cloned()
+                .unwrap_or(Input::Step);
+            self.sim
+                .apply(recorded, &mut ())
+                .expect("recorded history replays");
         }
     }
 
@@ -246,7 +259,11 @@ impl<P: Protocol> Run<P> {
             .collect();
         let body = serde_json::json!({ "steps": steps, "messages": messages });
         let digest = sha1_hex(body.to_string().as_bytes());
-        let inputs: Vec<_> = self.inputs.iter().map(|(s, i)| serde_json::json!({ "step": s, "input": i })).collect();
+        let inputs: Vec<_> = self
+            .inputs
+            .iter()
+            .map(|(s, i)| serde_json::json!({ "step": s, "input": i }))
+            .collect();
         serde_json::json!({
             "format": "caucus-trace",
             "version": 1,
@@ -270,9 +287,15 @@ impl<P: Protocol> Sim<P> {
 }
 
 /// The protocol's parameters from a scenario, checked against the topology.
-pub fn params_of<P: Protocol>(scenario: &Scenario, topology: &Topology) -> Result<P::Params, ScenarioError> {
+pub fn params_of<P: Protocol>(
+    scenario: &Scenario,
+    topology: &Topology,
+) -> Result<P::Params, ScenarioError> {
     if scenario.protocol.name != P::NAME {
-        return Err(ScenarioError::new("protocol.name", format!("expected `{}`", P::NAME)));
+        return Err(ScenarioError::new(
+            "protocol.name",
+            format!("expected `{}`", P::NAME),
+        ));
     }
     let params: P::Params = if scenario.protocol.params.is_null() {
         P::Params::default()
@@ -284,7 +307,10 @@ pub fn params_of<P: Protocol>(scenario: &Scenario, topology: &Topology) -> Resul
 }
 
 pub fn sha1_hex(bytes: &[u8]) -> String {
-    Sha1::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha1::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 // ---- the protocol-independent face of a run, for the UI and the CLI --------------------------
@@ -461,7 +487,9 @@ impl<P: Protocol> DynRun for Run<P> {
                     .map(|(t, local, real)| serde_json::json!({ "timer": t, "local_deadline_us": local, "fires_at_us": real }))
                     .collect::<Vec<_>>(),
             }),
-            None => serde_json::json!({ "status": self.sim.status(node), "durable": self.sim.durable(node) }),
+            None => {
+                serde_json::json!({ "status": self.sim.status(node), "durable": self.sim.durable(node) })
+            }
         };
         serde_json::to_string_pretty(&value).expect("states serialize")
     }
@@ -500,7 +528,11 @@ impl<P: Protocol> DynRun for Run<P> {
                 kind: p.kind,
                 description: p.description.to_string(),
                 now: (p.check)(&view),
-                first_violation: self.violations.iter().find(|v| v.property == p.name).cloned(),
+                first_violation: self
+                    .violations
+                    .iter()
+                    .find(|v| v.property == p.name)
+                    .cloned(),
             })
             .collect()
     }
@@ -520,19 +552,44 @@ impl<P: Protocol> DynRun for Run<P> {
         let label_of = |id: MsgId| P::msg_label(&self.trace.msgs[id as usize].msg);
         let (kind, msg, label) = match &s.what {
             What::Start { node } => (StepKind::Start, None, format!("{} starts", name(*node))),
-            What::Deliver { msg, from, to } => {
-                (StepKind::Deliver, Some(*msg), format!("{} ← {} from {}", name(*to), label_of(*msg), name(*from)))
-            }
-            What::Drop { msg, from, to, reason } => (
+            What::Deliver { msg, from, to } => (
+                StepKind::Deliver,
+                Some(*msg),
+                format!("{} ← {} from {}", name(*to), label_of(*msg), name(*from)),
+            ),
+            What::Drop {
+                msg,
+                from,
+                to,
+                reason,
+            } => (
                 StepKind::Drop,
                 Some(*msg),
-                format!("{} from {} to {} {}", label_of(*msg), name(*from), name(*to), reason.describe()),
+                format!(
+                    "{} from {} to {} {}",
+                    label_of(*msg),
+                    name(*from),
+                    name(*to),
+                    reason.describe()
+                ),
             ),
-            What::Timer { node, timer } => (StepKind::Timer, None, format!("{} timer {}", name(*node), compact(timer))),
-            What::Resume { node } => (StepKind::Resume, None, format!("{} resumes after its pause", name(*node))),
+            What::Timer { node, timer } => (
+                StepKind::Timer,
+                None,
+                format!("{} timer {}", name(*node), compact(timer)),
+            ),
+            What::Resume { node } => (
+                StepKind::Resume,
+                None,
+                format!("{} resumes after its pause", name(*node)),
+            ),
             What::Input { input, scripted } => {
                 let who = if *scripted { "script" } else { "by hand" };
-                (StepKind::Input, None, format!("{} ({who})", describe_input(input, t)))
+                (
+                    StepKind::Input,
+                    None,
+                    format!("{} ({who})", describe_input(input, t)),
+                )
             }
             What::Idle => (StepKind::Idle, None, "nothing".into()),
         };
@@ -543,7 +600,11 @@ impl<P: Protocol> DynRun for Run<P> {
             node: s.what.node(),
             msg,
             label,
-            notes: s.extra.as_ref().map(|e| e.notes.clone()).unwrap_or_default(),
+            notes: s
+                .extra
+                .as_ref()
+                .map(|e| e.notes.clone())
+                .unwrap_or_default(),
             sent: self.trace.sent_by(index),
         }
     }
@@ -586,8 +647,16 @@ fn compact<T: Serialize>(value: &T) -> String {
 /// A sentence for an input: `crash n3`, `partition us-east-1 | eu-west-1`.
 pub fn describe_input(input: &Input, t: &Topology) -> String {
     use crate::sim::Endpoint;
-    let name = |n: NodeId| t.nodes.get(n as usize).map_or(format!("node {n}"), |x| x.name.clone());
-    let dc = |d: DcId| t.datacenters.get(d as usize).map_or(format!("dc {d}"), |x| x.name.clone());
+    let name = |n: NodeId| {
+        t.nodes
+            .get(n as usize)
+            .map_or(format!("node {n}"), |x| x.name.clone())
+    };
+    let dc = |d: DcId| {
+        t.datacenters
+            .get(d as usize)
+            .map_or(format!("dc {d}"), |x| x.name.clone())
+    };
     let side = |s: &[Endpoint]| {
         s.iter()
             .map(|e| match *e {
@@ -601,10 +670,16 @@ pub fn describe_input(input: &Input, t: &Topology) -> String {
         Input::Step => "step".into(),
         Input::Crash { node } => format!("crash {}", name(*node)),
         Input::Restart { node } => format!("restart {}", name(*node)),
-        Input::Pause { node, duration_us } => format!("pause {} for {}", name(*node), format_micros(*duration_us)),
+        Input::Pause { node, duration_us } => {
+            format!("pause {} for {}", name(*node), format_micros(*duration_us))
+        }
         Input::Skew { node, by_us } => {
             let sign = if *by_us < 0 { "-" } else { "+" };
-            format!("jump {}'s clock {sign}{}", name(*node), format_micros(by_us.unsigned_abs()))
+            format!(
+                "jump {}'s clock {sign}{}",
+                name(*node),
+                format_micros(by_us.unsigned_abs())
+            )
         }
         Input::Drift { node, ppm } => format!("{}'s clock drifts {ppm:+} ppm", name(*node)),
         Input::Partition { a, b, one_way } => {
@@ -613,7 +688,13 @@ pub fn describe_input(input: &Input, t: &Topology) -> String {
         }
         Input::Heal => "heal partitions".into(),
         Input::HealAll => "heal everything".into(),
-        Input::SetLink { from, to, latency_us, loss_ppm, .. } => format!(
+        Input::SetLink {
+            from,
+            to,
+            latency_us,
+            loss_ppm,
+            ..
+        } => format!(
             "link {} ↔ {}: {} one-way, {:.1}% loss",
             dc(*from),
             dc(*to),

@@ -63,7 +63,10 @@ pub struct ScenarioError {
 
 impl ScenarioError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> ScenarioError {
-        ScenarioError { field: field.into(), message: message.into() }
+        ScenarioError {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -79,7 +82,10 @@ impl fmt::Display for ScenarioError {
 impl std::error::Error for ScenarioError {}
 
 /// Deserializes `T` from JSON, naming the failing field (`prefix` is prepended to the path).
-pub fn from_json_value<T: serde::de::DeserializeOwned>(value: serde_json::Value, prefix: &str) -> Result<T, ScenarioError> {
+pub fn from_json_value<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+    prefix: &str,
+) -> Result<T, ScenarioError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let field = match (prefix.is_empty(), path.as_str()) {
@@ -128,21 +134,39 @@ impl Scenario {
     /// Checks what the types cannot: script length and contents, and the topology.
     pub fn validate(&self) -> Result<Topology, ScenarioError> {
         if self.version != SCENARIO_VERSION {
-            return Err(ScenarioError::new("version", format!("version {} is not supported", self.version)));
+            return Err(ScenarioError::new(
+                "version",
+                format!("version {} is not supported", self.version),
+            ));
         }
         if self.script.len() > MAX_SCRIPT {
-            return Err(ScenarioError::new("script", format!("{} inputs is over the limit of {MAX_SCRIPT}", self.script.len())));
+            return Err(ScenarioError::new(
+                "script",
+                format!(
+                    "{} inputs is over the limit of {MAX_SCRIPT}",
+                    self.script.len()
+                ),
+            ));
         }
-        let topology = self.topology.build().map_err(|e| ScenarioError::new("topology", e.0))?;
+        let topology = self
+            .topology
+            .build()
+            .map_err(|e| ScenarioError::new("topology", e.0))?;
         let nodes = topology.nodes.len();
         for (i, entry) in self.script.iter().enumerate() {
             let field = format!("script[{i}].input");
             if entry.input == Input::Step {
-                return Err(ScenarioError::new(field, "a script cannot contain `step`: events happen by themselves"));
+                return Err(ScenarioError::new(
+                    field,
+                    "a script cannot contain `step`: events happen by themselves",
+                ));
             }
             if let Some(node) = entry.input.node() {
                 if node as usize >= nodes {
-                    return Err(ScenarioError::new(format!("{field}.node"), format!("there is no node {node} (the topology has {nodes})")));
+                    return Err(ScenarioError::new(
+                        format!("{field}.node"),
+                        format!("there is no node {node} (the topology has {nodes})"),
+                    ));
                 }
             }
         }

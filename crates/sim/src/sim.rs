@@ -68,7 +68,10 @@ pub enum Input {
     /// Deliver one in-flight message before anything else.
     DeliverNext { msg: MsgId },
     /// A client request to a node, as the protocol's JSON request.
-    Request { node: NodeId, request: serde_json::Value },
+    Request {
+        node: NodeId,
+        request: serde_json::Value,
+    },
 }
 
 /// One side of a partition.
@@ -122,13 +125,32 @@ impl DropReason {
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum What<P: Protocol> {
-    Start { node: NodeId },
-    Deliver { msg: MsgId, from: NodeId, to: NodeId },
-    Drop { msg: MsgId, from: NodeId, to: NodeId, reason: DropReason },
-    Timer { node: NodeId, timer: P::Timer },
-    Resume { node: NodeId },
+    Start {
+        node: NodeId,
+    },
+    Deliver {
+        msg: MsgId,
+        from: NodeId,
+        to: NodeId,
+    },
+    Drop {
+        msg: MsgId,
+        from: NodeId,
+        to: NodeId,
+        reason: DropReason,
+    },
+    Timer {
+        node: NodeId,
+        timer: P::Timer,
+    },
+    Resume {
+        node: NodeId,
+    },
     /// A fault or request applied by a person (`scripted: false`) or the scenario's script.
-    Input { input: Box<Input>, scripted: bool },
+    Input {
+        input: Box<Input>,
+        scripted: bool,
+    },
     /// The next event would pass the run's end; nothing happened.
     Idle,
 }
@@ -208,13 +230,15 @@ pub struct Clock {
 impl Clock {
     pub fn local(&self, now: Micros) -> Micros {
         let elapsed = now.saturating_sub(self.anchor) as i128;
-        let local = now as i128 + self.offset_us as i128 + elapsed * self.drift_ppm as i128 / 1_000_000;
+        let local =
+            now as i128 + self.offset_us as i128 + elapsed * self.drift_ppm as i128 / 1_000_000;
         local.max(0) as Micros
     }
     /// The simulated time at which this clock reads `local` (never before `now`).
     fn real(&self, local: Micros, now: Micros) -> Micros {
         let base = self.anchor as i128 + self.offset_us as i128;
-        let t = self.anchor as i128 + (local as i128 - base) * 1_000_000 / (1_000_000 + self.drift_ppm as i128);
+        let t = self.anchor as i128
+            + (local as i128 - base) * 1_000_000 / (1_000_000 + self.drift_ppm as i128);
         (t.max(now as i128)) as Micros
     }
     fn set_drift(&mut self, now: Micros, ppm: i32) {
@@ -325,7 +349,12 @@ pub fn rng_stream(seed: u64, stream: u64) -> ChaCha8Rng {
 
 impl<P: Protocol> Sim<P> {
     /// A new simulation at time 0 with every node about to start.
-    pub fn new(topology: Topology, params: P::Params, seed: u64, script: Vec<ScriptEntry>) -> Sim<P> {
+    pub fn new(
+        topology: Topology,
+        params: P::Params,
+        seed: u64,
+        script: Vec<ScriptEntry>,
+    ) -> Sim<P> {
         let n = topology.nodes.len();
         let nodes = (0..n)
             .map(|i| Node {
@@ -360,7 +389,14 @@ impl<P: Protocol> Sim<P> {
             net_rng: rng_stream(seed, 0),
             failed_at: vec![0; n],
             network_failed_at: 0,
-            record: Record { step: 0, time: 0, what: What::Idle, sent: (0, 0), dropped: Vec::new(), notes: Vec::new() },
+            record: Record {
+                step: 0,
+                time: 0,
+                what: What::Idle,
+                sent: (0, 0),
+                dropped: Vec::new(),
+                notes: Vec::new(),
+            },
             effects: Vec::new(),
         };
         for i in 0..n {
@@ -439,7 +475,16 @@ impl<P: Protocol> Sim<P> {
     /// Active timers of a node: (timer, local deadline, simulated deadline).
     pub fn timers(&self, node: NodeId) -> Vec<(P::Timer, Micros, Micros)> {
         let n = &self.nodes[node as usize];
-        n.timers.iter().map(|t| (t.timer.clone(), t.local_deadline, n.clock.real(t.local_deadline, self.now))).collect()
+        n.timers
+            .iter()
+            .map(|t| {
+                (
+                    t.timer.clone(),
+                    t.local_deadline,
+                    n.clock.real(t.local_deadline, self.now),
+                )
+            })
+            .collect()
     }
     pub fn is_cut(&self, from: NodeId, to: NodeId) -> bool {
         self.cut[from as usize * self.nodes.len() + to as usize]
@@ -467,7 +512,9 @@ impl<P: Protocol> Sim<P> {
     /// either, a partition or heal, a change of loss. Pauses, clock faults and latency changes
     /// are deliberately not failures: they are what makes a live node look dead.
     pub fn last_failure(&self, a: NodeId, b: NodeId) -> Micros {
-        self.network_failed_at.max(self.failed_at[a as usize]).max(self.failed_at[b as usize])
+        self.network_failed_at
+            .max(self.failed_at[a as usize])
+            .max(self.failed_at[b as usize])
     }
 
     /// Checks the properties of one kind; returns the failures, in declaration order.
@@ -484,7 +531,11 @@ impl<P: Protocol> Sim<P> {
     // ---- the mutation point --------------------------------------------------------------
 
     /// Applies one input. `Ok(None)` means `Step` found nothing left to do.
-    pub fn apply<O: Observer<P>>(&mut self, input: Input, obs: &mut O) -> Result<Option<&Record<P>>, SimError> {
+    pub fn apply<O: Observer<P>>(
+        &mut self,
+        input: Input,
+        obs: &mut O,
+    ) -> Result<Option<&Record<P>>, SimError> {
         self.record.dropped.clear();
         self.record.notes.clear();
         self.record.sent = (self.next_msg, self.next_msg);
@@ -493,7 +544,10 @@ impl<P: Protocol> Sim<P> {
             other => {
                 self.begin(self.now);
                 self.apply_fault(&other, obs)?;
-                self.record.what = What::Input { input: Box::new(other), scripted: false };
+                self.record.what = What::Input {
+                    input: Box::new(other),
+                    scripted: false,
+                };
                 true
             }
         };
@@ -507,7 +561,11 @@ impl<P: Protocol> Sim<P> {
     }
 
     /// Applies the next event only if it happens no later than `until`.
-    pub fn step_until<O: Observer<P>>(&mut self, until: Micros, obs: &mut O) -> Result<Option<&Record<P>>, SimError> {
+    pub fn step_until<O: Observer<P>>(
+        &mut self,
+        until: Micros,
+        obs: &mut O,
+    ) -> Result<Option<&Record<P>>, SimError> {
         match self.next_event_time() {
             Some(t) if t <= until => self.apply(Input::Step, obs),
             _ => Ok(None),
@@ -522,7 +580,11 @@ impl<P: Protocol> Sim<P> {
 
     fn schedule(&mut self, time: Micros, event: Event) -> u64 {
         self.seq += 1;
-        self.queue.push(Reverse(Scheduled { time, seq: self.seq, event }));
+        self.queue.push(Reverse(Scheduled {
+            time,
+            seq: self.seq,
+            event,
+        }));
         self.seq
     }
 
@@ -559,14 +621,19 @@ impl<P: Protocol> Sim<P> {
                 }
                 Event::Timer { node, id } => {
                     let n = &mut self.nodes[node as usize];
-                    let Some(i) = n.timers.iter().position(|t| t.id == id) else { continue };
+                    let Some(i) = n.timers.iter().position(|t| t.id == id) else {
+                        continue;
+                    };
                     if n.paused_until.is_some() {
                         n.deferred.push(s);
                         continue;
                     }
                     let timer = n.timers.swap_remove(i).timer;
                     self.begin(s.time);
-                    self.record.what = What::Timer { node, timer: timer.clone() };
+                    self.record.what = What::Timer {
+                        node,
+                        timer: timer.clone(),
+                    };
                     self.handle(node, obs, |p, ctx| p.on_timer(ctx, timer))?;
                     return Ok(true);
                 }
@@ -586,9 +653,14 @@ impl<P: Protocol> Sim<P> {
                         // A script may ask for something the run has made moot (restart a node
                         // that is up): say so and go on.
                         let node = input.node().unwrap_or(0);
-                        self.record.notes.push((node, format!("script input skipped: {e}")));
+                        self.record
+                            .notes
+                            .push((node, format!("script input skipped: {e}")));
                     }
-                    self.record.what = What::Input { input: Box::new(input), scripted: true };
+                    self.record.what = What::Input {
+                        input: Box::new(input),
+                        scripted: true,
+                    };
                     return Ok(true);
                 }
             }
@@ -613,17 +685,31 @@ impl<P: Protocol> Sim<P> {
         obs.finished(m.id, self.step, self.now, reason);
         match reason {
             Some(reason) => {
-                self.record.what = What::Drop { msg: m.id, from, to, reason };
+                self.record.what = What::Drop {
+                    msg: m.id,
+                    from,
+                    to,
+                    reason,
+                };
                 Ok(())
             }
             None => {
-                self.record.what = What::Deliver { msg: m.id, from, to };
+                self.record.what = What::Deliver {
+                    msg: m.id,
+                    from,
+                    to,
+                };
                 self.handle(to, obs, |p, ctx| p.on_message(ctx, from, m.msg))
             }
         }
     }
 
-    fn boot<O: Observer<P>>(&mut self, node: NodeId, durable: Option<P::Durable>, obs: &mut O) -> Result<(), SimError> {
+    fn boot<O: Observer<P>>(
+        &mut self,
+        node: NodeId,
+        durable: Option<P::Durable>,
+        obs: &mut O,
+    ) -> Result<(), SimError> {
         let now = self.now;
         let slot = &mut self.nodes[node as usize];
         let mut ctx = Ctx {
@@ -675,7 +761,9 @@ impl<P: Protocol> Sim<P> {
                     }
                 }
                 Effect::SetTimer { timer, after_us } => self.set_timer(node, timer, after_us),
-                Effect::CancelTimer { timer } => self.nodes[node as usize].timers.retain(|t| t.timer != timer),
+                Effect::CancelTimer { timer } => self.nodes[node as usize]
+                    .timers
+                    .retain(|t| t.timer != timer),
                 Effect::Note(text) => self.record.notes.push((node, text)),
             }
         }
@@ -684,18 +772,31 @@ impl<P: Protocol> Sim<P> {
         result
     }
 
-    fn send<O: Observer<P>>(&mut self, from: NodeId, to: NodeId, msg: P::Msg, obs: &mut O) -> Result<(), SimError> {
-        assert!((to as usize) < self.nodes.len(), "node {from} sent to unknown node {to}");
+    fn send<O: Observer<P>>(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        msg: P::Msg,
+        obs: &mut O,
+    ) -> Result<(), SimError> {
+        assert!(
+            (to as usize) < self.nodes.len(),
+            "node {from} sent to unknown node {to}"
+        );
         if self.in_flight >= MAX_IN_FLIGHT {
-            return Err(SimError::Limit(format!("more than {MAX_IN_FLIGHT} messages in flight")));
+            return Err(SimError::Limit(format!(
+                "more than {MAX_IN_FLIGHT} messages in flight"
+            )));
         }
         let n = self.topology.datacenters.len();
-        let link = self.links[self.topology.dc_of(from) as usize * n + self.topology.dc_of(to) as usize];
+        let link =
+            self.links[self.topology.dc_of(from) as usize * n + self.topology.dc_of(to) as usize];
         let mut latency = link.latency_us;
         if link.jitter_us > 0 {
             latency += random_below(&mut self.net_rng, link.jitter_us + 1);
         }
-        let lost = link.loss_ppm > 0 && random_below(&mut self.net_rng, 1_000_000) < link.loss_ppm as u64;
+        let lost =
+            link.loss_ppm > 0 && random_below(&mut self.net_rng, 1_000_000) < link.loss_ppm as u64;
         let mut deliver_at = self.now + latency;
         let pair = from as usize * self.nodes.len() + to as usize;
         if !self.reorder {
@@ -715,7 +816,17 @@ impl<P: Protocol> Sim<P> {
         // changes the token and makes this event stale.
         let token = self.seq + 1;
         self.schedule(deliver_at, Event::Deliver { slot, token });
-        let m = InFlight { id, source: from, target: to, sent_at: self.now, deliver_at, sent_step: self.step, lost, msg, token };
+        let m = InFlight {
+            id,
+            source: from,
+            target: to,
+            sent_at: self.now,
+            deliver_at,
+            sent_step: self.step,
+            lost,
+            msg,
+            token,
+        };
         obs.sent(&m);
         self.msgs[slot as usize] = Some(m);
         self.in_flight += 1;
@@ -730,7 +841,11 @@ impl<P: Protocol> Sim<P> {
         n.timers.retain(|t| t.timer != timer);
         let local_deadline = n.clock.local(now) + after_us;
         let real = n.clock.real(local_deadline, now);
-        n.timers.push(ActiveTimer { id, timer, local_deadline });
+        n.timers.push(ActiveTimer {
+            id,
+            timer,
+            local_deadline,
+        });
         self.schedule(real, Event::Timer { node, id });
     }
 
@@ -754,7 +869,11 @@ impl<P: Protocol> Sim<P> {
         deferred.sort();
         for s in deferred {
             self.seq += 1;
-            self.queue.push(Reverse(Scheduled { time: self.now.max(s.time), seq: self.seq, event: s.event }));
+            self.queue.push(Reverse(Scheduled {
+                time: self.now.max(s.time),
+                seq: self.seq,
+                event: s.event,
+            }));
         }
     }
 
@@ -762,7 +881,10 @@ impl<P: Protocol> Sim<P> {
         if (node as usize) < self.nodes.len() {
             Ok(())
         } else {
-            Err(SimError::Input(format!("there is no node {node} (the run has {} nodes)", self.nodes.len())))
+            Err(SimError::Input(format!(
+                "there is no node {node} (the run has {} nodes)",
+                self.nodes.len()
+            )))
         }
     }
 
@@ -788,7 +910,9 @@ impl<P: Protocol> Sim<P> {
                 }
                 Endpoint::Dc(d) => {
                     if d as usize >= self.topology.datacenters.len() {
-                        return Err(SimError::Input(format!("partition side {name}: there is no datacenter {d}")));
+                        return Err(SimError::Input(format!(
+                            "partition side {name}: there is no datacenter {d}"
+                        )));
                     }
                     nodes.extend(self.topology.nodes_in(d));
                 }
@@ -797,14 +921,18 @@ impl<P: Protocol> Sim<P> {
         nodes.sort_unstable();
         nodes.dedup();
         if nodes.is_empty() {
-            return Err(SimError::Input(format!("partition side {name} has no nodes")));
+            return Err(SimError::Input(format!(
+                "partition side {name} has no nodes"
+            )));
         }
         Ok(nodes)
     }
 
     fn crash<O: Observer<P>>(&mut self, node: NodeId, obs: &mut O) {
         let n = &mut self.nodes[node as usize];
-        let NodeState::Up(state) = &n.state else { return };
+        let NodeState::Up(state) = &n.state else {
+            return;
+        };
         n.state = NodeState::Down(state.durable());
         n.timers.clear();
         n.paused_until = None;
@@ -847,7 +975,9 @@ impl<P: Protocol> Sim<P> {
                     return bad(format!("{} is not running", self.name(*node)));
                 }
                 if *duration_us == 0 || *duration_us > MAX_FAULT_US {
-                    return bad(format!("a pause must last between 1 µs and {MAX_FAULT_US} µs"));
+                    return bad(format!(
+                        "a pause must last between 1 µs and {MAX_FAULT_US} µs"
+                    ));
                 }
                 let until = self.now + duration_us;
                 self.nodes[*node as usize].paused_until = Some(until);
@@ -874,7 +1004,10 @@ impl<P: Protocol> Sim<P> {
                 let a = self.endpoints(a, "a")?;
                 let b = self.endpoints(b, "b")?;
                 if let Some(x) = a.iter().find(|x| b.contains(x)) {
-                    return bad(format!("{} is on both sides of the partition", self.name(*x)));
+                    return bad(format!(
+                        "{} is on both sides of the partition",
+                        self.name(*x)
+                    ));
                 }
                 let n = self.nodes.len();
                 for &x in &a {
@@ -907,18 +1040,37 @@ impl<P: Protocol> Sim<P> {
                     }
                     let clock = self.nodes[node as usize].clock;
                     if clock.offset_us != 0 || clock.drift_ppm != 0 {
-                        self.nodes[node as usize].clock = Clock { offset_us: 0, drift_ppm: 0, anchor: self.now };
+                        self.nodes[node as usize].clock = Clock {
+                            offset_us: 0,
+                            drift_ppm: 0,
+                            anchor: self.now,
+                        };
                         self.reschedule_timers(node);
                     }
                 }
             }
-            Input::SetLink { from, to, latency_us, jitter_us, loss_ppm, one_way } => {
+            Input::SetLink {
+                from,
+                to,
+                latency_us,
+                jitter_us,
+                loss_ppm,
+                one_way,
+            } => {
                 let dcs = self.topology.datacenters.len();
                 if *from as usize >= dcs || *to as usize >= dcs {
-                    return bad(format!("there is no datacenter {} (the run has {dcs})", (*from).max(*to)));
+                    return bad(format!(
+                        "there is no datacenter {} (the run has {dcs})",
+                        (*from).max(*to)
+                    ));
                 }
-                check_link("link", *latency_us, *jitter_us, *loss_ppm).map_err(|e| SimError::Input(e.0))?;
-                let link = Link { latency_us: *latency_us as Micros, jitter_us: *jitter_us as Micros, loss_ppm: *loss_ppm };
+                check_link("link", *latency_us, *jitter_us, *loss_ppm)
+                    .map_err(|e| SimError::Input(e.0))?;
+                let link = Link {
+                    latency_us: *latency_us as Micros,
+                    jitter_us: *jitter_us as Micros,
+                    loss_ppm: *loss_ppm,
+                };
                 let old = self.links[*from as usize * dcs + *to as usize];
                 if old.loss_ppm != link.loss_ppm {
                     self.network_failed_at = self.now;
@@ -953,7 +1105,11 @@ impl<P: Protocol> Sim<P> {
                 let m = self.msgs[slot as usize].as_mut().expect("slot_of found it");
                 m.token = token;
                 m.deliver_at = now;
-                self.urgent.push_back(Scheduled { time: now, seq: token, event: Event::Deliver { slot, token } });
+                self.urgent.push_back(Scheduled {
+                    time: now,
+                    seq: token,
+                    event: Event::Deliver { slot, token },
+                });
             }
             Input::Request { node, request } => {
                 let request: P::Request = serde_json::from_value(request.clone())

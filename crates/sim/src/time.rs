@@ -22,14 +22,20 @@ pub fn format_micros(us: Micros) -> String {
 /// A bare number is read as microseconds.
 pub fn parse_duration(text: &str) -> Result<Micros, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let scale: f64 = match unit.trim() {
         "" | "us" | "µs" => 1.0,
         "ms" => 1e3,
         "s" => 1e6,
         "m" | "min" => 60e6,
-        other => return Err(format!("unknown unit `{other}` in duration `{text}` (use us, ms, s or m)")),
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in duration `{text}` (use us, ms, s or m)"
+            ))
+        }
     };
     let value: f64 = number
         .parse()
@@ -52,7 +58,9 @@ mod tests {
         assert_eq!(parse_duration("1.5s"), Ok(1_500_000));
         assert_eq!(parse_duration("2m"), Ok(120_000_000));
         assert_eq!(parse_duration("42"), Ok(42));
-        assert!(parse_duration("10 parsecs").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("10 parsecs")
+            .unwrap_err()
+            .contains("unknown unit"));
         assert!(parse_duration("ms").is_err());
     }
 

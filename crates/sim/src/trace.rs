@@ -44,8 +44,15 @@ pub struct Extra {
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     InFlight,
-    Delivered { step: u64, time: Micros },
-    Dropped { step: u64, time: Micros, reason: DropReason },
+    Delivered {
+        step: u64,
+        time: Micros,
+    },
+    Dropped {
+        step: u64,
+        time: Micros,
+        reason: DropReason,
+    },
 }
 
 impl Outcome {
@@ -78,14 +85,21 @@ pub struct Trace<P: Protocol> {
 
 impl<P: Protocol> Default for Trace<P> {
     fn default() -> Self {
-        Trace { steps: Vec::new(), msgs: Vec::new() }
+        Trace {
+            steps: Vec::new(),
+            msgs: Vec::new(),
+        }
     }
 }
 
 impl<P: Protocol> Trace<P> {
     /// Ids of the messages sent by step `i`.
     pub fn sent_by(&self, i: usize) -> std::ops::Range<MsgId> {
-        let start = if i == 0 { 0 } else { self.steps[i - 1].sent_end };
+        let start = if i == 0 {
+            0
+        } else {
+            self.steps[i - 1].sent_end
+        };
         start..self.steps[i].sent_end
     }
 
@@ -151,8 +165,16 @@ impl<P: Protocol> Observer<P> for Trace<P> {
         let extra = if r.notes.is_empty() && r.dropped.is_empty() {
             None
         } else {
-            Some(Box::new(Extra { notes: r.notes.clone(), dropped: r.dropped.clone() }))
+            Some(Box::new(Extra {
+                notes: r.notes.clone(),
+                dropped: r.dropped.clone(),
+            }))
         };
-        self.steps.push(TraceStep { time: r.time, what: r.what.clone(), sent_end: r.sent.1, extra });
+        self.steps.push(TraceStep {
+            time: r.time,
+            what: r.what.clone(),
+            sent_end: r.sent.1,
+            extra,
+        });
     }
 }

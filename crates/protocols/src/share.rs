@@ -1,0 +1,357 @@
+//! Sharing a run: as a link (URL query) and as a JSON file.
+//!
+//! A run is its scenario, the inputs applied by hand (each with its step) and the step being
+//! looked at; replaying the inputs reproduces it exactly. Links are versioned (`v=1`) and name a
+//! built-in scenario when they can (`s=heartbeat-gc-pause&seed=3`), else carry the scenario:
+//!
+//! `?v=1&s=NAME&seed=N&t=STEP&i=INPUTS` or `?v=1&sc=SCENARIO&t=STEP&i=INPUTS`
+//!
+//! where INPUTS and SCENARIO are base64url (no padding) of compact JSON: `[[step, input], ...]`
+//! and the scenario. The file format is `{"format": "caucus-run", "version": 1, "scenario",
+//! "inputs": [{"step", "input"}], "step"}`.
+
+use crate::{build, builtin};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use caucus_sim::{DynRun, Input, Scenario};
+use serde::{Deserialize, Serialize};
+
+/// The link format this build writes and reads.
+pub const LINK_VERSION: u32 = 1;
+/// Steps a shared run may ask to replay (keeps a malicious link from freezing the tab).
+pub const MAX_SHARED_STEPS: u64 = 500_000;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Shared {
+    pub scenario: Scenario,
+    pub inputs: Vec<(u64, Input)>,
+    pub step: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunFile {
+    format: String,
+    version: u32,
+    scenario: serde_json::Value,
+    #[serde(default)]
+    inputs: Vec<FileInput>,
+    #[serde(default)]
+    step: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileInput {
+    step: u64,
+    input: Input,
+}
+
+impl Shared {
+    /// Captures the state of a run.
+    pub fn of(run: &dyn DynRun) -> Shared {
+        Shared {
+            scenario: run.scenario().clone(),
+            inputs: run.inputs().to_vec(),
+            step: run.cursor(),
+        }
+    }
+
+    /// The query string (without `?`) of a link to this run.
+    pub fn to_query(&self) -> String {
+        let mut q = format!("v={LINK_VERSION}");
+        let same_as_builtin = builtin(&self.scenario.name).is_some_and(|b| {
+            let mut b = b;
+            b.seed = self.scenario.seed;
+            b == self.scenario
+        });
+        if same_as_builtin {
+            q += &format!("&s={}&seed={}", self.scenario.name, self.scenario.seed);
+        } else {
+            let json = serde_json::to_string(&self.scenario).expect("scenarios serialize");
+            q += &format!("&sc={}", URL_SAFE_NO_PAD.encode(json));
+        }
+        q += &format!("&t={}", self.step);
+        if !self.inputs.is_empty() {
+            let json = serde_json::to_string(&self.inputs).expect("inputs serialize");
+            q += &format!("&i={}", URL_SAFE_NO_PAD.encode(json));
+        }
+        q
+    }
+
+    /// Reads a link's query. `Ok(None)` when the query names no run (open the default).
+    pub fn from_query(query: &str) -> Result<Option<Shared>, String> {
+        let query = query.trim_start_matches('?');
+        let get = |key: &str| {
+            query
+                .split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.to_string())
+        };
+        let (version, name, sc) = (get("v"), get("s"), get("sc"));
+        if version.is_none() && name.is_none() && sc.is_none() {
+            return Ok(None);
+        }
+        match version.as_deref() {
+            Some(v) if v == LINK_VERSION.to_string() => {}
+            Some(v) => {
+                return Err(format!(
+                    "this link is version {v}, and this Caucus reads version {LINK_VERSION}"
+                ))
+            }
+            None => return Err("this link has no version (v=): it was not made by Caucus".into()),
+        }
+        let mut scenario = match (name, sc) {
+            (Some(name), None) => builtin(&name)
+                .ok_or_else(|| format!("the link names an unknown scenario `{name}`"))?,
+            (None, Some(sc)) => {
+                let json = decode(&sc, "scenario")?;
+                Scenario::from_json(&json)
+                    .map_err(|e| format!("the link's scenario is invalid: {e}"))?
+            }
+            _ => {
+                return Err(
+                    "the link must name a scenario with s= or carry one with sc=, not both".into(),
+                )
+            }
+        };
+        if let Some(seed) = get("seed") {
+            scenario.seed = seed
+                .parse()
+                .map_err(|_| format!("the link's seed `{seed}` is not a number"))?;
+        }
+        let inputs: Vec<(u64, Input)> = match get("i") {
+            Some(i) => serde_json::from_str(&decode(&i, "inputs")?)
+                .map_err(|e| format!("the link's inputs are invalid: {e}"))?,
+            None => Vec::new(),
+        };
+        let step = match get("t") {
+            Some(t) => t
+                .parse()
+                .map_err(|_| format!("the link's step `{t}` is not a number"))?,
+            None => 0,
+        };
+        Ok(Some(Shared {
+            scenario,
+            inputs,
+            step,
+        }))
+    }
+
+    pub fn to_file(&self) -> String {
+        let file = RunFile {
+            format: "caucus-run".into(),
+            version: LINK_VERSION,
+            scenario: serde_json::to_value(&self.scenario).expect("scenarios serialize"),
+            inputs: self
+                .inputs
+                .iter()
+                .map(|(step, input)| FileInput {
+                    step: *step,
+                    input: input.clone(),
+                })
+                .collect(),
+            step: self.step,
+        };
+        serde_json::to_string_pretty(&file).expect("run files serialize")
+    }
+
+    /// Reads a run file; a bare scenario file is accepted too.
+    pub fn from_file(text: &str) -> Result<Shared, String> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("the file is not JSON: {e}"))?;
+        match value.get("format").and_then(|f| f.as_str()) {
+            Some("caucus-run") => {}
+            Some("caucus-trace") => {
+                // A trace carries its scenario and inputs: enough to replay it.
+                let scenario = Scenario::from_json(&value["scenario"].to_string())
+                    .map_err(|e| format!("the trace's scenario is invalid: {e}"))?;
+                let inputs: Vec<FileInput> = serde_json::from_value(value["inputs"].clone())
+                    .map_err(|e| format!("the trace's inputs are invalid: {e}"))?;
+                let step = value["steps"].as_array().map_or(0, |s| s.len() as u64);
+                return Ok(Shared {
+                    scenario,
+                    inputs: inputs.into_iter().map(|f| (f.step, f.input)).collect(),
+                    step,
+                });
+            }
+            Some(other) => return Err(format!("this is a `{other}` file, not a Caucus run")),
+            None if value.get("protocol").is_some() => {
+                let scenario = Scenario::from_json(text)
+                    .map_err(|e| format!("the scenario is invalid: {e}"))?;
+                return Ok(Shared {
+                    scenario,
+                    inputs: Vec::new(),
+                    step: 0,
+                });
+            }
+            None => return Err("this file is not a Caucus run, trace or scenario".into()),
+        }
+        let file: RunFile =
+            serde_json::from_value(value).map_err(|e| format!("the run file is invalid: {e}"))?;
+        if file.version != LINK_VERSION {
+            return Err(format!(
+                "this run file is version {}, and this Caucus reads version {LINK_VERSION}",
+                file.version
+            ));
+        }
+        let scenario = Scenario::from_json(&file.scenario.to_string())
+            .map_err(|e| format!("the run's scenario is invalid: {e}"))?;
+        Ok(Shared {
+            scenario,
+            inputs: file.inputs.into_iter().map(|f| (f.step, f.input)).collect(),
+            step: file.step,
+        })
+    }
+
+    /// Rebuilds the run: replays the inputs at their steps and moves to `step`.
+    pub fn restore(&self) -> Result<Box<dyn DynRun>, String> {
+        if self.step > MAX_SHARED_STEPS || self.inputs.iter().any(|(s, _)| *s > MAX_SHARED_STEPS) {
+            return Err(format!(
+                "the run asks for more than {MAX_SHARED_STEPS} steps"
+            ));
+        }
+        let mut run = build(&self.scenario).map_err(|e| format!("the scenario is invalid: {e}"))?;
+        for (k, (step, input)) in self.inputs.iter().enumerate() {
+            if *step < run.cursor() {
+                return Err(format!("input {k} is out of order (step {step})"));
+            }
+            advance(run.as_mut(), *step)?;
+            run.apply(input.clone())
+                .map_err(|e| format!("input {k} at step {step} cannot be applied: {e}"))?;
+        }
+        advance(run.as_mut(), self.step)?;
+        run.seek(self.step);
+        Ok(run)
+    }
+}
+
+fn advance(run: &mut dyn DynRun, step: u64) -> Result<(), String> {
+    while run.head() < step {
+        run.seek(run.head());
+        if !run.apply(Input::Step).map_err(|e| e.to_string())? {
+            return Err(format!(
+                "the run ends at step {}, before step {step}",
+                run.head()
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn decode(text: &str, what: &str) -> Result<String, String> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(text.trim_end_matches('='))
+        .map_err(|_| format!("the link's {what} are garbled (not base64url)"))?;
+    String::from_utf8(bytes).map_err(|_| format!("the link's {what} are garbled (not UTF-8)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use caucus_sim::Endpoint;
+
+    fn sample() -> Box<dyn DynRun> {
+        let mut run = build(&builtin("heartbeat").unwrap()).unwrap();
+        for _ in 0..40 {
+            run.apply(Input::Step).unwrap();
+        }
+        run.apply(Input::Crash { node: 2 }).unwrap();
+        for _ in 0..30 {
+            run.apply(Input::Step).unwrap();
+        }
+        run.apply(Input::Partition {
+            a: vec![Endpoint::Dc(0)],
+            b: vec![Endpoint::Dc(1)],
+            one_way: true,
+        })
+        .unwrap();
+        for _ in 0..20 {
+            run.apply(Input::Step).unwrap();
+        }
+        run.seek(50);
+        run
+    }
+
+    #[test]
+    fn a_link_reproduces_the_same_state() {
+        let run = sample();
+        let query = Shared::of(run.as_ref()).to_query();
+        assert!(
+            query.starts_with("v=1&s=heartbeat&seed=1&t=50&i="),
+            "{query}"
+        );
+        let back = Shared::from_query(&query)
+            .unwrap()
+            .unwrap()
+            .restore()
+            .unwrap();
+        assert_eq!(back.cursor(), 50);
+        assert_eq!(back.nodes(), run.nodes());
+        assert_eq!(back.in_flight(), run.in_flight());
+        assert_eq!(
+            back.inputs(),
+            run.inputs(),
+            "the recorded future travels too"
+        );
+        // Plain steps after the last input need not travel: stepping on recreates them.
+        assert_eq!(back.head(), 72);
+    }
+
+    #[test]
+    fn a_custom_scenario_travels_inside_the_link() {
+        let mut scenario = builtin("heartbeat").unwrap();
+        scenario.name = "mine".into();
+        scenario.until_us = 3_000_000;
+        let shared = Shared {
+            scenario: scenario.clone(),
+            inputs: vec![],
+            step: 3,
+        };
+        let q = shared.to_query();
+        assert!(q.contains("&sc="));
+        assert_eq!(Shared::from_query(&q).unwrap().unwrap(), shared);
+    }
+
+    #[test]
+    fn files_round_trip_and_foreign_files_are_refused() {
+        let run = sample();
+        let shared = Shared::of(run.as_ref());
+        assert_eq!(Shared::from_file(&shared.to_file()).unwrap(), shared);
+        assert!(Shared::from_file("{\"format\":\"har\"}")
+            .unwrap_err()
+            .contains("`har`"));
+        assert!(Shared::from_file("[1,2]")
+            .unwrap_err()
+            .contains("not a Caucus"));
+        assert!(Shared::from_file("not json")
+            .unwrap_err()
+            .contains("not JSON"));
+        let trace = Shared::from_file(&run.trace_json()).unwrap();
+        assert_eq!(trace.inputs, run.inputs());
+    }
+
+    #[test]
+    fn malformed_links_are_explained() {
+        let err = |q: &str| Shared::from_query(q).unwrap_err();
+        assert_eq!(Shared::from_query("").unwrap(), None);
+        assert_eq!(Shared::from_query("?embed=1").unwrap(), None);
+        assert!(err("v=9&s=heartbeat").contains("version 9"));
+        assert!(err("s=heartbeat").contains("no version"));
+        assert!(err("v=1&s=nope").contains("unknown scenario `nope`"));
+        assert!(err("v=1&s=heartbeat&seed=x").contains("seed"));
+        assert!(err("v=1&s=heartbeat&i=%%%").contains("garbled"));
+        assert!(err("v=1&sc=e30").contains("invalid"));
+        let crash_twice = URL_SAFE_NO_PAD
+            .encode(r#"[[5,{"type":"crash","node":1}],[6,{"type":"crash","node":1}]]"#);
+        let shared = Shared::from_query(&format!("v=1&s=heartbeat&i={crash_twice}"))
+            .unwrap()
+            .unwrap();
+        assert!(shared.restore().err().unwrap().contains("already crashed"));
+        let too_far = Shared::from_query("v=1&s=heartbeat&t=99999999")
+            .unwrap()
+            .unwrap();
+        assert!(too_far.restore().err().unwrap().contains("more than"));
+    }
+}

@@ -1,0 +1,203 @@
+//! The page: header, controls, map, side panels, diagram and dialogs, wired to the reducer.
+
+use crate::browser;
+use crate::components::{
+    controls::Controls, diagram::SpaceTimeDiagram, faults::FaultsPanel, header::Header,
+    help::HelpDialog, inspector::Inspector, log::EventLog, map::TopologyMap,
+    properties::PropertiesPanel, share::ShareDialog,
+};
+use crate::state::{Action, AppState, BannerKind, Dialog, RunRef};
+use caucus_protocols::share::Shared;
+use gloo_render::{request_animation_frame, AnimationFrame};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let state =
+        use_reducer(|| AppState::from_query(&browser::query(), browser::prefers_reduced_motion()));
+    let dispatch = {
+        let state = state.clone();
+        Callback::from(move |a: Action| state.dispatch(a))
+    };
+    let snapshot = {
+        let state = state.clone();
+        use_memo(state.version, move |_| state.snapshot())
+    };
+
+    use_animation_loop(&state);
+    use_keyboard(dispatch.clone(), state.dialog.is_some());
+    {
+        // Keep the address bar a link to what is on screen (not while playing: once per pause).
+        let state = state.clone();
+        use_effect_with((state.version, state.playing), move |(_, playing)| {
+            if !*playing {
+                let mut query = Shared::of(state.run.borrow().as_ref()).to_query();
+                if state.embed {
+                    query += "&embed=1";
+                }
+                browser::replace_query(&query);
+            }
+        });
+    }
+
+    let highlight: Vec<_> = snapshot
+        .properties
+        .iter()
+        .filter_map(|p| p.now.as_ref().err())
+        .flat_map(|f| f.nodes.iter().copied())
+        .collect();
+    let banner = state.banner.as_ref().map(|b| {
+        let close = dispatch.reform(|_| Action::SetBanner(None));
+        let (class, role) = match b.kind {
+            BannerKind::Error => ("banner error", "alert"),
+            BannerKind::Info => ("banner info", "status"),
+        };
+        html! {
+            <div class={class} role={role}>
+                <span>{ if b.kind == BannerKind::Error { "⚠ " } else { "ℹ " } }{ &b.text }</span>
+                <button class="icon" aria-label="Dismiss message" onclick={close}>{"✕"}</button>
+            </div>
+        }
+    });
+    let run = RunRef(state.run.clone());
+    let dialog = match state.dialog {
+        Some(Dialog::Help) => {
+            html! { <HelpDialog on_close={dispatch.reform(|_| Action::SetDialog(None))} /> }
+        }
+        Some(d @ (Dialog::Share | Dialog::Embed)) => html! {
+            <ShareDialog kind={d} run={run.clone()} version={state.version} dispatch={dispatch.clone()} />
+        },
+        None => html! {},
+    };
+    let map = html! {
+        <TopologyMap snapshot={snapshot.clone()} view_time={state.view_time}
+            selected_node={state.selected_node} selected_msg={state.selected_msg}
+            highlight={highlight.clone()} dispatch={dispatch.clone()} />
+    };
+    let controls = html! {
+        <Controls snapshot={snapshot.clone()} playing={state.playing} speed_log10={state.speed_log10}
+            view_time={state.view_time} embed={state.embed} dispatch={dispatch.clone()} />
+    };
+    let properties =
+        html! { <PropertiesPanel snapshot={snapshot.clone()} dispatch={dispatch.clone()} /> };
+
+    if state.embed {
+        return html! {
+            <div class="app embed">
+                <Header snapshot={snapshot.clone()} embed=true dispatch={dispatch.clone()} />
+                { for banner }
+                { controls }
+                <main class="workspace">
+                    <section class="map-panel" aria-label="Topology map">{ map }</section>
+                    <aside class="side">{ properties }</aside>
+                </main>
+                { dialog }
+            </div>
+        };
+    }
+    html! {
+        <div class="app">
+            <Header snapshot={snapshot.clone()} embed=false dispatch={dispatch.clone()} />
+            { for banner }
+            { controls }
+            <main class="workspace">
+                <section class="map-panel" aria-label="Topology map">{ map }</section>
+                <aside class="side" aria-label="Panels">
+                    { properties }
+                    <Inspector snapshot={snapshot.clone()} run={run.clone()} selected_node={state.selected_node}
+                        selected_msg={state.selected_msg} dispatch={dispatch.clone()} />
+                    <FaultsPanel snapshot={snapshot.clone()} dispatch={dispatch.clone()} />
+                </aside>
+            </main>
+            <SpaceTimeDiagram run={run.clone()} snapshot={snapshot.clone()} view_time={state.view_time}
+                highlight={highlight} on_seek={dispatch.reform(Action::Seek)} />
+            <EventLog run={run} snapshot={snapshot.clone()} dispatch={dispatch.clone()} />
+            { dialog }
+        </div>
+    }
+}
+
+/// While playing, one `Tick` per animation frame (or every half second with reduced motion).
+#[hook]
+fn use_animation_loop(state: &UseReducerHandle<AppState>) {
+    let playing = state.playing;
+    let reduced = state.reduced_motion;
+    let dispatcher = state.dispatcher();
+    use_effect_with((playing, reduced), move |&(playing, reduced)| {
+        let frame: Rc<RefCell<Option<AnimationFrame>>> = Rc::new(RefCell::new(None));
+        let mut interval = None;
+        if playing && reduced {
+            let d = dispatcher.clone();
+            interval = Some(gloo_timers::callback::Interval::new(500, move || {
+                d.dispatch(Action::Tick(500.0))
+            }));
+        } else if playing {
+            fn schedule(
+                frame: Rc<RefCell<Option<AnimationFrame>>>,
+                d: UseReducerDispatcher<AppState>,
+                last: Option<f64>,
+            ) {
+                let next = frame.clone();
+                let handle = request_animation_frame(move |t| {
+                    if let Some(last) = last {
+                        d.dispatch(Action::Tick(t - last));
+                    }
+                    schedule(next, d, Some(t));
+                });
+                *frame.borrow_mut() = Some(handle);
+            }
+            schedule(frame.clone(), dispatcher, None);
+        }
+        move || {
+            // Dropping the handles cancels the frame request and the interval.
+            frame.borrow_mut().take();
+            drop(interval);
+        }
+    });
+}
+
+/// Space, arrows, +/-, Home/End, ? and Escape, anywhere on the page but in text fields.
+#[hook]
+fn use_keyboard(dispatch: Callback<Action>, dialog_open: bool) {
+    use_effect_with(dialog_open, move |&dialog_open| {
+        let listener = Closure::<dyn Fn(KeyboardEvent)>::new(move |e: KeyboardEvent| {
+            if e.ctrl_key() || e.meta_key() || e.alt_key() {
+                return;
+            }
+            let tag = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .map(|el| el.tag_name().to_ascii_lowercase())
+                .unwrap_or_default();
+            let typing = matches!(tag.as_str(), "input" | "textarea" | "select");
+            let action = match e.key().as_str() {
+                "Escape" => Some(Action::SetDialog(None)),
+                _ if typing || dialog_open => None,
+                " " if tag != "button" => Some(Action::TogglePlay),
+                "ArrowRight" => Some(Action::Step),
+                "ArrowLeft" => Some(Action::Back),
+                "+" | "=" => Some(Action::Faster),
+                "-" | "_" => Some(Action::Slower),
+                "Home" => Some(Action::Seek(0)),
+                "End" => Some(Action::Seek(u64::MAX)),
+                "?" => Some(Action::SetDialog(Some(Dialog::Help))),
+                _ => None,
+            };
+            if let Some(action) = action {
+                e.prevent_default();
+                dispatch.emit(action);
+            }
+        });
+        let doc = browser::window().document().expect("a document");
+        let _ = doc.add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
+        move || {
+            let _ = doc
+                .remove_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
+            drop(listener);
+        }
+    });
+}

@@ -1,0 +1,84 @@
+//! Title, scenario picker, seed, and the share/embed/help buttons.
+
+use crate::state::{Action, Dialog, Snapshot};
+use caucus_protocols::builtin_scenarios;
+use std::rc::Rc;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct HeaderProps {
+    pub snapshot: Rc<Snapshot>,
+    pub embed: bool,
+    pub dispatch: Callback<Action>,
+}
+
+#[function_component(Header)]
+pub fn header(p: &HeaderProps) -> Html {
+    let s = &p.snapshot;
+    if p.embed {
+        let full = format!(
+            "{}?{}",
+            crate::browser::base_url(),
+            crate::browser::query()
+                .trim_start_matches('?')
+                .replace("&embed=1", "")
+        );
+        return html! {
+            <header class="topbar">
+                <h1 class="brand">{"Caucus"}</h1>
+                <span class="scenario-name">{ &s.scenario_name }</span>
+                <a class="open-full" href={full} target="_blank" rel="noopener">{"Open in Caucus ↗"}</a>
+            </header>
+        };
+    }
+    let on_scenario = p.dispatch.reform(|e: Event| {
+        let select: HtmlSelectElement = e.target_unchecked_into();
+        Action::LoadScenario(select.value())
+    });
+    let on_seed = p.dispatch.reform(|e: Event| {
+        let input: HtmlInputElement = e.target_unchecked_into();
+        match input.value().trim().parse::<u64>() {
+            Ok(seed) => Action::SetSeed(seed),
+            Err(_) => Action::SetBanner(crate::state::Banner::error(
+                "The seed must be a whole number from 0 to 18446744073709551615.",
+            )),
+        }
+    });
+    let seed = s.seed;
+    let new_seed = p.dispatch.reform(move |_| {
+        Action::SetSeed(
+            seed.wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407)
+                >> 33,
+        )
+    });
+    let open = |d: Dialog| p.dispatch.reform(move |_| Action::SetDialog(Some(d)));
+    html! {
+        <header class="topbar">
+            <h1 class="brand">{"Caucus"}<span class="tagline">{"distributed coordination, step by step"}</span></h1>
+            <label class="field">
+                <span>{"Scenario"}</span>
+                <select aria-label="Scenario" onchange={on_scenario}>
+                    { for builtin_scenarios().into_iter().map(|sc| html! {
+                        <option value={sc.name.clone()} selected={sc.name == s.scenario_name} title={sc.description.clone()}>
+                            { &sc.name }
+                        </option>
+                    }) }
+                    if caucus_protocols::builtin(&s.scenario_name).is_none() {
+                        <option value="" selected=true disabled=true>{ format!("{} (imported)", s.scenario_name) }</option>
+                    }
+                </select>
+            </label>
+            <label class="field seed">
+                <span>{"Seed"}</span>
+                <input type="number" min="0" aria-label="Seed" value={s.seed.to_string()} onchange={on_seed} />
+            </label>
+            <button aria-label="New random seed" title="New seed" onclick={new_seed}>{"🎲"}</button>
+            <div class="spacer" />
+            <button onclick={open(Dialog::Share)}>{"Share…"}</button>
+            <button onclick={open(Dialog::Embed)}>{"Embed…"}</button>
+            <button aria-label="Keyboard shortcuts and help" title="Help (?)" onclick={open(Dialog::Help)}>{"?"}</button>
+        </header>
+    }
+}

@@ -1,0 +1,41 @@
+//! The help overlay: keys, and what the views show.
+
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct HelpProps {
+    pub on_close: Callback<()>,
+}
+
+const KEYS: &[(&str, &str)] = &[
+    ("Space", "play or pause"),
+    ("→", "step: apply the next event"),
+    ("←", "step back"),
+    ("+ / -", "faster / slower"),
+    ("Home / End", "first step / last recorded step"),
+    ("?", "this help"),
+    ("Esc", "close a dialog"),
+    (
+        "Tab, Enter",
+        "reach and use every control, node and message",
+    ),
+];
+
+#[function_component(HelpDialog)]
+pub fn help_dialog(p: &HelpProps) -> Html {
+    let close = p.on_close.reform(|_| ());
+    html! {
+        <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="help-title">
+            <div class="dialog">
+                <h2 id="help-title">{"Keyboard shortcuts"}</h2>
+                <table class="keys">
+                    { for KEYS.iter().map(|(k, what)| html! { <tr><th scope="row"><kbd>{ *k }</kbd></th><td>{ *what }</td></tr> }) }
+                </table>
+                <h3>{"How it works"}</h3>
+                <p>{"Every run is a deterministic simulation: one seed plus the inputs you apply (crashes, pauses, partitions, dropped messages) reproduce it exactly, so a link or an exported file shows the same run to anyone. Time is simulated; the speed slider sets how much of it passes per real second."}</p>
+                <p>{"The map shows datacenters, nodes and messages in flight. Click a node or a message to inspect it and to apply faults. The properties panel says whether each safety and liveness property holds at the current step; a violation links to the step where it first failed."}</p>
+                <button class="primary" autofocus=true onclick={close}>{"Close"}</button>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,28 @@
+//! One component per file; each takes a snapshot and callbacks.
+
+pub mod controls;
+pub mod diagram;
+pub mod faults;
+pub mod header;
+pub mod help;
+pub mod inspector;
+pub mod log;
+pub mod map;
+pub mod properties;
+pub mod share;
+
+use caucus_sim::Micros;
+
+/// Simulated time for people, compact: `1.234 s`, `40.2 ms`.
+pub fn fmt_time(us: Micros) -> String {
+    caucus_sim::format_micros(us)
+}
+
+/// A colour per datacenter (paired with text labels everywhere: colour is never the only signal).
+pub const DC_COLOURS: &[&str] = &[
+    "#2563eb", "#059669", "#d97706", "#7c3aed", "#db2777", "#0891b2", "#65a30d", "#dc2626",
+];
+
+pub fn dc_colour(dc: u16) -> &'static str {
+    DC_COLOURS[dc as usize % DC_COLOURS.len()]
+}

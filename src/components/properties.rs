@@ -1,0 +1,62 @@
+//! Each property, whether it holds at the current step, and where it first failed.
+
+use crate::components::fmt_time;
+use crate::state::{Action, Snapshot};
+use caucus_sim::PropertyKind;
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct PropertiesProps {
+    pub snapshot: Rc<Snapshot>,
+    pub dispatch: Callback<Action>,
+}
+
+#[function_component(PropertiesPanel)]
+pub fn properties_panel(p: &PropertiesProps) -> Html {
+    let s = &p.snapshot;
+    let rows = s.properties.iter().map(|prop| {
+        let (class, mark, verdict) = match (&prop.now, prop.kind) {
+            (Ok(()), PropertyKind::Safety) => ("holds", "✓", "holds"),
+            (Ok(()), PropertyKind::Liveness) => ("holds", "✓", "holds now"),
+            (Err(_), PropertyKind::Safety) => ("fails", "✗", "violated"),
+            (Err(_), PropertyKind::Liveness) => ("pending", "…", "not yet"),
+        };
+        let kind = match prop.kind {
+            PropertyKind::Safety => "safety",
+            PropertyKind::Liveness => "liveness",
+        };
+        let first = prop.first_violation.as_ref().map(|v| {
+            let step = v.step;
+            let here = step == s.cursor;
+            html! {
+                <div class="violation">
+                    <p>{ format!("First failed at step {} ({}): {}", v.step, fmt_time(v.time), v.failure.explanation) }</p>
+                    if !here {
+                        <button onclick={p.dispatch.reform(move |_| Action::Seek(step))}>{ format!("Jump to step {step}") }</button>
+                    }
+                </div>
+            }
+        });
+        let now = prop.now.as_ref().err().filter(|_| prop.first_violation.is_none() || prop.kind == PropertyKind::Liveness);
+        html! {
+            <li class={classes!("property", class)}>
+                <div class="verdict">
+                    <span class="mark" aria-hidden="true">{ mark }</span>
+                    <strong>{ &prop.name }</strong>
+                    <span class="kind">{ kind }</span>
+                    <span class="state">{ verdict }</span>
+                </div>
+                <p class="description">{ &prop.description }</p>
+                if let Some(f) = now { <p class="why">{ &f.explanation }</p> }
+                { for first }
+            </li>
+        }
+    });
+    html! {
+        <section class="panel properties" aria-label="Properties">
+            <h2>{ format!("Properties · {}", s.protocol) }</h2>
+            <ul>{ for rows }</ul>
+        </section>
+    }
+}

@@ -1,0 +1,140 @@
+//! Share a run: copy its link, export or import it as a file; or get an <iframe> to embed it.
+
+use crate::browser;
+use crate::state::{Action, Banner, Dialog, RunRef};
+use caucus_protocols::share::Shared;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct ShareProps {
+    pub kind: Dialog,
+    pub run: RunRef,
+    pub version: u64,
+    pub dispatch: Callback<Action>,
+}
+
+#[function_component(ShareDialog)]
+pub fn share_dialog(p: &ShareProps) -> Html {
+    let copied = use_state(|| None::<bool>);
+    let shared = Shared::of(p.run.0.borrow().as_ref());
+    let link = format!("{}?{}", browser::base_url(), shared.to_query());
+    let close = p.dispatch.reform(|_| Action::SetDialog(None));
+    let copy = |text: String| {
+        let copied = copied.clone();
+        Callback::from(move |_| {
+            let copied = copied.clone();
+            let text = text.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                copied.set(Some(browser::copy_text(&text).await))
+            });
+        })
+    };
+    let status = match *copied {
+        Some(true) => html! { <p class="status" role="status">{"Copied to the clipboard."}</p> },
+        Some(false) => {
+            html! { <p class="status" role="status">{"The clipboard is not available here: select the text and copy it."}</p> }
+        }
+        None => html! {},
+    };
+    let select_all = Callback::from(|e: FocusEvent| {
+        if let Some(t) = e.target_dyn_into::<web_sys::HtmlTextAreaElement>() {
+            t.select();
+        }
+    });
+    if p.kind == Dialog::Embed {
+        let snippet = format!(
+            "<iframe src=\"{link}&embed=1\" width=\"900\" height=\"560\" style=\"border:0\" title=\"Caucus: {}\" loading=\"lazy\"></iframe>",
+            shared.scenario.name
+        );
+        return html! {
+            <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="embed-title">
+                <div class="dialog">
+                    <h2 id="embed-title">{"Embed this run"}</h2>
+                    <p>{"Paste this into a course page. The embedded view keeps only the essential controls and opens at the current step."}</p>
+                    <textarea aria-label="Embed code" readonly=true rows="4" onfocus={select_all} value={snippet.clone()} />
+                    <div class="row">
+                        <button class="primary" onclick={copy(snippet)}>{"Copy embed code"}</button>
+                        <button onclick={close}>{"Close"}</button>
+                    </div>
+                    { status }
+                </div>
+            </div>
+        };
+    }
+    let export_run = {
+        let file = shared.to_file();
+        let name = format!(
+            "caucus-{}-seed-{}.json",
+            shared.scenario.name, shared.scenario.seed
+        );
+        Callback::from(move |_| browser::download(&name, "application/json", &file))
+    };
+    let export_trace = {
+        let run = p.run.clone();
+        let name = format!("caucus-{}-trace.json", shared.scenario.name);
+        Callback::from(move |_| {
+            browser::download(&name, "application/json", &run.0.borrow().trace_json())
+        })
+    };
+    let import = {
+        let dispatch = p.dispatch.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            read_file(file, dispatch.clone());
+            input.set_value("");
+        })
+    };
+    html! {
+        <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="share-title">
+            <div class="dialog">
+                <h2 id="share-title">{"Share this run"}</h2>
+                <p>{ format!("The link holds the scenario, the seed, the {} input(s) you applied and the current step ({}). Opening it shows the same state.", shared.inputs.len(), shared.step) }</p>
+                <textarea aria-label="Link to this run" readonly=true rows="3" onfocus={select_all} value={link.clone()} />
+                <div class="row">
+                    <button class="primary" onclick={copy(link)}>{"Copy link"}</button>
+                    <button onclick={export_run}>{"Export run (JSON)"}</button>
+                    <button onclick={export_trace}>{"Export trace (JSON)"}</button>
+                    <label class="button">
+                        {"Import run…"}
+                        <input type="file" accept=".json,application/json" aria-label="Import a run, trace or scenario file" class="visually-hidden" onchange={import} />
+                    </label>
+                    <button onclick={close}>{"Close"}</button>
+                </div>
+                { status }
+            </div>
+        </div>
+    }
+}
+
+/// Reads a chosen file and loads the run it describes, or says why it cannot.
+fn read_file(file: web_sys::File, dispatch: Callback<Action>) {
+    let Ok(reader) = web_sys::FileReader::new() else {
+        return;
+    };
+    let r = reader.clone();
+    // Freed by wasm-bindgen once it has run.
+    let onload = Closure::once_into_js(move || {
+        let text = r
+            .result()
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default();
+        match Shared::from_file(&text).and_then(|s| s.restore()) {
+            Ok(run) => {
+                dispatch.emit(Action::Load(run, Banner::info("Imported the run.")));
+                dispatch.emit(Action::SetDialog(None));
+            }
+            Err(e) => dispatch.emit(Action::SetBanner(Banner::error(format!(
+                "That file could not be imported: {e}. The current run is unchanged."
+            )))),
+        }
+    });
+    reader.set_onload(Some(onload.unchecked_ref()));
+    let _ = reader.read_as_text(&file);
+}

@@ -1,0 +1,390 @@
+//! The one reducer that owns the app's state. Components get plain snapshots and callbacks;
+//! every change to the run goes through an [`Action`] here, and every change to the simulation
+//! goes through the run's `apply` (the core's one mutation point).
+
+use caucus_protocols::share::Shared;
+use caucus_protocols::{build, builtin};
+use caucus_sim::run::{MsgView, NodeView, PropertyView};
+use caucus_sim::{DcId, DynRun, Input, Link, Micros, MsgId, NodeId, Topology};
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Steps one animation frame may apply; past this the view waits for the simulation.
+pub const MAX_STEPS_PER_FRAME: usize = 4_000;
+/// Steps a browser run may record before play stops (memory stays in the tens of MB).
+pub const MAX_UI_STEPS: u64 = 400_000;
+/// Simulated-to-real speed as log10: from 1/10,000x to 10x.
+pub const SPEED_MIN: f64 = -4.0;
+pub const SPEED_MAX: f64 = 1.0;
+pub const DEFAULT_SCENARIO: &str = "heartbeat";
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum BannerKind {
+    Info,
+    Error,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Banner {
+    pub kind: BannerKind,
+    pub text: String,
+}
+
+impl Banner {
+    pub fn error(text: impl Into<String>) -> Option<Banner> {
+        Some(Banner {
+            kind: BannerKind::Error,
+            text: text.into(),
+        })
+    }
+    pub fn info(text: impl Into<String>) -> Option<Banner> {
+        Some(Banner {
+            kind: BannerKind::Info,
+            text: text.into(),
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Dialog {
+    Help,
+    Share,
+    Embed,
+}
+
+pub type RunCell = Rc<RefCell<Box<dyn DynRun>>>;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub run: RunCell,
+    /// Bumped by every action: what memoized snapshots key on.
+    pub version: u64,
+    /// The simulated time the map shows; between the last applied event and the next one.
+    pub view_time: Micros,
+    pub playing: bool,
+    pub speed_log10: f64,
+    pub selected_node: Option<NodeId>,
+    pub selected_msg: Option<MsgId>,
+    pub banner: Option<Banner>,
+    pub dialog: Option<Dialog>,
+    pub reduced_motion: bool,
+    pub embed: bool,
+}
+
+pub enum Action {
+    Step,
+    Back,
+    Seek(u64),
+    Reset,
+    TogglePlay,
+    /// Advance the view by this many real milliseconds of play.
+    Tick(f64),
+    SetSpeed(f64),
+    Faster,
+    Slower,
+    Apply(Input),
+    Load(Box<dyn DynRun>, Option<Banner>),
+    LoadScenario(String),
+    SetSeed(u64),
+    SelectNode(Option<NodeId>),
+    SelectMsg(Option<MsgId>),
+    SetBanner(Option<Banner>),
+    SetDialog(Option<Dialog>),
+}
+
+impl AppState {
+    /// The first state: the run a link describes, or the default scenario with a message saying
+    /// why the link could not be opened.
+    pub fn from_query(query: &str, reduced_motion: bool) -> AppState {
+        let embed = query
+            .trim_start_matches('?')
+            .split('&')
+            .any(|kv| kv == "embed=1");
+        let (run, banner) =
+            match Shared::from_query(query).and_then(|s| s.map(|s| s.restore()).transpose()) {
+                Ok(Some(run)) => (run, None),
+                Ok(None) => (default_run(), None),
+                Err(e) => (
+                    default_run(),
+                    Banner::error(format!(
+                        "This link could not be opened: {e}. Showing the default scenario instead."
+                    )),
+                ),
+            };
+        let view_time = run.now();
+        AppState {
+            run: Rc::new(RefCell::new(run)),
+            version: 0,
+            view_time,
+            playing: false,
+            speed_log10: -1.5,
+            selected_node: None,
+            selected_msg: None,
+            banner,
+            dialog: None,
+            reduced_motion,
+            embed,
+        }
+    }
+
+    pub fn speed(&self) -> f64 {
+        10f64.powf(self.speed_log10)
+    }
+
+    /// A plain copy of what the views draw, taken once per version.
+    pub fn snapshot(&self) -> Snapshot {
+        let run = self.run.borrow();
+        let topology = run.topology();
+        let n = topology.nodes.len();
+        let dcs = topology.datacenters.len();
+        let mut links = Vec::with_capacity(dcs * dcs);
+        let mut cut = Vec::with_capacity(dcs * dcs);
+        for a in 0..dcs as DcId {
+            for b in 0..dcs as DcId {
+                links.push(run.link(a, b));
+                let pairs: Vec<(NodeId, NodeId)> = topology
+                    .nodes_in(a)
+                    .flat_map(|x| topology.nodes_in(b).map(move |y| (x, y)))
+                    .filter(|(x, y)| x != y)
+                    .collect();
+                let blocked = pairs.iter().filter(|(x, y)| run.is_cut(*x, *y)).count();
+                cut.push(match blocked {
+                    0 => Cut::None,
+                    k if k == pairs.len() => Cut::All,
+                    _ => Cut::Some,
+                });
+            }
+        }
+        let _ = n;
+        let scenario = run.scenario();
+        Snapshot {
+            version: self.version,
+            protocol: run.protocol_name(),
+            scenario_name: scenario.name.clone(),
+            description: scenario.description.clone(),
+            seed: scenario.seed,
+            cursor: run.cursor(),
+            head: run.head(),
+            now: run.now(),
+            next_event: run.next_event_time(),
+            topology: Rc::new(topology.clone()),
+            nodes: run.nodes(),
+            msgs: run.in_flight(),
+            properties: run.properties(),
+            links,
+            cut,
+            inputs: run.inputs().len(),
+        }
+    }
+}
+
+pub fn default_run() -> Box<dyn DynRun> {
+    build(&builtin(DEFAULT_SCENARIO).expect("the default scenario is built in"))
+        .expect("the default scenario is valid")
+}
+
+/// How much of the traffic from one datacenter to another a partition blocks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cut {
+    None,
+    Some,
+    All,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snapshot {
+    pub version: u64,
+    pub protocol: &'static str,
+    pub scenario_name: String,
+    pub description: String,
+    pub seed: u64,
+    pub cursor: u64,
+    pub head: u64,
+    pub now: Micros,
+    pub next_event: Option<Micros>,
+    pub topology: Rc<Topology>,
+    pub nodes: Vec<NodeView>,
+    pub msgs: Vec<MsgView>,
+    pub properties: Vec<PropertyView>,
+    /// `links[a * dcs + b]`, current values.
+    pub links: Vec<Link>,
+    /// `cut[a * dcs + b]`: how much traffic from `a` to `b` is cut.
+    pub cut: Vec<Cut>,
+    pub inputs: usize,
+}
+
+impl Snapshot {
+    pub fn cut(&self, a: DcId, b: DcId) -> Cut {
+        self.cut[a as usize * self.topology.datacenters.len() + b as usize]
+    }
+    pub fn link(&self, a: DcId, b: DcId) -> Link {
+        self.links[a as usize * self.topology.datacenters.len() + b as usize]
+    }
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        s.version += 1;
+        let run_cell = s.run.clone();
+        let mut run = run_cell.borrow_mut();
+        match action {
+            Action::Step => {
+                s.playing = false;
+                match run.apply(Input::Step) {
+                    Ok(true) => s.banner = None,
+                    Ok(false) => {
+                        s.banner = Banner::info("Nothing left to happen: the run is quiet.")
+                    }
+                    Err(e) => s.banner = Banner::error(e.to_string()),
+                }
+                s.view_time = run.now();
+            }
+            Action::Back => {
+                s.playing = false;
+                let c = run.cursor();
+                run.seek(c.saturating_sub(1));
+                s.view_time = run.now();
+            }
+            Action::Seek(step) => {
+                run.seek(step);
+                s.view_time = run.now();
+            }
+            Action::Reset => {
+                s.playing = false;
+                match build(run.scenario()) {
+                    Ok(fresh) => {
+                        *run = fresh;
+                        s.banner = None;
+                    }
+                    Err(e) => s.banner = Banner::error(e.to_string()),
+                }
+                s.view_time = run.now();
+            }
+            Action::TogglePlay => s.playing = !s.playing,
+            Action::Tick(real_ms) => {
+                if !s.playing {
+                    return self;
+                }
+                let stop = if s.reduced_motion {
+                    // Discrete steps: one event per tick, no motion in between.
+                    let r = run.apply(Input::Step);
+                    s.view_time = run.now();
+                    r
+                } else {
+                    let target =
+                        s.view_time + (real_ms.clamp(0.0, 100.0) * 1e3 * s.speed()) as Micros;
+                    advance(run.as_mut(), &mut s, target)
+                };
+                match stop {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        s.playing = false;
+                        s.banner = Banner::info("Nothing left to happen: the run is quiet.");
+                    }
+                    Err(e) => {
+                        s.playing = false;
+                        s.banner = Banner::error(e.to_string());
+                    }
+                }
+                if run.head() >= MAX_UI_STEPS && run.cursor() == run.head() {
+                    s.playing = false;
+                    s.banner = Banner::info(format!(
+                        "Paused at {MAX_UI_STEPS} steps to keep this tab light. Step back, or reset to start again."
+                    ));
+                }
+            }
+            Action::SetSpeed(v) => s.speed_log10 = v.clamp(SPEED_MIN, SPEED_MAX),
+            Action::Faster => s.speed_log10 = (s.speed_log10 + 0.25).min(SPEED_MAX),
+            Action::Slower => s.speed_log10 = (s.speed_log10 - 0.25).max(SPEED_MIN),
+            Action::Apply(input) => match run.apply(input) {
+                Ok(_) => {
+                    s.banner = None;
+                    s.view_time = run.now();
+                }
+                Err(e) => s.banner = Banner::error(e.to_string()),
+            },
+            Action::Load(fresh, banner) => {
+                *run = fresh;
+                s.playing = false;
+                s.banner = banner;
+                s.selected_node = None;
+                s.selected_msg = None;
+                s.view_time = run.now();
+            }
+            Action::LoadScenario(name) => match builtin(&name).map(|sc| build(&sc)) {
+                Some(Ok(fresh)) => {
+                    *run = fresh;
+                    s.playing = false;
+                    s.banner = None;
+                    s.selected_node = None;
+                    s.selected_msg = None;
+                    s.view_time = 0;
+                }
+                Some(Err(e)) => s.banner = Banner::error(e.to_string()),
+                None => s.banner = Banner::error(format!("There is no scenario `{name}`.")),
+            },
+            Action::SetSeed(seed) => {
+                let mut scenario = run.scenario().clone();
+                scenario.seed = seed;
+                match build(&scenario) {
+                    Ok(fresh) => {
+                        *run = fresh;
+                        s.playing = false;
+                        s.banner = None;
+                        s.view_time = 0;
+                    }
+                    Err(e) => s.banner = Banner::error(e.to_string()),
+                }
+            }
+            Action::SelectNode(n) => s.selected_node = n,
+            Action::SelectMsg(m) => s.selected_msg = m,
+            Action::SetBanner(b) => s.banner = b,
+            Action::SetDialog(d) => s.dialog = d,
+        }
+        drop(run);
+        Rc::new(s)
+    }
+}
+
+/// Applies every event up to `target` (at most a frame's worth) and moves the view there.
+/// Returns false when the run has nothing left to do.
+fn advance(
+    run: &mut dyn DynRun,
+    s: &mut AppState,
+    target: Micros,
+) -> Result<bool, caucus_sim::SimError> {
+    for _ in 0..MAX_STEPS_PER_FRAME {
+        match run.next_event_time() {
+            Some(t) if t <= target => {
+                if !run.apply(Input::Step)? {
+                    return Ok(false);
+                }
+            }
+            Some(_) => {
+                s.view_time = target;
+                return Ok(true);
+            }
+            None => {
+                s.view_time = run.now();
+                return Ok(false);
+            }
+        }
+    }
+    // The simulation is behind the clock: show where it is rather than where it should be.
+    s.view_time = run.now();
+    Ok(true)
+}
+
+/// The run, compared by identity so it can be a prop; pair it with a version to re-render.
+#[derive(Clone)]
+pub struct RunRef(pub RunCell);
+
+impl PartialEq for RunRef {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
