@@ -23,7 +23,7 @@ const SKEWS_MS: &[i64] = &[-2000, -500, 500, 2000, 10000];
 #[function_component(Inspector)]
 pub fn inspector(p: &InspectorProps) -> Html {
     let pause_ms = use_state(|| 1500u64);
-    let request = use_state(|| String::from(r#"{"type": "announce"}"#));
+    let request = use_state(|| String::from(r#""announce""#));
     let s = &p.snapshot;
     let d = &p.dispatch;
 
@@ -93,7 +93,7 @@ pub fn inspector(p: &InspectorProps) -> Html {
                 <div class="node-inspector">
                     <h3>{ format!("{} · {}", n.name, s.topology.datacenters[n.dc as usize].name) }</h3>
                     <dl class="facts">
-                        <dt>{"status"}</dt><dd>{ format!("{:?}", n.status).to_lowercase() }
+                        <dt>{"status"}</dt><dd>{ n.status.word() }
                             { n.paused_until.map(|t| format!(" until {}", fmt_time(t))).unwrap_or_default() }</dd>
                         if !n.role.is_empty() { <dt>{"role"}</dt><dd>{ &n.role }</dd> }
                         <dt>{"local clock"}</dt><dd>{ format!("{} ({:+} ms{})", fmt_time(n.local_time), n.clock_offset_us / 1000,

@@ -117,9 +117,9 @@ pub fn event_log(p: &LogProps) -> Html {
                 { for rows.into_iter().map(|step| {
                     let target = step.index as u64 + 1;
                     let current = target == p.snapshot.cursor;
-                    let kind = format!("{:?}", step.kind).to_lowercase();
+                    let kind = step.kind.word();
                     html! {
-                        <li class={classes!("event", kind.clone(), current.then_some("current"))}>
+                        <li class={classes!("event", kind, current.then_some("current"))}>
                             <button class="link" aria-label={format!("Go to step {target}: {}", step.label)}
                                 onclick={p.dispatch.reform(move |_| Action::Seek(target))}>
                                 <span class="step-no">{ format!("#{}", step.index) }</span>

@@ -211,7 +211,7 @@ pub fn topology_map(p: &MapProps) -> Html {
         let selected = p.selected_node == Some(n.id);
         let class = classes!(
             "node",
-            format!("status-{:?}", n.status).to_lowercase(),
+            format!("status-{}", n.status.word()),
             selected.then_some("selected"),
             highlighted.then_some("violating")
         );

@@ -72,13 +72,6 @@ pub fn share_dialog(p: &ShareProps) -> Html {
         );
         Callback::from(move |_| browser::download(&name, "application/json", &file))
     };
-    let export_trace = {
-        let run = p.run.clone();
-        let name = format!("caucus-{}-trace.json", shared.scenario.name);
-        Callback::from(move |_| {
-            browser::download(&name, "application/json", &run.0.borrow().trace_json())
-        })
-    };
     let import = {
         let dispatch = p.dispatch.clone();
         Callback::from(move |e: Event| {
@@ -99,7 +92,6 @@ pub fn share_dialog(p: &ShareProps) -> Html {
                 <div class="row">
                     <button class="primary" onclick={copy(link)}>{"Copy link"}</button>
                     <button onclick={export_run}>{"Export run (JSON)"}</button>
-                    <button onclick={export_trace}>{"Export trace (JSON)"}</button>
                     <label class="button">
                         {"Import run…"}
                         <input type="file" accept=".json,application/json" aria-label="Import a run, trace or scenario file" class="visually-hidden" onchange={import} />

@@ -71,7 +71,7 @@ pub enum Timer {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Request {
     /// Send a beat to every peer right now.
     Announce,
@@ -106,6 +106,12 @@ impl Protocol for Heartbeat {
     fn validate(params: &Params, _topology: &Topology) -> Result<(), String> {
         if params.interval_us == 0 {
             return Err("interval_us must be above zero".into());
+        }
+        if params.timeout_us > caucus_sim::limits::MAX_FAULT_US {
+            return Err(format!(
+                "timeout_us is at most {} µs (one hour)",
+                caucus_sim::limits::MAX_FAULT_US
+            ));
         }
         if params.timeout_us <= params.interval_us {
             return Err(format!(

@@ -157,27 +157,51 @@ impl Shared {
         serde_json::to_string_pretty(&file).expect("run files serialize")
     }
 
-    /// Reads a run file; a bare scenario file is accepted too.
+    /// Reads a run file; a trace (`caucus run --trace`) or a bare scenario file is accepted too.
+    ///
+    /// Typed parts are decoded with `serde_json::from_str` only (never `from_value`), so the
+    /// browser bundle carries one copy of each deserializer.
     pub fn from_file(text: &str) -> Result<Shared, String> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("the file is not JSON: {e}"))?;
-        match value.get("format").and_then(|f| f.as_str()) {
-            Some("caucus-run") => {}
-            Some("caucus-trace") => {
-                // A trace carries its scenario and inputs: enough to replay it.
-                let scenario = Scenario::from_json(&value["scenario"].to_string())
-                    .map_err(|e| format!("the trace's scenario is invalid: {e}"))?;
-                let inputs: Vec<FileInput> = serde_json::from_value(value["inputs"].clone())
-                    .map_err(|e| format!("the trace's inputs are invalid: {e}"))?;
-                let step = value["steps"].as_array().map_or(0, |s| s.len() as u64);
-                return Ok(Shared {
-                    scenario,
-                    inputs: inputs.into_iter().map(|f| (f.step, f.input)).collect(),
-                    step,
-                });
+        #[derive(Deserialize)]
+        struct Probe {
+            format: Option<String>,
+            protocol: Option<serde::de::IgnoredAny>,
+        }
+        #[derive(Deserialize)]
+        struct TraceFile {
+            scenario: serde_json::Value,
+            #[serde(default)]
+            inputs: Vec<FileInput>,
+            #[serde(default)]
+            steps: Vec<serde::de::IgnoredAny>,
+        }
+        let probe: Probe = match serde_json::from_str(text) {
+            Ok(p) => p,
+            Err(e) if e.is_syntax() || e.is_eof() => {
+                return Err(format!("the file is not JSON: {e}"))
             }
-            Some(other) => return Err(format!("this is a `{other}` file, not a Caucus run")),
-            None if value.get("protocol").is_some() => {
+            Err(_) => return Err("this file is not a Caucus run, trace or scenario".into()),
+        };
+        let (scenario, inputs, step) = match (probe.format.as_deref(), probe.protocol.is_some()) {
+            (Some("caucus-run"), _) => {
+                let file: RunFile = serde_json::from_str(text)
+                    .map_err(|e| format!("the run file is invalid: {e}"))?;
+                if file.version != LINK_VERSION {
+                    return Err(format!(
+                        "this run file is version {}, and this Caucus reads version {LINK_VERSION}",
+                        file.version
+                    ));
+                }
+                (file.scenario, file.inputs, file.step)
+            }
+            (Some("caucus-trace"), _) => {
+                let file: TraceFile = serde_json::from_str(text)
+                    .map_err(|e| format!("the trace file is invalid: {e}"))?;
+                let steps = file.steps.len() as u64;
+                (file.scenario, file.inputs, steps)
+            }
+            (Some(other), _) => return Err(format!("this is a `{other}` file, not a Caucus run")),
+            (None, true) => {
                 let scenario = Scenario::from_json(text)
                     .map_err(|e| format!("the scenario is invalid: {e}"))?;
                 return Ok(Shared {
@@ -186,22 +210,14 @@ impl Shared {
                     step: 0,
                 });
             }
-            None => return Err("this file is not a Caucus run, trace or scenario".into()),
-        }
-        let file: RunFile =
-            serde_json::from_value(value).map_err(|e| format!("the run file is invalid: {e}"))?;
-        if file.version != LINK_VERSION {
-            return Err(format!(
-                "this run file is version {}, and this Caucus reads version {LINK_VERSION}",
-                file.version
-            ));
-        }
-        let scenario = Scenario::from_json(&file.scenario.to_string())
+            (None, false) => return Err("this file is not a Caucus run, trace or scenario".into()),
+        };
+        let scenario = Scenario::from_json(&scenario.to_string())
             .map_err(|e| format!("the run's scenario is invalid: {e}"))?;
         Ok(Shared {
             scenario,
-            inputs: file.inputs.into_iter().map(|f| (f.step, f.input)).collect(),
-            step: file.step,
+            inputs: inputs.into_iter().map(|f| (f.step, f.input)).collect(),
+            step,
         })
     }
 
@@ -343,8 +359,8 @@ mod tests {
         assert!(err("v=1&s=heartbeat&seed=x").contains("seed"));
         assert!(err("v=1&s=heartbeat&i=%%%").contains("garbled"));
         assert!(err("v=1&sc=e30").contains("invalid"));
-        let crash_twice = URL_SAFE_NO_PAD
-            .encode(r#"[[5,{"type":"crash","node":1}],[6,{"type":"crash","node":1}]]"#);
+        let crash_twice =
+            URL_SAFE_NO_PAD.encode(r#"[[5,{"crash":{"node":1}}],[6,{"crash":{"node":1}}]]"#);
         let shared = Shared::from_query(&format!("v=1&s=heartbeat&i={crash_twice}"))
             .unwrap()
             .unwrap();

@@ -92,6 +92,8 @@ impl<P: Protocol> Run<P> {
                     .expect("recorded history replays");
                 return Ok(true);
             }
+            // Only a valid input may start a new branch: a refused one must not cost the future.
+            self.sim.clone().apply(input.clone(), &mut ())?;
             self.branch();
         }
         if let Some(reason) = &self.halted {
@@ -124,7 +126,7 @@ impl<P: Protocol> Run<P> {
                     (SimError::Input(_), Some(before)) => self.sim = before,
                     _ => {
                         self.halted = Some(e.to_string());
-                        self.seek(self.head);
+                        self.restore(self.head);
                     }
                 }
                 Err(e)
@@ -163,9 +165,20 @@ impl<P: Protocol> Run<P> {
         let step = step.min(self.head);
         let cursor = self.cursor();
         if step < cursor || step - cursor > CHECKPOINT_EVERY {
-            let k = ((step / CHECKPOINT_EVERY) as usize).min(self.checkpoints.len() - 1);
-            self.sim.clone_from(&self.checkpoints[k]);
+            self.restore(step);
+        } else {
+            self.replay_to(step);
         }
+    }
+
+    /// Rebuilds the state at `step` from the nearest checkpoint, whatever the current state.
+    fn restore(&mut self, step: u64) {
+        let k = ((step / CHECKPOINT_EVERY) as usize).min(self.checkpoints.len() - 1);
+        self.sim.clone_from(&self.checkpoints[k]);
+        self.replay_to(step);
+    }
+
+    fn replay_to(&mut self, step: u64) {
         while self.cursor() < step {
             let recorded = self
                 .recorded_input(self.cursor())
@@ -351,6 +364,20 @@ pub enum StepKind {
     Resume,
     Input,
     Idle,
+}
+
+impl StepKind {
+    pub fn word(self) -> &'static str {
+        match self {
+            StepKind::Start => "start",
+            StepKind::Deliver => "deliver",
+            StepKind::Drop => "drop",
+            StepKind::Timer => "timer",
+            StepKind::Resume => "resume",
+            StepKind::Input => "input",
+            StepKind::Idle => "idle",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -8,7 +8,7 @@
 //!   "protocol": { "name": "heartbeat", "params": { "interval_us": 100000 } },
 //!   "topology": { "preset": "three-regions", "nodes_per_dc": 2 },
 //!   "seed": 7, "until_us": 10000000,
-//!   "script": [ { "at_us": 2000000, "input": { "type": "pause", "node": 3, "duration_us": 900000 } } ] }
+//!   "script": [ { "at_us": 2000000, "input": { "pause": { "node": 3, "duration_us": 900000 } } } ] }
 //! ```
 
 use crate::limits::MAX_SCRIPT;
@@ -82,19 +82,81 @@ impl fmt::Display for ScenarioError {
 impl std::error::Error for ScenarioError {}
 
 /// Deserializes `T` from JSON, naming the failing field (`prefix` is prepended to the path).
+///
+/// The value is printed pretty (one key per line, two spaces per level) and parsed back, so the
+/// line of serde_json's error locates the field: [`path_at_line`] reads the enclosing keys off the
+/// indentation. This costs a fraction of the code size of tracking the path during
+/// deserialization, which matters in the browser bundle.
 pub fn from_json_value<T: serde::de::DeserializeOwned>(
     value: serde_json::Value,
     prefix: &str,
 ) -> Result<T, ScenarioError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let field = match (prefix.is_empty(), path.as_str()) {
-            (true, p) => p.to_string(),
-            (false, ".") => prefix.to_string(),
-            (false, p) => format!("{prefix}.{p}"),
+    let pretty = serde_json::to_string_pretty(&value).expect("JSON values print");
+    serde_json::from_str(&pretty).map_err(|e| {
+        let path = path_at_line(&pretty, e.line());
+        let field = match (prefix.is_empty(), path.is_empty()) {
+            (_, true) => prefix.to_string(),
+            (true, false) => path,
+            (false, false) => format!("{prefix}.{path}"),
         };
-        ScenarioError::new(field, strip_position(&e.inner().to_string()))
+        ScenarioError::new(field, strip_position(&e.to_string()))
     })
+}
+
+/// The path (`script[0].input.crash.node`) of line `line` (1-based) of `serde_json`'s pretty
+/// output. A closing bracket belongs to the container it closes.
+pub fn path_at_line(pretty: &str, line: usize) -> String {
+    let lines: Vec<&str> = pretty.lines().collect();
+    if line == 0 || line > lines.len() {
+        return String::new();
+    }
+    let indent = |i: usize| lines[i].len() - lines[i].trim_start().len();
+    let key = |i: usize| {
+        let t = lines[i].trim_start();
+        let rest = t.strip_prefix('"')?;
+        let end = rest.find("\":")?;
+        Some(rest[..end].to_string())
+    };
+    let closes = |i: usize| lines[i].trim_start().starts_with(['}', ']']);
+    let mut cur = line - 1;
+    if closes(cur) {
+        // Find the line that opened this container.
+        let level = indent(cur);
+        match (0..cur).rev().find(|&i| indent(i) == level && !closes(i)) {
+            Some(open) => cur = open,
+            None => return String::new(),
+        }
+    }
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(k) = key(cur) {
+        parts.push(k);
+    }
+    while indent(cur) > 0 {
+        let level = indent(cur);
+        let Some(parent) = (0..cur).rev().find(|&i| indent(i) < level) else {
+            break;
+        };
+        if lines[parent].trim_end().ends_with('[') {
+            let index = (parent + 1..=cur)
+                .filter(|&i| indent(i) == level && !closes(i))
+                .count()
+                - 1;
+            parts.push(format!("[{index}]"));
+        }
+        if let Some(k) = key(parent) {
+            parts.push(k);
+        }
+        cur = parent;
+    }
+    parts.reverse();
+    let mut path = String::new();
+    for p in parts {
+        if !path.is_empty() && !p.starts_with('[') {
+            path.push('.');
+        }
+        path.push_str(&p);
+    }
+    path
 }
 
 fn strip_position(message: &str) -> String {
@@ -114,6 +176,12 @@ impl Scenario {
         };
         match object.get("version") {
             None => return Err(ScenarioError::new("version", "missing: this is not a Caucus scenario")),
+            Some(v) if !v.is_u64() => {
+                return Err(ScenarioError::new(
+                    "version",
+                    format!("must be the number {SCENARIO_VERSION}, not {v}"),
+                ))
+            }
             Some(v) if v.as_u64() != Some(SCENARIO_VERSION as u64) => {
                 return Err(ScenarioError::new(
                     "version",
@@ -171,5 +239,69 @@ impl Scenario {
             }
         }
         Ok(topology)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(json: &str) -> String {
+        Scenario::from_json(json).unwrap_err().field
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let base = |params: &str, script: &str| {
+            format!(
+                r#"{{"version":1,"protocol":{{"name":"heartbeat","params":{params}}},"topology":{{"preset":"three-regions"}},"script":{script}}}"#
+            )
+        };
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Params {
+            interval_us: u64,
+        }
+        let e =
+            from_json_value::<Params>(serde_json::json!({"interval_us": "x"}), "protocol.params")
+                .unwrap_err();
+        assert_eq!(e.field, "protocol.params.interval_us");
+        assert_eq!(
+            field_of(&base(
+                "{}",
+                r#"[{"at_us":1,"input":"heal"},{"at_us":"soon","input":"heal"}]"#
+            )),
+            "script[1].at_us"
+        );
+        assert_eq!(
+            field_of(&base(
+                "{}",
+                r#"[{"at_us":1,"input":{"crash":{"node":"x"}}}]"#
+            )),
+            "script[0].input.crash.node"
+        );
+        assert_eq!(field_of(&base("{}", r#"[{"at_us":1}]"#)), "script[0]");
+        assert_eq!(
+            field_of(
+                r#"{"version":1,"protocol":{"name":"x"},"topology":{"preset":"one-datacenter","colour":1}}"#
+            ),
+            "topology.colour"
+        );
+        let missing = Scenario::from_json(r#"{"version":1,"topology":{}}"#).unwrap_err();
+        assert!(
+            missing.message.contains("missing field `protocol`"),
+            "{missing}"
+        );
+    }
+
+    #[test]
+    fn paths_follow_indentation() {
+        let pretty =
+            serde_json::to_string_pretty(&serde_json::json!({"a": [1, {"b": [[true], {"c": 2}]}]}))
+                .unwrap();
+        let line_of = |needle: &str| pretty.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        assert_eq!(path_at_line(&pretty, line_of("\"c\"")), "a[1].b[1].c");
+        assert_eq!(path_at_line(&pretty, line_of("true")), "a[1].b[0][0]");
+        assert_eq!(path_at_line(&pretty, 1), "");
     }
 }

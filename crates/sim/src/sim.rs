@@ -22,7 +22,9 @@ pub type MsgId = u64;
 
 /// Everything a person, a script or the swarm can do to a run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+/// Externally tagged in JSON (`"step"`, `{"crash": {"node": 3}}`): compact in links, and cheaper
+/// to decode in the browser than an internally tagged enum.
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Input {
     /// Apply the next event.
     Step,
@@ -229,17 +231,33 @@ pub struct Clock {
 
 impl Clock {
     pub fn local(&self, now: Micros) -> Micros {
+        if self.drift_ppm == 0 {
+            return (now as i64).saturating_add(self.offset_us).max(0) as Micros;
+        }
         let elapsed = now.saturating_sub(self.anchor) as i128;
         let local =
             now as i128 + self.offset_us as i128 + elapsed * self.drift_ppm as i128 / 1_000_000;
         local.max(0) as Micros
     }
-    /// The simulated time at which this clock reads `local` (never before `now`).
+    /// The first simulated time at which this clock reads at least `local` (never before `now`).
     fn real(&self, local: Micros, now: Micros) -> Micros {
+        if self.drift_ppm == 0 {
+            return (local as i128 - self.offset_us as i128).clamp(now as i128, Micros::MAX as i128)
+                as Micros;
+        }
         let base = self.anchor as i128 + self.offset_us as i128;
-        let t = self.anchor as i128
-            + (local as i128 - base) * 1_000_000 / (1_000_000 + self.drift_ppm as i128);
-        (t.max(now as i128)) as Micros
+        let rate = 1_000_000 + self.drift_ppm as i128;
+        let span = local as i128 - base;
+        // Round up, then settle on the exact first instant: `local()` truncates its division.
+        let mut t = (self.anchor as i128 + (span * 1_000_000 + rate - 1).div_euclid(rate))
+            .clamp(now as i128, Micros::MAX as i128) as Micros;
+        while t > now && self.local(t - 1) >= local {
+            t -= 1;
+        }
+        while self.local(t) < local && t < Micros::MAX {
+            t += 1;
+        }
+        t
     }
     fn set_drift(&mut self, now: Micros, ppm: i32) {
         self.offset_us = self.local(now) as i64 - now as i64;
@@ -266,6 +284,8 @@ struct ActiveTimer<T> {
 struct Node<P: Protocol> {
     state: NodeState<P>,
     paused_until: Option<Micros>,
+    /// The token of the Resume event that ends the current pause; older ones are stale.
+    pause_token: u64,
     deferred: Vec<Scheduled>,
     clock: Clock,
     rng: ChaCha8Rng,
@@ -296,6 +316,17 @@ pub enum Status {
     Up,
     Paused,
     Crashed,
+}
+
+impl Status {
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Booting => "booting",
+            Status::Up => "up",
+            Status::Paused => "paused",
+            Status::Crashed => "crashed",
+        }
+    }
 }
 
 /// A timed input from a scenario's script.
@@ -360,6 +391,7 @@ impl<P: Protocol> Sim<P> {
             .map(|i| Node {
                 state: NodeState::Booting,
                 paused_until: None,
+                pause_token: 0,
                 deferred: Vec::new(),
                 clock: Clock::default(),
                 rng: rng_stream(seed, i as u64 + 1),
@@ -638,7 +670,8 @@ impl<P: Protocol> Sim<P> {
                     return Ok(true);
                 }
                 Event::Resume { node, token } => {
-                    if self.nodes[node as usize].paused_until.is_none() || token != s.seq {
+                    let n = &self.nodes[node as usize];
+                    if n.paused_until.is_none() || token != n.pause_token {
                         continue;
                     }
                     self.begin(s.time);
@@ -797,7 +830,7 @@ impl<P: Protocol> Sim<P> {
         }
         let lost =
             link.loss_ppm > 0 && random_below(&mut self.net_rng, 1_000_000) < link.loss_ppm as u64;
-        let mut deliver_at = self.now + latency;
+        let mut deliver_at = self.now.saturating_add(latency);
         let pair = from as usize * self.nodes.len() + to as usize;
         if !self.reorder {
             deliver_at = deliver_at.max(self.last_delivery[pair]);
@@ -839,7 +872,7 @@ impl<P: Protocol> Sim<P> {
         self.next_timer += 1;
         let n = &mut self.nodes[node as usize];
         n.timers.retain(|t| t.timer != timer);
-        let local_deadline = n.clock.local(now) + after_us;
+        let local_deadline = n.clock.local(now).saturating_add(after_us);
         let real = n.clock.real(local_deadline, now);
         n.timers.push(ActiveTimer {
             id,
@@ -980,9 +1013,11 @@ impl<P: Protocol> Sim<P> {
                     ));
                 }
                 let until = self.now + duration_us;
-                self.nodes[*node as usize].paused_until = Some(until);
-                // The Resume event's token is its own sequence number: an older resume is stale.
+                // A new pause replaces the old one: only the latest Resume counts.
                 let token = self.seq + 1;
+                let n = &mut self.nodes[*node as usize];
+                n.paused_until = Some(until);
+                n.pause_token = token;
                 self.schedule(until, Event::Resume { node: *node, token });
             }
             Input::Skew { node, by_us } => {
@@ -993,7 +1028,7 @@ impl<P: Protocol> Sim<P> {
                 self.reschedule_timers(*node);
             }
             Input::Drift { node, ppm } => {
-                if ppm.abs() > MAX_DRIFT_PPM {
+                if ppm.unsigned_abs() > MAX_DRIFT_PPM as u32 {
                     return bad(format!("drift is at most ±{MAX_DRIFT_PPM} ppm"));
                 }
                 let now = self.now;

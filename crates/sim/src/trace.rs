@@ -7,7 +7,7 @@
 //! ```text
 //! { "format": "caucus-trace", "version": 1,
 //!   "scenario": { ...the scenario... },
-//!   "inputs":   [ { "step": 12, "input": { "type": "crash", "node": 3 } } ],   // by hand
+//!   "inputs":   [ { "step": 12, "input": { "crash": { "node": 3 } } } ],   // by hand
 //!   "steps":    [ { "step": 0, "time_us": 0, "what": { "kind": "start", "node": 0 },
 //!                   "sent": [0, 2], "notes": [[0, "text"]], "dropped": [[5, "partition"]] } ],
 //!   "messages": [ { "id": 0, "source": 0, "target": 1, "sent_us": 0, "sent_step": 0,
