@@ -2,9 +2,8 @@
 
 use crate::browser;
 use crate::components::{
-    controls::Controls, diagram::SpaceTimeDiagram, faults::FaultsPanel, header::Header,
-    help::HelpDialog, inspector::Inspector, log::EventLog, map::TopologyMap,
-    properties::PropertiesPanel, share::ShareDialog,
+    controls::Controls, diagram::SpaceTimeDiagram, faults::FaultsPanel, header::Header, help::HelpDialog,
+    inspector::Inspector, log::EventLog, map::TopologyMap, properties::PropertiesPanel, share::ShareDialog,
 };
 use crate::state::{Action, AppState, BannerKind, Dialog, RunRef};
 use caucus_protocols::share::Shared;
@@ -17,8 +16,7 @@ use yew::prelude::*;
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let state =
-        use_reducer(|| AppState::from_query(&browser::query(), browser::prefers_reduced_motion()));
+    let state = use_reducer(|| AppState::from_query(&browser::query(), browser::prefers_reduced_motion()));
     let dispatch = {
         let state = state.clone();
         Callback::from(move |a: Action| state.dispatch(a))
@@ -44,12 +42,8 @@ pub fn app() -> Html {
         });
     }
 
-    let highlight: Vec<_> = snapshot
-        .properties
-        .iter()
-        .filter_map(|p| p.now.as_ref().err())
-        .flat_map(|f| f.nodes.iter().copied())
-        .collect();
+    let highlight: Vec<_> =
+        snapshot.properties.iter().filter_map(|p| p.now.as_ref().err()).flat_map(|f| f.nodes.iter().copied()).collect();
     let banner = state.banner.as_ref().map(|b| {
         let close = dispatch.reform(|_| Action::SetBanner(None));
         let (class, role) = match b.kind {
@@ -82,8 +76,7 @@ pub fn app() -> Html {
         <Controls snapshot={snapshot.clone()} playing={state.playing} speed_log10={state.speed_log10}
             view_time={state.view_time} embed={state.embed} dispatch={dispatch.clone()} />
     };
-    let properties =
-        html! { <PropertiesPanel snapshot={snapshot.clone()} dispatch={dispatch.clone()} /> };
+    let properties = html! { <PropertiesPanel snapshot={snapshot.clone()} dispatch={dispatch.clone()} /> };
 
     if state.embed {
         return html! {
@@ -132,9 +125,7 @@ fn use_animation_loop(state: &UseReducerHandle<AppState>) {
         let mut interval = None;
         if playing && reduced {
             let d = dispatcher.clone();
-            interval = Some(gloo_timers::callback::Interval::new(500, move || {
-                d.dispatch(Action::Tick(500.0))
-            }));
+            interval = Some(gloo_timers::callback::Interval::new(500, move || d.dispatch(Action::Tick(500.0))));
         } else if playing {
             fn schedule(
                 frame: Rc<RefCell<Option<AnimationFrame>>>,
@@ -195,8 +186,7 @@ fn use_keyboard(dispatch: Callback<Action>, dialog_open: bool) {
         let doc = browser::window().document().expect("a document");
         let _ = doc.add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
         move || {
-            let _ = doc
-                .remove_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
+            let _ = doc.remove_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
             drop(listener);
         }
     });

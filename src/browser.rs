@@ -12,10 +12,7 @@ pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         let text = format!("Caucus hit a bug and stopped: {info}. Reload the page to start again; the link in the address bar keeps your run.");
         web_sys::console::error_1(&text.clone().into());
-        if let Some(el) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id("panic"))
-        {
+        if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("panic")) {
             el.set_text_content(Some(&text));
             let _ = el.remove_attribute("hidden");
         }
@@ -29,37 +26,29 @@ pub fn query() -> String {
 /// Page URL without the query, e.g. `https://host/course/lab/`.
 pub fn base_url() -> String {
     let l = window().location();
-    format!(
-        "{}{}",
-        l.origin().unwrap_or_default(),
-        l.pathname().unwrap_or_default()
-    )
+    format!("{}{}", l.origin().unwrap_or_default(), l.pathname().unwrap_or_default())
 }
 
 pub fn replace_query(query: &str) {
     if let Ok(history) = window().history() {
-        let url = format!(
-            "{}?{query}",
-            window().location().pathname().unwrap_or_default()
-        );
+        let url = format!("{}?{query}", window().location().pathname().unwrap_or_default());
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
     }
 }
 
 pub fn prefers_reduced_motion() -> bool {
-    window()
-        .match_media("(prefers-reduced-motion: reduce)")
-        .ok()
-        .flatten()
-        .is_some_and(|m| m.matches())
+    window().match_media("(prefers-reduced-motion: reduce)").ok().flatten().is_some_and(|m| m.matches())
 }
 
-/// Copies text; resolves to whether the clipboard took it.
-pub async fn copy_text(text: &str) -> bool {
-    let clipboard = window().navigator().clipboard();
-    wasm_bindgen_futures::JsFuture::from(clipboard.write_text(text))
-        .await
-        .is_ok()
+/// Asks the clipboard to take `text`; false when there is no clipboard (an insecure page).
+/// The promise is not awaited: that would ship an async executor for one call.
+pub fn copy_text(text: &str) -> bool {
+    let navigator = window().navigator();
+    if !js_sys::Reflect::has(&navigator, &"clipboard".into()).unwrap_or(false) {
+        return false;
+    }
+    let _ = navigator.clipboard().write_text(text);
+    true
 }
 
 /// Offers `contents` as a file download.

@@ -33,16 +33,10 @@ pub struct Banner {
 
 impl Banner {
     pub fn error(text: impl Into<String>) -> Option<Banner> {
-        Some(Banner {
-            kind: BannerKind::Error,
-            text: text.into(),
-        })
+        Some(Banner { kind: BannerKind::Error, text: text.into() })
     }
     pub fn info(text: impl Into<String>) -> Option<Banner> {
-        Some(Banner {
-            kind: BannerKind::Info,
-            text: text.into(),
-        })
+        Some(Banner { kind: BannerKind::Info, text: text.into() })
     }
 }
 
@@ -97,21 +91,15 @@ impl AppState {
     /// The first state: the run a link describes, or the default scenario with a message saying
     /// why the link could not be opened.
     pub fn from_query(query: &str, reduced_motion: bool) -> AppState {
-        let embed = query
-            .trim_start_matches('?')
-            .split('&')
-            .any(|kv| kv == "embed=1");
-        let (run, banner) =
-            match Shared::from_query(query).and_then(|s| s.map(|s| s.restore()).transpose()) {
-                Ok(Some(run)) => (run, None),
-                Ok(None) => (default_run(), None),
-                Err(e) => (
-                    default_run(),
-                    Banner::error(format!(
-                        "This link could not be opened: {e}. Showing the default scenario instead."
-                    )),
-                ),
-            };
+        let embed = query.trim_start_matches('?').split('&').any(|kv| kv == "embed=1");
+        let (run, banner) = match Shared::from_query(query).and_then(|s| s.map(|s| s.restore()).transpose()) {
+            Ok(Some(run)) => (run, None),
+            Ok(None) => (default_run(), None),
+            Err(e) => (
+                default_run(),
+                Banner::error(format!("This link could not be opened: {e}. Showing the default scenario instead.")),
+            ),
+        };
         let view_time = run.now();
         AppState {
             run: Rc::new(RefCell::new(run)),
@@ -180,8 +168,7 @@ impl AppState {
 }
 
 pub fn default_run() -> Box<dyn DynRun> {
-    build(&builtin(DEFAULT_SCENARIO).expect("the default scenario is built in"))
-        .expect("the default scenario is valid")
+    build(&builtin(DEFAULT_SCENARIO).expect("the default scenario is built in")).expect("the default scenario is valid")
 }
 
 /// How much of the traffic from one datacenter to another a partition blocks.
@@ -236,9 +223,7 @@ impl Reducible for AppState {
                 s.playing = false;
                 match run.apply(Input::Step) {
                     Ok(true) => s.banner = None,
-                    Ok(false) => {
-                        s.banner = Banner::info("Nothing left to happen: the run is quiet.")
-                    }
+                    Ok(false) => s.banner = Banner::info("Nothing left to happen: the run is quiet."),
                     Err(e) => s.banner = Banner::error(e.to_string()),
                 }
                 s.view_time = run.now();
@@ -275,8 +260,7 @@ impl Reducible for AppState {
                     s.view_time = run.now();
                     r
                 } else {
-                    let target =
-                        s.view_time + (real_ms.clamp(0.0, 100.0) * 1e3 * s.speed()) as Micros;
+                    let target = s.view_time + (real_ms.clamp(0.0, 100.0) * 1e3 * s.speed()) as Micros;
                     advance(run.as_mut(), &mut s, target)
                 };
                 match stop {
@@ -352,11 +336,7 @@ impl Reducible for AppState {
 
 /// Applies every event up to `target` (at most a frame's worth) and moves the view there.
 /// Returns false when the run has nothing left to do.
-fn advance(
-    run: &mut dyn DynRun,
-    s: &mut AppState,
-    target: Micros,
-) -> Result<bool, caucus_sim::SimError> {
+fn advance(run: &mut dyn DynRun, s: &mut AppState, target: Micros) -> Result<bool, caucus_sim::SimError> {
     for _ in 0..MAX_STEPS_PER_FRAME {
         match run.next_event_time() {
             Some(t) if t <= target => {

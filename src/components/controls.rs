@@ -21,9 +21,9 @@ pub struct ControlsProps {
 pub fn speed_label(log10: f64) -> String {
     let v = 10f64.powf(log10);
     if v >= 1.0 {
-        format!("{}×", (v * 10.0).round() / 10.0)
+        format!("{}×", caucus_sim::decimal(v, 1).trim_end_matches(".0"))
     } else {
-        format!("1/{}×", (1.0 / v).round())
+        format!("1/{}×", (1.0 / v).round() as u64)
     }
 }
 
@@ -33,7 +33,8 @@ pub fn controls(p: &ControlsProps) -> Html {
     let d = &p.dispatch;
     let on_speed = d.reform(|e: InputEvent| {
         let input: HtmlInputElement = e.target_unchecked_into();
-        Action::SetSpeed(input.value().parse().unwrap_or(-1.5))
+        // valueAsNumber: the browser parses, so the bundle needs no float parser.
+        Action::SetSpeed(input.value_as_number())
     });
     let on_scrub = d.reform(|e: InputEvent| {
         let input: HtmlInputElement = e.target_unchecked_into();
@@ -54,8 +55,8 @@ pub fn controls(p: &ControlsProps) -> Html {
             </div>
             <label class="speed">
                 <span>{"Speed "}<output>{ speed_label(p.speed_log10) }</output></span>
-                <input type="range" aria-label="Speed (simulated time per real second)" min={SPEED_MIN.to_string()} max={SPEED_MAX.to_string()}
-                    step="0.05" value={p.speed_log10.to_string()} aria-valuetext={speed_label(p.speed_log10)} oninput={on_speed} />
+                <input type="range" aria-label="Speed (simulated time per real second)" min={caucus_sim::decimal(SPEED_MIN, 0)} max={caucus_sim::decimal(SPEED_MAX, 0)}
+                    step="0.05" value={caucus_sim::decimal(p.speed_log10, 2)} aria-valuetext={speed_label(p.speed_log10)} oninput={on_speed} />
             </label>
             <label class="scrubber">
                 <span class="visually-hidden">{"Timeline"}</span>

@@ -1,7 +1,7 @@
 //! Faults on datacenters: partitions (both ways or one way), heal, and each link's latency and loss.
 
 use crate::state::{Action, Cut, Snapshot};
-use caucus_sim::{DcId, Endpoint, Input};
+use caucus_sim::{decimal, DcId, Endpoint, Input};
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -33,7 +33,10 @@ pub fn faults_panel(p: &FaultsProps) -> Html {
         })
     };
     let dc_options = |selected: DcId| {
-        t.datacenters.iter().map(move |d| html! { <option value={d.id.to_string()} selected={d.id == selected}>{ &d.name }</option> }).collect::<Html>()
+        t.datacenters
+            .iter()
+            .map(move |d| html! { <option value={d.id.to_string()} selected={d.id == selected}>{ &d.name }</option> })
+            .collect::<Html>()
     };
     let partition = {
         let (a, b, one_way) = (*side_a, *side_b, *one_way);
@@ -43,11 +46,7 @@ pub fn faults_panel(p: &FaultsProps) -> Html {
                 Some(b) => vec![Endpoint::Dc(b)],
                 None => others.clone(),
             };
-            Action::Apply(Input::Partition {
-                a: vec![Endpoint::Dc(a)],
-                b,
-                one_way,
-            })
+            Action::Apply(Input::Partition { a: vec![Endpoint::Dc(a)], b, one_way })
         })
     };
     let current = s.link(*link_from, *link_to);
@@ -118,16 +117,22 @@ pub fn faults_panel(p: &FaultsProps) -> Html {
                 </div>
                 <div class="row">
                     <label class="inline"><span>{"one-way ms"}</span>
-                        <input type="number" min="0" step="0.1" aria-label="One-way latency in milliseconds" value={format!("{shown_latency:.1}")}
+                        <input type="number" min="0" step="0.1" aria-label="One-way latency in milliseconds" value={decimal(shown_latency, 1)}
                             onchange={{
                                 let latency_ms = latency_ms.clone();
-                                Callback::from(move |e: Event| latency_ms.set(e.target_unchecked_into::<HtmlInputElement>().value().parse().ok()))
+                                Callback::from(move |e: Event| {
+                                    let v = e.target_unchecked_into::<HtmlInputElement>().value_as_number();
+                                    latency_ms.set((v.is_finite() && v >= 0.0).then_some(v))
+                                })
                             }} /></label>
                     <label class="inline"><span>{"loss %"}</span>
-                        <input type="number" min="0" max="100" step="1" aria-label="Loss in percent" value={loss_pct.to_string()}
+                        <input type="number" min="0" max="100" step="1" aria-label="Loss in percent" value={decimal(*loss_pct, 0)}
                             onchange={{
                                 let loss_pct = loss_pct.clone();
-                                Callback::from(move |e: Event| loss_pct.set(e.target_unchecked_into::<HtmlInputElement>().value().parse().unwrap_or(0.0)))
+                                Callback::from(move |e: Event| {
+                                    let v = e.target_unchecked_into::<HtmlInputElement>().value_as_number();
+                                    loss_pct.set(if v.is_finite() { v.clamp(0.0, 100.0) } else { 0.0 })
+                                })
                             }} /></label>
                     <button onclick={set_link}>{"Set link"}</button>
                 </div>

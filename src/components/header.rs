@@ -20,9 +20,7 @@ pub fn header(p: &HeaderProps) -> Html {
         let full = format!(
             "{}?{}",
             crate::browser::base_url(),
-            crate::browser::query()
-                .trim_start_matches('?')
-                .replace("&embed=1", "")
+            crate::browser::query().trim_start_matches('?').replace("&embed=1", "")
         );
         return html! {
             <header class="topbar">
@@ -47,11 +45,7 @@ pub fn header(p: &HeaderProps) -> Html {
     });
     let seed = s.seed;
     let new_seed = p.dispatch.reform(move |_| {
-        Action::SetSeed(
-            seed.wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407)
-                >> 33,
-        )
+        Action::SetSeed(seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407) >> 33)
     });
     let open = |d: Dialog| p.dispatch.reform(move |_| Action::SetDialog(Some(d)));
     html! {

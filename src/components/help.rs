@@ -15,10 +15,7 @@ const KEYS: &[(&str, &str)] = &[
     ("Home / End", "first step / last recorded step"),
     ("?", "this help"),
     ("Esc", "close a dialog"),
-    (
-        "Tab, Enter",
-        "reach and use every control, node and message",
-    ),
+    ("Tab, Enter", "reach and use every control, node and message"),
 ];
 
 #[function_component(HelpDialog)]

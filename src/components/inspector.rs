@@ -63,23 +63,13 @@ pub fn inspector(p: &InspectorProps) -> Html {
             };
             let pause = {
                 let ms = *pause_ms;
-                d.reform(move |_| {
-                    Action::Apply(Input::Pause {
-                        node: id,
-                        duration_us: ms * 1000,
-                    })
-                })
+                d.reform(move |_| Action::Apply(Input::Pause { node: id, duration_us: ms * 1000 }))
             };
             let send_request = {
                 let request = request.clone();
                 d.reform(move |_| match serde_json::from_str(&request) {
-                    Ok(value) => Action::Apply(Input::Request {
-                        node: id,
-                        request: value,
-                    }),
-                    Err(e) => Action::SetBanner(crate::state::Banner::error(format!(
-                        "The request is not JSON: {e}"
-                    ))),
+                    Ok(value) => Action::Apply(Input::Request { node: id, request: value }),
+                    Err(e) => Action::SetBanner(crate::state::Banner::error(format!("The request is not JSON: {e}"))),
                 })
             };
             let on_request_text = {

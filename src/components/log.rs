@@ -9,7 +9,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 /// Rows shown at once; older ones are reached by stepping back or with the diagram.
-const MAX_ROWS: usize = 200;
+const MAX_ROWS: usize = 80;
 
 #[derive(Properties, PartialEq)]
 pub struct LogProps {
@@ -77,10 +77,7 @@ pub fn event_log(p: &LogProps) -> Html {
         let filter = filter.clone();
         let onchange = Callback::from(move |e: Event| {
             let mut next = *filter;
-            set(
-                &mut next,
-                e.target_unchecked_into::<HtmlInputElement>().checked(),
-            );
+            set(&mut next, e.target_unchecked_into::<HtmlInputElement>().checked());
             filter.set(next);
         });
         html! { <label class="inline"><input type="checkbox" checked={on} {onchange} /><span>{ label }</span></label> }
@@ -89,11 +86,7 @@ pub fn event_log(p: &LogProps) -> Html {
         let filter = filter.clone();
         Callback::from(move |e: Event| {
             let mut next = *filter;
-            next.node = e
-                .target_unchecked_into::<HtmlSelectElement>()
-                .value()
-                .parse()
-                .ok();
+            next.node = e.target_unchecked_into::<HtmlSelectElement>().value().parse().ok();
             filter.set(next);
         })
     };
@@ -119,7 +112,7 @@ pub fn event_log(p: &LogProps) -> Html {
                     let current = target == p.snapshot.cursor;
                     let kind = step.kind.word();
                     html! {
-                        <li class={classes!("event", kind, current.then_some("current"))}>
+                        <li key={step.index as u64} class={classes!("event", kind, current.then_some("current"))}>
                             <button class="link" aria-label={format!("Go to step {target}: {}", step.label)}
                                 onclick={p.dispatch.reform(move |_| Action::Seek(target))}>
                                 <span class="step-no">{ format!("#{}", step.index) }</span>

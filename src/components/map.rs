@@ -6,11 +6,16 @@
 use crate::components::{dc_colour, fmt_time};
 use crate::state::{Action, Cut, Snapshot};
 use caucus_sim::run::NodeView;
-use caucus_sim::{DcId, Micros, MsgId, NodeId, Status};
+use caucus_sim::{decimal, DcId, Micros, MsgId, NodeId, Status};
 use std::rc::Rc;
 use yew::prelude::*;
 
 const W: f64 = 1000.0;
+
+/// An SVG coordinate, one decimal.
+fn num(v: f64) -> String {
+    decimal(v, 1)
+}
 const H: f64 = 540.0;
 const NODE_GAP: f64 = 56.0;
 const NODE_R: f64 = 17.0;
@@ -63,23 +68,11 @@ pub fn layout(s: &Snapshot) -> Layout {
         })
         .collect();
     // Fit the geographic hints into the canvas, then push overlapping boxes apart.
-    let (min_x, max_x) = dcs
-        .iter()
-        .fold((f64::MAX, f64::MIN), |(a, b), d| (a.min(d.cx), b.max(d.cx)));
-    let (min_y, max_y) = dcs
-        .iter()
-        .fold((f64::MAX, f64::MIN), |(a, b), d| (a.min(d.cy), b.max(d.cy)));
+    let (min_x, max_x) = dcs.iter().fold((f64::MAX, f64::MIN), |(a, b), d| (a.min(d.cx), b.max(d.cx)));
+    let (min_y, max_y) = dcs.iter().fold((f64::MAX, f64::MIN), |(a, b), d| (a.min(d.cy), b.max(d.cy)));
     for d in dcs.iter_mut() {
-        let fx = if max_x > min_x {
-            (d.cx - min_x) / (max_x - min_x)
-        } else {
-            0.5
-        };
-        let fy = if max_y > min_y {
-            (d.cy - min_y) / (max_y - min_y)
-        } else {
-            0.5
-        };
+        let fx = if max_x > min_x { (d.cx - min_x) / (max_x - min_x) } else { 0.5 };
+        let fy = if max_y > min_y { (d.cy - min_y) / (max_y - min_y) } else { 0.5 };
         d.cx = 40.0 + d.w / 2.0 + fx * (W - 80.0 - d.w);
         d.cy = 30.0 + d.h / 2.0 + fy * (H - 90.0 - d.h);
     }
@@ -119,10 +112,7 @@ pub fn layout(s: &Snapshot) -> Layout {
         let top = b.cy - b.h / 2.0 + 40.0 + NODE_GAP / 2.0 - 6.0;
         for (k, n) in t.nodes_in(d.id).enumerate() {
             let (col, row) = (k % b.cols, k / b.cols);
-            nodes[n as usize] = (
-                left + col as f64 * NODE_GAP,
-                top + row as f64 * (NODE_GAP + 8.0),
-            );
+            nodes[n as usize] = (left + col as f64 * NODE_GAP, top + row as f64 * (NODE_GAP + 8.0));
         }
     }
     Layout { dcs, nodes }
@@ -156,34 +146,28 @@ pub fn topology_map(p: &MapProps) -> Html {
             let link = s.link(a, b);
             let (class, label) = match (ab, ba) {
                 (Cut::None, Cut::None) => {
-                    let mut l = format!("{} ms", (link.latency_us as f64 / 1000.0).round());
+                    let mut l = format!("{} ms", (link.latency_us + 500) / 1000);
                     if link.loss_ppm > 0 {
-                        l += &format!(" · {:.0}% loss", link.loss_ppm as f64 / 10_000.0);
+                        l += &format!(" · {}% loss", decimal(link.loss_ppm as f64 / 10_000.0, 0));
                     }
                     ("link", l)
                 }
                 (Cut::All, Cut::All) => ("link cut", "✂ cut".to_string()),
                 (Cut::All, Cut::None) => (
                     "link cut",
-                    format!(
-                        "✂ {} → {} cut",
-                        t.datacenters[a as usize].name, t.datacenters[b as usize].name
-                    ),
+                    format!("✂ {} → {} cut", t.datacenters[a as usize].name, t.datacenters[b as usize].name),
                 ),
                 (Cut::None, Cut::All) => (
                     "link cut",
-                    format!(
-                        "✂ {} → {} cut",
-                        t.datacenters[b as usize].name, t.datacenters[a as usize].name
-                    ),
+                    format!("✂ {} → {} cut", t.datacenters[b as usize].name, t.datacenters[a as usize].name),
                 ),
                 _ => ("link partial", "✂ partly cut".to_string()),
             };
             let (mx, my) = ((pa.cx + pb.cx) / 2.0, (pa.cy + pb.cy) / 2.0);
             links.push(html! {
                 <g class={class}>
-                    <line x1={pa.cx.to_string()} y1={pa.cy.to_string()} x2={pb.cx.to_string()} y2={pb.cy.to_string()} />
-                    <text class="link-label" x={mx.to_string()} y={(my - 6.0).to_string()} text-anchor="middle">{ label }</text>
+                    <line x1={num(pa.cx)} y1={num(pa.cy)} x2={num(pb.cx)} y2={num(pb.cy)} />
+                    <text class="link-label" x={num(mx)} y={num(my - 6.0)} text-anchor="middle">{ label }</text>
                 </g>
             });
         }
@@ -194,10 +178,10 @@ pub fn topology_map(p: &MapProps) -> Html {
         let intra = s.link(d.id, d.id);
         html! {
             <g class="dc">
-                <rect x={(b.cx - b.w / 2.0).to_string()} y={(b.cy - b.h / 2.0).to_string()} width={b.w.to_string()} height={b.h.to_string()}
+                <rect x={num(b.cx - b.w / 2.0)} y={num(b.cy - b.h / 2.0)} width={num(b.w)} height={num(b.h)}
                     rx="12" style={format!("stroke:{}", dc_colour(d.id))} />
-                <text class="dc-name" x={(b.cx - b.w / 2.0 + 12.0).to_string()} y={(b.cy - b.h / 2.0 + 18.0).to_string()}>{ &d.name }</text>
-                <text class="dc-region" x={(b.cx - b.w / 2.0 + 12.0).to_string()} y={(b.cy - b.h / 2.0 + 32.0).to_string()}>
+                <text class="dc-name" x={num(b.cx - b.w / 2.0 + 12.0)} y={num(b.cy - b.h / 2.0 + 18.0)}>{ &d.name }</text>
+                <text class="dc-region" x={num(b.cx - b.w / 2.0 + 12.0)} y={num(b.cy - b.h / 2.0 + 32.0)}>
                     { format!("{} · {} inside", d.region, fmt_time(intra.latency_us)) }
                 </text>
             </g>
@@ -241,14 +225,14 @@ pub fn topology_map(p: &MapProps) -> Html {
             if highlighted { ", involved in a property violation" } else { "" }
         );
         html! {
-            <g class={class} transform={format!("translate({x:.1},{y:.1})")} tabindex="0" role="button"
+            <g key={n.id as u64} class={class} transform={format!("translate({},{})", decimal(x, 1), decimal(y, 1))} tabindex="0" role="button"
                 aria-label={label.clone()} aria-pressed={selected.to_string()} onclick={select} onkeydown={on_key}>
                 <title>{ label }</title>
-                if highlighted { <circle class="violation-ring" r={(NODE_R + 6.0).to_string()} /> }
-                <circle class="body" r={NODE_R.to_string()} style={format!("fill:{}", dc_colour(n.dc))} />
+                if highlighted { <circle class="violation-ring" r={num(NODE_R + 6.0)} /> }
+                <circle class="body" r={num(NODE_R)} style={format!("fill:{}", dc_colour(n.dc))} />
                 <text class="icon" y="5" text-anchor="middle">{ icon }</text>
                 if icon.is_empty() { <text class="name-in" y="4" text-anchor="middle">{ &n.name }</text> }
-                <text class="badge" y={(NODE_R + 13.0).to_string()} text-anchor="middle">
+                <text class="badge" y={num(NODE_R + 13.0)} text-anchor="middle">
                     { if icon.is_empty() { word.clone() } else { format!("{} {}", n.name, word) } }
                     { if highlighted { " ⚠" } else { "" } }
                 </text>
@@ -290,11 +274,11 @@ pub fn topology_map(p: &MapProps) -> Html {
         );
         let focusable = k < MAX_FOCUSABLE_MSGS || selected;
         html! {
-            <g class={classes!("msg", selected.then_some("selected"))} transform={format!("translate({x:.1},{y:.1})")}
+            <g key={m.id} class={classes!("msg", selected.then_some("selected"))} transform={format!("translate({},{})", decimal(x, 1), decimal(y, 1))}
                 tabindex={if focusable { "0" } else { "-1" }} role="button" aria-label={label.clone()} onclick={select} onkeydown={on_key}>
                 <title>{ label }</title>
                 if selected {
-                    <line class="msg-path" x1={(sx - x + ox).to_string()} y1={(sy - y + oy).to_string()} x2={(tx - x + ox).to_string()} y2={(ty - y + oy).to_string()} />
+                    <line class="msg-path" x1={num(sx - x + ox)} y1={num(sy - y + oy)} x2={num(tx - x + ox)} y2={num(ty - y + oy)} />
                 }
                 <circle r={if selected { "7" } else { "4.5" }} style={format!("stroke:{}", dc_colour(t.nodes[m.source as usize].dc))} />
             </g>
@@ -304,12 +288,12 @@ pub fn topology_map(p: &MapProps) -> Html {
 
     html! {
         <div class="map">
-            <svg viewBox={format!("0 0 {W} {H}")} role="group" aria-label={format!("{} datacenters, {} nodes, {} messages in flight", dcs, s.nodes.len(), s.msgs.len())}>
+            <svg viewBox={format!("0 0 {} {}", W as u32, H as u32)} role="group" aria-label={format!("{} datacenters, {} nodes, {} messages in flight", dcs, s.nodes.len(), s.msgs.len())}>
                 <g class="links">{ for links }</g>
                 <g class="regions">{ for regions }</g>
                 <g class="nodes">{ for nodes }</g>
                 <g class="msgs">{ for msgs }</g>
-                <g class="legend" transform={format!("translate(12,{})", H - 14.0)}>
+                <g class="legend" transform={format!("translate(12,{})", (H - 14.0) as u32)}>
                     <text>{"● up   ✕ crashed   ⏸ paused   ⚠ property violated   ✂ partition   · dots are messages in flight (hover or focus for content)"}</text>
                 </g>
             </svg>

@@ -19,9 +19,8 @@ pub fn fmt_time(us: Micros) -> String {
 }
 
 /// A colour per datacenter (paired with text labels everywhere: colour is never the only signal).
-pub const DC_COLOURS: &[&str] = &[
-    "#2563eb", "#059669", "#d97706", "#7c3aed", "#db2777", "#0891b2", "#65a30d", "#dc2626",
-];
+pub const DC_COLOURS: &[&str] =
+    &["#2563eb", "#059669", "#d97706", "#7c3aed", "#db2777", "#0891b2", "#65a30d", "#dc2626"];
 
 pub fn dc_colour(dc: u16) -> &'static str {
     DC_COLOURS[dc as usize % DC_COLOURS.len()]

@@ -27,9 +27,7 @@ pub fn share_dialog(p: &ShareProps) -> Html {
         Callback::from(move |_| {
             let copied = copied.clone();
             let text = text.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                copied.set(Some(browser::copy_text(&text).await))
-            });
+            copied.set(Some(browser::copy_text(&text)));
         })
     };
     let status = match *copied {
@@ -66,10 +64,7 @@ pub fn share_dialog(p: &ShareProps) -> Html {
     }
     let export_run = {
         let file = shared.to_file();
-        let name = format!(
-            "caucus-{}-seed-{}.json",
-            shared.scenario.name, shared.scenario.seed
-        );
+        let name = format!("caucus-{}-seed-{}.json", shared.scenario.name, shared.scenario.seed);
         Callback::from(move |_| browser::download(&name, "application/json", &file))
     };
     let import = {
@@ -112,11 +107,7 @@ fn read_file(file: web_sys::File, dispatch: Callback<Action>) {
     let r = reader.clone();
     // Freed by wasm-bindgen once it has run.
     let onload = Closure::once_into_js(move || {
-        let text = r
-            .result()
-            .ok()
-            .and_then(|v| v.as_string())
-            .unwrap_or_default();
+        let text = r.result().ok().and_then(|v| v.as_string()).unwrap_or_default();
         match Shared::from_file(&text).and_then(|s| s.restore()) {
             Ok(run) => {
                 dispatch.emit(Action::Load(run, Banner::info("Imported the run.")));

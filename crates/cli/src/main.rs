@@ -6,7 +6,7 @@
 //! caucus swarm heartbeat --seeds 200 --profile pauses
 //! ```
 
-use caucus_protocols::{build, builtin, builtin_scenarios};
+use caucus_protocols::{build, builtin, builtin_scenarios, TraceExport};
 use caucus_sim::swarm::{FaultProfile, PROFILES};
 use caucus_sim::{format_micros, parse_duration, DynRun, Scenario};
 use clap::{Parser, Subcommand};
@@ -75,12 +75,9 @@ fn load(name_or_file: &str) -> Result<Scenario, String> {
         return Ok(s);
     }
     if !std::path::Path::new(name_or_file).exists() {
-        return Err(format!(
-            "`{name_or_file}` is neither a built-in scenario (see `caucus list`) nor a file"
-        ));
+        return Err(format!("`{name_or_file}` is neither a built-in scenario (see `caucus list`) nor a file"));
     }
-    let text = std::fs::read_to_string(name_or_file)
-        .map_err(|e| format!("cannot read {name_or_file}: {e}"))?;
+    let text = std::fs::read_to_string(name_or_file).map_err(|e| format!("cannot read {name_or_file}: {e}"))?;
     Scenario::from_json(&text).map_err(|e| format!("{name_or_file}: {e}"))
 }
 
@@ -96,12 +93,7 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                 println!("{name:<12} {what}");
             }
         }
-        Command::Run {
-            scenario,
-            seed,
-            until,
-            trace,
-        } => {
+        Command::Run { scenario, seed, until, trace } => {
             let mut scenario = load(&scenario)?;
             if let Some(seed) = seed {
                 scenario.seed = seed;
@@ -111,41 +103,28 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             let outcome = run.run_until(until);
             summarize(run.as_ref(), until);
             if let Some(path) = trace {
-                std::fs::write(&path, run.trace_json())
-                    .map_err(|e| format!("cannot write {path}: {e}"))?;
+                std::fs::write(&path, run.trace_json()).map_err(|e| format!("cannot write {path}: {e}"))?;
                 println!("trace written to {path}");
             }
             if let Err(e) = outcome {
                 return Err(format!("the run stopped early: {e}"));
             }
         }
-        Command::Swarm {
-            scenario,
-            seeds,
-            from,
-            profile,
-            out,
-        } => {
+        Command::Swarm { scenario, seeds, from, profile, out } => {
             let base = load(&scenario)?;
             let fault_profile = match FaultProfile::named(&profile) {
                 Some(p) => p,
                 None => {
                     let text = std::fs::read_to_string(&profile).map_err(|_| {
                         let known: Vec<_> = PROFILES.iter().map(|p| p.0).collect();
-                        format!(
-                            "unknown profile `{profile}` (known: {}; or give a JSON file)",
-                            known.join(", ")
-                        )
+                        format!("unknown profile `{profile}` (known: {}; or give a JSON file)", known.join(", "))
                     })?;
                     serde_json::from_str(&text).map_err(|e| format!("{profile}: {e}"))?
                 }
             };
-            let report = caucus_protocols::swarm(&base, &fault_profile, from..from + seeds)
-                .map_err(|e| e.to_string())?;
-            println!(
-                "swarm: {} runs, {} steps, profile {profile}",
-                report.runs, report.steps
-            );
+            let report =
+                caucus_protocols::swarm(&base, &fault_profile, from..from + seeds).map_err(|e| e.to_string())?;
+            println!("swarm: {} runs, {} steps, profile {profile}", report.runs, report.steps);
             let Some(finding) = report.finding else {
                 println!("no violation found in seeds {from}..{}", from + seeds);
                 return Ok(ExitCode::SUCCESS);
@@ -160,13 +139,13 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                 format_micros(v.time),
                 v.failure.explanation
             );
-            let path = out.unwrap_or_else(|| {
-                format!("caucus-finding-{}-seed-{}.json", base.name, finding.seed)
-            });
-            std::fs::write(&path, finding.scenario.to_json())
-                .map_err(|e| format!("cannot write {path}: {e}"))?;
+            let path = out.unwrap_or_else(|| format!("caucus-finding-{}-seed-{}.json", base.name, finding.seed));
+            std::fs::write(&path, finding.scenario.to_json()).map_err(|e| format!("cannot write {path}: {e}"))?;
             println!("replay it with:\n  caucus run {path}");
-            println!("or search that seed again:\n  caucus swarm {} --profile {profile} --from {} --seeds 1", base.name, finding.seed);
+            println!(
+                "or search that seed again:\n  caucus swarm {} --profile {profile} --from {} --seeds 1",
+                base.name, finding.seed
+            );
             return Ok(ExitCode::from(1));
         }
     }
@@ -175,20 +154,9 @@ fn execute(command: Command) -> Result<ExitCode, String> {
 
 fn summarize(run: &dyn DynRun, until: u64) {
     let s = run.scenario();
-    println!(
-        "scenario {} ({}), seed {}, until {}",
-        s.name,
-        s.protocol.name,
-        s.seed,
-        format_micros(until)
-    );
+    println!("scenario {} ({}), seed {}, until {}", s.name, s.protocol.name, s.seed, format_micros(until));
     let delivered = (0..run.trace_msg_count() as u64)
-        .filter(|&id| {
-            matches!(
-                run.trace_msg(id).outcome,
-                caucus_sim::trace::Outcome::Delivered { .. }
-            )
-        })
+        .filter(|&id| matches!(run.trace_msg(id).outcome, caucus_sim::trace::Outcome::Delivered { .. }))
         .count();
     println!(
         "steps {}, messages {} ({} delivered), simulated time {}",

@@ -81,9 +81,7 @@ fn main() {
         let mut sim = new_sim(&scenario);
         let t = time_both(|| {
             for _ in 0..EVENTS {
-                sim.apply(Input::Step, &mut ())
-                    .expect("within limits")
-                    .expect("never idle");
+                sim.apply(Input::Step, &mut ()).expect("within limits").expect("never idle");
             }
         });
         pending = sim.in_flight_count() + sim.topology().nodes.len();
@@ -94,9 +92,7 @@ fn main() {
         let mut failures = 0;
         let t = time_both(|| {
             for _ in 0..EVENTS {
-                sim.apply(Input::Step, &mut ())
-                    .expect("within limits")
-                    .expect("never idle");
+                sim.apply(Input::Step, &mut ()).expect("within limits").expect("never idle");
                 failures += sim.check(PropertyKind::Safety).len();
             }
         });
@@ -123,10 +119,7 @@ fn main() {
         let cpu = t.cpu.map_or("n/a".to_string(), |c| per_second(rate(c)));
         println!("{label:<46} {:>16} {:>16}", per_second(rate(t.wall)), cpu);
     };
-    println!(
-        "{:<46} {:>16} {:>16}",
-        "events per second", "wall clock", "on-CPU"
-    );
+    println!("{:<46} {:>16} {:>16}", "events per second", "wall clock", "on-CPU");
     row(&format!("(a) bare event loop ({pending} pending)"), bare);
     row("(b) heartbeat, tracing off", untraced);
     row("    heartbeat, tracing off + safety checks", checked);
@@ -156,39 +149,16 @@ fn main() {
         ms(seek_p99),
         ms(seek_max)
     );
-    println!(
-        "    one step back at the worst offset (checkpoint + {} steps): {}",
-        CHECKPOINT_EVERY - 1,
-        ms(one_back)
-    );
+    println!("    one step back at the worst offset (checkpoint + {} steps): {}", CHECKPOINT_EVERY - 1, ms(one_back));
     let trace_bytes = run.trace_bytes();
     let sim_bytes = checkpoint_bytes(&run);
     let checkpoints = (TRACED / CHECKPOINT_EVERY + 1) as usize;
-    println!(
-        "\n(e) memory for {TRACED} traced steps ({} messages)",
-        run.trace_msg_count()
-    );
-    println!(
-        "    live heap held by the run (counting allocator): {}",
-        mib(held)
-    );
-    println!(
-        "    peak heap while recording:                      {}",
-        mib(peak)
-    );
-    println!(
-        "    trace (DynRun::trace_bytes):                    {}",
-        mib(trace_bytes)
-    );
-    println!(
-        "    checkpoints: {checkpoints} x ~{} = {}",
-        kib(sim_bytes),
-        mib(checkpoints * sim_bytes)
-    );
-    println!(
-        "    per traced step: {:.0} bytes",
-        held as f64 / TRACED as f64
-    );
+    println!("\n(e) memory for {TRACED} traced steps ({} messages)", run.trace_msg_count());
+    println!("    live heap held by the run (counting allocator): {}", mib(held));
+    println!("    peak heap while recording:                      {}", mib(peak));
+    println!("    trace (DynRun::trace_bytes):                    {}", mib(trace_bytes));
+    println!("    checkpoints: {checkpoints} x ~{} = {}", kib(sim_bytes), mib(checkpoints * sim_bytes));
+    println!("    per traced step: {:.0} bytes", held as f64 / TRACED as f64);
     println!(
         "    (a trace step is {} bytes, a trace message {} bytes, before Vec growth slack)",
         std::mem::size_of::<caucus_sim::trace::TraceStep<Heartbeat>>(),
@@ -197,10 +167,7 @@ fn main() {
 
     println!("\ntargets");
     let off_ok = ratio <= 3.0 && rate(cpu_or_wall(untraced)) >= 5e6;
-    println!(
-        "    tracing off within 3x of bare and >= 5M events/s (on-CPU): {}",
-        verdict(off_ok)
-    );
+    println!("    tracing off within 3x of bare and >= 5M events/s (on-CPU): {}", verdict(off_ok));
     println!(
         "    step back under 16 ms (max of random seeks and worst single step): {}",
         verdict(seek_max.max(one_back) < Duration::from_millis(16))
@@ -299,10 +266,7 @@ fn time(f: impl FnOnce()) -> Duration {
 fn time_both(f: impl FnOnce()) -> Timing {
     let (cpu, start) = (thread_cpu_time(), Instant::now());
     f();
-    Timing {
-        wall: start.elapsed(),
-        cpu: thread_cpu_time().zip(cpu).map(|(end, start)| end - start),
-    }
+    Timing { wall: start.elapsed(), cpu: thread_cpu_time().zip(cpu).map(|(end, start)| end - start) }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -314,10 +278,7 @@ struct Timing {
 impl std::ops::Mul<u32> for Timing {
     type Output = Timing;
     fn mul(self, k: u32) -> Timing {
-        Timing {
-            wall: self.wall * k,
-            cpu: self.cpu.map(|c| c * k),
-        }
+        Timing { wall: self.wall * k, cpu: self.cpu.map(|c| c * k) }
     }
 }
 
@@ -329,10 +290,7 @@ fn median(mut f: impl FnMut() -> Timing) -> Timing {
         v[v.len() / 2]
     };
     let cpu: Option<Vec<Duration>> = runs.iter().map(|t| t.cpu).collect();
-    Timing {
-        wall: mid(runs.iter().map(|t| t.wall).collect()),
-        cpu: cpu.map(mid),
-    }
+    Timing { wall: mid(runs.iter().map(|t| t.wall).collect()), cpu: cpu.map(mid) }
 }
 
 #[cfg(target_os = "linux")]
@@ -346,10 +304,7 @@ fn thread_cpu_time() -> Option<Duration> {
         fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
     }
     const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
-    let mut ts = Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
+    let mut ts = Timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid, writable timespec; the call only writes to it.
     let ok = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0;
     ok.then(|| Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))

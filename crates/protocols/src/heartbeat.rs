@@ -24,9 +24,7 @@
 //! No timeout fixes this in an asynchronous network; that is the point of the lesson, and why
 //! leases need fencing tokens (see the locks scenarios).
 
-use caucus_sim::{
-    Ctx, Failure, Micros, NodeId, Property, PropertyKind, Protocol, Status, Topology, View, MS,
-};
+use caucus_sim::{Ctx, Failure, Micros, NodeId, Property, PropertyKind, Protocol, Status, Topology, View, MS};
 use serde::{Deserialize, Serialize};
 
 pub const NAME: &str = "heartbeat";
@@ -40,10 +38,7 @@ pub struct Params {
 
 impl Default for Params {
     fn default() -> Self {
-        Params {
-            interval_us: 100 * MS,
-            timeout_us: 500 * MS,
-        }
+        Params { interval_us: 100 * MS, timeout_us: 500 * MS }
     }
 }
 
@@ -80,18 +75,11 @@ pub enum Request {
 impl Heartbeat {
     fn beat(&mut self, ctx: &mut Ctx<'_, Self>) {
         self.beats_sent += 1;
-        ctx.broadcast(Msg::Beat {
-            incarnation: self.incarnation,
-            seq: self.beats_sent,
-        });
+        ctx.broadcast(Msg::Beat { incarnation: self.incarnation, seq: self.beats_sent });
     }
 
     pub fn suspects(&self) -> impl Iterator<Item = NodeId> + '_ {
-        self.suspected_since_us
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.is_some())
-            .map(|(i, _)| i as NodeId)
+        self.suspected_since_us.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(i, _)| i as NodeId)
     }
 }
 
@@ -108,10 +96,7 @@ impl Protocol for Heartbeat {
             return Err("interval_us must be above zero".into());
         }
         if params.timeout_us > caucus_sim::limits::MAX_FAULT_US {
-            return Err(format!(
-                "timeout_us is at most {} µs (one hour)",
-                caucus_sim::limits::MAX_FAULT_US
-            ));
+            return Err(format!("timeout_us is at most {} µs (one hour)", caucus_sim::limits::MAX_FAULT_US));
         }
         if params.timeout_us <= params.interval_us {
             return Err(format!(
@@ -126,18 +111,11 @@ impl Protocol for Heartbeat {
         let n = ctx.node_count();
         let incarnation = durable.map_or(0, |i| i + 1);
         if incarnation > 0 {
-            ctx.note(format!(
-                "restarts as incarnation {incarnation}, trusting everyone"
-            ));
+            ctx.note(format!("restarts as incarnation {incarnation}, trusting everyone"));
         }
         let phase = ctx.random_between(1, ctx.params.interval_us);
         ctx.set_timer(Timer::Tick, phase);
-        Heartbeat {
-            incarnation,
-            beats_sent: 0,
-            last_heard_us: vec![ctx.now; n],
-            suspected_since_us: vec![None; n],
-        }
+        Heartbeat { incarnation, beats_sent: 0, last_heard_us: vec![ctx.now; n], suspected_since_us: vec![None; n] }
     }
 
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, msg: Msg) {
@@ -227,20 +205,11 @@ fn strong_accuracy(view: &View<'_, Heartbeat>) -> Result<(), Failure> {
             }
             let clock = view.clock(i);
             let why = if view.status(j) == Status::Paused {
-                format!(
-                    "{} was only paused (a GC pause): slow is not dead",
-                    view.name(j)
-                )
+                format!("{} was only paused (a GC pause): slow is not dead", view.name(j))
             } else if clock.offset_us != 0 || clock.drift_ppm != 0 {
-                format!(
-                    "{}'s own clock jumped or drifts, so its timeout expired early",
-                    view.name(i)
-                )
+                format!("{}'s own clock jumped or drifts, so its timeout expired early", view.name(i))
             } else {
-                format!(
-                    "{}'s beats were late (slower link or a pause that just ended)",
-                    view.name(j)
-                )
+                format!("{}'s beats were late (slower link or a pause that just ended)", view.name(j))
             };
             return Err(Failure::new(format!(
                 "{} suspected {}, which was up and reachable: {why}.",
@@ -254,20 +223,10 @@ fn strong_accuracy(view: &View<'_, Heartbeat>) -> Result<(), Failure> {
 }
 
 fn completeness(view: &View<'_, Heartbeat>) -> Result<(), Failure> {
-    for j in view
-        .node_ids()
-        .filter(|&j| view.status(j) == Status::Crashed)
-    {
-        if let Some((i, _)) = view
-            .up()
-            .find(|(_, s)| s.suspected_since_us[j as usize].is_none())
-        {
-            return Err(Failure::new(format!(
-                "{} still trusts {}, which has crashed.",
-                view.name(i),
-                view.name(j)
-            ))
-            .nodes([i, j]));
+    for j in view.node_ids().filter(|&j| view.status(j) == Status::Crashed) {
+        if let Some((i, _)) = view.up().find(|(_, s)| s.suspected_since_us[j as usize].is_none()) {
+            return Err(Failure::new(format!("{} still trusts {}, which has crashed.", view.name(i), view.name(j)))
+                .nodes([i, j]));
         }
     }
     Ok(())
@@ -275,16 +234,9 @@ fn completeness(view: &View<'_, Heartbeat>) -> Result<(), Failure> {
 
 fn eventual_accuracy(view: &View<'_, Heartbeat>) -> Result<(), Failure> {
     for (i, s) in view.up() {
-        if let Some(j) = s
-            .suspects()
-            .find(|&j| view.state(j).is_some() && !view.is_cut(j, i))
-        {
-            return Err(Failure::new(format!(
-                "{} still suspects {}, which is running.",
-                view.name(i),
-                view.name(j)
-            ))
-            .nodes([i, j]));
+        if let Some(j) = s.suspects().find(|&j| view.state(j).is_some() && !view.is_cut(j, i)) {
+            return Err(Failure::new(format!("{} still suspects {}, which is running.", view.name(i), view.name(j)))
+                .nodes([i, j]));
         }
     }
     Ok(())

@@ -8,22 +8,42 @@ pub mod share;
 
 use caucus_sim::swarm::{FaultProfile, SwarmReport};
 use caucus_sim::{
-    DynRun, Endpoint, Input, Run, Scenario, ScenarioError, ScriptEntry, TopologySpec,
-    SCENARIO_VERSION, SEC,
+    DynRun, Endpoint, Input, Run, Scenario, ScenarioError, ScriptEntry, TopologySpec, SCENARIO_VERSION, SEC,
 };
 
 /// Protocols by name, with a one-line description.
-pub const PROTOCOLS: &[(&str, &str)] = &[(
-    heartbeat::NAME,
-    "heartbeat failure detector (the core's demo protocol)",
-)];
+pub const PROTOCOLS: &[(&str, &str)] = &[(heartbeat::NAME, "heartbeat failure detector (the core's demo protocol)")];
+
+/// Exports of a recorded run that need its protocol's types. They are reached by downcasting so
+/// that the browser, which never calls them, does not carry them.
+pub trait TraceExport {
+    /// The trace as JSON (format `caucus-trace` version 1, see `caucus_sim::trace`).
+    fn trace_json(&self) -> String;
+    /// SHA-1 of the recorded steps and messages: equal digests mean identical runs.
+    fn digest(&self) -> String;
+}
+
+impl TraceExport for dyn DynRun + '_ {
+    fn trace_json(&self) -> String {
+        let any = self.as_any();
+        if let Some(run) = any.downcast_ref::<Run<heartbeat::Heartbeat>>() {
+            return run.trace_json();
+        }
+        unreachable!("every protocol built by `build` is listed here")
+    }
+    fn digest(&self) -> String {
+        let any = self.as_any();
+        if let Some(run) = any.downcast_ref::<Run<heartbeat::Heartbeat>>() {
+            return run.digest();
+        }
+        unreachable!("every protocol built by `build` is listed here")
+    }
+}
 
 /// Builds a run for any registered protocol.
 pub fn build(scenario: &Scenario) -> Result<Box<dyn DynRun>, ScenarioError> {
     match scenario.protocol.name.as_str() {
-        heartbeat::NAME => Ok(Box::new(Run::<heartbeat::Heartbeat>::new(
-            scenario.clone(),
-        )?)),
+        heartbeat::NAME => Ok(Box::new(Run::<heartbeat::Heartbeat>::new(scenario.clone())?)),
         other => Err(unknown_protocol(other)),
     }
 }
@@ -42,10 +62,7 @@ pub fn swarm(
 
 fn unknown_protocol(name: &str) -> ScenarioError {
     let known: Vec<_> = PROTOCOLS.iter().map(|p| p.0).collect();
-    ScenarioError::new(
-        "protocol.name",
-        format!("unknown protocol `{name}` (known: {})", known.join(", ")),
-    )
+    ScenarioError::new("protocol.name", format!("unknown protocol `{name}` (known: {})", known.join(", ")))
 }
 
 fn scenario(
@@ -59,10 +76,7 @@ fn scenario(
         version: SCENARIO_VERSION,
         name: name.into(),
         description: description.into(),
-        protocol: caucus_sim::scenario::ProtocolSpec {
-            name: protocol.into(),
-            params: serde_json::Value::Null,
-        },
+        protocol: caucus_sim::scenario::ProtocolSpec { name: protocol.into(), params: serde_json::Value::Null },
         topology,
         seed: 1,
         until_us: 10 * SEC,
@@ -71,10 +85,7 @@ fn scenario(
 }
 
 fn at(seconds: f64, input: Input) -> ScriptEntry {
-    ScriptEntry {
-        at_us: (seconds * 1e6) as u64,
-        input,
-    }
+    ScriptEntry { at_us: (seconds * 1e6) as u64, input }
 }
 
 /// The built-in scenarios, the default first.

@@ -28,9 +28,10 @@ pub struct Shared {
     pub step: u64,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RunFile {
+    #[allow(dead_code)]
     format: String,
     version: u32,
     scenario: serde_json::Value,
@@ -50,11 +51,7 @@ struct FileInput {
 impl Shared {
     /// Captures the state of a run.
     pub fn of(run: &dyn DynRun) -> Shared {
-        Shared {
-            scenario: run.scenario().clone(),
-            inputs: run.inputs().to_vec(),
-            step: run.cursor(),
-        }
+        Shared { scenario: run.scenario().clone(), inputs: run.inputs().to_vec(), step: run.cursor() }
     }
 
     /// The query string (without `?`) of a link to this run.
@@ -83,11 +80,7 @@ impl Shared {
     pub fn from_query(query: &str) -> Result<Option<Shared>, String> {
         let query = query.trim_start_matches('?');
         let get = |key: &str| {
-            query
-                .split('&')
-                .filter_map(|kv| kv.split_once('='))
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| v.to_string())
+            query.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == key).map(|(_, v)| v.to_string())
         };
         let (version, name, sc) = (get("v"), get("s"), get("sc"));
         if version.is_none() && name.is_none() && sc.is_none() {
@@ -95,31 +88,21 @@ impl Shared {
         }
         match version.as_deref() {
             Some(v) if v == LINK_VERSION.to_string() => {}
-            Some(v) => {
-                return Err(format!(
-                    "this link is version {v}, and this Caucus reads version {LINK_VERSION}"
-                ))
-            }
+            Some(v) => return Err(format!("this link is version {v}, and this Caucus reads version {LINK_VERSION}")),
             None => return Err("this link has no version (v=): it was not made by Caucus".into()),
         }
         let mut scenario = match (name, sc) {
-            (Some(name), None) => builtin(&name)
-                .ok_or_else(|| format!("the link names an unknown scenario `{name}`"))?,
+            (Some(name), None) => {
+                builtin(&name).ok_or_else(|| format!("the link names an unknown scenario `{name}`"))?
+            }
             (None, Some(sc)) => {
                 let json = decode(&sc, "scenario")?;
-                Scenario::from_json(&json)
-                    .map_err(|e| format!("the link's scenario is invalid: {e}"))?
+                Scenario::from_json(&json).map_err(|e| format!("the link's scenario is invalid: {e}"))?
             }
-            _ => {
-                return Err(
-                    "the link must name a scenario with s= or carry one with sc=, not both".into(),
-                )
-            }
+            _ => return Err("the link must name a scenario with s= or carry one with sc=, not both".into()),
         };
         if let Some(seed) = get("seed") {
-            scenario.seed = seed
-                .parse()
-                .map_err(|_| format!("the link's seed `{seed}` is not a number"))?;
+            scenario.seed = seed.parse().map_err(|_| format!("the link's seed `{seed}` is not a number"))?;
         }
         let inputs: Vec<(u64, Input)> = match get("i") {
             Some(i) => serde_json::from_str(&decode(&i, "inputs")?)
@@ -127,37 +110,33 @@ impl Shared {
             None => Vec::new(),
         };
         let step = match get("t") {
-            Some(t) => t
-                .parse()
-                .map_err(|_| format!("the link's step `{t}` is not a number"))?,
+            Some(t) => t.parse().map_err(|_| format!("the link's step `{t}` is not a number"))?,
             None => 0,
         };
-        Ok(Some(Shared {
-            scenario,
-            inputs,
-            step,
-        }))
+        Ok(Some(Shared { scenario, inputs, step }))
     }
 
     pub fn to_file(&self) -> String {
-        let file = RunFile {
-            format: "caucus-run".into(),
+        #[derive(Serialize)]
+        struct RunFileOut<'a> {
+            format: &'static str,
+            version: u32,
+            scenario: &'a Scenario,
+            inputs: Vec<FileInput>,
+            step: u64,
+        }
+        let inputs = self.inputs.iter().map(|(step, input)| FileInput { step: *step, input: input.clone() }).collect();
+        let file = RunFileOut {
+            format: "caucus-run",
             version: LINK_VERSION,
-            scenario: serde_json::to_value(&self.scenario).expect("scenarios serialize"),
-            inputs: self
-                .inputs
-                .iter()
-                .map(|(step, input)| FileInput {
-                    step: *step,
-                    input: input.clone(),
-                })
-                .collect(),
+            scenario: &self.scenario,
+            inputs,
             step: self.step,
         };
-        serde_json::to_string_pretty(&file).expect("run files serialize")
+        caucus_sim::scenario::pretty(&file)
     }
 
-    /// Reads a run file; a trace (`caucus run --trace`) or a bare scenario file is accepted too.
+    /// Reads a run file; a bare scenario file is accepted too.
     ///
     /// Typed parts are decoded with `serde_json::from_str` only (never `from_value`), so the
     /// browser bundle carries one copy of each deserializer.
@@ -167,25 +146,14 @@ impl Shared {
             format: Option<String>,
             protocol: Option<serde::de::IgnoredAny>,
         }
-        #[derive(Deserialize)]
-        struct TraceFile {
-            scenario: serde_json::Value,
-            #[serde(default)]
-            inputs: Vec<FileInput>,
-            #[serde(default)]
-            steps: Vec<serde::de::IgnoredAny>,
-        }
         let probe: Probe = match serde_json::from_str(text) {
             Ok(p) => p,
-            Err(e) if e.is_syntax() || e.is_eof() => {
-                return Err(format!("the file is not JSON: {e}"))
-            }
+            Err(e) if e.is_syntax() || e.is_eof() => return Err(format!("the file is not JSON: {e}")),
             Err(_) => return Err("this file is not a Caucus run, trace or scenario".into()),
         };
         let (scenario, inputs, step) = match (probe.format.as_deref(), probe.protocol.is_some()) {
             (Some("caucus-run"), _) => {
-                let file: RunFile = serde_json::from_str(text)
-                    .map_err(|e| format!("the run file is invalid: {e}"))?;
+                let file: RunFile = serde_json::from_str(text).map_err(|e| format!("the run file is invalid: {e}"))?;
                 if file.version != LINK_VERSION {
                     return Err(format!(
                         "this run file is version {}, and this Caucus reads version {LINK_VERSION}",
@@ -195,38 +163,26 @@ impl Shared {
                 (file.scenario, file.inputs, file.step)
             }
             (Some("caucus-trace"), _) => {
-                let file: TraceFile = serde_json::from_str(text)
-                    .map_err(|e| format!("the trace file is invalid: {e}"))?;
-                let steps = file.steps.len() as u64;
-                (file.scenario, file.inputs, steps)
+                return Err(
+                    "this is a trace (for reading and tools); import the run file instead (Share… → Export run)".into(),
+                )
             }
             (Some(other), _) => return Err(format!("this is a `{other}` file, not a Caucus run")),
             (None, true) => {
-                let scenario = Scenario::from_json(text)
-                    .map_err(|e| format!("the scenario is invalid: {e}"))?;
-                return Ok(Shared {
-                    scenario,
-                    inputs: Vec::new(),
-                    step: 0,
-                });
+                let scenario = Scenario::from_json(text).map_err(|e| format!("the scenario is invalid: {e}"))?;
+                return Ok(Shared { scenario, inputs: Vec::new(), step: 0 });
             }
             (None, false) => return Err("this file is not a Caucus run, trace or scenario".into()),
         };
-        let scenario = Scenario::from_json(&scenario.to_string())
-            .map_err(|e| format!("the run's scenario is invalid: {e}"))?;
-        Ok(Shared {
-            scenario,
-            inputs: inputs.into_iter().map(|f| (f.step, f.input)).collect(),
-            step,
-        })
+        let scenario =
+            Scenario::from_json(&scenario.to_string()).map_err(|e| format!("the run's scenario is invalid: {e}"))?;
+        Ok(Shared { scenario, inputs: inputs.into_iter().map(|f| (f.step, f.input)).collect(), step })
     }
 
     /// Rebuilds the run: replays the inputs at their steps and moves to `step`.
     pub fn restore(&self) -> Result<Box<dyn DynRun>, String> {
         if self.step > MAX_SHARED_STEPS || self.inputs.iter().any(|(s, _)| *s > MAX_SHARED_STEPS) {
-            return Err(format!(
-                "the run asks for more than {MAX_SHARED_STEPS} steps"
-            ));
+            return Err(format!("the run asks for more than {MAX_SHARED_STEPS} steps"));
         }
         let mut run = build(&self.scenario).map_err(|e| format!("the scenario is invalid: {e}"))?;
         for (k, (step, input)) in self.inputs.iter().enumerate() {
@@ -234,8 +190,7 @@ impl Shared {
                 return Err(format!("input {k} is out of order (step {step})"));
             }
             advance(run.as_mut(), *step)?;
-            run.apply(input.clone())
-                .map_err(|e| format!("input {k} at step {step} cannot be applied: {e}"))?;
+            run.apply(input.clone()).map_err(|e| format!("input {k} at step {step} cannot be applied: {e}"))?;
         }
         advance(run.as_mut(), self.step)?;
         run.seek(self.step);
@@ -247,10 +202,7 @@ fn advance(run: &mut dyn DynRun, step: u64) -> Result<(), String> {
     while run.head() < step {
         run.seek(run.head());
         if !run.apply(Input::Step).map_err(|e| e.to_string())? {
-            return Err(format!(
-                "the run ends at step {}, before step {step}",
-                run.head()
-            ));
+            return Err(format!("the run ends at step {}, before step {step}", run.head()));
         }
     }
     Ok(())
@@ -266,6 +218,7 @@ fn decode(text: &str, what: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::TraceExport;
     use caucus_sim::Endpoint;
 
     fn sample() -> Box<dyn DynRun> {
@@ -277,12 +230,7 @@ mod tests {
         for _ in 0..30 {
             run.apply(Input::Step).unwrap();
         }
-        run.apply(Input::Partition {
-            a: vec![Endpoint::Dc(0)],
-            b: vec![Endpoint::Dc(1)],
-            one_way: true,
-        })
-        .unwrap();
+        run.apply(Input::Partition { a: vec![Endpoint::Dc(0)], b: vec![Endpoint::Dc(1)], one_way: true }).unwrap();
         for _ in 0..20 {
             run.apply(Input::Step).unwrap();
         }
@@ -294,23 +242,12 @@ mod tests {
     fn a_link_reproduces_the_same_state() {
         let run = sample();
         let query = Shared::of(run.as_ref()).to_query();
-        assert!(
-            query.starts_with("v=1&s=heartbeat&seed=1&t=50&i="),
-            "{query}"
-        );
-        let back = Shared::from_query(&query)
-            .unwrap()
-            .unwrap()
-            .restore()
-            .unwrap();
+        assert!(query.starts_with("v=1&s=heartbeat&seed=1&t=50&i="), "{query}");
+        let back = Shared::from_query(&query).unwrap().unwrap().restore().unwrap();
         assert_eq!(back.cursor(), 50);
         assert_eq!(back.nodes(), run.nodes());
         assert_eq!(back.in_flight(), run.in_flight());
-        assert_eq!(
-            back.inputs(),
-            run.inputs(),
-            "the recorded future travels too"
-        );
+        assert_eq!(back.inputs(), run.inputs(), "the recorded future travels too");
         // Plain steps after the last input need not travel: stepping on recreates them.
         assert_eq!(back.head(), 72);
     }
@@ -320,11 +257,7 @@ mod tests {
         let mut scenario = builtin("heartbeat").unwrap();
         scenario.name = "mine".into();
         scenario.until_us = 3_000_000;
-        let shared = Shared {
-            scenario: scenario.clone(),
-            inputs: vec![],
-            step: 3,
-        };
+        let shared = Shared { scenario: scenario.clone(), inputs: vec![], step: 3 };
         let q = shared.to_query();
         assert!(q.contains("&sc="));
         assert_eq!(Shared::from_query(&q).unwrap().unwrap(), shared);
@@ -335,17 +268,10 @@ mod tests {
         let run = sample();
         let shared = Shared::of(run.as_ref());
         assert_eq!(Shared::from_file(&shared.to_file()).unwrap(), shared);
-        assert!(Shared::from_file("{\"format\":\"har\"}")
-            .unwrap_err()
-            .contains("`har`"));
-        assert!(Shared::from_file("[1,2]")
-            .unwrap_err()
-            .contains("not a Caucus"));
-        assert!(Shared::from_file("not json")
-            .unwrap_err()
-            .contains("not JSON"));
-        let trace = Shared::from_file(&run.trace_json()).unwrap();
-        assert_eq!(trace.inputs, run.inputs());
+        assert!(Shared::from_file("{\"format\":\"har\"}").unwrap_err().contains("`har`"));
+        assert!(Shared::from_file("[1,2]").unwrap_err().contains("not a Caucus"));
+        assert!(Shared::from_file("not json").unwrap_err().contains("not JSON"));
+        assert!(Shared::from_file(&run.trace_json()).unwrap_err().contains("import the run file"));
     }
 
     #[test]
@@ -359,15 +285,10 @@ mod tests {
         assert!(err("v=1&s=heartbeat&seed=x").contains("seed"));
         assert!(err("v=1&s=heartbeat&i=%%%").contains("garbled"));
         assert!(err("v=1&sc=e30").contains("invalid"));
-        let crash_twice =
-            URL_SAFE_NO_PAD.encode(r#"[[5,{"crash":{"node":1}}],[6,{"crash":{"node":1}}]]"#);
-        let shared = Shared::from_query(&format!("v=1&s=heartbeat&i={crash_twice}"))
-            .unwrap()
-            .unwrap();
+        let crash_twice = URL_SAFE_NO_PAD.encode(r#"[[5,{"crash":{"node":1}}],[6,{"crash":{"node":1}}]]"#);
+        let shared = Shared::from_query(&format!("v=1&s=heartbeat&i={crash_twice}")).unwrap().unwrap();
         assert!(shared.restore().err().unwrap().contains("already crashed"));
-        let too_far = Shared::from_query("v=1&s=heartbeat&t=99999999")
-            .unwrap()
-            .unwrap();
+        let too_far = Shared::from_query("v=1&s=heartbeat&t=99999999").unwrap().unwrap();
         assert!(too_far.restore().err().unwrap().contains("more than"));
     }
 }

@@ -13,17 +13,15 @@
 //! and should pass once it is fixed.
 
 use caucus_protocols::heartbeat::Heartbeat;
-use caucus_protocols::{build, builtin, builtin_scenarios, swarm};
-use caucus_sim::limits::{
-    MAX_DRIFT_PPM, MAX_FAULT_US, MAX_IN_FLIGHT, MAX_LATENCY_US, MAX_NODES, MAX_SCRIPT,
-};
+use caucus_protocols::{build, builtin, builtin_scenarios, swarm, TraceExport};
+use caucus_sim::limits::{MAX_DRIFT_PPM, MAX_FAULT_US, MAX_IN_FLIGHT, MAX_LATENCY_US, MAX_NODES, MAX_SCRIPT};
 use caucus_sim::run::{MsgView, NodeView, CHECKPOINT_EVERY};
 use caucus_sim::sim::What;
 use caucus_sim::swarm::FaultProfile;
 use caucus_sim::trace::{Outcome, TraceMsg};
 use caucus_sim::{
-    DropReason, DynRun, Endpoint, Input, Micros, MsgId, NodeId, PropertyKind, Run, Scenario,
-    ScriptEntry, SimError, Status, TopologySpec, MS, SEC,
+    DropReason, DynRun, Endpoint, Input, Micros, MsgId, NodeId, PropertyKind, Run, Scenario, ScriptEntry, SimError,
+    Status, TopologySpec, MS, SEC,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
@@ -45,10 +43,7 @@ fn announce() -> Value {
 
 /// A scenario's script as JSON, from timed inputs.
 fn script_json(entries: impl IntoIterator<Item = (Micros, Input)>) -> Value {
-    let script: Vec<ScriptEntry> = entries
-        .into_iter()
-        .map(|(at_us, input)| ScriptEntry { at_us, input })
-        .collect();
+    let script: Vec<ScriptEntry> = entries.into_iter().map(|(at_us, input)| ScriptEntry { at_us, input }).collect();
     serde_json::to_value(script).unwrap()
 }
 
@@ -73,11 +68,7 @@ fn dc_of(run: &Run<Heartbeat>, node: NodeId) -> u16 {
 
 /// Messages whose delivery or drop happened after step `after` (a step index in the trace).
 fn finished_after(run: &Run<Heartbeat>, after: usize) -> Vec<&TraceMsg<Beat>> {
-    run.trace()
-        .msgs
-        .iter()
-        .filter(|m| m.outcome.step().is_some_and(|s| s > after as u64))
-        .collect()
+    run.trace().msgs.iter().filter(|m| m.outcome.step().is_some_and(|s| s > after as u64)).collect()
 }
 
 fn dropped_with(m: &TraceMsg<Beat>) -> Option<DropReason> {
@@ -134,12 +125,7 @@ fn the_same_scenario_and_seed_give_byte_identical_traces() {
         let steps = first.run_until(scenario.until_us).unwrap();
         second.run_until(scenario.until_us).unwrap();
         assert!(steps > 1000, "{}: only {steps} steps", scenario.name);
-        assert_eq!(
-            first.trace_json(),
-            second.trace_json(),
-            "{} is not deterministic",
-            scenario.name
-        );
+        assert_eq!(first.trace_json(), second.trace_json(), "{} is not deterministic", scenario.name);
     }
 }
 
@@ -164,56 +150,26 @@ fn faults_at(step: u64, run: &dyn DynRun) -> Option<Input> {
     let first_in_flight = || run.in_flight().first().map(|m| m.id);
     let last_in_flight = || run.in_flight().last().map(|m| m.id);
     Some(match step {
-        100 => Input::Partition {
-            a: vec![Endpoint::Dc(1)],
-            b: vec![Endpoint::Dc(0)],
-            one_way: false,
-        },
-        300 => Input::Pause {
-            node: 4,
-            duration_us: 400 * MS,
-        },
-        450 => Input::Skew {
-            node: 0,
-            by_us: 200_000,
-        },
+        100 => Input::Partition { a: vec![Endpoint::Dc(1)], b: vec![Endpoint::Dc(0)], one_way: false },
+        300 => Input::Pause { node: 4, duration_us: 400 * MS },
+        450 => Input::Skew { node: 0, by_us: 200_000 },
         510 => Input::Crash { node: 5 },
         700 => Input::Heal,
-        800 => Input::Drift {
-            node: 2,
-            ppm: 100_000,
-        },
-        900 => Input::Drop {
-            msg: first_in_flight()?,
-        },
-        1000 => Input::Duplicate {
-            msg: first_in_flight()?,
-        },
-        1100 => Input::DeliverNext {
-            msg: last_in_flight()?,
-        },
+        800 => Input::Drift { node: 2, ppm: 100_000 },
+        900 => Input::Drop { msg: first_in_flight()? },
+        1000 => Input::Duplicate { msg: first_in_flight()? },
+        1100 => Input::DeliverNext { msg: last_in_flight()? },
         1300 => Input::Restart { node: 5 },
-        1600 => Input::SetLink {
-            from: 0,
-            to: 2,
-            latency_us: 20_000,
-            jitter_us: 0,
-            loss_ppm: 200_000,
-            one_way: false,
-        },
-        2000 => Input::Request {
-            node: 3,
-            request: announce(),
-        },
+        1600 => Input::SetLink { from: 0, to: 2, latency_us: 20_000, jitter_us: 0, loss_ppm: 200_000, one_way: false },
+        2000 => Input::Request { node: 3, request: announce() },
         2200 => Input::Reorder { enabled: true },
         2500 => Input::HealAll,
         _ => return None,
     })
 }
 
-const SNAPSHOT_STEPS: &[u64] = &[
-    0, 1, 99, 100, 101, 511, 512, 513, 777, 1024, 1100, 1101, 1536, 2047, 2048, 2600, 2999, 3000,
-];
+const SNAPSHOT_STEPS: &[u64] =
+    &[0, 1, 99, 100, 101, 511, 512, 513, 777, 1024, 1100, 1101, 1536, 2047, 2048, 2600, 2999, 3000];
 
 /// A 3000-step run with faults by hand, and snapshots taken on the way.
 fn faulty_run() -> (Box<dyn DynRun>, Vec<Snapshot>) {
@@ -238,29 +194,13 @@ fn seeking_back_and_forth_reaches_identical_states() {
     // Backwards from the end, across every checkpoint, then forwards, then jumping about.
     let mut order: Vec<&Snapshot> = snapshots.iter().rev().collect();
     order.extend(snapshots.iter());
-    order.extend([
-        &snapshots[15],
-        &snapshots[2],
-        &snapshots[9],
-        &snapshots[7],
-        &snapshots[17],
-        &snapshots[0],
-    ]);
+    order.extend([&snapshots[15], &snapshots[2], &snapshots[9], &snapshots[7], &snapshots[17], &snapshots[0]]);
     for expected in order {
         run.seek(expected.cursor);
-        assert_eq!(
-            &snapshot(&*run),
-            expected,
-            "after seeking to step {}",
-            expected.cursor
-        );
+        assert_eq!(&snapshot(&*run), expected, "after seeking to step {}", expected.cursor);
     }
     assert_eq!(run.head(), 3000);
-    assert_eq!(
-        run.digest(),
-        digest,
-        "seeking does not change the recorded history"
-    );
+    assert_eq!(run.digest(), digest, "seeking does not change the recorded history");
 }
 
 #[test]
@@ -269,20 +209,13 @@ fn stepping_forward_from_the_past_follows_the_recorded_history() {
     // From just before a checkpoint and a fault by hand, step by step: the recorded faults are
     // replayed (Step at step 510 is the crash that was applied there).
     run.seek(99);
-    for expected in snapshots
-        .iter()
-        .filter(|s| (100..=1101).contains(&s.cursor))
-    {
+    for expected in snapshots.iter().filter(|s| (100..=1101).contains(&s.cursor)) {
         while run.cursor() < expected.cursor {
             assert_eq!(run.apply(Input::Step), Ok(true));
         }
         assert_eq!(&snapshot(&*run), expected);
     }
-    assert_eq!(
-        run.nodes()[5].status,
-        Status::Crashed,
-        "the crash at step 510 was replayed"
-    );
+    assert_eq!(run.nodes()[5].status, Status::Crashed, "the crash at step 510 was replayed");
     assert_eq!(run.head(), 3000, "replaying does not shorten the history");
 }
 
@@ -295,11 +228,7 @@ fn a_different_input_in_the_past_starts_a_new_branch() {
     assert_eq!(run.head(), 1001, "the old future is forgotten");
     assert_eq!(run.trace_len(), 1001);
     let recorded: Vec<u64> = run.inputs().iter().map(|(s, _)| *s).collect();
-    assert_eq!(
-        recorded,
-        [100, 300, 450, 510, 700, 800, 900, 1000],
-        "inputs after the branch point are gone"
-    );
+    assert_eq!(recorded, [100, 300, 450, 510, 700, 800, 900, 1000], "inputs after the branch point are gone");
     assert_eq!(run.inputs().last().unwrap().1, Input::Crash { node: 1 });
 
     // Going back before the branch point still finds the old, shared past.
@@ -330,12 +259,7 @@ fn a_different_input_in_the_past_starts_a_new_branch() {
         assert!(m["sent_step"].as_u64().unwrap() < run.head());
     }
     for m in run.in_flight() {
-        assert_eq!(
-            run.trace_msg(m.id).outcome,
-            Outcome::InFlight,
-            "#{} is in flight",
-            m.id
-        );
+        assert_eq!(run.trace_msg(m.id).outcome, Outcome::InFlight, "#{} is in flight", m.id);
     }
 }
 
@@ -356,15 +280,8 @@ fn refused_input_in_the_past_keeps_the_recorded_future() {
     let (mut run, _) = faulty_run();
     let digest = run.digest();
     run.seek(500);
-    assert!(matches!(
-        run.apply(Input::Crash { node: 99 }),
-        Err(SimError::Input(_))
-    ));
-    assert_eq!(
-        run.head(),
-        3000,
-        "a mistaken click in the past must not erase 2500 recorded steps"
-    );
+    assert!(matches!(run.apply(Input::Crash { node: 99 }), Err(SimError::Input(_))));
+    assert_eq!(run.head(), 3000, "a mistaken click in the past must not erase 2500 recorded steps");
     assert_eq!(run.digest(), digest);
 }
 
@@ -376,11 +293,7 @@ fn a_partition_drops_exactly_the_messages_across_the_cut() {
     run_to(&mut run, SEC);
     apply(
         &mut run,
-        Input::Partition {
-            a: vec![Endpoint::Dc(1)],
-            b: vec![Endpoint::Dc(0), Endpoint::Dc(2)],
-            one_way: false,
-        },
+        Input::Partition { a: vec![Endpoint::Dc(1)], b: vec![Endpoint::Dc(0), Endpoint::Dc(2)], one_way: false },
     );
     let cut_at = last_step(&run);
     run_to(&mut run, 2 * SEC);
@@ -389,22 +302,10 @@ fn a_partition_drops_exactly_the_messages_across_the_cut() {
     let (mut cut, mut inside_dc1, mut between_dc0_and_dc2) = (0, 0, 0);
     for m in finished_after(&run, cut_at) {
         if crosses(m) {
-            assert_eq!(
-                dropped_with(m),
-                Some(DropReason::Partition),
-                "#{} crosses the cut",
-                m.id
-            );
+            assert_eq!(dropped_with(m), Some(DropReason::Partition), "#{} crosses the cut", m.id);
             cut += 1;
         } else {
-            assert_eq!(
-                dropped_with(m),
-                None,
-                "#{} {}→{} stays on one side",
-                m.id,
-                m.source,
-                m.target
-            );
+            assert_eq!(dropped_with(m), None, "#{} {}→{} stays on one side", m.id, m.source, m.target);
             match dc_of(&run, m.source) {
                 1 => inside_dc1 += 1,
                 _ if dc_of(&run, m.source) != dc_of(&run, m.target) => between_dc0_and_dc2 += 1,
@@ -412,10 +313,7 @@ fn a_partition_drops_exactly_the_messages_across_the_cut() {
             }
         }
     }
-    assert!(
-        cut > 50 && inside_dc1 > 10 && between_dc0_and_dc2 > 20,
-        "{cut} {inside_dc1} {between_dc0_and_dc2}"
-    );
+    assert!(cut > 50 && inside_dc1 > 10 && between_dc0_and_dc2 > 20, "{cut} {inside_dc1} {between_dc0_and_dc2}");
     // Both sides notice: n0 suspects n2 and n2 suspects n0; n0 still trusts n4.
     let suspects = |n| run.sim().state(n).unwrap().suspects().collect::<Vec<_>>();
     assert_eq!(suspects(0), [2, 3]);
@@ -426,14 +324,7 @@ fn a_partition_drops_exactly_the_messages_across_the_cut() {
 fn a_one_way_partition_blocks_only_one_direction() {
     let mut run = heartbeat_run();
     run_to(&mut run, SEC);
-    apply(
-        &mut run,
-        Input::Partition {
-            a: vec![Endpoint::Dc(1)],
-            b: vec![Endpoint::Dc(0)],
-            one_way: true,
-        },
-    );
+    apply(&mut run, Input::Partition { a: vec![Endpoint::Dc(1)], b: vec![Endpoint::Dc(0)], one_way: true });
     let cut_at = last_step(&run);
     run_to(&mut run, 2 * SEC);
 
@@ -461,13 +352,7 @@ fn a_pause_defers_deliveries_and_timers_until_it_ends() {
     run_to(&mut run, SEC);
     let paused_at = run.sim().now();
     let resume_at = paused_at + 400 * MS;
-    apply(
-        &mut run,
-        Input::Pause {
-            node: 1,
-            duration_us: 400 * MS,
-        },
-    );
+    apply(&mut run, Input::Pause { node: 1, duration_us: 400 * MS });
     let pause_step = last_step(&run);
     assert_eq!(run.sim().status(1), Status::Paused);
     run_to(&mut run, 2 * SEC);
@@ -475,15 +360,9 @@ fn a_pause_defers_deliveries_and_timers_until_it_ends() {
     // Nothing happens at n1 while it is paused.
     let steps = &run.trace().steps;
     let during = |s: &&caucus_sim::trace::TraceStep<Heartbeat>| s.time < resume_at;
-    assert!(steps[pause_step + 1..]
-        .iter()
-        .filter(during)
-        .all(|s| s.what.node() != Some(1)));
+    assert!(steps[pause_step + 1..].iter().filter(during).all(|s| s.what.node() != Some(1)));
     // Then it resumes, and everything that waited happens at once, at the resume time.
-    let resume = steps
-        .iter()
-        .position(|s| matches!(s.what, What::Resume { node: 1 }))
-        .expect("n1 resumes");
+    let resume = steps.iter().position(|s| matches!(s.what, What::Resume { node: 1 })).expect("n1 resumes");
     assert_eq!(steps[resume].time, resume_at);
     let waited: Vec<&TraceMsg<Beat>> = run
         .trace()
@@ -491,55 +370,25 @@ fn a_pause_defers_deliveries_and_timers_until_it_ends() {
         .iter()
         .filter(|m| m.target == 1 && m.deliver_at > paused_at && m.deliver_at < resume_at)
         .collect();
-    assert!(
-        waited.len() >= 15,
-        "five peers beat ~4 times each during 400 ms: {}",
-        waited.len()
-    );
+    assert!(waited.len() >= 15, "five peers beat ~4 times each during 400 ms: {}", waited.len());
     for m in &waited {
-        assert_eq!(
-            m.outcome,
-            Outcome::Delivered {
-                step: m.outcome.step().unwrap(),
-                time: resume_at
-            },
-            "#{}",
-            m.id
-        );
+        assert_eq!(m.outcome, Outcome::Delivered { step: m.outcome.step().unwrap(), time: resume_at }, "#{}", m.id);
     }
-    assert_eq!(
-        timer_firings(&run, 1, resume)[0],
-        resume_at,
-        "the tick due during the pause fires on resume"
-    );
+    assert_eq!(timer_firings(&run, 1, resume)[0], resume_at, "the tick due during the pause fires on resume");
 }
 
 #[test]
 fn a_pause_kills_nothing_and_strong_accuracy_catches_the_suspicion() {
     let mut run = heartbeat_run();
     run_to(&mut run, SEC);
-    apply(
-        &mut run,
-        Input::Pause {
-            node: 1,
-            duration_us: 900 * MS,
-        },
-    );
+    apply(&mut run, Input::Pause { node: 1, duration_us: 900 * MS });
     run_to(&mut run, 3 * SEC);
     let v = &run.violations()[0];
     assert_eq!(v.property, "Strong accuracy");
-    assert!(
-        v.failure.explanation.contains("n1 was only paused"),
-        "{}",
-        v.failure.explanation
-    );
+    assert!(v.failure.explanation.contains("n1 was only paused"), "{}", v.failure.explanation);
     assert!(v.failure.nodes.contains(&1));
     assert_eq!(run.sim().status(1), Status::Up);
-    assert_eq!(
-        run.sim().state(1).unwrap().incarnation,
-        0,
-        "a pause is not a restart"
-    );
+    assert_eq!(run.sim().state(1).unwrap().incarnation, 0, "a pause is not a restart");
 }
 
 #[test]
@@ -547,29 +396,13 @@ fn a_pause_kills_nothing_and_strong_accuracy_catches_the_suspicion() {
 fn pausing_a_paused_node_again_extends_the_pause() {
     let mut run = heartbeat_run();
     run_to(&mut run, SEC);
-    apply(
-        &mut run,
-        Input::Pause {
-            node: 1,
-            duration_us: 100 * MS,
-        },
-    );
+    apply(&mut run, Input::Pause { node: 1, duration_us: 100 * MS });
     let until = run.sim().now() + 500 * MS;
     run_to(&mut run, SEC + 50 * MS);
     let rest = until - run.sim().now();
-    apply(
-        &mut run,
-        Input::Pause {
-            node: 1,
-            duration_us: rest,
-        },
-    );
+    apply(&mut run, Input::Pause { node: 1, duration_us: rest });
     run_to(&mut run, SEC + 300 * MS);
-    assert_eq!(
-        run.sim().status(1),
-        Status::Paused,
-        "n1 was paused again, until {until} µs"
-    );
+    assert_eq!(run.sim().status(1), Status::Paused, "n1 was paused again, until {until} µs");
 }
 
 #[test]
@@ -580,21 +413,12 @@ fn a_forward_clock_jump_makes_timers_fire_earlier() {
     let (_, local_deadline, fires_at) = run.sim().timers(0)[0].clone();
     let jump = ((fires_at - now) / 2) as i64;
     assert!(jump > 0);
-    apply(
-        &mut run,
-        Input::Skew {
-            node: 0,
-            by_us: jump,
-        },
-    );
+    apply(&mut run, Input::Skew { node: 0, by_us: jump });
     let jumped = last_step(&run);
 
     assert_eq!(run.sim().local_time(0), now + jump as Micros);
     let (_, local_after, fires_after) = run.sim().timers(0)[0].clone();
-    assert_eq!(
-        local_after, local_deadline,
-        "the deadline is on the local clock and does not move"
-    );
+    assert_eq!(local_after, local_deadline, "the deadline is on the local clock and does not move");
     assert_eq!(fires_after, fires_at - jump as Micros);
     run_to(&mut run, now + 200 * MS);
     assert_eq!(timer_firings(&run, 0, jumped)[0], fires_at - jump as Micros);
@@ -607,13 +431,7 @@ fn a_backward_clock_jump_makes_timers_fire_later() {
     let mut run = heartbeat_run();
     run_to(&mut run, SEC);
     let (_, _, fires_at) = run.sim().timers(3)[0].clone();
-    apply(
-        &mut run,
-        Input::Skew {
-            node: 3,
-            by_us: -70_000,
-        },
-    );
+    apply(&mut run, Input::Skew { node: 3, by_us: -70_000 });
     let jumped = last_step(&run);
     run_to(&mut run, 2 * SEC);
     assert_eq!(timer_firings(&run, 3, jumped)[0], fires_at + 70_000);
@@ -625,25 +443,13 @@ fn a_big_clock_jump_makes_the_node_suspect_everyone() {
     run.run_until(4 * SEC).unwrap();
     let v = &run.violations()[0];
     assert_eq!(v.property, "Strong accuracy");
-    assert!(
-        v.failure.explanation.contains("n0's own clock jumped"),
-        "{}",
-        v.failure.explanation
-    );
-    assert!(
-        v.time >= 3 * SEC && v.time < 3 * SEC + 100 * MS,
-        "right after the jump at 3 s: {}",
-        v.time
-    );
+    assert!(v.failure.explanation.contains("n0's own clock jumped"), "{}", v.failure.explanation);
+    assert!(v.time >= 3 * SEC && v.time < 3 * SEC + 100 * MS, "right after the jump at 3 s: {}", v.time);
 }
 
 #[test]
 fn drift_stretches_or_shrinks_the_timer_period() {
-    for (ppm, period) in [
-        (500_000i32, 66_667u64),
-        (-500_000, 200_000),
-        (100_000, 90_909),
-    ] {
+    for (ppm, period) in [(500_000i32, 66_667u64), (-500_000, 200_000), (100_000, 90_909)] {
         let mut run = heartbeat_run();
         run_to(&mut run, SEC);
         apply(&mut run, Input::Drift { node: 0, ppm });
@@ -652,10 +458,7 @@ fn drift_stretches_or_shrinks_the_timer_period() {
         let firings = timer_firings(&run, 0, from);
         assert!(firings.len() >= 9, "{ppm} ppm: {} ticks", firings.len());
         for gap in firings.windows(2).map(|w| w[1] - w[0]) {
-            assert!(
-                gap.abs_diff(period) <= 1,
-                "{ppm} ppm: a 100 ms local period took {gap} µs, not {period}"
-            );
+            assert!(gap.abs_diff(period) <= 1, "{ppm} ppm: a 100 ms local period took {gap} µs, not {period}");
         }
         // Other nodes keep real time.
         let other = timer_firings(&run, 1, from);
@@ -668,13 +471,7 @@ fn a_drifting_clock_grows_its_offset_steadily() {
     let mut run = heartbeat_run();
     run_to(&mut run, SEC);
     let start = run.sim().now();
-    apply(
-        &mut run,
-        Input::Drift {
-            node: 4,
-            ppm: 200_000,
-        },
-    );
+    apply(&mut run, Input::Drift { node: 4, ppm: 200_000 });
     run_to(&mut run, 2 * SEC);
     let elapsed = run.sim().now() - start;
     assert_eq!(run.sim().local_time(4), start + elapsed + elapsed / 5);
@@ -686,33 +483,18 @@ fn a_drifting_clock_grows_its_offset_steadily() {
 fn a_drifting_clock_fires_timers_exactly_at_their_local_deadline() {
     let mut run = heartbeat_run();
     run_to(&mut run, SEC);
-    apply(
-        &mut run,
-        Input::Drift {
-            node: 0,
-            ppm: 500_000,
-        },
-    );
+    apply(&mut run, Input::Drift { node: 0, ppm: 500_000 });
     for _ in 0..2000 {
         let deadline = run.sim().timers(0).first().map(|t| t.1);
         apply(&mut run, Input::Step);
-        if matches!(
-            run.trace().steps.last().unwrap().what,
-            What::Timer { node: 0, .. }
-        ) {
+        if matches!(run.trace().steps.last().unwrap().what, What::Timer { node: 0, .. }) {
             // At 1.5 local µs per simulated µs some local instants are never shown: the tick
             // must fire at the first simulated instant whose local time is not before the deadline.
             let deadline = deadline.expect("a tick was pending");
             let clock = run.sim().clock(0);
             let now = run.sim().now();
-            assert!(
-                clock.local(now) >= deadline,
-                "the tick fired early by the local clock"
-            );
-            assert!(
-                clock.local(now - 1) < deadline,
-                "the tick fired late by the local clock"
-            );
+            assert!(clock.local(now) >= deadline, "the tick fired early by the local clock");
+            assert!(clock.local(now - 1) < deadline, "the tick fired late by the local clock");
         }
     }
 }
@@ -727,10 +509,7 @@ fn a_crash_loses_volatile_state_and_keeps_durable_state() {
 
     run_to(&mut run, 4 * SEC);
     assert_eq!(run.sim().status(3), Status::Crashed);
-    assert!(
-        run.sim().state(3).is_none(),
-        "a crashed node has no volatile state"
-    );
+    assert!(run.sim().state(3).is_none(), "a crashed node has no volatile state");
     assert_eq!(run.sim().durable(3), Some(0), "the incarnation survives");
     assert!(run.sim().timers(3).is_empty(), "timers are volatile");
     let to_crashed: Vec<_> = run
@@ -740,15 +519,10 @@ fn a_crash_loses_volatile_state_and_keeps_durable_state() {
         .filter(|m| m.target == 3 && m.deliver_at > 2 * SEC + 100 * MS && m.deliver_at <= 4 * SEC)
         .collect();
     assert!(!to_crashed.is_empty());
-    assert!(to_crashed
-        .iter()
-        .all(|m| dropped_with(m) == Some(DropReason::NodeDown)));
+    assert!(to_crashed.iter().all(|m| dropped_with(m) == Some(DropReason::NodeDown)));
     // Completeness: everyone suspects the crashed node.
     for n in [0, 1, 2, 4, 5] {
-        assert!(
-            run.sim().state(n).unwrap().suspects().any(|s| s == 3),
-            "n{n} still trusts n3"
-        );
+        assert!(run.sim().state(n).unwrap().suspects().any(|s| s == 3), "n{n} still trusts n3");
     }
 
     run_to(&mut run, 6 * SEC);
@@ -760,56 +534,26 @@ fn a_crash_loses_volatile_state_and_keeps_durable_state() {
     let later = run.sim().state(3).unwrap();
     assert_eq!(later.incarnation, 1);
     assert!((9..=10).contains(&later.beats_sent), "{}", later.beats_sent);
-    assert!(
-        run.violations().is_empty(),
-        "a crash is a real failure: {:?}",
-        run.violations()
-    );
+    assert!(run.violations().is_empty(), "a crash is a real failure: {:?}", run.violations());
 }
 
 #[test]
 fn a_crash_loses_what_waited_for_the_paused_node() {
     let mut run = heartbeat_run();
     run_to(&mut run, SEC);
-    apply(
-        &mut run,
-        Input::Pause {
-            node: 2,
-            duration_us: SEC,
-        },
-    );
+    apply(&mut run, Input::Pause { node: 2, duration_us: SEC });
     run_to(&mut run, SEC + 300 * MS);
-    let waiting = run
-        .sim()
-        .in_flight()
-        .iter()
-        .filter(|m| m.target == 2 && m.deliver_at <= run.sim().now())
-        .count();
+    let waiting = run.sim().in_flight().iter().filter(|m| m.target == 2 && m.deliver_at <= run.sim().now()).count();
     assert!(waiting >= 10, "{waiting}");
     apply(&mut run, Input::Crash { node: 2 });
-    let record = run
-        .trace()
-        .steps
-        .last()
-        .unwrap()
-        .extra
-        .as_ref()
-        .expect("drops recorded");
+    let record = run.trace().steps.last().unwrap().extra.as_ref().expect("drops recorded");
     assert_eq!(record.dropped.len(), waiting);
-    assert!(record
-        .dropped
-        .iter()
-        .all(|(_, r)| *r == DropReason::NodeDown));
+    assert!(record.dropped.iter().all(|(_, r)| *r == DropReason::NodeDown));
 }
 
 /// The in-flight message that will be delivered last.
 fn latest_in_flight(run: &Run<Heartbeat>) -> (MsgId, Micros) {
-    let m = run
-        .sim()
-        .in_flight()
-        .into_iter()
-        .max_by_key(|m| (m.deliver_at, m.id))
-        .expect("messages in flight");
+    let m = run.sim().in_flight().into_iter().max_by_key(|m| (m.deliver_at, m.id)).expect("messages in flight");
     (m.id, m.deliver_at)
 }
 
@@ -825,19 +569,8 @@ fn dropping_a_message_by_hand_means_it_never_arrives() {
     run_to(&mut run, deliver_at + SEC);
 
     let outcome = run.trace().msgs[id as usize].outcome;
-    assert_eq!(
-        outcome,
-        Outcome::Dropped {
-            step: dropped_at,
-            time: now,
-            reason: DropReason::ByHand
-        }
-    );
-    assert!(!run
-        .trace()
-        .steps
-        .iter()
-        .any(|s| matches!(s.what, What::Deliver { msg, .. } if msg == id)));
+    assert_eq!(outcome, Outcome::Dropped { step: dropped_at, time: now, reason: DropReason::ByHand });
+    assert!(!run.trace().steps.iter().any(|s| matches!(s.what, What::Deliver { msg, .. } if msg == id)));
 }
 
 #[test]
@@ -847,14 +580,8 @@ fn duplicating_a_message_delivers_it_twice() {
     let (id, _) = latest_in_flight(&run);
     let copy = run.sim().next_msg_id();
     apply(&mut run, Input::Duplicate { msg: id });
-    let (original, duplicate) = (
-        run.sim().message(id).unwrap(),
-        run.sim().message(copy).unwrap(),
-    );
-    assert_eq!(
-        (duplicate.source, duplicate.target),
-        (original.source, original.target)
-    );
+    let (original, duplicate) = (run.sim().message(id).unwrap(), run.sim().message(copy).unwrap());
+    assert_eq!((duplicate.source, duplicate.target), (original.source, original.target));
     assert_eq!(duplicate.msg, original.msg);
     assert_eq!(duplicate.sent_at, run.sim().now());
     let target = original.target;
@@ -865,17 +592,11 @@ fn duplicating_a_message_delivers_it_twice() {
         .steps
         .iter()
         .filter_map(|s| match s.what {
-            What::Deliver { msg, to, .. } if to == target && (msg == id || msg == copy) => {
-                Some(msg)
-            }
+            What::Deliver { msg, to, .. } if to == target && (msg == id || msg == copy) => Some(msg),
             _ => None,
         })
         .collect();
-    assert_eq!(
-        delivered_to_target,
-        [id, copy],
-        "the original first (FIFO), then the copy"
-    );
+    assert_eq!(delivered_to_target, [id, copy], "the original first (FIFO), then the copy");
 }
 
 #[test]
@@ -888,20 +609,12 @@ fn deliver_next_delivers_a_chosen_message_now() {
     apply(&mut run, Input::DeliverNext { msg: id });
     apply(&mut run, Input::Step);
     let step = run.trace().steps.last().unwrap();
-    assert!(
-        matches!(step.what, What::Deliver { msg, .. } if msg == id),
-        "{:?}",
-        step.what
-    );
+    assert!(matches!(step.what, What::Deliver { msg, .. } if msg == id), "{:?}", step.what);
     assert_eq!(step.time, now, "no time passes");
     // It is not delivered a second time at its old time.
     run_to(&mut run, deliver_at + SEC);
-    let deliveries = run
-        .trace()
-        .steps
-        .iter()
-        .filter(|s| matches!(s.what, What::Deliver { msg, .. } if msg == id))
-        .count();
+    let deliveries =
+        run.trace().steps.iter().filter(|s| matches!(s.what, What::Deliver { msg, .. } if msg == id)).count();
     assert_eq!(deliveries, 1);
 }
 
@@ -910,25 +623,11 @@ fn a_link_change_shows_in_the_delivery_time_of_later_messages() {
     let mut run = heartbeat_run();
     run_to(&mut run, SEC);
     let inter = run.sim().topology().link(0, 2);
-    apply(
-        &mut run,
-        Input::SetLink {
-            from: 0,
-            to: 1,
-            latency_us: 5_000,
-            jitter_us: 0,
-            loss_ppm: 0,
-            one_way: true,
-        },
-    );
+    apply(&mut run, Input::SetLink { from: 0, to: 1, latency_us: 5_000, jitter_us: 0, loss_ppm: 0, one_way: true });
     run_to(&mut run, 2 * SEC);
 
     // Once the older, slower messages are out of the way (FIFO), 0 → 1 takes exactly 5 ms.
-    let settled = run
-        .trace()
-        .msgs
-        .iter()
-        .filter(|m| m.sent_at > SEC + 100 * MS);
+    let settled = run.trace().msgs.iter().filter(|m| m.sent_at > SEC + 100 * MS);
     let (mut fast, mut back, mut other) = (0, 0, 0);
     for m in settled {
         let latency = m.deliver_at - m.sent_at;
@@ -938,10 +637,7 @@ fn a_link_change_shows_in_the_delivery_time_of_later_messages() {
                 fast += 1;
             }
             (1, 0) => {
-                assert!(
-                    latency > 40 * MS,
-                    "one way: 1 → 0 keeps its latency, {latency}"
-                );
+                assert!(latency > 40 * MS, "one way: 1 → 0 keeps its latency, {latency}");
                 back += 1;
             }
             (0, 2) => {
@@ -974,12 +670,7 @@ fn a_link_with_full_loss_drops_everything_on_it() {
     let changed = last_step(&run) as u64;
     run_to(&mut run, 2 * SEC);
     let (mut lost, mut kept) = (0, 0);
-    for m in run
-        .trace()
-        .msgs
-        .iter()
-        .filter(|m| m.sent_step > changed && m.outcome != Outcome::InFlight)
-    {
+    for m in run.trace().msgs.iter().filter(|m| m.sent_step > changed && m.outcome != Outcome::InFlight) {
         let dcs = [dc_of(&run, m.source), dc_of(&run, m.target)];
         if dcs == [0, 1] || dcs == [1, 0] {
             assert_eq!(dropped_with(m), Some(DropReason::Loss), "#{}", m.id);
@@ -990,11 +681,7 @@ fn a_link_with_full_loss_drops_everything_on_it() {
         }
     }
     assert!(lost > 50 && kept > 100, "{lost} {kept}");
-    assert!(
-        run.violations().is_empty(),
-        "a lossy link excuses suspicion: {:?}",
-        run.violations()
-    );
+    assert!(run.violations().is_empty(), "a lossy link excuses suspicion: {:?}", run.violations());
 }
 
 /// Five beats from n0 at the same instant, to every peer: with jitter, only FIFO keeps them in order.
@@ -1003,13 +690,7 @@ fn announce_burst(reorder: bool) -> Run<Heartbeat> {
     run_to(&mut run, SEC);
     apply(&mut run, Input::Reorder { enabled: reorder });
     for _ in 0..10 {
-        apply(
-            &mut run,
-            Input::Request {
-                node: 0,
-                request: announce(),
-            },
-        );
+        apply(&mut run, Input::Request { node: 0, request: announce() });
     }
     run_to(&mut run, 2 * SEC);
     run
@@ -1035,15 +716,8 @@ fn overtakes(run: &Run<Heartbeat>) -> usize {
 
 #[test]
 fn links_are_fifo_by_default_and_reorder_when_allowed() {
-    assert_eq!(
-        overtakes(&announce_burst(false)),
-        0,
-        "FIFO: no message overtakes an earlier one"
-    );
-    assert!(
-        overtakes(&announce_burst(true)) > 5,
-        "with reordering on, jitter makes messages overtake"
-    );
+    assert_eq!(overtakes(&announce_burst(false)), 0, "FIFO: no message overtakes an earlier one");
+    assert!(overtakes(&announce_burst(true)) > 5, "with reordering on, jitter makes messages overtake");
 }
 
 // ---- properties -----------------------------------------------------------------------------
@@ -1057,19 +731,11 @@ fn a_violation_is_found_at_the_step_where_it_happens() {
     assert_eq!(v.property, "Strong accuracy");
     assert_eq!(v.kind, PropertyKind::Safety);
     // n1 pauses at 2 s for 1.5 s and its peers time out 500 ms later.
-    assert!(
-        v.time > 2 * SEC + 500 * MS && v.time < 3 * SEC + 500 * MS,
-        "{}",
-        v.time
-    );
+    assert!(v.time > 2 * SEC + 500 * MS && v.time < 3 * SEC + 500 * MS, "{}", v.time);
     assert!(v.failure.nodes.contains(&1));
 
-    let strong_accuracy = |run: &dyn DynRun| {
-        run.properties()
-            .into_iter()
-            .find(|p| p.name == "Strong accuracy")
-            .unwrap()
-    };
+    let strong_accuracy =
+        |run: &dyn DynRun| run.properties().into_iter().find(|p| p.name == "Strong accuracy").unwrap();
     run.seek(v.step);
     assert_eq!(run.now(), v.time);
     let at = strong_accuracy(&*run);
@@ -1090,19 +756,10 @@ fn a_swarm_finding_replays_exactly() {
     let scenario = Scenario::from_json(&finding.scenario.to_json()).unwrap();
     let mut run = build(&scenario).unwrap();
     run.run_until(scenario.until_us).unwrap();
-    let replayed = run
-        .violations()
-        .first()
-        .expect("the violation replays")
-        .clone();
+    let replayed = run.violations().first().expect("the violation replays").clone();
     assert_eq!(replayed, finding.violation);
     run.seek(replayed.step);
-    let now = run
-        .properties()
-        .into_iter()
-        .find(|p| p.name == replayed.property)
-        .unwrap()
-        .now;
+    let now = run.properties().into_iter().find(|p| p.name == replayed.property).unwrap().now;
     assert!(now.is_err());
 }
 
@@ -1111,16 +768,8 @@ fn calm_and_partitioned_swarms_find_nothing() {
     let base = builtin("heartbeat").unwrap();
     for profile in ["calm", "partitions"] {
         let report = swarm(&base, &FaultProfile::named(profile).unwrap(), 100..120).unwrap();
-        assert_eq!(
-            report.runs,
-            20,
-            "{profile}: {:?}",
-            report.finding.map(|f| f.violation)
-        );
-        assert!(
-            report.steps > 20 * 10_000,
-            "{profile}: forty simulated seconds per seed"
-        );
+        assert_eq!(report.runs, 20, "{profile}: {:?}", report.finding.map(|f| f.violation));
+        assert!(report.steps > 20 * 10_000, "{profile}: forty simulated seconds per seed");
     }
 }
 
@@ -1131,18 +780,11 @@ fn assert_refused(run: &mut dyn DynRun, input: Input, says: &str) {
     let (before, digest, head) = (snapshot(run), run.digest(), run.head());
     let text = format!("{input:?}");
     match run.apply(input) {
-        Err(SimError::Input(message)) => assert!(
-            message.contains(says),
-            "{text}: `{message}` should say `{says}`"
-        ),
+        Err(SimError::Input(message)) => assert!(message.contains(says), "{text}: `{message}` should say `{says}`"),
         other => panic!("{text} should be refused, got {other:?}"),
     }
     assert_eq!(snapshot(run), before, "{text} changed the state");
-    assert_eq!(
-        (run.digest(), run.head()),
-        (digest, head),
-        "{text} changed the history"
-    );
+    assert_eq!((run.digest(), run.head()), (digest, head), "{text} changed the history");
 }
 
 #[test]
@@ -1154,129 +796,39 @@ fn impossible_inputs_are_refused_and_change_nothing() {
 
     assert_refused(run, Input::Crash { node: 3 }, "n3 is already crashed");
     assert_refused(run, Input::Restart { node: 0 }, "n0 is not crashed");
-    assert_refused(
-        run,
-        Input::Pause {
-            node: 3,
-            duration_us: SEC,
-        },
-        "n3 is not running",
-    );
+    assert_refused(run, Input::Pause { node: 3, duration_us: SEC }, "n3 is not running");
     assert_refused(run, Input::Crash { node: 99 }, "there is no node 99");
-    assert_refused(
-        run,
-        Input::Skew { node: 99, by_us: 5 },
-        "there is no node 99",
-    );
-    assert_refused(
-        run,
-        Input::Drop { msg: 999_999 },
-        "message #999999 is not in flight",
-    );
-    assert_refused(
-        run,
-        Input::Duplicate { msg: 0 },
-        "message #0 is not in flight",
-    );
+    assert_refused(run, Input::Skew { node: 99, by_us: 5 }, "there is no node 99");
+    assert_refused(run, Input::Drop { msg: 999_999 }, "message #999999 is not in flight");
+    assert_refused(run, Input::Duplicate { msg: 0 }, "message #0 is not in flight");
     assert_refused(run, Input::DeliverNext { msg: 999_999 }, "not in flight");
+    assert_refused(run, Input::Pause { node: 0, duration_us: 0 }, "a pause must last");
+    assert_refused(run, Input::Pause { node: 0, duration_us: MAX_FAULT_US + 1 }, "a pause must last");
+    assert_refused(run, Input::Skew { node: 0, by_us: -(MAX_FAULT_US as i64) - 1 }, "a clock jump is at most");
+    assert_refused(run, Input::Drift { node: 0, ppm: MAX_DRIFT_PPM + 1 }, "drift is at most");
     assert_refused(
         run,
-        Input::Pause {
-            node: 0,
-            duration_us: 0,
-        },
-        "a pause must last",
-    );
-    assert_refused(
-        run,
-        Input::Pause {
-            node: 0,
-            duration_us: MAX_FAULT_US + 1,
-        },
-        "a pause must last",
-    );
-    assert_refused(
-        run,
-        Input::Skew {
-            node: 0,
-            by_us: -(MAX_FAULT_US as i64) - 1,
-        },
-        "a clock jump is at most",
-    );
-    assert_refused(
-        run,
-        Input::Drift {
-            node: 0,
-            ppm: MAX_DRIFT_PPM + 1,
-        },
-        "drift is at most",
-    );
-    assert_refused(
-        run,
-        Input::Partition {
-            a: vec![Endpoint::Dc(0)],
-            b: vec![Endpoint::Node(1)],
-            one_way: false,
-        },
+        Input::Partition { a: vec![Endpoint::Dc(0)], b: vec![Endpoint::Node(1)], one_way: false },
         "n1 is on both sides",
     );
+    assert_refused(run, Input::Partition { a: vec![Endpoint::Dc(7)], b: vec![], one_way: false }, "no datacenter 7");
     assert_refused(
         run,
-        Input::Partition {
-            a: vec![Endpoint::Dc(7)],
-            b: vec![],
-            one_way: false,
-        },
-        "no datacenter 7",
-    );
-    assert_refused(
-        run,
-        Input::Partition {
-            a: vec![Endpoint::Dc(0)],
-            b: vec![],
-            one_way: false,
-        },
+        Input::Partition { a: vec![Endpoint::Dc(0)], b: vec![], one_way: false },
         "side b has no nodes",
     );
-    let link = |latency_us, loss_ppm| Input::SetLink {
-        from: 0,
-        to: 1,
-        latency_us,
-        jitter_us: 0,
-        loss_ppm,
-        one_way: false,
-    };
+    let link =
+        |latency_us, loss_ppm| Input::SetLink { from: 0, to: 1, latency_us, jitter_us: 0, loss_ppm, one_way: false };
     assert_refused(run, link(-1, 0), "below zero");
     assert_refused(run, link(MAX_LATENCY_US as i64 + 1, 0), "over the limit");
     assert_refused(run, link(1_000, 1_000_001), "over 1000000");
     assert_refused(
         run,
-        Input::SetLink {
-            from: 0,
-            to: 9,
-            latency_us: 1,
-            jitter_us: 0,
-            loss_ppm: 0,
-            one_way: false,
-        },
+        Input::SetLink { from: 0, to: 9, latency_us: 1, jitter_us: 0, loss_ppm: 0, one_way: false },
         "no datacenter 9",
     );
-    assert_refused(
-        run,
-        Input::Request {
-            node: 0,
-            request: json!("shout"),
-        },
-        "not a heartbeat request",
-    );
-    assert_refused(
-        run,
-        Input::Request {
-            node: 3,
-            request: announce(),
-        },
-        "n3 is not running",
-    );
+    assert_refused(run, Input::Request { node: 0, request: json!("shout") }, "not a heartbeat request");
+    assert_refused(run, Input::Request { node: 3, request: announce() }, "n3 is not running");
 }
 
 #[test]
@@ -1284,14 +836,7 @@ fn impossible_inputs_are_refused_and_change_nothing() {
 fn the_most_negative_drift_is_refused_not_a_panic() {
     let mut run = build(&builtin("heartbeat").unwrap()).unwrap();
     run.run_until(SEC).unwrap();
-    assert_refused(
-        &mut *run,
-        Input::Drift {
-            node: 0,
-            ppm: i32::MIN,
-        },
-        "drift is at most",
-    );
+    assert_refused(&mut *run, Input::Drift { node: 0, ppm: i32::MIN }, "drift is at most");
 }
 
 #[test]
@@ -1325,48 +870,21 @@ fn rich_scenario() -> Value {
     let script = [
         Input::Crash { node: 3 },
         Input::Restart { node: 3 },
-        Input::Pause {
-            node: 1,
-            duration_us: 90_000,
-        },
-        Input::Skew {
-            node: 2,
-            by_us: -5_000,
-        },
+        Input::Pause { node: 1, duration_us: 90_000 },
+        Input::Skew { node: 2, by_us: -5_000 },
         Input::Drift { node: 2, ppm: 300 },
-        Input::Partition {
-            a: vec![Endpoint::Dc(0)],
-            b: vec![Endpoint::Node(5)],
-            one_way: true,
-        },
+        Input::Partition { a: vec![Endpoint::Dc(0)], b: vec![Endpoint::Node(5)], one_way: true },
         Input::Heal,
-        Input::SetLink {
-            from: 0,
-            to: 1,
-            latency_us: 300,
-            jitter_us: 0,
-            loss_ppm: 10,
-            one_way: false,
-        },
+        Input::SetLink { from: 0, to: 1, latency_us: 300, jitter_us: 0, loss_ppm: 10, one_way: false },
         Input::Reorder { enabled: true },
         Input::Drop { msg: 3 },
         Input::Duplicate { msg: 4 },
         Input::DeliverNext { msg: 5 },
-        Input::Request {
-            node: 0,
-            request: announce(),
-        },
+        Input::Request { node: 0, request: announce() },
         Input::HealAll,
     ];
-    let mut doc = with(
-        &["script"],
-        script_json(
-            script
-                .into_iter()
-                .enumerate()
-                .map(|(i, input)| (1000 * (i as u64 + 1), input)),
-        ),
-    );
+    let mut doc =
+        with(&["script"], script_json(script.into_iter().enumerate().map(|(i, input)| (1000 * (i as u64 + 1), input))));
     doc["name"] = json!("everything");
     doc["protocol"]["params"] = json!({ "interval_us": 100_000, "timeout_us": 500_000 });
     doc["topology"]["nodes_per_dc"] = json!(2);
@@ -1381,16 +899,8 @@ fn any_json() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(|n| json!(n)),
         any::<u64>().prop_map(|n| json!(n)),
-        prop_oneof![
-            Just(0i64),
-            Just(-1),
-            Just(1),
-            Just(64),
-            Just(65),
-            Just(u32::MAX as i64),
-            Just(i64::MIN)
-        ]
-        .prop_map(|n| json!(n)),
+        prop_oneof![Just(0i64), Just(-1), Just(1), Just(64), Just(65), Just(u32::MAX as i64), Just(i64::MIN)]
+            .prop_map(|n| json!(n)),
         any::<f64>().prop_map(|f| json!(f)),
         "[a-z_]{0,12}".prop_map(Value::String),
         Just(json!("three-regions")),
@@ -1419,11 +929,7 @@ enum Mutation {
 fn locations(doc: &Value, at: String, out: &mut Vec<String>) {
     let children: Vec<(String, &Value)> = match doc {
         Value::Object(m) => m.iter().map(|(k, v)| (format!("{at}/{k}"), v)).collect(),
-        Value::Array(a) => a
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (format!("{at}/{i}"), v))
-            .collect(),
+        Value::Array(a) => a.iter().enumerate().map(|(i, v)| (format!("{at}/{i}"), v)).collect(),
         _ => return,
     };
     for (pointer, child) in children {
@@ -1435,10 +941,7 @@ fn locations(doc: &Value, at: String, out: &mut Vec<String>) {
 fn mutate(doc: &mut Value, mutation: &Mutation) {
     let mut all = Vec::new();
     locations(doc, String::new(), &mut all);
-    let (Mutation::Tweak(i, _)
-    | Mutation::Replace(i, _)
-    | Mutation::Delete(i)
-    | Mutation::AddKey(i, _, _)) = mutation;
+    let (Mutation::Tweak(i, _) | Mutation::Replace(i, _) | Mutation::Delete(i) | Mutation::AddKey(i, _, _)) = mutation;
     let Some(pointer) = all.get(i % all.len().max(1)) else {
         return;
     };
@@ -1484,16 +987,8 @@ fn any_mutation() -> impl Strategy<Value = Mutation> {
         any::<i32>().prop_map(|n| json!(n)),
         any::<u64>().prop_map(|n| json!(n)),
         any::<i64>().prop_map(|n| json!(n)),
-        prop::sample::select(vec![
-            "three-regions",
-            "five-regions",
-            "one-datacenter",
-            "heartbeat",
-            "dc",
-            "node",
-            ""
-        ])
-        .prop_map(|s| json!(s)),
+        prop::sample::select(vec!["three-regions", "five-regions", "one-datacenter", "heartbeat", "dc", "node", ""])
+            .prop_map(|s| json!(s)),
     ];
     prop_oneof![
         8 => (path, tweak).prop_map(|(p, v)| Mutation::Tweak(p, v)),
@@ -1504,11 +999,7 @@ fn any_mutation() -> impl Strategy<Value = Mutation> {
 }
 
 fn fixed_seed(cases: u32) -> Config {
-    Config {
-        cases,
-        rng_seed: RngSeed::Fixed(20_240_611),
-        ..Config::default()
-    }
+    Config { cases, rng_seed: RngSeed::Fixed(20_240_611), ..Config::default() }
 }
 
 proptest! {
@@ -1555,14 +1046,11 @@ fn error_of(doc: Value) -> (String, String) {
 }
 
 fn with(path: &[&str], value: Value) -> Value {
-    let mut doc = json!({ "version": 1, "protocol": { "name": "heartbeat" }, "topology": { "preset": "three-regions" } });
+    let mut doc =
+        json!({ "version": 1, "protocol": { "name": "heartbeat" }, "topology": { "preset": "three-regions" } });
     let mut at = &mut doc;
     for key in &path[..path.len() - 1] {
-        at = at
-            .as_object_mut()
-            .unwrap()
-            .entry(key.to_string())
-            .or_insert(json!({}));
+        at = at.as_object_mut().unwrap().entry(key.to_string()).or_insert(json!({}));
     }
     at[path[path.len() - 1]] = value;
     doc
@@ -1576,17 +1064,11 @@ fn scenario_errors_name_the_field() {
 
     let (field, message) = error_of(with(&["protocol", "params", "interval_us"], json!(0)));
     assert_eq!(field, "protocol.params");
-    assert!(
-        message.contains("interval_us must be above zero"),
-        "{message}"
-    );
+    assert!(message.contains("interval_us must be above zero"), "{message}");
 
     let (field, message) = error_of(with(&["protocol", "params", "timeout_us"], json!(50_000)));
     assert_eq!(field, "protocol.params");
-    assert!(
-        message.contains("must be longer than interval_us"),
-        "{message}"
-    );
+    assert!(message.contains("must be longer than interval_us"), "{message}");
 
     let (field, message) = error_of(with(&["protocol", "params", "period_us"], json!(5)));
     assert_eq!(field, "protocol.params.period_us");
@@ -1604,15 +1086,9 @@ fn scenario_errors_name_the_field() {
     assert_eq!(field, "topology");
     assert!(message.contains("unknown preset `moon-base`"), "{message}");
 
-    let (field, message) = error_of(with(
-        &["script"],
-        script_json([(5, Input::Crash { node: 99 })]),
-    ));
+    let (field, message) = error_of(with(&["script"], script_json([(5, Input::Crash { node: 99 })])));
     assert_eq!(field, "script[0].input.node");
-    assert!(
-        message.contains("there is no node 99 (the topology has 3)"),
-        "{message}"
-    );
+    assert!(message.contains("there is no node 99 (the topology has 3)"), "{message}");
 
     let (field, message) = error_of(with(&["script"], script_json([(5, Input::Step)])));
     assert_eq!(field, "script[0].input");
@@ -1627,10 +1103,7 @@ fn scenario_errors_name_the_field() {
 
     let (field, message) = error_of(with(&["protocol", "name"], json!("raft")));
     assert_eq!(field, "protocol.name");
-    assert!(
-        message.contains("unknown protocol `raft` (known: heartbeat)"),
-        "{message}"
-    );
+    assert!(message.contains("unknown protocol `raft` (known: heartbeat)"), "{message}");
 
     let (field, message) = error_of(with(&["seeed"], json!(3)));
     assert_eq!(field, "seeed");
@@ -1645,10 +1118,7 @@ fn scenario_errors_name_the_field() {
 fn script_inputs_that_turn_out_moot_are_noted_and_skipped() {
     let scenario = scenario_from(with(
         &["script"],
-        script_json([
-            (1000, Input::Restart { node: 1 }),
-            (2000, Input::Drop { msg: 123_456 }),
-        ]),
+        script_json([(1000, Input::Restart { node: 1 }), (2000, Input::Drop { msg: 123_456 })]),
     ));
     let mut run = Run::<Heartbeat>::new(scenario).unwrap();
     run_to(&mut run, 10 * MS);
@@ -1661,10 +1131,7 @@ fn script_inputs_that_turn_out_moot_are_noted_and_skipped() {
         .collect();
     assert_eq!(
         notes,
-        [
-            "script input skipped: n1 is not crashed",
-            "script input skipped: message #123456 is not in flight"
-        ]
+        ["script input skipped: n1 is not crashed", "script input skipped: message #123456 is not in flight"]
     );
 }
 
@@ -1673,50 +1140,27 @@ fn script_inputs_that_turn_out_moot_are_noted_and_skipped() {
 #[test]
 fn a_topology_over_the_node_limit_is_refused() {
     assert_eq!(MAX_NODES, 64);
-    let (field, message) = error_of(with(
-        &["topology"],
-        json!({ "preset": "five-regions", "nodes_per_dc": 13 }),
-    ));
+    let (field, message) = error_of(with(&["topology"], json!({ "preset": "five-regions", "nodes_per_dc": 13 })));
     assert_eq!(field, "topology");
     assert_eq!(message, "65 nodes is over the limit of 64");
-    let (_, message) = error_of(with(
-        &["topology"],
-        json!({ "preset": "one-datacenter", "placement": [65] }),
-    ));
-    assert!(
-        message.contains("65 nodes is over the limit of 64"),
-        "{message}"
-    );
+    let (_, message) = error_of(with(&["topology"], json!({ "preset": "one-datacenter", "placement": [65] })));
+    assert!(message.contains("65 nodes is over the limit of 64"), "{message}");
 
-    let at_the_limit = scenario_from(with(
-        &["topology"],
-        json!({ "preset": "one-datacenter", "nodes_per_dc": 64 }),
-    ));
+    let at_the_limit = scenario_from(with(&["topology"], json!({ "preset": "one-datacenter", "nodes_per_dc": 64 })));
     assert_eq!(build(&at_the_limit).unwrap().nodes().len(), 64);
     assert!(TopologySpec::preset("three-regions", 22).build().is_err());
 }
 
 #[test]
 fn a_script_over_the_limit_is_refused() {
-    let entry = ScriptEntry {
-        at_us: 1,
-        input: Input::Heal,
-    };
+    let entry = ScriptEntry { at_us: 1, input: Input::Heal };
     let mut scenario = builtin("heartbeat").unwrap();
     scenario.script = vec![entry; MAX_SCRIPT];
     assert!(build(&scenario).is_ok());
-    scenario.script.push(ScriptEntry {
-        at_us: 1,
-        input: Input::Heal,
-    });
+    scenario.script.push(ScriptEntry { at_us: 1, input: Input::Heal });
     let e = build(&scenario).err().expect("refused");
     assert_eq!(e.field, "script");
-    assert!(
-        e.message
-            .contains("10001 inputs is over the limit of 10000"),
-        "{}",
-        e.message
-    );
+    assert!(e.message.contains("10001 inputs is over the limit of 10000"), "{}", e.message);
 }
 
 /// 64 nodes broadcasting every millisecond over 10-second links: the network floods.
@@ -1737,14 +1181,8 @@ fn flood() -> Scenario {
 fn flooding_the_network_stops_the_run_with_a_limit_error() {
     let mut run = Run::<Heartbeat>::new(flood()).unwrap();
     let e = run.run_until(SEC).unwrap_err();
-    assert_eq!(
-        e,
-        SimError::Limit(format!("more than {MAX_IN_FLIGHT} messages in flight"))
-    );
-    assert_eq!(
-        e.to_string(),
-        "limit reached: more than 100000 messages in flight"
-    );
+    assert_eq!(e, SimError::Limit(format!("more than {MAX_IN_FLIGHT} messages in flight")));
+    assert_eq!(e.to_string(), "limit reached: more than 100000 messages in flight");
     let head = DynRun::head(&run);
     assert!(head > 1000 && head < 2000, "{head}");
     // The run stays stopped, and the recorded history stays usable.
@@ -1767,12 +1205,5 @@ fn after_a_limit_error_the_run_shows_the_last_good_state() {
     }
     assert_eq!(run.sim().now(), good.sim().now());
     assert_eq!(run.sim().in_flight_count(), good.sim().in_flight_count());
-    assert_eq!(
-        run.sim().in_flight_count(),
-        run.trace()
-            .msgs
-            .iter()
-            .filter(|m| m.outcome == Outcome::InFlight)
-            .count()
-    );
+    assert_eq!(run.sim().in_flight_count(), run.trace().msgs.iter().filter(|m| m.outcome == Outcome::InFlight).count());
 }

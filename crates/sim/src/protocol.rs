@@ -94,10 +94,7 @@ impl<'a, P: Protocol> Ctx<'a, P> {
     /// Sends `msg` to every peer.
     pub fn broadcast(&mut self, msg: P::Msg) {
         for to in self.peers() {
-            self.effects.push(Effect::Send {
-                to,
-                msg: msg.clone(),
-            });
+            self.effects.push(Effect::Send { to, msg: msg.clone() });
         }
     }
     /// Fires `timer` after `after_us` of this node's local time, replacing an equal active timer.
@@ -149,12 +146,7 @@ pub struct Property<P: Protocol> {
 
 impl<P: Protocol> Clone for Property<P> {
     fn clone(&self) -> Self {
-        Property {
-            name: self.name,
-            kind: self.kind,
-            description: self.description,
-            check: self.check,
-        }
+        Property { name: self.name, kind: self.kind, description: self.description, check: self.check }
     }
 }
 
@@ -170,11 +162,7 @@ pub struct Failure {
 
 impl Failure {
     pub fn new(explanation: impl Into<String>) -> Failure {
-        Failure {
-            explanation: explanation.into(),
-            nodes: Vec::new(),
-            messages: Vec::new(),
-        }
+        Failure { explanation: explanation.into(), nodes: Vec::new(), messages: Vec::new() }
     }
     pub fn nodes(mut self, nodes: impl IntoIterator<Item = NodeId>) -> Failure {
         self.nodes.extend(nodes);

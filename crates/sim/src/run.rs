@@ -75,10 +75,7 @@ impl<P: Protocol> Run<P> {
 
     fn recorded_input(&self, step: u64) -> Option<&Input> {
         let i = self.inputs.partition_point(|(s, _)| *s < step);
-        self.inputs
-            .get(i)
-            .filter(|(s, _)| *s == step)
-            .map(|(_, input)| input)
+        self.inputs.get(i).filter(|(s, _)| *s == step).map(|(_, input)| input)
     }
 
     /// Applies an input at the cursor. Returns false when `Step` found nothing to do.
@@ -87,22 +84,19 @@ impl<P: Protocol> Run<P> {
         if cursor < self.head {
             let recorded = self.recorded_input(cursor).cloned().unwrap_or(Input::Step);
             if input == Input::Step || input == recorded {
-                self.sim
-                    .apply(recorded, &mut ())
-                    .expect("recorded history replays");
+                self.replay_one(recorded);
                 return Ok(true);
             }
             // Only a valid input may start a new branch: a refused one must not cost the future.
-            self.sim.clone().apply(input.clone(), &mut ())?;
+            let mut scratch = Trace { muted: true, ..Trace::default() };
+            self.sim.clone().apply(input.clone(), &mut scratch)?;
             self.branch();
         }
         if let Some(reason) = &self.halted {
             return Err(SimError::Limit(reason.clone()));
         }
         if self.head >= MAX_TRACE_STEPS {
-            return Err(SimError::Limit(format!(
-                "a recorded run holds at most {MAX_TRACE_STEPS} steps"
-            )));
+            return Err(SimError::Limit(format!("a recorded run holds at most {MAX_TRACE_STEPS} steps")));
         }
         let by_hand = input != Input::Step;
         let before = self.sim.clone_if_needed(by_hand);
@@ -138,8 +132,7 @@ impl<P: Protocol> Run<P> {
         let cursor = self.cursor();
         self.inputs.retain(|(s, _)| *s < cursor);
         self.trace.truncate(cursor);
-        self.checkpoints
-            .truncate((cursor / CHECKPOINT_EVERY) as usize + 1);
+        self.checkpoints.truncate((cursor / CHECKPOINT_EVERY) as usize + 1);
         self.violations.retain(|v| v.step <= cursor);
         self.head = cursor;
         self.halted = None;
@@ -178,15 +171,16 @@ impl<P: Protocol> Run<P> {
         self.replay_to(step);
     }
 
+    fn replay_one(&mut self, input: Input) {
+        self.trace.muted = true;
+        self.sim.apply(input, &mut self.trace).expect("recorded history replays");
+        self.trace.muted = false;
+    }
+
     fn replay_to(&mut self, step: u64) {
         while self.cursor() < step {
-            let recorded = self
-                .recorded_input(self.cursor())
-                .cloned()
-                .unwrap_or(Input::Step);
-            self.sim
-                .apply(recorded, &mut ())
-                .expect("recorded history replays");
+            let recorded = self.recorded_input(self.cursor()).cloned().unwrap_or(Input::Step);
+            self.replay_one(recorded);
         }
     }
 
@@ -214,6 +208,12 @@ impl<P: Protocol> Run<P> {
                 failure,
             })
             .collect()
+    }
+
+    /// SHA-1 of the recorded steps and messages: equal digests mean identical runs.
+    pub fn digest(&self) -> String {
+        let v: serde_json::Value = serde_json::from_str(&self.trace_json()).expect("own JSON");
+        v["digest"].as_str().unwrap_or_default().to_string()
     }
 
     pub fn trace_json(&self) -> String {
@@ -272,11 +272,7 @@ impl<P: Protocol> Run<P> {
             .collect();
         let body = serde_json::json!({ "steps": steps, "messages": messages });
         let digest = sha1_hex(body.to_string().as_bytes());
-        let inputs: Vec<_> = self
-            .inputs
-            .iter()
-            .map(|(s, i)| serde_json::json!({ "step": s, "input": i }))
-            .collect();
+        let inputs: Vec<_> = self.inputs.iter().map(|(s, i)| serde_json::json!({ "step": s, "input": i })).collect();
         serde_json::json!({
             "format": "caucus-trace",
             "version": 1,
@@ -300,15 +296,9 @@ impl<P: Protocol> Sim<P> {
 }
 
 /// The protocol's parameters from a scenario, checked against the topology.
-pub fn params_of<P: Protocol>(
-    scenario: &Scenario,
-    topology: &Topology,
-) -> Result<P::Params, ScenarioError> {
+pub fn params_of<P: Protocol>(scenario: &Scenario, topology: &Topology) -> Result<P::Params, ScenarioError> {
     if scenario.protocol.name != P::NAME {
-        return Err(ScenarioError::new(
-            "protocol.name",
-            format!("expected `{}`", P::NAME),
-        ));
+        return Err(ScenarioError::new("protocol.name", format!("expected `{}`", P::NAME)));
     }
     let params: P::Params = if scenario.protocol.params.is_null() {
         P::Params::default()
@@ -320,10 +310,7 @@ pub fn params_of<P: Protocol>(
 }
 
 pub fn sha1_hex(bytes: &[u8]) -> String {
-    Sha1::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha1::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 // ---- the protocol-independent face of a run, for the UI and the CLI --------------------------
@@ -446,9 +433,9 @@ pub trait DynRun {
     fn trace_msg(&self, id: MsgId) -> MsgTraceView;
     /// The first recorded step at or after simulated time `t`.
     fn step_at_time(&self, t: Micros) -> usize;
-    fn trace_json(&self) -> String;
-    /// SHA-1 of the recorded steps and messages: equal digests mean identical runs.
-    fn digest(&self) -> String;
+    /// The run itself, for the registry to reach protocol-specific exports (trace JSON) that
+    /// the browser bundle should not carry through this trait's vtable.
+    fn as_any(&self) -> &dyn std::any::Any;
     fn trace_bytes(&self) -> usize;
 }
 
@@ -507,18 +494,33 @@ impl<P: Protocol> DynRun for Run<P> {
             .collect()
     }
     fn node_state_json(&self, node: NodeId) -> String {
-        let value = match self.sim.state(node) {
-            Some(state) => serde_json::json!({
-                "state": state,
-                "timers": self.sim.timers(node).into_iter()
-                    .map(|(t, local, real)| serde_json::json!({ "timer": t, "local_deadline_us": local, "fires_at_us": real }))
-                    .collect::<Vec<_>>(),
-            }),
-            None => {
-                serde_json::json!({ "status": self.sim.status(node), "durable": self.sim.durable(node) })
+        #[derive(Serialize)]
+        struct TimerOut<T> {
+            timer: T,
+            local_deadline_us: Micros,
+            fires_at_us: Micros,
+        }
+        #[derive(Serialize)]
+        struct Up<'a, P, T> {
+            state: &'a P,
+            timers: Vec<TimerOut<T>>,
+        }
+        #[derive(Serialize)]
+        struct Down<D> {
+            status: Status,
+            durable: Option<D>,
+        }
+        match self.sim.state(node) {
+            Some(state) => {
+                let timers = self.sim.timers(node);
+                let timers = timers
+                    .into_iter()
+                    .map(|(timer, local_deadline_us, fires_at_us)| TimerOut { timer, local_deadline_us, fires_at_us })
+                    .collect();
+                crate::scenario::pretty(&Up { state, timers })
             }
-        };
-        serde_json::to_string_pretty(&value).expect("states serialize")
+            None => crate::scenario::pretty(&Down { status: self.sim.status(node), durable: self.sim.durable(node) }),
+        }
     }
     fn in_flight(&self) -> Vec<MsgView> {
         self.sim
@@ -555,11 +557,7 @@ impl<P: Protocol> DynRun for Run<P> {
                 kind: p.kind,
                 description: p.description.to_string(),
                 now: (p.check)(&view),
-                first_violation: self
-                    .violations
-                    .iter()
-                    .find(|v| v.property == p.name)
-                    .cloned(),
+                first_violation: self.violations.iter().find(|v| v.property == p.name).cloned(),
             })
             .collect()
     }
@@ -579,44 +577,19 @@ impl<P: Protocol> DynRun for Run<P> {
         let label_of = |id: MsgId| P::msg_label(&self.trace.msgs[id as usize].msg);
         let (kind, msg, label) = match &s.what {
             What::Start { node } => (StepKind::Start, None, format!("{} starts", name(*node))),
-            What::Deliver { msg, from, to } => (
-                StepKind::Deliver,
-                Some(*msg),
-                format!("{} ← {} from {}", name(*to), label_of(*msg), name(*from)),
-            ),
-            What::Drop {
-                msg,
-                from,
-                to,
-                reason,
-            } => (
+            What::Deliver { msg, from, to } => {
+                (StepKind::Deliver, Some(*msg), format!("{} ← {} from {}", name(*to), label_of(*msg), name(*from)))
+            }
+            What::Drop { msg, from, to, reason } => (
                 StepKind::Drop,
                 Some(*msg),
-                format!(
-                    "{} from {} to {} {}",
-                    label_of(*msg),
-                    name(*from),
-                    name(*to),
-                    reason.describe()
-                ),
+                format!("{} from {} to {} {}", label_of(*msg), name(*from), name(*to), reason.describe()),
             ),
-            What::Timer { node, timer } => (
-                StepKind::Timer,
-                None,
-                format!("{} timer {}", name(*node), compact(timer)),
-            ),
-            What::Resume { node } => (
-                StepKind::Resume,
-                None,
-                format!("{} resumes after its pause", name(*node)),
-            ),
+            What::Timer { node, timer } => (StepKind::Timer, None, format!("{} timer {}", name(*node), compact(timer))),
+            What::Resume { node } => (StepKind::Resume, None, format!("{} resumes after its pause", name(*node))),
             What::Input { input, scripted } => {
                 let who = if *scripted { "script" } else { "by hand" };
-                (
-                    StepKind::Input,
-                    None,
-                    format!("{} ({who})", describe_input(input, t)),
-                )
+                (StepKind::Input, None, format!("{} ({who})", describe_input(input, t)))
             }
             What::Idle => (StepKind::Idle, None, "nothing".into()),
         };
@@ -627,11 +600,7 @@ impl<P: Protocol> DynRun for Run<P> {
             node: s.what.node(),
             msg,
             label,
-            notes: s
-                .extra
-                .as_ref()
-                .map(|e| e.notes.clone())
-                .unwrap_or_default(),
+            notes: s.extra.as_ref().map(|e| e.notes.clone()).unwrap_or_default(),
             sent: self.trace.sent_by(index),
         }
     }
@@ -654,12 +623,8 @@ impl<P: Protocol> DynRun for Run<P> {
     fn step_at_time(&self, t: Micros) -> usize {
         self.trace.step_at_time(t)
     }
-    fn trace_json(&self) -> String {
-        Run::trace_json(self)
-    }
-    fn digest(&self) -> String {
-        let v: serde_json::Value = serde_json::from_str(&self.trace_json()).expect("own JSON");
-        v["digest"].as_str().unwrap_or_default().to_string()
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
     fn trace_bytes(&self) -> usize {
         self.trace.approx_bytes()
@@ -674,16 +639,8 @@ fn compact<T: Serialize>(value: &T) -> String {
 /// A sentence for an input: `crash n3`, `partition us-east-1 | eu-west-1`.
 pub fn describe_input(input: &Input, t: &Topology) -> String {
     use crate::sim::Endpoint;
-    let name = |n: NodeId| {
-        t.nodes
-            .get(n as usize)
-            .map_or(format!("node {n}"), |x| x.name.clone())
-    };
-    let dc = |d: DcId| {
-        t.datacenters
-            .get(d as usize)
-            .map_or(format!("dc {d}"), |x| x.name.clone())
-    };
+    let name = |n: NodeId| t.nodes.get(n as usize).map_or(format!("node {n}"), |x| x.name.clone());
+    let dc = |d: DcId| t.datacenters.get(d as usize).map_or(format!("dc {d}"), |x| x.name.clone());
     let side = |s: &[Endpoint]| {
         s.iter()
             .map(|e| match *e {
@@ -702,11 +659,7 @@ pub fn describe_input(input: &Input, t: &Topology) -> String {
         }
         Input::Skew { node, by_us } => {
             let sign = if *by_us < 0 { "-" } else { "+" };
-            format!(
-                "jump {}'s clock {sign}{}",
-                name(*node),
-                format_micros(by_us.unsigned_abs())
-            )
+            format!("jump {}'s clock {sign}{}", name(*node), format_micros(by_us.unsigned_abs()))
         }
         Input::Drift { node, ppm } => format!("{}'s clock drifts {ppm:+} ppm", name(*node)),
         Input::Partition { a, b, one_way } => {
@@ -715,18 +668,12 @@ pub fn describe_input(input: &Input, t: &Topology) -> String {
         }
         Input::Heal => "heal partitions".into(),
         Input::HealAll => "heal everything".into(),
-        Input::SetLink {
-            from,
-            to,
-            latency_us,
-            loss_ppm,
-            ..
-        } => format!(
-            "link {} ↔ {}: {} one-way, {:.1}% loss",
+        Input::SetLink { from, to, latency_us, loss_ppm, .. } => format!(
+            "link {} ↔ {}: {} one-way, {}% loss",
             dc(*from),
             dc(*to),
             format_micros((*latency_us).max(0) as Micros),
-            *loss_ppm as f64 / 10_000.0
+            crate::time::decimal(*loss_ppm as f64 / 10_000.0, 1)
         ),
         Input::Reorder { enabled } => format!("reordering {}", if *enabled { "on" } else { "off" }),
         Input::Drop { msg } => format!("drop message #{msg}"),

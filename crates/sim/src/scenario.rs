@@ -63,10 +63,7 @@ pub struct ScenarioError {
 
 impl ScenarioError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> ScenarioError {
-        ScenarioError {
-            field: field.into(),
-            message: message.into(),
-        }
+        ScenarioError { field: field.into(), message: message.into() }
     }
 }
 
@@ -137,10 +134,7 @@ pub fn path_at_line(pretty: &str, line: usize) -> String {
             break;
         };
         if lines[parent].trim_end().ends_with('[') {
-            let index = (parent + 1..=cur)
-                .filter(|&i| indent(i) == level && !closes(i))
-                .count()
-                - 1;
+            let index = (parent + 1..=cur).filter(|&i| indent(i) == level && !closes(i)).count() - 1;
             parts.push(format!("[{index}]"));
         }
         if let Some(k) = key(parent) {
@@ -159,6 +153,14 @@ pub fn path_at_line(pretty: &str, line: usize) -> String {
     path
 }
 
+/// JSON for people, indented. Serialized compactly first and re-printed from a `Value`, so each
+/// type's `Serialize` impl exists once in the browser bundle (not once per formatter).
+pub fn pretty<T: Serialize + ?Sized>(value: &T) -> String {
+    let compact = serde_json::to_string(value).expect("our types serialize");
+    let value: serde_json::Value = serde_json::from_str(&compact).expect("serde_json reads its own output");
+    serde_json::to_string_pretty(&value).expect("JSON values print")
+}
+
 fn strip_position(message: &str) -> String {
     match message.find(" at line ") {
         Some(i) => message[..i].to_string(),
@@ -169,18 +171,15 @@ fn strip_position(message: &str) -> String {
 impl Scenario {
     /// Parses and checks a scenario written as JSON.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
-        let value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| ScenarioError::new("", format!("not valid JSON: {e}")))?;
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| ScenarioError::new("", format!("not valid JSON: {e}")))?;
         let Some(object) = value.as_object() else {
             return Err(ScenarioError::new("", "a scenario is a JSON object"));
         };
         match object.get("version") {
             None => return Err(ScenarioError::new("version", "missing: this is not a Caucus scenario")),
             Some(v) if !v.is_u64() => {
-                return Err(ScenarioError::new(
-                    "version",
-                    format!("must be the number {SCENARIO_VERSION}, not {v}"),
-                ))
+                return Err(ScenarioError::new("version", format!("must be the number {SCENARIO_VERSION}, not {v}")))
             }
             Some(v) if v.as_u64() != Some(SCENARIO_VERSION as u64) => {
                 return Err(ScenarioError::new(
@@ -196,38 +195,26 @@ impl Scenario {
     }
 
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("scenarios serialize")
+        pretty(self)
     }
 
     /// Checks what the types cannot: script length and contents, and the topology.
     pub fn validate(&self) -> Result<Topology, ScenarioError> {
         if self.version != SCENARIO_VERSION {
-            return Err(ScenarioError::new(
-                "version",
-                format!("version {} is not supported", self.version),
-            ));
+            return Err(ScenarioError::new("version", format!("version {} is not supported", self.version)));
         }
         if self.script.len() > MAX_SCRIPT {
             return Err(ScenarioError::new(
                 "script",
-                format!(
-                    "{} inputs is over the limit of {MAX_SCRIPT}",
-                    self.script.len()
-                ),
+                format!("{} inputs is over the limit of {MAX_SCRIPT}", self.script.len()),
             ));
         }
-        let topology = self
-            .topology
-            .build()
-            .map_err(|e| ScenarioError::new("topology", e.0))?;
+        let topology = self.topology.build().map_err(|e| ScenarioError::new("topology", e.0))?;
         let nodes = topology.nodes.len();
         for (i, entry) in self.script.iter().enumerate() {
             let field = format!("script[{i}].input");
             if entry.input == Input::Step {
-                return Err(ScenarioError::new(
-                    field,
-                    "a script cannot contain `step`: events happen by themselves",
-                ));
+                return Err(ScenarioError::new(field, "a script cannot contain `step`: events happen by themselves"));
             }
             if let Some(node) = entry.input.node() {
                 if node as usize >= nodes {
@@ -262,43 +249,28 @@ mod tests {
         struct Params {
             interval_us: u64,
         }
-        let e =
-            from_json_value::<Params>(serde_json::json!({"interval_us": "x"}), "protocol.params")
-                .unwrap_err();
+        let e = from_json_value::<Params>(serde_json::json!({"interval_us": "x"}), "protocol.params").unwrap_err();
         assert_eq!(e.field, "protocol.params.interval_us");
         assert_eq!(
-            field_of(&base(
-                "{}",
-                r#"[{"at_us":1,"input":"heal"},{"at_us":"soon","input":"heal"}]"#
-            )),
+            field_of(&base("{}", r#"[{"at_us":1,"input":"heal"},{"at_us":"soon","input":"heal"}]"#)),
             "script[1].at_us"
         );
         assert_eq!(
-            field_of(&base(
-                "{}",
-                r#"[{"at_us":1,"input":{"crash":{"node":"x"}}}]"#
-            )),
+            field_of(&base("{}", r#"[{"at_us":1,"input":{"crash":{"node":"x"}}}]"#)),
             "script[0].input.crash.node"
         );
         assert_eq!(field_of(&base("{}", r#"[{"at_us":1}]"#)), "script[0]");
         assert_eq!(
-            field_of(
-                r#"{"version":1,"protocol":{"name":"x"},"topology":{"preset":"one-datacenter","colour":1}}"#
-            ),
+            field_of(r#"{"version":1,"protocol":{"name":"x"},"topology":{"preset":"one-datacenter","colour":1}}"#),
             "topology.colour"
         );
         let missing = Scenario::from_json(r#"{"version":1,"topology":{}}"#).unwrap_err();
-        assert!(
-            missing.message.contains("missing field `protocol`"),
-            "{missing}"
-        );
+        assert!(missing.message.contains("missing field `protocol`"), "{missing}");
     }
 
     #[test]
     fn paths_follow_indentation() {
-        let pretty =
-            serde_json::to_string_pretty(&serde_json::json!({"a": [1, {"b": [[true], {"c": 2}]}]}))
-                .unwrap();
+        let pretty = serde_json::to_string_pretty(&serde_json::json!({"a": [1, {"b": [[true], {"c": 2}]}]})).unwrap();
         let line_of = |needle: &str| pretty.lines().position(|l| l.contains(needle)).unwrap() + 1;
         assert_eq!(path_at_line(&pretty, line_of("\"c\"")), "a[1].b[1].c");
         assert_eq!(path_at_line(&pretty, line_of("true")), "a[1].b[0][0]");

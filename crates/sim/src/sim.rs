@@ -70,10 +70,7 @@ pub enum Input {
     /// Deliver one in-flight message before anything else.
     DeliverNext { msg: MsgId },
     /// A client request to a node, as the protocol's JSON request.
-    Request {
-        node: NodeId,
-        request: serde_json::Value,
-    },
+    Request { node: NodeId, request: serde_json::Value },
 }
 
 /// One side of a partition.
@@ -235,15 +232,13 @@ impl Clock {
             return (now as i64).saturating_add(self.offset_us).max(0) as Micros;
         }
         let elapsed = now.saturating_sub(self.anchor) as i128;
-        let local =
-            now as i128 + self.offset_us as i128 + elapsed * self.drift_ppm as i128 / 1_000_000;
+        let local = now as i128 + self.offset_us as i128 + elapsed * self.drift_ppm as i128 / 1_000_000;
         local.max(0) as Micros
     }
     /// The first simulated time at which this clock reads at least `local` (never before `now`).
     fn real(&self, local: Micros, now: Micros) -> Micros {
         if self.drift_ppm == 0 {
-            return (local as i128 - self.offset_us as i128).clamp(now as i128, Micros::MAX as i128)
-                as Micros;
+            return (local as i128 - self.offset_us as i128).clamp(now as i128, Micros::MAX as i128) as Micros;
         }
         let base = self.anchor as i128 + self.offset_us as i128;
         let rate = 1_000_000 + self.drift_ppm as i128;
@@ -380,12 +375,7 @@ pub fn rng_stream(seed: u64, stream: u64) -> ChaCha8Rng {
 
 impl<P: Protocol> Sim<P> {
     /// A new simulation at time 0 with every node about to start.
-    pub fn new(
-        topology: Topology,
-        params: P::Params,
-        seed: u64,
-        script: Vec<ScriptEntry>,
-    ) -> Sim<P> {
+    pub fn new(topology: Topology, params: P::Params, seed: u64, script: Vec<ScriptEntry>) -> Sim<P> {
         let n = topology.nodes.len();
         let nodes = (0..n)
             .map(|i| Node {
@@ -421,14 +411,7 @@ impl<P: Protocol> Sim<P> {
             net_rng: rng_stream(seed, 0),
             failed_at: vec![0; n],
             network_failed_at: 0,
-            record: Record {
-                step: 0,
-                time: 0,
-                what: What::Idle,
-                sent: (0, 0),
-                dropped: Vec::new(),
-                notes: Vec::new(),
-            },
+            record: Record { step: 0, time: 0, what: What::Idle, sent: (0, 0), dropped: Vec::new(), notes: Vec::new() },
             effects: Vec::new(),
         };
         for i in 0..n {
@@ -507,16 +490,7 @@ impl<P: Protocol> Sim<P> {
     /// Active timers of a node: (timer, local deadline, simulated deadline).
     pub fn timers(&self, node: NodeId) -> Vec<(P::Timer, Micros, Micros)> {
         let n = &self.nodes[node as usize];
-        n.timers
-            .iter()
-            .map(|t| {
-                (
-                    t.timer.clone(),
-                    t.local_deadline,
-                    n.clock.real(t.local_deadline, self.now),
-                )
-            })
-            .collect()
+        n.timers.iter().map(|t| (t.timer.clone(), t.local_deadline, n.clock.real(t.local_deadline, self.now))).collect()
     }
     pub fn is_cut(&self, from: NodeId, to: NodeId) -> bool {
         self.cut[from as usize * self.nodes.len() + to as usize]
@@ -544,9 +518,7 @@ impl<P: Protocol> Sim<P> {
     /// either, a partition or heal, a change of loss. Pauses, clock faults and latency changes
     /// are deliberately not failures: they are what makes a live node look dead.
     pub fn last_failure(&self, a: NodeId, b: NodeId) -> Micros {
-        self.network_failed_at
-            .max(self.failed_at[a as usize])
-            .max(self.failed_at[b as usize])
+        self.network_failed_at.max(self.failed_at[a as usize]).max(self.failed_at[b as usize])
     }
 
     /// Checks the properties of one kind; returns the failures, in declaration order.
@@ -563,11 +535,7 @@ impl<P: Protocol> Sim<P> {
     // ---- the mutation point --------------------------------------------------------------
 
     /// Applies one input. `Ok(None)` means `Step` found nothing left to do.
-    pub fn apply<O: Observer<P>>(
-        &mut self,
-        input: Input,
-        obs: &mut O,
-    ) -> Result<Option<&Record<P>>, SimError> {
+    pub fn apply<O: Observer<P>>(&mut self, input: Input, obs: &mut O) -> Result<Option<&Record<P>>, SimError> {
         self.record.dropped.clear();
         self.record.notes.clear();
         self.record.sent = (self.next_msg, self.next_msg);
@@ -576,10 +544,7 @@ impl<P: Protocol> Sim<P> {
             other => {
                 self.begin(self.now);
                 self.apply_fault(&other, obs)?;
-                self.record.what = What::Input {
-                    input: Box::new(other),
-                    scripted: false,
-                };
+                self.record.what = What::Input { input: Box::new(other), scripted: false };
                 true
             }
         };
@@ -593,11 +558,7 @@ impl<P: Protocol> Sim<P> {
     }
 
     /// Applies the next event only if it happens no later than `until`.
-    pub fn step_until<O: Observer<P>>(
-        &mut self,
-        until: Micros,
-        obs: &mut O,
-    ) -> Result<Option<&Record<P>>, SimError> {
+    pub fn step_until<O: Observer<P>>(&mut self, until: Micros, obs: &mut O) -> Result<Option<&Record<P>>, SimError> {
         match self.next_event_time() {
             Some(t) if t <= until => self.apply(Input::Step, obs),
             _ => Ok(None),
@@ -612,11 +573,7 @@ impl<P: Protocol> Sim<P> {
 
     fn schedule(&mut self, time: Micros, event: Event) -> u64 {
         self.seq += 1;
-        self.queue.push(Reverse(Scheduled {
-            time,
-            seq: self.seq,
-            event,
-        }));
+        self.queue.push(Reverse(Scheduled { time, seq: self.seq, event }));
         self.seq
     }
 
@@ -662,10 +619,7 @@ impl<P: Protocol> Sim<P> {
                     }
                     let timer = n.timers.swap_remove(i).timer;
                     self.begin(s.time);
-                    self.record.what = What::Timer {
-                        node,
-                        timer: timer.clone(),
-                    };
+                    self.record.what = What::Timer { node, timer: timer.clone() };
                     self.handle(node, obs, |p, ctx| p.on_timer(ctx, timer))?;
                     return Ok(true);
                 }
@@ -686,14 +640,9 @@ impl<P: Protocol> Sim<P> {
                         // A script may ask for something the run has made moot (restart a node
                         // that is up): say so and go on.
                         let node = input.node().unwrap_or(0);
-                        self.record
-                            .notes
-                            .push((node, format!("script input skipped: {e}")));
+                        self.record.notes.push((node, format!("script input skipped: {e}")));
                     }
-                    self.record.what = What::Input {
-                        input: Box::new(input),
-                        scripted: true,
-                    };
+                    self.record.what = What::Input { input: Box::new(input), scripted: true };
                     return Ok(true);
                 }
             }
@@ -718,31 +667,17 @@ impl<P: Protocol> Sim<P> {
         obs.finished(m.id, self.step, self.now, reason);
         match reason {
             Some(reason) => {
-                self.record.what = What::Drop {
-                    msg: m.id,
-                    from,
-                    to,
-                    reason,
-                };
+                self.record.what = What::Drop { msg: m.id, from, to, reason };
                 Ok(())
             }
             None => {
-                self.record.what = What::Deliver {
-                    msg: m.id,
-                    from,
-                    to,
-                };
+                self.record.what = What::Deliver { msg: m.id, from, to };
                 self.handle(to, obs, |p, ctx| p.on_message(ctx, from, m.msg))
             }
         }
     }
 
-    fn boot<O: Observer<P>>(
-        &mut self,
-        node: NodeId,
-        durable: Option<P::Durable>,
-        obs: &mut O,
-    ) -> Result<(), SimError> {
+    fn boot<O: Observer<P>>(&mut self, node: NodeId, durable: Option<P::Durable>, obs: &mut O) -> Result<(), SimError> {
         let now = self.now;
         let slot = &mut self.nodes[node as usize];
         let mut ctx = Ctx {
@@ -794,9 +729,7 @@ impl<P: Protocol> Sim<P> {
                     }
                 }
                 Effect::SetTimer { timer, after_us } => self.set_timer(node, timer, after_us),
-                Effect::CancelTimer { timer } => self.nodes[node as usize]
-                    .timers
-                    .retain(|t| t.timer != timer),
+                Effect::CancelTimer { timer } => self.nodes[node as usize].timers.retain(|t| t.timer != timer),
                 Effect::Note(text) => self.record.notes.push((node, text)),
             }
         }
@@ -805,31 +738,18 @@ impl<P: Protocol> Sim<P> {
         result
     }
 
-    fn send<O: Observer<P>>(
-        &mut self,
-        from: NodeId,
-        to: NodeId,
-        msg: P::Msg,
-        obs: &mut O,
-    ) -> Result<(), SimError> {
-        assert!(
-            (to as usize) < self.nodes.len(),
-            "node {from} sent to unknown node {to}"
-        );
+    fn send<O: Observer<P>>(&mut self, from: NodeId, to: NodeId, msg: P::Msg, obs: &mut O) -> Result<(), SimError> {
+        assert!((to as usize) < self.nodes.len(), "node {from} sent to unknown node {to}");
         if self.in_flight >= MAX_IN_FLIGHT {
-            return Err(SimError::Limit(format!(
-                "more than {MAX_IN_FLIGHT} messages in flight"
-            )));
+            return Err(SimError::Limit(format!("more than {MAX_IN_FLIGHT} messages in flight")));
         }
         let n = self.topology.datacenters.len();
-        let link =
-            self.links[self.topology.dc_of(from) as usize * n + self.topology.dc_of(to) as usize];
+        let link = self.links[self.topology.dc_of(from) as usize * n + self.topology.dc_of(to) as usize];
         let mut latency = link.latency_us;
         if link.jitter_us > 0 {
             latency += random_below(&mut self.net_rng, link.jitter_us + 1);
         }
-        let lost =
-            link.loss_ppm > 0 && random_below(&mut self.net_rng, 1_000_000) < link.loss_ppm as u64;
+        let lost = link.loss_ppm > 0 && random_below(&mut self.net_rng, 1_000_000) < link.loss_ppm as u64;
         let mut deliver_at = self.now.saturating_add(latency);
         let pair = from as usize * self.nodes.len() + to as usize;
         if !self.reorder {
@@ -874,11 +794,7 @@ impl<P: Protocol> Sim<P> {
         n.timers.retain(|t| t.timer != timer);
         let local_deadline = n.clock.local(now).saturating_add(after_us);
         let real = n.clock.real(local_deadline, now);
-        n.timers.push(ActiveTimer {
-            id,
-            timer,
-            local_deadline,
-        });
+        n.timers.push(ActiveTimer { id, timer, local_deadline });
         self.schedule(real, Event::Timer { node, id });
     }
 
@@ -902,11 +818,7 @@ impl<P: Protocol> Sim<P> {
         deferred.sort();
         for s in deferred {
             self.seq += 1;
-            self.queue.push(Reverse(Scheduled {
-                time: self.now.max(s.time),
-                seq: self.seq,
-                event: s.event,
-            }));
+            self.queue.push(Reverse(Scheduled { time: self.now.max(s.time), seq: self.seq, event: s.event }));
         }
     }
 
@@ -914,10 +826,7 @@ impl<P: Protocol> Sim<P> {
         if (node as usize) < self.nodes.len() {
             Ok(())
         } else {
-            Err(SimError::Input(format!(
-                "there is no node {node} (the run has {} nodes)",
-                self.nodes.len()
-            )))
+            Err(SimError::Input(format!("there is no node {node} (the run has {} nodes)", self.nodes.len())))
         }
     }
 
@@ -943,9 +852,7 @@ impl<P: Protocol> Sim<P> {
                 }
                 Endpoint::Dc(d) => {
                     if d as usize >= self.topology.datacenters.len() {
-                        return Err(SimError::Input(format!(
-                            "partition side {name}: there is no datacenter {d}"
-                        )));
+                        return Err(SimError::Input(format!("partition side {name}: there is no datacenter {d}")));
                     }
                     nodes.extend(self.topology.nodes_in(d));
                 }
@@ -954,9 +861,7 @@ impl<P: Protocol> Sim<P> {
         nodes.sort_unstable();
         nodes.dedup();
         if nodes.is_empty() {
-            return Err(SimError::Input(format!(
-                "partition side {name} has no nodes"
-            )));
+            return Err(SimError::Input(format!("partition side {name} has no nodes")));
         }
         Ok(nodes)
     }
@@ -1008,9 +913,7 @@ impl<P: Protocol> Sim<P> {
                     return bad(format!("{} is not running", self.name(*node)));
                 }
                 if *duration_us == 0 || *duration_us > MAX_FAULT_US {
-                    return bad(format!(
-                        "a pause must last between 1 µs and {MAX_FAULT_US} µs"
-                    ));
+                    return bad(format!("a pause must last between 1 µs and {MAX_FAULT_US} µs"));
                 }
                 let until = self.now + duration_us;
                 // A new pause replaces the old one: only the latest Resume counts.
@@ -1039,10 +942,7 @@ impl<P: Protocol> Sim<P> {
                 let a = self.endpoints(a, "a")?;
                 let b = self.endpoints(b, "b")?;
                 if let Some(x) = a.iter().find(|x| b.contains(x)) {
-                    return bad(format!(
-                        "{} is on both sides of the partition",
-                        self.name(*x)
-                    ));
+                    return bad(format!("{} is on both sides of the partition", self.name(*x)));
                 }
                 let n = self.nodes.len();
                 for &x in &a {
@@ -1075,37 +975,19 @@ impl<P: Protocol> Sim<P> {
                     }
                     let clock = self.nodes[node as usize].clock;
                     if clock.offset_us != 0 || clock.drift_ppm != 0 {
-                        self.nodes[node as usize].clock = Clock {
-                            offset_us: 0,
-                            drift_ppm: 0,
-                            anchor: self.now,
-                        };
+                        self.nodes[node as usize].clock = Clock { offset_us: 0, drift_ppm: 0, anchor: self.now };
                         self.reschedule_timers(node);
                     }
                 }
             }
-            Input::SetLink {
-                from,
-                to,
-                latency_us,
-                jitter_us,
-                loss_ppm,
-                one_way,
-            } => {
+            Input::SetLink { from, to, latency_us, jitter_us, loss_ppm, one_way } => {
                 let dcs = self.topology.datacenters.len();
                 if *from as usize >= dcs || *to as usize >= dcs {
-                    return bad(format!(
-                        "there is no datacenter {} (the run has {dcs})",
-                        (*from).max(*to)
-                    ));
+                    return bad(format!("there is no datacenter {} (the run has {dcs})", (*from).max(*to)));
                 }
-                check_link("link", *latency_us, *jitter_us, *loss_ppm)
-                    .map_err(|e| SimError::Input(e.0))?;
-                let link = Link {
-                    latency_us: *latency_us as Micros,
-                    jitter_us: *jitter_us as Micros,
-                    loss_ppm: *loss_ppm,
-                };
+                check_link("link", *latency_us, *jitter_us, *loss_ppm).map_err(|e| SimError::Input(e.0))?;
+                let link =
+                    Link { latency_us: *latency_us as Micros, jitter_us: *jitter_us as Micros, loss_ppm: *loss_ppm };
                 let old = self.links[*from as usize * dcs + *to as usize];
                 if old.loss_ppm != link.loss_ppm {
                     self.network_failed_at = self.now;
@@ -1140,11 +1022,7 @@ impl<P: Protocol> Sim<P> {
                 let m = self.msgs[slot as usize].as_mut().expect("slot_of found it");
                 m.token = token;
                 m.deliver_at = now;
-                self.urgent.push_back(Scheduled {
-                    time: now,
-                    seq: token,
-                    event: Event::Deliver { slot, token },
-                });
+                self.urgent.push_back(Scheduled { time: now, seq: token, event: Event::Deliver { slot, token } });
             }
             Input::Request { node, request } => {
                 let request: P::Request = serde_json::from_value(request.clone())

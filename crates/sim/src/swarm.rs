@@ -52,14 +52,8 @@ impl Default for FaultProfile {
 
 /// Built-in profiles: name, description.
 pub const PROFILES: &[(&str, &str)] = &[
-    (
-        "default",
-        "a little of everything: crashes, partitions, pauses, clock jumps, lossy links",
-    ),
-    (
-        "calm",
-        "no faults at all: only the protocol's own nondeterminism",
-    ),
+    ("default", "a little of everything: crashes, partitions, pauses, clock jumps, lossy links"),
+    ("calm", "no faults at all: only the protocol's own nondeterminism"),
     ("crashes", "crashes and restarts only"),
     ("partitions", "partitions and lossy links only"),
     ("pauses", "GC pauses and clock jumps only"),
@@ -80,20 +74,9 @@ impl FaultProfile {
         Some(match name {
             "default" => d,
             "calm" => none,
-            "crashes" => FaultProfile {
-                crashes_per_min: 12,
-                ..none
-            },
-            "partitions" => FaultProfile {
-                partitions_per_min: 12,
-                lossy_links_per_min: 4,
-                ..none
-            },
-            "pauses" => FaultProfile {
-                pauses_per_min: 12,
-                skews_per_min: 6,
-                ..none
-            },
+            "crashes" => FaultProfile { crashes_per_min: 12, ..none },
+            "partitions" => FaultProfile { partitions_per_min: 12, lossy_links_per_min: 4, ..none },
+            "pauses" => FaultProfile { pauses_per_min: 12, skews_per_min: 6, ..none },
             "chaos" => FaultProfile {
                 crashes_per_min: 30,
                 partitions_per_min: 30,
@@ -116,20 +99,15 @@ impl FaultProfile {
         let minutes = |rate: u32| (rate as u64 * self.safety_us).div_ceil(60 * SEC);
         let span = self.safety_us.max(1);
         let at = |rng: &mut _| random_below(rng, span);
-        let push = |script: &mut Vec<ScriptEntry>, at_us: Micros, input: Input| {
-            script.push(ScriptEntry { at_us, input })
-        };
+        let push =
+            |script: &mut Vec<ScriptEntry>, at_us: Micros, input: Input| script.push(ScriptEntry { at_us, input });
 
         for _ in 0..minutes(self.crashes_per_min) {
             let t = at(&mut rng);
             let node = random_below(&mut rng, nodes) as NodeId;
             let back = t + 1 + random_below(&mut rng, self.max_outage_us.max(1));
             push(&mut script, t, Input::Crash { node });
-            push(
-                &mut script,
-                back.min(self.safety_us),
-                Input::Restart { node },
-            );
+            push(&mut script, back.min(self.safety_us), Input::Restart { node });
         }
         for _ in 0..minutes(self.partitions_per_min) {
             let t = at(&mut rng);
@@ -137,17 +115,11 @@ impl FaultProfile {
             // Cut one datacenter off when there are several, else split the nodes in two.
             let (a, b) = if dcs > 1 {
                 let d = random_below(&mut rng, dcs) as DcId;
-                let others: Vec<_> = (0..dcs as DcId)
-                    .filter(|&x| x != d)
-                    .map(Endpoint::Dc)
-                    .collect();
+                let others: Vec<_> = (0..dcs as DcId).filter(|&x| x != d).map(Endpoint::Dc).collect();
                 (vec![Endpoint::Dc(d)], others)
             } else {
                 let k = 1 + random_below(&mut rng, nodes.max(2) - 1) as NodeId;
-                (
-                    (0..k).map(Endpoint::Node).collect(),
-                    (k..nodes as NodeId).map(Endpoint::Node).collect(),
-                )
+                ((0..k).map(Endpoint::Node).collect(), (k..nodes as NodeId).map(Endpoint::Node).collect())
             };
             if b.is_empty() {
                 continue;
@@ -165,8 +137,7 @@ impl FaultProfile {
         for _ in 0..minutes(self.skews_per_min) {
             let t = at(&mut rng);
             let node = random_below(&mut rng, nodes) as NodeId;
-            let by =
-                random_below(&mut rng, 2 * self.max_skew_us + 1) as i64 - self.max_skew_us as i64;
+            let by = random_below(&mut rng, 2 * self.max_skew_us + 1) as i64 - self.max_skew_us as i64;
             push(&mut script, t, Input::Skew { node, by_us: by });
         }
         for _ in 0..minutes(self.lossy_links_per_min) {
@@ -211,11 +182,7 @@ pub struct SwarmReport {
 }
 
 /// The scenario a swarm run with this seed executes.
-pub fn swarm_scenario(
-    base: &Scenario,
-    profile: &FaultProfile,
-    seed: u64,
-) -> Result<Scenario, ScenarioError> {
+pub fn swarm_scenario(base: &Scenario, profile: &FaultProfile, seed: u64) -> Result<Scenario, ScenarioError> {
     let topology = base.validate()?;
     let mut scenario = base.clone();
     scenario.seed = seed;
@@ -227,9 +194,7 @@ pub fn swarm_scenario(
 }
 
 /// Runs one seed; returns the first violation and the number of steps taken.
-pub fn run_one<P: Protocol>(
-    scenario: &Scenario,
-) -> Result<(Option<Violation>, u64), ScenarioError> {
+pub fn run_one<P: Protocol>(scenario: &Scenario) -> Result<(Option<Violation>, u64), ScenarioError> {
     let topology = scenario.validate()?;
     let params = crate::run::params_of::<P>(scenario, &topology)?;
     let mut sim: Sim<P> = Sim::new(topology, params, scenario.seed, scenario.script.clone());
@@ -260,10 +225,7 @@ pub fn run_one<P: Protocol>(
             }
         }
         if let Some((i, f)) = sim.check(PropertyKind::Safety).into_iter().next() {
-            return Ok((
-                Some(violation(&sim, i, PropertyKind::Safety, f)),
-                sim.step_count(),
-            ));
+            return Ok((Some(violation(&sim, i, PropertyKind::Safety, f)), sim.step_count()));
         }
     }
     let found = sim
@@ -287,11 +249,7 @@ pub fn swarm<P: Protocol>(
         report.runs += 1;
         report.steps += steps;
         if let Some(violation) = found {
-            report.finding = Some(Finding {
-                seed,
-                violation,
-                scenario,
-            });
+            report.finding = Some(Finding { seed, violation, scenario });
             break;
         }
     }

@@ -78,11 +78,7 @@ impl Topology {
     /// The largest one-way latency plus jitter over all links: a bound used by properties that
     /// allow for "a message has had time to arrive".
     pub fn max_one_way_us(&self) -> Micros {
-        self.links
-            .iter()
-            .map(|l| l.latency_us + l.jitter_us)
-            .max()
-            .unwrap_or(0)
+        self.links.iter().map(|l| l.latency_us + l.jitter_us).max().unwrap_or(0)
     }
 }
 
@@ -146,15 +142,9 @@ pub struct LinkSpec {
 
 /// Built-in topologies: name, description.
 pub const PRESETS: &[(&str, &str)] = &[
-    (
-        "one-datacenter",
-        "one datacenter (us-east-1), sub-millisecond links",
-    ),
+    ("one-datacenter", "one datacenter (us-east-1), sub-millisecond links"),
     ("three-regions", "us-east-1, eu-west-1 and ap-southeast-1"),
-    (
-        "five-regions",
-        "us-east-1, us-west-2, eu-west-1, ap-northeast-1 and ap-southeast-1",
-    ),
+    ("five-regions", "us-east-1, us-west-2, eu-west-1, ap-northeast-1 and ap-southeast-1"),
 ];
 
 struct Region {
@@ -165,76 +155,22 @@ struct Region {
 }
 
 const REGIONS: &[Region] = &[
-    Region {
-        name: "us-east-1",
-        place: "N. Virginia",
-        lon: -77.5,
-        lat: 38.9,
-    },
-    Region {
-        name: "us-west-1",
-        place: "N. California",
-        lon: -121.9,
-        lat: 37.4,
-    },
-    Region {
-        name: "us-west-2",
-        place: "Oregon",
-        lon: -119.7,
-        lat: 45.8,
-    },
-    Region {
-        name: "eu-west-1",
-        place: "Ireland",
-        lon: -6.3,
-        lat: 53.3,
-    },
-    Region {
-        name: "eu-central-1",
-        place: "Frankfurt",
-        lon: 8.7,
-        lat: 50.1,
-    },
-    Region {
-        name: "ap-northeast-1",
-        place: "Tokyo",
-        lon: 139.7,
-        lat: 35.7,
-    },
-    Region {
-        name: "ap-northeast-2",
-        place: "Seoul",
-        lon: 127.0,
-        lat: 37.6,
-    },
-    Region {
-        name: "ap-southeast-1",
-        place: "Singapore",
-        lon: 103.8,
-        lat: 1.35,
-    },
-    Region {
-        name: "ap-southeast-2",
-        place: "Sydney",
-        lon: 151.2,
-        lat: -33.9,
-    },
-    Region {
-        name: "sa-east-1",
-        place: "São Paulo",
-        lon: -46.6,
-        lat: -23.5,
-    },
+    Region { name: "us-east-1", place: "N. Virginia", lon: -77.5, lat: 38.9 },
+    Region { name: "us-west-1", place: "N. California", lon: -121.9, lat: 37.4 },
+    Region { name: "us-west-2", place: "Oregon", lon: -119.7, lat: 45.8 },
+    Region { name: "eu-west-1", place: "Ireland", lon: -6.3, lat: 53.3 },
+    Region { name: "eu-central-1", place: "Frankfurt", lon: 8.7, lat: 50.1 },
+    Region { name: "ap-northeast-1", place: "Tokyo", lon: 139.7, lat: 35.7 },
+    Region { name: "ap-northeast-2", place: "Seoul", lon: 127.0, lat: 37.6 },
+    Region { name: "ap-southeast-1", place: "Singapore", lon: 103.8, lat: 1.35 },
+    Region { name: "ap-southeast-2", place: "Sydney", lon: 151.2, lat: -33.9 },
+    Region { name: "sa-east-1", place: "São Paulo", lon: -46.6, lat: -23.5 },
 ];
 
 /// The measured table, compiled in so users need no external file.
 const RTT_CSV: &str = include_str!("../data/region-rtt-ms.csv");
 
-const INTRA_DC: Link = Link {
-    latency_us: 400,
-    jitter_us: 300,
-    loss_ppm: 0,
-};
+const INTRA_DC: Link = Link { latency_us: 400, jitter_us: 300, loss_ppm: 0 };
 
 /// Measured round-trip time between two regions in microseconds, from the compiled-in table.
 pub fn region_rtt_us(a: &str, b: &str) -> Option<Micros> {
@@ -243,14 +179,17 @@ pub fn region_rtt_us(a: &str, b: &str) -> Option<Micros> {
         .filter(|l| !l.starts_with('#') && !l.starts_with("source,"))
         .filter_map(|l| {
             let mut parts = l.split(',');
-            Some((
-                parts.next()?,
-                parts.next()?,
-                parts.next()?.trim().parse::<f64>().ok()?,
-            ))
+            Some((parts.next()?, parts.next()?, parts.next()?.trim()))
         })
         .find(|(s, t, _)| (*s == a && *t == b) || (*s == b && *t == a))
-        .map(|(_, _, ms)| (ms * 1000.0).round() as Micros)
+        .and_then(|(_, _, ms)| ms_to_us(ms))
+}
+
+/// `"80.55"` milliseconds as 80,550 µs, by integer arithmetic (no float parser in the bundle).
+fn ms_to_us(text: &str) -> Option<Micros> {
+    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+    let frac = format!("{frac:0<3}");
+    Some(whole.parse::<Micros>().ok()? * 1000 + frac.get(..3)?.parse::<Micros>().ok()?)
 }
 
 fn region_link(a: &str, b: &str) -> Link {
@@ -259,35 +198,21 @@ fn region_link(a: &str, b: &str) -> Link {
     }
     let rtt = region_rtt_us(a, b).unwrap_or_else(|| panic!("no measured RTT for {a} <-> {b}"));
     let one_way = rtt / 2;
-    Link {
-        latency_us: one_way,
-        jitter_us: one_way / 20,
-        loss_ppm: 0,
-    }
+    Link { latency_us: one_way, jitter_us: one_way / 20, loss_ppm: 0 }
 }
 
 fn preset_regions(name: &str) -> Option<&'static [&'static str]> {
     Some(match name {
         "one-datacenter" => &["us-east-1"],
         "three-regions" => &["us-east-1", "eu-west-1", "ap-southeast-1"],
-        "five-regions" => &[
-            "us-east-1",
-            "us-west-2",
-            "eu-west-1",
-            "ap-northeast-1",
-            "ap-southeast-1",
-        ],
+        "five-regions" => &["us-east-1", "us-west-2", "eu-west-1", "ap-northeast-1", "ap-southeast-1"],
         _ => return None,
     })
 }
 
 impl TopologySpec {
     pub fn preset(name: &str, nodes_per_dc: u16) -> TopologySpec {
-        TopologySpec {
-            preset: Some(name.into()),
-            nodes_per_dc: Some(nodes_per_dc),
-            ..Default::default()
-        }
+        TopologySpec { preset: Some(name.into()), nodes_per_dc: Some(nodes_per_dc), ..Default::default() }
     }
 
     /// Checks the spec and builds the topology, or says what is wrong with it.
@@ -300,19 +225,13 @@ impl TopologySpec {
                 }
                 let Some(regions) = preset_regions(name) else {
                     let known: Vec<_> = PRESETS.iter().map(|p| p.0).collect();
-                    return err(format!(
-                        "unknown preset `{name}` (known: {})",
-                        known.join(", ")
-                    ));
+                    return err(format!("unknown preset `{name}` (known: {})", known.join(", ")));
                 };
                 let dcs: Vec<Datacenter> = regions
                     .iter()
                     .enumerate()
                     .map(|(i, r)| {
-                        let region = REGIONS
-                            .iter()
-                            .find(|x| x.name == *r)
-                            .expect("preset region listed");
+                        let region = REGIONS.iter().find(|x| x.name == *r).expect("preset region listed");
                         Datacenter {
                             id: i as DcId,
                             name: region.name.into(),
@@ -333,15 +252,10 @@ impl TopologySpec {
             None => self.build_custom_dcs()?,
         };
         if datacenters.is_empty() {
-            return err(
-                "no datacenters: add at least one to `datacenters` or use a `preset`".into(),
-            );
+            return err("no datacenters: add at least one to `datacenters` or use a `preset`".into());
         }
         if datacenters.len() > MAX_DATACENTERS {
-            return err(format!(
-                "{} datacenters is over the limit of {MAX_DATACENTERS}",
-                datacenters.len()
-            ));
+            return err(format!("{} datacenters is over the limit of {MAX_DATACENTERS}", datacenters.len()));
         }
         let counts: Vec<u16> = match &self.placement {
             Some(p) => {
@@ -370,18 +284,10 @@ impl TopologySpec {
         for (dc, &count) in counts.iter().enumerate() {
             for _ in 0..count {
                 let id = nodes.len() as NodeId;
-                nodes.push(NodeSpec {
-                    id,
-                    name: format!("n{id}"),
-                    dc: dc as DcId,
-                });
+                nodes.push(NodeSpec { id, name: format!("n{id}"), dc: dc as DcId });
             }
         }
-        Ok(Topology {
-            datacenters,
-            nodes,
-            links,
-        })
+        Ok(Topology { datacenters, nodes, links })
     }
 
     fn build_custom_dcs(&self) -> Result<(Vec<Datacenter>, Vec<Link>), TopologyError> {
@@ -396,32 +302,14 @@ impl TopologySpec {
                 return err(format!("datacenter `{}` is listed twice", d.name));
             }
             if !(0.0..=1.0).contains(&d.x) || !(0.0..=1.0).contains(&d.y) {
-                return err(format!(
-                    "datacenter `{}`: x and y must be between 0 and 1",
-                    d.name
-                ));
+                return err(format!("datacenter `{}`: x and y must be between 0 and 1", d.name));
             }
-            dcs.push(Datacenter {
-                id: i as DcId,
-                name: d.name.clone(),
-                region: d.region.clone(),
-                x: d.x,
-                y: d.y,
-            });
+            dcs.push(Datacenter { id: i as DcId, name: d.name.clone(), region: d.region.clone(), x: d.x, y: d.y });
         }
         let intra = self.intra.unwrap_or(INTRA_DC);
-        check_link(
-            "intra",
-            intra.latency_us as i64,
-            intra.jitter_us as i64,
-            intra.loss_ppm,
-        )?;
+        check_link("intra", intra.latency_us as i64, intra.jitter_us as i64, intra.loss_ppm)?;
         // Unlisted pairs get a plain 50 ms one-way link so a sketch of a topology still runs.
-        let default = Link {
-            latency_us: 50_000,
-            jitter_us: 2_500,
-            loss_ppm: 0,
-        };
+        let default = Link { latency_us: 50_000, jitter_us: 2_500, loss_ppm: 0 };
         let mut links = vec![default; n * n];
         for i in 0..n {
             links[i * n + i] = intra;
@@ -434,17 +322,9 @@ impl TopologySpec {
         for (i, l) in self.links.iter().enumerate() {
             let a = index(&l.a, &format!("links[{i}].a"))?;
             let b = index(&l.b, &format!("links[{i}].b"))?;
-            check_link(
-                &format!("links[{i}]"),
-                l.latency_us,
-                l.jitter_us,
-                l.loss_ppm,
-            )?;
-            let link = Link {
-                latency_us: l.latency_us as Micros,
-                jitter_us: l.jitter_us as Micros,
-                loss_ppm: l.loss_ppm,
-            };
+            check_link(&format!("links[{i}]"), l.latency_us, l.jitter_us, l.loss_ppm)?;
+            let link =
+                Link { latency_us: l.latency_us as Micros, jitter_us: l.jitter_us as Micros, loss_ppm: l.loss_ppm };
             links[a * n + b] = link;
             links[b * n + a] = link;
         }
@@ -453,16 +333,9 @@ impl TopologySpec {
 }
 
 /// Validates the numbers of a link; `what` names it in the message.
-pub fn check_link(
-    what: &str,
-    latency_us: i64,
-    jitter_us: i64,
-    loss_ppm: u32,
-) -> Result<(), TopologyError> {
+pub fn check_link(what: &str, latency_us: i64, jitter_us: i64, loss_ppm: u32) -> Result<(), TopologyError> {
     if latency_us < 0 || jitter_us < 0 {
-        return Err(TopologyError(format!(
-            "{what}: latency and jitter cannot be below zero"
-        )));
+        return Err(TopologyError(format!("{what}: latency and jitter cannot be below zero")));
     }
     if latency_us as u64 + jitter_us as u64 > MAX_LATENCY_US {
         return Err(TopologyError(format!(
@@ -471,9 +344,7 @@ pub fn check_link(
         )));
     }
     if loss_ppm > 1_000_000 {
-        return Err(TopologyError(format!(
-            "{what}: loss_ppm {loss_ppm} is over 1000000 (100%)"
-        )));
+        return Err(TopologyError(format!("{what}: loss_ppm {loss_ppm} is over 1000000 (100%)")));
     }
     Ok(())
 }
@@ -505,19 +376,8 @@ mod tests {
         assert!(e(TopologySpec::preset("five-regions", 20)).contains("over the limit"));
         assert!(e(TopologySpec::default()).contains("no datacenters"));
         let custom = TopologySpec {
-            datacenters: vec![DcSpec {
-                name: "a".into(),
-                region: String::new(),
-                x: 0.1,
-                y: 0.1,
-            }],
-            links: vec![LinkSpec {
-                a: "a".into(),
-                b: "mars".into(),
-                latency_us: 5,
-                jitter_us: 0,
-                loss_ppm: 0,
-            }],
+            datacenters: vec![DcSpec { name: "a".into(), region: String::new(), x: 0.1, y: 0.1 }],
+            links: vec![LinkSpec { a: "a".into(), b: "mars".into(), latency_us: 5, jitter_us: 0, loss_ppm: 0 }],
             ..Default::default()
         };
         assert!(e(custom.clone()).contains("unknown datacenter `mars`"));

@@ -44,15 +44,8 @@ pub struct Extra {
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     InFlight,
-    Delivered {
-        step: u64,
-        time: Micros,
-    },
-    Dropped {
-        step: u64,
-        time: Micros,
-        reason: DropReason,
-    },
+    Delivered { step: u64, time: Micros },
+    Dropped { step: u64, time: Micros, reason: DropReason },
 }
 
 impl Outcome {
@@ -81,25 +74,21 @@ pub struct TraceMsg<M> {
 pub struct Trace<P: Protocol> {
     pub steps: Vec<TraceStep<P>>,
     pub msgs: Vec<TraceMsg<P::Msg>>,
+    /// While set, the trace ignores what it is told: replays of recorded history use a muted
+    /// trace rather than `()`, so the browser bundle holds one copy of the simulator loop.
+    pub muted: bool,
 }
 
 impl<P: Protocol> Default for Trace<P> {
     fn default() -> Self {
-        Trace {
-            steps: Vec::new(),
-            msgs: Vec::new(),
-        }
+        Trace { steps: Vec::new(), msgs: Vec::new(), muted: false }
     }
 }
 
 impl<P: Protocol> Trace<P> {
     /// Ids of the messages sent by step `i`.
     pub fn sent_by(&self, i: usize) -> std::ops::Range<MsgId> {
-        let start = if i == 0 {
-            0
-        } else {
-            self.steps[i - 1].sent_end
-        };
+        let start = if i == 0 { 0 } else { self.steps[i - 1].sent_end };
         start..self.steps[i].sent_end
     }
 
@@ -140,6 +129,9 @@ impl<P: Protocol> Trace<P> {
 
 impl<P: Protocol> Observer<P> for Trace<P> {
     fn sent(&mut self, m: &InFlight<P::Msg>) {
+        if self.muted {
+            return;
+        }
         debug_assert_eq!(m.id as usize, self.msgs.len(), "message ids are dense");
         self.msgs.push(TraceMsg {
             id: m.id,
@@ -154,6 +146,9 @@ impl<P: Protocol> Observer<P> for Trace<P> {
     }
 
     fn finished(&mut self, msg: MsgId, step: u64, time: Micros, dropped: Option<DropReason>) {
+        if self.muted {
+            return;
+        }
         let m = &mut self.msgs[msg as usize];
         m.outcome = match dropped {
             None => Outcome::Delivered { step, time },
@@ -162,19 +157,14 @@ impl<P: Protocol> Observer<P> for Trace<P> {
     }
 
     fn stepped(&mut self, r: &Record<P>) {
+        if self.muted {
+            return;
+        }
         let extra = if r.notes.is_empty() && r.dropped.is_empty() {
             None
         } else {
-            Some(Box::new(Extra {
-                notes: r.notes.clone(),
-                dropped: r.dropped.clone(),
-            }))
+            Some(Box::new(Extra { notes: r.notes.clone(), dropped: r.dropped.clone() }))
         };
-        self.steps.push(TraceStep {
-            time: r.time,
-            what: r.what.clone(),
-            sent_end: r.sent.1,
-            extra,
-        });
+        self.steps.push(TraceStep { time: r.time, what: r.what.clone(), sent_end: r.sent.1, extra });
     }
 }
