@@ -45,11 +45,11 @@ pub fn controls(p: &ControlsProps) -> Html {
     html! {
         <section class="controls" aria-label="Playback controls">
             <div class="buttons">
-                <button aria-label="Reset the run" title="Reset" onclick={d.reform(|_| Action::Reset)}>{"⏮ Reset"}</button>
+                <button aria-label="Reset the run" title="Reset" onclick={d.reform(|_| Action::Reset)}>{"↺ Reset"}</button>
                 <button aria-label="Step back" title="Step back (←)" disabled={s.cursor == 0}
                     onclick={d.reform(|_| Action::Back)}>{"◀ Back"}</button>
                 <button class="primary" aria-label={play_label} title={format!("{play_label} (Space)")} aria-pressed={p.playing.to_string()}
-                    onclick={d.reform(|_| Action::TogglePlay)}>{ if p.playing { "⏸ Pause" } else { "▶ Play" } }</button>
+                    onclick={d.reform(|_| Action::TogglePlay)}>{ if p.playing { "‖ Pause" } else { "▶ Play" } }</button>
                 <button aria-label="Step forward" title="Step: apply the next event (→)"
                     onclick={d.reform(|_| Action::Step)}>{"Step ▶"}</button>
             </div>

@@ -68,7 +68,7 @@ pub fn header(p: &HeaderProps) -> Html {
                 <span>{"Seed"}</span>
                 <input type="number" min="0" aria-label="Seed" value={s.seed.to_string()} onchange={on_seed} />
             </label>
-            <button aria-label="New random seed" title="New seed" onclick={new_seed}>{"🎲"}</button>
+            <button aria-label="New random seed" title="A new seed: the same scenario, other random draws" onclick={new_seed}>{"New seed"}</button>
             <div class="spacer" />
             <button onclick={open(Dialog::Share)}>{"Share…"}</button>
             <button onclick={open(Dialog::Embed)}>{"Embed…"}</button>

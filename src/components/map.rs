@@ -10,14 +10,15 @@ use caucus_sim::{decimal, DcId, Micros, MsgId, NodeId, Status};
 use std::rc::Rc;
 use yew::prelude::*;
 
-const W: f64 = 1000.0;
+const W: f64 = 820.0;
 
 /// An SVG coordinate, one decimal.
 fn num(v: f64) -> String {
     decimal(v, 1)
 }
-const H: f64 = 540.0;
-const NODE_GAP: f64 = 56.0;
+const H: f64 = 460.0;
+const NODE_GAP: f64 = 92.0;
+const ROW_GAP: f64 = 70.0;
 const NODE_R: f64 = 17.0;
 /// Messages drawn at most, and how many of them are reachable with Tab.
 const MAX_DRAWN_MSGS: usize = 2_000;
@@ -61,8 +62,8 @@ pub fn layout(s: &Snapshot) -> Layout {
             DcBox {
                 cx: d.x as f64,
                 cy: d.y as f64,
-                w: cols as f64 * NODE_GAP + 30.0,
-                h: rows as f64 * (NODE_GAP + 8.0) + 46.0,
+                w: cols as f64 * NODE_GAP + 24.0,
+                h: rows as f64 * ROW_GAP + 50.0,
                 cols,
             }
         })
@@ -108,11 +109,11 @@ pub fn layout(s: &Snapshot) -> Layout {
     let mut nodes = vec![(0.0, 0.0); t.nodes.len()];
     for d in &t.datacenters {
         let b = dcs[d.id as usize];
-        let left = b.cx - b.w / 2.0 + 15.0 + NODE_GAP / 2.0;
-        let top = b.cy - b.h / 2.0 + 40.0 + NODE_GAP / 2.0 - 6.0;
+        let left = b.cx - b.w / 2.0 + 12.0 + NODE_GAP / 2.0;
+        let top = b.cy - b.h / 2.0 + 62.0;
         for (k, n) in t.nodes_in(d.id).enumerate() {
             let (col, row) = (k % b.cols, k / b.cols);
-            nodes[n as usize] = (left + col as f64 * NODE_GAP, top + row as f64 * (NODE_GAP + 8.0));
+            nodes[n as usize] = (left + col as f64 * NODE_GAP, top + row as f64 * ROW_GAP);
         }
     }
     Layout { dcs, nodes }
@@ -188,9 +189,16 @@ pub fn topology_map(p: &MapProps) -> Html {
         }
     });
 
+    let mut waiting = vec![0usize; s.nodes.len()];
+    for m in s.msgs.iter().filter(|m| m.deliver_at <= p.view_time) {
+        waiting[m.target as usize] += 1;
+    }
     let nodes = s.nodes.iter().map(|n| {
         let (x, y) = lay.nodes[n.id as usize];
         let word = status_word(n);
+        // A second line under the node: what waits for a paused node.
+        let waiting_line = (n.status == Status::Paused && waiting[n.id as usize] > 0)
+            .then(|| format!("{} waiting", waiting[n.id as usize]));
         let highlighted = p.highlight.contains(&n.id);
         let selected = p.selected_node == Some(n.id);
         let class = classes!(
@@ -201,7 +209,7 @@ pub fn topology_map(p: &MapProps) -> Html {
         );
         let icon = match n.status {
             Status::Crashed => "✕",
-            Status::Paused => "⏸",
+            Status::Paused => "‖",
             _ => "",
         };
         let id = n.id;
@@ -217,10 +225,11 @@ pub fn topology_map(p: &MapProps) -> Html {
         };
         let dc_name = &t.datacenters[n.dc as usize].name;
         let label = format!(
-            "{} in {}: {}{}{}",
+            "{} in {}: {}{}{}{}",
             n.name,
             dc_name,
             word,
+            waiting_line.as_ref().map(|w| format!(", {w}")).unwrap_or_default(),
             if n.clock_offset_us != 0 { format!(", clock {:+} ms", n.clock_offset_us / 1000) } else { String::new() },
             if highlighted { ", involved in a property violation" } else { "" }
         );
@@ -236,6 +245,9 @@ pub fn topology_map(p: &MapProps) -> Html {
                     { if icon.is_empty() { word.clone() } else { format!("{} {}", n.name, word) } }
                     { if highlighted { " ⚠" } else { "" } }
                 </text>
+                if let Some(w) = waiting_line {
+                    <text class="badge" y={num(NODE_R + 26.0)} text-anchor="middle">{ w }</text>
+                }
             </g>
         }
     });
@@ -245,11 +257,15 @@ pub fn topology_map(p: &MapProps) -> Html {
         let (tx, ty) = lay.nodes[m.target as usize];
         let span = m.deliver_at.saturating_sub(m.sent_at).max(1) as f64;
         let f = ((p.view_time.saturating_sub(m.sent_at)) as f64 / span).clamp(0.0, 1.0);
-        // Offset each message a little off the straight line so two directions do not overlap.
+        // Travel from edge to edge, never over a node (a message waiting for a paused node must
+        // not hide it), a little off the straight line so the two directions do not overlap.
         let (dx, dy) = (tx - sx, ty - sy);
         let len = (dx * dx + dy * dy).sqrt().max(1.0);
-        let (ox, oy) = (-dy / len * 5.0, dx / len * 5.0);
-        let (x, y) = (sx + dx * f + ox, sy + dy * f + oy);
+        let (ux, uy) = (dx / len, dy / len);
+        let gap = (NODE_R + 6.0).min(len / 2.0);
+        let (ox, oy) = (-uy * 5.0, ux * 5.0);
+        let travel = len - 2.0 * gap;
+        let (x, y) = (sx + ux * (gap + travel * f) + ox, sy + uy * (gap + travel * f) + oy);
         let selected = p.selected_msg == Some(m.id);
         let id = m.id;
         let select = p.dispatch.reform(move |_| Action::SelectMsg(Some(id)));
@@ -294,7 +310,7 @@ pub fn topology_map(p: &MapProps) -> Html {
                 <g class="nodes">{ for nodes }</g>
                 <g class="msgs">{ for msgs }</g>
                 <g class="legend" transform={format!("translate(12,{})", (H - 14.0) as u32)}>
-                    <text>{"● up   ✕ crashed   ⏸ paused   ⚠ property violated   ✂ partition   · dots are messages in flight (hover or focus for content)"}</text>
+                    <text>{"● up   ✕ crashed   ‖ paused   ⚠ property violated   ✂ partition   ○ messages in flight (hover or focus for content)"}</text>
                 </g>
             </svg>
             if hidden > 0 { <p class="note">{ format!("{hidden} more messages in flight are not drawn.") }</p> }
