@@ -25,6 +25,12 @@ pub fn app() -> Html {
         let state = state.clone();
         use_memo(state.version, move |_| state.snapshot())
     };
+    // What the panels show: the same snapshot, refreshed less often while playing.
+    let panels = {
+        let snapshot = snapshot.clone();
+        use_memo(state.panels_version, move |_| snapshot)
+    };
+    let panels: Rc<crate::state::Snapshot> = (*panels).clone();
 
     use_animation_loop(&state);
     use_keyboard(dispatch.clone(), state.dialog.is_some());
@@ -76,7 +82,7 @@ pub fn app() -> Html {
         <Controls snapshot={snapshot.clone()} playing={state.playing} speed_log10={state.speed_log10}
             view_time={state.view_time} embed={state.embed} dispatch={dispatch.clone()} />
     };
-    let properties = html! { <PropertiesPanel snapshot={snapshot.clone()} dispatch={dispatch.clone()} /> };
+    let properties = html! { <PropertiesPanel snapshot={panels.clone()} dispatch={dispatch.clone()} /> };
 
     if state.embed {
         return html! {
@@ -101,14 +107,14 @@ pub fn app() -> Html {
                 <section class="map-panel" aria-label="Topology map">{ map }</section>
                 <aside class="side" aria-label="Panels">
                     { properties }
-                    <Inspector snapshot={snapshot.clone()} run={run.clone()} selected_node={state.selected_node}
+                    <Inspector snapshot={panels.clone()} run={run.clone()} selected_node={state.selected_node}
                         selected_msg={state.selected_msg} dispatch={dispatch.clone()} />
-                    <FaultsPanel snapshot={snapshot.clone()} dispatch={dispatch.clone()} />
+                    <FaultsPanel snapshot={panels.clone()} dispatch={dispatch.clone()} />
                 </aside>
             </main>
             <SpaceTimeDiagram run={run.clone()} snapshot={snapshot.clone()} view_time={state.view_time}
                 highlight={highlight} on_seek={dispatch.reform(Action::Seek)} />
-            <EventLog run={run} snapshot={snapshot.clone()} dispatch={dispatch.clone()} />
+            <EventLog run={run} snapshot={panels.clone()} dispatch={dispatch.clone()} />
             { dialog }
         </div>
     }

@@ -73,6 +73,7 @@ pub fn header(p: &HeaderProps) -> Html {
             <button onclick={open(Dialog::Share)}>{"Share…"}</button>
             <button onclick={open(Dialog::Embed)}>{"Embed…"}</button>
             <button aria-label="Keyboard shortcuts and help" title="Help (?)" onclick={open(Dialog::Help)}>{"?"}</button>
+            if !s.description.is_empty() { <p class="scenario-description">{ &s.description }</p> }
         </header>
     }
 }

@@ -34,7 +34,7 @@ pub fn inspector(p: &InspectorProps) -> Html {
             <div class="msg-inspector">
                 <h3>{ format!("Message #{} · {}", m.id, m.label) }</h3>
                 <p>{ format!("{} → {}, sent {}, arrives {}", t.nodes[m.source as usize].name, t.nodes[m.target as usize].name, fmt_time(m.sent_at), fmt_time(m.deliver_at)) }</p>
-                <pre class="json">{ &m.detail }</pre>
+                <pre class="json">{ p.run.0.borrow().msg_detail(id).unwrap_or_default() }</pre>
                 <div class="row">
                     <button onclick={d.reform(move |_| Action::Apply(Input::Drop { msg: id }))}>{"Drop"}</button>
                     <button onclick={d.reform(move |_| Action::Apply(Input::Duplicate { msg: id }))}>{"Duplicate"}</button>

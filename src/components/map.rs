@@ -279,14 +279,13 @@ pub fn topology_map(p: &MapProps) -> Html {
             })
         };
         let label = format!(
-            "message #{} {} from {} to {}, sent {}, arrives {}: {}",
+            "message #{} {} from {} to {}, sent {}, arrives {} (select it to see its content)",
             m.id,
             m.label,
             t.nodes[m.source as usize].name,
             t.nodes[m.target as usize].name,
             fmt_time(m.sent_at),
             fmt_time(m.deliver_at),
-            m.detail
         );
         let focusable = k < MAX_FOCUSABLE_MSGS || selected;
         html! {

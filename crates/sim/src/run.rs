@@ -337,8 +337,6 @@ pub struct MsgView {
     pub deliver_at: Micros,
     pub lost: bool,
     pub label: String,
-    /// The message as JSON, for hover and focus.
-    pub detail: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -421,6 +419,8 @@ pub trait DynRun {
     fn nodes(&self) -> Vec<NodeView>;
     fn node_state_json(&self, node: NodeId) -> String;
     fn in_flight(&self) -> Vec<MsgView>;
+    /// An in-flight message as JSON (computed on demand: it is not cheap for every frame).
+    fn msg_detail(&self, id: MsgId) -> Option<String>;
     fn link(&self, from: DcId, to: DcId) -> Link;
     fn is_cut(&self, from: NodeId, to: NodeId) -> bool;
     fn reorder(&self) -> bool;
@@ -534,9 +534,11 @@ impl<P: Protocol> DynRun for Run<P> {
                 deliver_at: m.deliver_at,
                 lost: m.lost,
                 label: P::msg_label(&m.msg),
-                detail: serde_json::to_string(&m.msg).expect("messages serialize"),
             })
             .collect()
+    }
+    fn msg_detail(&self, id: MsgId) -> Option<String> {
+        self.sim.message(id).map(|m| crate::scenario::pretty(&m.msg))
     }
     fn link(&self, from: DcId, to: DcId) -> Link {
         self.sim.link(from, to)
