@@ -187,9 +187,15 @@ impl Protocol for Heartbeat {
 }
 
 /// Checked at the moment a suspicion starts (its timestamp is the detector's local time now).
+/// A suspicion only starts in the handler of the node that just stepped, so when the step
+/// happened at one node that node alone is checked.
 fn strong_accuracy(view: &View<'_, Heartbeat>) -> Result<(), Failure> {
     let params = view.params();
-    for (i, state) in view.up() {
+    let nodes: Vec<(NodeId, &Heartbeat)> = match view.stepped_node() {
+        Some(i) => view.state(i).map(|s| (i, s)).into_iter().collect(),
+        None => view.up().collect(),
+    };
+    for (i, state) in nodes {
         let local_now = view.clock(i).local(view.now());
         for j in state.suspects() {
             if state.suspected_since_us[j as usize] != Some(local_now) {

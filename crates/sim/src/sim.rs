@@ -1083,6 +1083,11 @@ impl<'a, P: Protocol> View<'a, P> {
     pub fn clock(&self, node: NodeId) -> Clock {
         self.sim.clock(node)
     }
+    /// The node the last step happened at, if it happened at one node (a delivery, a timer, a
+    /// fault on a node). A property about what a handler just did can look at this node alone.
+    pub fn stepped_node(&self) -> Option<NodeId> {
+        self.sim.record.what.node()
+    }
     pub fn name(&self, node: NodeId) -> &'a str {
         &self.sim.topology.nodes[node as usize].name
     }
