@@ -113,7 +113,7 @@ pub fn app() -> Html {
                 </aside>
             </main>
             <SpaceTimeDiagram run={run.clone()} snapshot={snapshot.clone()} view_time={state.view_time}
-                highlight={highlight} on_seek={dispatch.reform(Action::Seek)} />
+                highlight={highlight} on_seek={dispatch.reform(Action::Seek)} playing={state.playing} />
             <EventLog run={run} snapshot={panels.clone()} dispatch={dispatch.clone()} />
             { dialog }
         </div>

@@ -37,6 +37,9 @@ use yew::prelude::*;
 const MAX_DRAWN_STEPS: usize = 1_500;
 /// Message lines drawn at most in one window.
 const MAX_DRAWN_MSGS: usize = 1_500;
+/// While playing, both caps drop to this: every frame repaints what is drawn, and with software
+/// rendering 3,000 moving SVG elements cost about 30 ms a frame. Paused, the full detail returns.
+const MAX_DRAWN_WHILE_PLAYING: usize = 400;
 /// Marks reachable with Tab: the ones nearest the current step (the event log reaches the rest).
 const MAX_FOCUSABLE: usize = 40;
 /// Steps before the window searched for messages that cross it without starting or ending in it.
@@ -67,6 +70,9 @@ pub struct DiagramProps {
     pub view_time: Micros,
     pub highlight: Vec<NodeId>,
     pub on_seek: Callback<u64>,
+    /// Playing draws less (see [`MAX_DRAWN_WHILE_PLAYING`]).
+    #[prop_or_default]
+    pub playing: bool,
 }
 
 #[function_component(SpaceTimeDiagram)]
@@ -78,7 +84,8 @@ pub fn space_time_diagram(p: &DiagramProps) -> Html {
     let frame = Frame::new(view.bounds(p.view_time), *width);
     let drawing = {
         let run = p.run.0.borrow();
-        draw(run.as_ref(), &frame, &lanes, &p.snapshot, p.view_time)
+        let budget = if p.playing { MAX_DRAWN_WHILE_PLAYING } else { MAX_DRAWN_STEPS };
+        draw(run.as_ref(), &frame, &lanes, &p.snapshot, p.view_time, budget)
     };
 
     let set_view = |next: fn(ViewWindow, &Frame) -> ViewWindow| {
@@ -398,14 +405,15 @@ struct Drawing {
     /// One in `stride` steps is drawn.
     stride: usize,
     msgs_capped: bool,
+    msg_budget: usize,
 }
 
-fn draw(run: &dyn DynRun, f: &Frame, lanes: &Lanes, s: &Snapshot, view_time: Micros) -> Drawing {
+fn draw(run: &dyn DynRun, f: &Frame, lanes: &Lanes, s: &Snapshot, view_time: Micros, budget: usize) -> Drawing {
     let len = run.trace_len();
     let cursor = (s.cursor as usize).min(len);
     let a = run.step_at_time(f.t0).min(len);
     let b = run.step_at_time(f.t1.saturating_add(1)).min(len).max(a);
-    let stride = (b - a).div_ceil(MAX_DRAWN_STEPS).max(1).next_power_of_two();
+    let stride = (b - a).div_ceil(budget).max(1).next_power_of_two();
     let current = cursor.checked_sub(1).filter(|c| (a..b).contains(c));
     let mut indices: Vec<usize> = (a.next_multiple_of(stride)..b).step_by(stride).collect();
     if let Some(c) = current {
@@ -417,11 +425,11 @@ fn draw(run: &dyn DynRun, f: &Frame, lanes: &Lanes, s: &Snapshot, view_time: Mic
         indices.into_iter().map(|i| run.trace_step(i)).filter(|st| st.kind != StepKind::Idle).collect();
     let names = &s.topology.nodes;
     let marks = marks_of(&steps, f, lanes, cursor, names);
-    let (found, msgs_capped) = messages_near(run, &steps, current, (a, stride > 1), f, s);
+    let (found, msgs_capped) = messages_near(run, &steps, current, (a, stride > 1), f, s, budget.min(MAX_DRAWN_MSGS));
     let mut msgs: Vec<MsgItem> =
         found.iter().filter_map(|m| msg_item(m, f, lanes, cursor as u64, current, view_time, names)).collect();
     msgs.sort_by_key(|m| m.id);
-    Drawing { marks, msgs, in_window: b - a, stride, msgs_capped }
+    Drawing { marks, msgs, in_window: b - a, stride, msgs_capped, msg_budget: budget.min(MAX_DRAWN_MSGS) }
 }
 
 fn marks_of(steps: &[StepView], f: &Frame, lanes: &Lanes, cursor: usize, names: &[NodeSpec]) -> Vec<MarkItem> {
@@ -480,12 +488,13 @@ fn messages_near(
     (a, sampled): (usize, bool),
     f: &Frame,
     s: &Snapshot,
+    budget: usize,
 ) -> (Vec<MsgTraceView>, bool) {
     let mut c = Collector { run, count: run.trace_msg_count(), seen: HashSet::new(), found: Vec::new() };
     let mut capped = false;
     let current_first = steps.iter().filter(|st| Some(st.index) == current).chain(steps.iter().rev());
     for st in current_first {
-        if c.seen.len() >= MAX_DRAWN_MSGS {
+        if c.seen.len() >= budget {
             capped = true;
             break;
         }
@@ -880,7 +889,7 @@ fn status_text(d: &Drawing, f: &Frame, view_time: Micros) -> String {
         (n, k) => format!("Showing 1 in {k} of {} events: zoom in to see them all.", grouped(n)),
     };
     if d.msgs_capped {
-        text += &format!(" Messages: the newest {} are drawn.", grouped(MAX_DRAWN_MSGS));
+        text += &format!(" Messages: the newest {} are drawn.", grouped(d.msg_budget));
     }
     if view_time < f.t0 || view_time > f.t1 {
         text += &format!(" Now ({}) is outside this window: press Follow to return.", fmt_time(view_time));
@@ -1040,7 +1049,7 @@ mod tests {
     fn drawing(state: &AppState, s: &Snapshot, view: ViewWindow, view_time: Micros) -> (Frame, Drawing) {
         let f = Frame::new(view.bounds(view_time), 1000.0);
         let run = state.run.borrow();
-        let d = draw(run.as_ref(), &f, &Lanes::of(&s.topology, 1000.0), s, view_time);
+        let d = draw(run.as_ref(), &f, &Lanes::of(&s.topology, 1000.0), s, view_time, MAX_DRAWN_STEPS);
         (f, d)
     }
 

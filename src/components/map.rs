@@ -8,6 +8,7 @@ use crate::state::{Action, Cut, Snapshot};
 use caucus_sim::run::NodeView;
 use caucus_sim::{decimal, DcId, Micros, MsgId, NodeId, Status};
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 const W: f64 = 820.0;
@@ -129,8 +130,34 @@ fn status_word(n: &NodeView) -> String {
     }
 }
 
+/// Where a message is drawn at `now`: (x, y) on its way from edge to edge, a little off the
+/// straight line so the two directions do not overlap, plus the two ends of its path.
+fn message_position(
+    lay: &Layout,
+    source: NodeId,
+    target: NodeId,
+    sent_at: Micros,
+    deliver_at: Micros,
+    now: Micros,
+) -> (f64, f64, f64, f64, f64, f64) {
+    let (sx, sy) = lay.nodes[source as usize];
+    let (tx, ty) = lay.nodes[target as usize];
+    let span = deliver_at.saturating_sub(sent_at).max(1) as f64;
+    let f = (now.saturating_sub(sent_at) as f64 / span).clamp(0.0, 1.0);
+    // A message waiting for a paused node stops at its edge rather than hiding it.
+    let (dx, dy) = (tx - sx, ty - sy);
+    let len = (dx * dx + dy * dy).sqrt().max(1.0);
+    let (ux, uy) = (dx / len, dy / len);
+    let gap = (NODE_R + 6.0).min(len / 2.0);
+    let (ox, oy) = (-uy * 5.0, ux * 5.0);
+    let along = gap + (len - 2.0 * gap) * f;
+    (sx + ux * along + ox, sy + uy * along + oy, sx + ox, sy + oy, tx + ox, ty + oy)
+}
+
 #[function_component(TopologyMap)]
 pub fn topology_map(p: &MapProps) -> Html {
+    let hover = use_state(|| None::<MsgId>);
+    let hovered = *hover;
     let s = &p.snapshot;
     let lay = {
         let s = s.clone();
@@ -252,23 +279,40 @@ pub fn topology_map(p: &MapProps) -> Html {
         }
     });
 
-    let msgs = s.msgs.iter().take(MAX_DRAWN_MSGS).enumerate().map(|(k, m)| {
-        let (sx, sy) = lay.nodes[m.source as usize];
-        let (tx, ty) = lay.nodes[m.target as usize];
-        let span = m.deliver_at.saturating_sub(m.sent_at).max(1) as f64;
-        let f = ((p.view_time.saturating_sub(m.sent_at)) as f64 / span).clamp(0.0, 1.0);
-        // Travel from edge to edge, never over a node (a message waiting for a paused node must
-        // not hide it), a little off the straight line so the two directions do not overlap.
-        let (dx, dy) = (tx - sx, ty - sy);
-        let len = (dx * dx + dy * dy).sqrt().max(1.0);
-        let (ux, uy) = (dx / len, dy / len);
-        let gap = (NODE_R + 6.0).min(len / 2.0);
-        let (ox, oy) = (-uy * 5.0, ux * 5.0);
-        let travel = len - 2.0 * gap;
-        let (x, y) = (sx + ux * (gap + travel * f) + ox, sy + uy * (gap + travel * f) + oy);
+    // Messages: every dot of one source datacenter is one <path>, so a frame changes a handful of
+    // attributes rather than one element per message. Hover and click find the nearest dot; the
+    // first few messages also get focusable handles for keyboard users.
+    let placed: Vec<(f64, f64, f64, f64, f64, f64)> = s
+        .msgs
+        .iter()
+        .take(MAX_DRAWN_MSGS)
+        .map(|m| message_position(&lay, m.source, m.target, m.sent_at, m.deliver_at, p.view_time))
+        .collect();
+    let mut dots = vec![String::new(); dcs];
+    for (m, &(x, y, ..)) in s.msgs.iter().zip(&placed) {
+        let d = &mut dots[t.nodes[m.source as usize].dc as usize];
+        d.push_str(&format!("M{},{}m-4.5,0a4.5,4.5 0 1,0 9,0a4.5,4.5 0 1,0 -9,0", decimal(x, 1), decimal(y, 1)));
+    }
+    let describe = |m: &caucus_sim::run::MsgView| {
+        format!(
+            "message #{} {} from {} to {}, sent {}, arrives {}",
+            m.id,
+            m.label,
+            t.nodes[m.source as usize].name,
+            t.nodes[m.target as usize].name,
+            fmt_time(m.sent_at),
+            fmt_time(m.deliver_at),
+        )
+    };
+    let handles = s
+        .msgs
+        .iter()
+        .zip(&placed)
+        .enumerate()
+        .filter(|(k, (m, _))| *k < MAX_FOCUSABLE_MSGS || p.selected_msg == Some(m.id));
+    let handles = handles.map(|(_, (m, &(x, y, sx, sy, tx, ty)))| {
         let selected = p.selected_msg == Some(m.id);
         let id = m.id;
-        let select = p.dispatch.reform(move |_| Action::SelectMsg(Some(id)));
         let on_key = {
             let d = p.dispatch.clone();
             Callback::from(move |e: KeyboardEvent| {
@@ -278,36 +322,92 @@ pub fn topology_map(p: &MapProps) -> Html {
                 }
             })
         };
-        let label = format!(
-            "message #{} {} from {} to {}, sent {}, arrives {} (select it to see its content)",
-            m.id,
-            m.label,
-            t.nodes[m.source as usize].name,
-            t.nodes[m.target as usize].name,
-            fmt_time(m.sent_at),
-            fmt_time(m.deliver_at),
-        );
-        let focusable = k < MAX_FOCUSABLE_MSGS || selected;
+        let label = format!("{} (Enter selects it: drop, duplicate, deliver next)", describe(m));
         html! {
             <g key={m.id} class={classes!("msg", selected.then_some("selected"))} transform={format!("translate({},{})", decimal(x, 1), decimal(y, 1))}
-                tabindex={if focusable { "0" } else { "-1" }} role="button" aria-label={label.clone()} onclick={select} onkeydown={on_key}>
-                <title>{ label }</title>
+                tabindex="0" role="button" aria-label={label} onkeydown={on_key}>
                 if selected {
-                    <line class="msg-path" x1={num(sx - x + ox)} y1={num(sy - y + oy)} x2={num(tx - x + ox)} y2={num(ty - y + oy)} />
+                    <line class="msg-path" x1={num(sx - x)} y1={num(sy - y)} x2={num(tx - x)} y2={num(ty - y)} />
                 }
-                <circle r={if selected { "7" } else { "4.5" }} style={format!("stroke:{}", dc_colour(t.nodes[m.source as usize].dc))} />
+                <circle r={if selected { "7" } else { "6" }} />
             </g>
         }
     });
+    let hovered_tip =
+        hovered.and_then(|id| s.msgs.iter().zip(&placed).find(|(m, _)| m.id == id)).map(|(m, &(x, y, ..))| {
+            let text = describe(m);
+            let width = 7.0 * text.chars().count() as f64 + 16.0;
+            let left = (x + 10.0).min(W - width - 4.0).max(4.0);
+            let top = if y > 40.0 { y - 30.0 } else { y + 12.0 };
+            html! {
+                <g class="tooltip" transform={format!("translate({},{})", decimal(left, 1), decimal(top, 1))}>
+                    <rect width={num(width)} height="22" rx="5" />
+                    <text x="8" y="15">{ text }</text>
+                </g>
+            }
+        });
+    let nearest = {
+        let placed = placed.clone();
+        let ids: Vec<MsgId> = s.msgs.iter().take(MAX_DRAWN_MSGS).map(|m| m.id).collect();
+        move |e: &MouseEvent| -> Option<MsgId> {
+            // Yew delegates events to its root, so find the map's svg from the event's target.
+            let target: web_sys::Element = e.target()?.dyn_into().ok()?;
+            let svg = target.closest("div.map > svg").ok()??;
+            let rect = svg.get_bounding_client_rect();
+            let x = (e.client_x() as f64 - rect.left()) * W / rect.width().max(1.0);
+            let y = (e.client_y() as f64 - rect.top()) * H / rect.height().max(1.0);
+            placed
+                .iter()
+                .zip(&ids)
+                .map(|(&(mx, my, ..), id)| ((mx - x).powi(2) + (my - y).powi(2), *id))
+                .filter(|(d2, _)| *d2 <= 100.0)
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, id)| id)
+        }
+    };
+    let on_move = {
+        let (hover, nearest) = (hover.clone(), nearest.clone());
+        Callback::from(move |e: MouseEvent| {
+            let found = nearest(&e);
+            if *hover != found {
+                hover.set(found);
+            }
+        })
+    };
+    let on_leave = {
+        let hover = hover.clone();
+        Callback::from(move |_: MouseEvent| hover.set(None))
+    };
+    let on_click = {
+        let d = p.dispatch.clone();
+        Callback::from(move |e: MouseEvent| {
+            let on_node = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|el| el.closest("g.node").ok().flatten());
+            if on_node.is_none() {
+                if let Some(id) = nearest(&e) {
+                    d.emit(Action::SelectMsg(Some(id)));
+                }
+            }
+        })
+    };
     let hidden = s.msgs.len().saturating_sub(MAX_DRAWN_MSGS);
 
     html! {
         <div class="map">
-            <svg viewBox={format!("0 0 {} {}", W as u32, H as u32)} role="group" aria-label={format!("{} datacenters, {} nodes, {} messages in flight", dcs, s.nodes.len(), s.msgs.len())}>
+            <svg viewBox={format!("0 0 {} {}", W as u32, H as u32)} role="group" aria-label={format!("{} datacenters, {} nodes, {} messages in flight", dcs, s.nodes.len(), s.msgs.len())}
+                onmousemove={on_move} onmouseleave={on_leave} onclick={on_click}>
                 <g class="links">{ for links }</g>
                 <g class="regions">{ for regions }</g>
                 <g class="nodes">{ for nodes }</g>
-                <g class="msgs">{ for msgs }</g>
+                <g class="msgs">
+                    { for dots.iter().enumerate().filter(|(_, d)| !d.is_empty()).map(|(dc, d)| html! {
+                        <path class="dots" d={d.clone()} style={format!("stroke:{}", dc_colour(dc as u16))} />
+                    }) }
+                    { for handles }
+                </g>
+                { for hovered_tip }
                 <g class="legend" transform={format!("translate(12,{})", (H - 14.0) as u32)}>
                     <text>{"● up   ✕ crashed   ‖ paused   ⚠ property violated   ✂ partition   ○ messages in flight (hover or focus for content)"}</text>
                 </g>
