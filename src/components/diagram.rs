@@ -1057,7 +1057,7 @@ mod tests {
     fn a_partition_shows_as_a_fault_mark_and_crossed_out_messages() {
         let (state, s) = scenario_at("heartbeat-partition", 3 * SEC);
         let view = ViewWindow { span_us: SEC, follow: false, start: 1_500_000 };
-        let (f, d) = drawing(&state, &s, view, s.now);
+        let (f, d) = drawing(&state, &s, view, state.run.borrow().now());
         let run = state.run.borrow();
         assert!(d.marks.iter().all(|m| (f.t0..=f.t1).contains(&run.trace_step(m.index).time)));
         let fault = d.marks.iter().find(|m| m.kind == StepKind::Input).expect("the partition at 2 s");
@@ -1078,7 +1078,7 @@ mod tests {
         let back = state.run.borrow().head() / 2;
         state.run.borrow_mut().seek(back);
         let s = state.snapshot();
-        let now = s.now;
+        let now = state.run.borrow().now();
         let (_, d) = drawing(&state, &s, ViewWindow::default(), now);
         let current: Vec<_> = d.marks.iter().filter(|m| m.phase == Phase::Current).collect();
         assert_eq!(current.len(), 1);
@@ -1099,15 +1099,16 @@ mod tests {
         assert!(head > 100_000, "{head} steps");
         let all = ViewWindow { span_us: 300 * SEC, follow: false, start: 0 };
         let started = std::time::Instant::now();
-        let (_, d) = drawing(&state, &s, all, s.now);
+        let (_, d) = drawing(&state, &s, all, state.run.borrow().now());
         let took = started.elapsed();
         assert!(d.stride > 1 && d.in_window as u64 > 100_000);
         assert!(d.marks.len() <= MAX_DRAWN_STEPS + 1);
         assert!(d.msgs.len() <= MAX_DRAWN_MSGS + 64, "{}", d.msgs.len());
-        assert!(status_text(&d, &Frame::new(all.bounds(s.now), 1000.0), s.now).contains("zoom in"));
+        assert!(status_text(&d, &Frame::new(all.bounds(state.run.borrow().now()), 1000.0), state.run.borrow().now())
+            .contains("zoom in"));
         // Moving the window a little keeps the same steps drawn (sampling is by step index).
         let moved = ViewWindow { start: SEC, ..all };
-        let (_, e) = drawing(&state, &s, moved, s.now);
+        let (_, e) = drawing(&state, &s, moved, state.run.borrow().now());
         let kept = e.marks.iter().filter(|m| d.marks.iter().any(|n| n.index == m.index && n.x == m.x)).count();
         assert!(kept * 10 > e.marks.len() * 9, "{kept} of {}", e.marks.len());
         eprintln!("drew {} marks and {} messages of {} steps in {took:?}", d.marks.len(), d.msgs.len(), d.in_window);

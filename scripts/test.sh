@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# The one command that installs what is missing and runs every test:
+#
+#   bash scripts/test.sh
+#
+# Stages: tools (scripts/install-tools.sh) -> rustfmt -> native tests (whole workspace) -> the core
+# crates built for wasm32 -> component tests in headless Chromium (wasm-bindgen-test) -> release
+# build with trunk -> bundle size against the budget -> end-to-end tests with Playwright on the
+# built app -> measurements (printed, not asserted).
+#
+# Environment (all optional):
+#   CAUCUS_TOOLS        npm tools folder (default ~/.cache/caucus-tools), as install-tools.sh
+#   CAUCUS_DIST         where trunk writes the app and the e2e tests serve it from (default dist)
+#   CAUCUS_GZIP_BUDGET  bundle budget in bytes, wasm + JS + CSS after gzip -9 (default 250000)
+#   CAUCUS_SKIP_MEASURE=1  skip the measurements
+#   E2E_ONLY=text       run only the end-to-end tests whose name contains text
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT="$PWD"
+TOOLS="${CAUCUS_TOOLS:-$HOME/.cache/caucus-tools}"
+DIST="${CAUCUS_DIST:-dist}"
+BUDGET="${CAUCUS_GZIP_BUDGET:-250000}"
+export PATH="$TOOLS/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export CAUCUS_TOOLS="$TOOLS"
+export TRUNK_SKIP_VERSION_CHECK=true
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-always}"
+
+STARTED=$SECONDS
+STAGE=""
+STAGE_STARTED=$SECONDS
+TIMES=()
+FAILED_LATER=()
+SERVER_PID=""
+
+section() {
+  stage_done
+  STAGE="$1"
+  STAGE_STARTED=$SECONDS
+  printf '\n\033[1;34m==== %s ====\033[0m\n' "$STAGE"
+}
+stage_done() {
+  if [ -n "$STAGE" ]; then
+    TIMES+=("$(printf '%-72s %4d s' "$STAGE" $((SECONDS - STAGE_STARTED)))")
+  fi
+  STAGE=""
+}
+cleanup() {
+  local rc=$?
+  if [ -n "$SERVER_PID" ]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  if [ $rc -ne 0 ] && [ -n "$STAGE" ]; then
+    printf '\n\033[1;31mFAILED in stage: %s (after %d s)\033[0m\n' "$STAGE" $((SECONDS - STARTED)) >&2
+  fi
+}
+trap cleanup EXIT
+
+section "Tools (scripts/install-tools.sh)"
+bash scripts/install-tools.sh
+
+section "Formatting (cargo fmt --check)"
+cargo fmt --all -- --check
+
+section "Native tests (cargo test --workspace)"
+cargo test --workspace
+
+section "Core crates for wasm32 (caucus-sim, caucus-protocols)"
+cargo build --target wasm32-unknown-unknown -p caucus-sim -p caucus-protocols
+
+section "Component tests in headless Chromium (wasm-bindgen-test)"
+# The runner comes from .cargo/config.toml; it starts chromedriver and a headless Chromium.
+CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
+  cargo test -p caucus --target wasm32-unknown-unknown
+
+section "Release build (trunk build --release -> $DIST/)"
+trunk build --release --dist "$DIST"
+
+section "Bundle size (budget: gzip -9 total < $BUDGET bytes)"
+shopt -s nullglob
+files=("$DIST"/*.wasm "$DIST"/*.js "$DIST"/*.css)
+shopt -u nullglob
+[ ${#files[@]} -gt 0 ] || { echo "no wasm, JS or CSS in $DIST/" >&2; exit 1; }
+raw_total=0
+gz_total=0
+printf '  %-44s %10s %10s\n' file "raw B" "gzip -9 B"
+for f in "${files[@]}"; do
+  raw=$(wc -c <"$f")
+  gz=$(gzip -9 -c "$f" | wc -c)
+  raw_total=$((raw_total + raw))
+  gz_total=$((gz_total + gz))
+  printf '  %-44s %10d %10d\n' "$(basename "$f")" "$raw" "$gz"
+done
+printf '  %-44s %10d %10d\n' total "$raw_total" "$gz_total"
+BUNDLE_LINE="$(printf 'bundle: %d B raw, %d B gzip -9 (budget %d B)' "$raw_total" "$gz_total" "$BUDGET")"
+if [ "$gz_total" -ge "$BUDGET" ]; then
+  echo -e "\033[1;31m  over budget by $((gz_total - BUDGET)) B\033[0m (the remaining stages still run; the script fails at the end)"
+  FAILED_LATER+=("bundle over budget: $gz_total B gzip -9 >= $BUDGET B")
+else
+  echo "  within budget ($((BUDGET - gz_total)) B to spare)"
+fi
+
+section "End-to-end tests (Playwright + /usr/bin/chromium on $DIST/)"
+SERVER_LOG="$(mktemp)"
+node tests/e2e/serve.mjs "$DIST" 0 >"$SERVER_LOG" 2>&1 &
+SERVER_PID=$!
+URL=""
+for _ in $(seq 1 100); do
+  URL="$(sed -n 's/^serving .* at \(http[^ ]*\)$/\1/p' "$SERVER_LOG")"
+  [ -n "$URL" ] && break
+  kill -0 "$SERVER_PID" 2>/dev/null || break
+  sleep 0.1
+done
+if [ -z "$URL" ]; then
+  echo "the static server did not start:" >&2
+  cat "$SERVER_LOG" >&2
+  exit 1
+fi
+echo "serving $DIST/ at $URL (pid $SERVER_PID)"
+CAUCUS_E2E_URL="$URL" node tests/e2e/run.mjs
+
+if [ "${CAUCUS_SKIP_MEASURE:-}" != 1 ]; then
+  section "Measurements (printed, not asserted)"
+  echo "  $BUNDLE_LINE"
+  MEASURE_JSON="${CARGO_TARGET_DIR:-$ROOT/target}/caucus-measurements.json"
+  CAUCUS_E2E_URL="$URL" MEASURE_JSON="$MEASURE_JSON" node tests/e2e/measure.mjs
+  echo "  (also written to $MEASURE_JSON)"
+fi
+stage_done
+
+printf '\n\033[1m==== Summary ====\033[0m\n'
+printf '  %s\n' "${TIMES[@]}"
+printf '  %-72s %4d s\n' "total" $((SECONDS - STARTED))
+if [ ${#FAILED_LATER[@]} -gt 0 ]; then
+  printf '\033[1;31mFAILED: %s\033[0m\n' "${FAILED_LATER[@]}" >&2
+  exit 1
+fi
+printf '\033[1;32mAll tests passed.\033[0m\n'

@@ -1,0 +1,58 @@
+// A tiny static file server for dist/ on 127.0.0.1, for the end-to-end tests.
+//
+//   node tests/e2e/serve.mjs [DIR] [PORT]     (defaults: dist, 0 = any free port)
+//
+// Prints `serving DIR at http://127.0.0.1:PORT/` once listening, serves `index.html` for `/`, the
+// right MIME types (application/wasm for instantiateStreaming), and no caching. Stops on SIGTERM.
+import { createServer } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/** Serves `dir`; resolves to `{ server, url, close() }`. */
+export async function serve(dir = 'dist', port = 0) {
+  const root = resolve(dir);
+  const server = createServer(async (req, res) => {
+    try {
+      const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      let file = normalize(join(root, path));
+      if (!file.startsWith(root)) throw Object.assign(new Error('outside'), { code: 'ENOENT' });
+      if ((await stat(file).catch(() => null))?.isDirectory()) file = join(file, 'index.html');
+      const body = await readFile(file);
+      res.writeHead(200, {
+        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'cache-control': 'no-store',
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    } catch (e) {
+      res.writeHead(e.code === 'ENOENT' || e.code === 'EISDIR' ? 404 : 500, { 'content-type': 'text/plain' });
+      res.end(e.code === 'ENOENT' ? 'not found' : String(e));
+    }
+  });
+  await new Promise((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, '127.0.0.1', ok);
+  });
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  return { server, url, close: () => new Promise((ok) => server.close(ok)) };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const dir = process.argv[2] ?? 'dist';
+  const { url, close } = await serve(dir, Number(process.argv[3] ?? 0));
+  console.log(`serving ${dir} at ${url}`);
+  for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => close().then(() => process.exit(0)));
+}
