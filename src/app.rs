@@ -48,8 +48,19 @@ pub fn app() -> Html {
         });
     }
 
-    let highlight: Vec<_> =
-        snapshot.properties.iter().filter_map(|p| p.now.as_ref().err()).flat_map(|f| f.nodes.iter().copied()).collect();
+    // Nodes involved in a safety violation: failing now, or failed earlier in this history.
+    // Liveness that does not hold yet is not a violation and marks nobody.
+    let highlight: Vec<_> = snapshot
+        .properties
+        .iter()
+        .filter(|p| p.kind == caucus_sim::PropertyKind::Safety)
+        .filter_map(|p| match (&p.now, &p.first_violation) {
+            (Err(f), _) => Some(f),
+            (Ok(()), Some(v)) if v.step <= snapshot.cursor => Some(&v.failure),
+            _ => None,
+        })
+        .flat_map(|f| f.nodes.iter().copied())
+        .collect();
     let banner = state.banner.as_ref().map(|b| {
         let close = dispatch.reform(|_| Action::SetBanner(None));
         let (class, role) = match b.kind {
@@ -64,6 +75,8 @@ pub fn app() -> Html {
         }
     });
     let run = RunRef(state.run.clone());
+    // While a dialog is open the page behind it is inert: Tab stays in the dialog.
+    let modal = state.dialog.is_some();
     let dialog = match state.dialog {
         Some(Dialog::Help) => {
             html! { <HelpDialog on_close={dispatch.reform(|_| Action::SetDialog(None))} /> }
@@ -87,6 +100,7 @@ pub fn app() -> Html {
     if state.embed {
         return html! {
             <div class="app embed">
+                <div class="page" inert={modal}>
                 <Header snapshot={snapshot.clone()} embed=true dispatch={dispatch.clone()} />
                 { for banner }
                 { controls }
@@ -94,12 +108,14 @@ pub fn app() -> Html {
                     <section class="map-panel" aria-label="Topology map">{ map }</section>
                     <aside class="side">{ properties }</aside>
                 </main>
+                </div>
                 { dialog }
             </div>
         };
     }
     html! {
         <div class="app">
+            <div class="page" inert={modal}>
             <Header snapshot={snapshot.clone()} embed=false dispatch={dispatch.clone()} />
             { for banner }
             { controls }
@@ -113,8 +129,9 @@ pub fn app() -> Html {
                 </aside>
             </main>
             <SpaceTimeDiagram run={run.clone()} snapshot={snapshot.clone()} view_time={state.view_time}
-                highlight={highlight} on_seek={dispatch.reform(Action::Seek)} playing={state.playing} />
+                highlight={highlight} on_seek={dispatch.reform(Action::Seek)} playing={state.playing} speed={state.speed()} />
             <EventLog run={run} snapshot={panels.clone()} dispatch={dispatch.clone()} />
+            </div>
             { dialog }
         </div>
     }

@@ -73,7 +73,14 @@ pub struct DiagramProps {
     /// Playing draws less (see [`MAX_DRAWN_WHILE_PLAYING`]).
     #[prop_or_default]
     pub playing: bool,
+    /// Simulated seconds per real second while playing.
+    #[prop_or_default]
+    pub speed: f64,
 }
+
+/// Real seconds a following window takes to scroll past while playing: at high speed the window
+/// widens so that its content drifts across instead of being replaced every few frames.
+const MIN_WINDOW_REAL_SECONDS: f64 = 4.0;
 
 #[function_component(SpaceTimeDiagram)]
 pub fn space_time_diagram(p: &DiagramProps) -> Html {
@@ -81,7 +88,12 @@ pub fn space_time_diagram(p: &DiagramProps) -> Html {
     let container = use_node_ref();
     let width = use_measured_width(&container);
     let lanes = Lanes::of(&p.snapshot.topology, *width);
-    let frame = Frame::new(view.bounds(p.view_time), *width);
+    let mut shown = *view;
+    if p.playing && shown.follow {
+        let min_span = (p.speed * MIN_WINDOW_REAL_SECONDS * SEC as f64) as Micros;
+        shown.span_us = shown.span_us.max(min_span.min(MAX_SPAN_US));
+    }
+    let frame = Frame::new(shown.bounds(p.view_time), *width);
     let drawing = {
         let run = p.run.0.borrow();
         let budget = if p.playing { MAX_DRAWN_WHILE_PLAYING } else { MAX_DRAWN_STEPS };
@@ -459,7 +471,7 @@ fn mark_of(st: &StepView, f: &Frame, lanes: &Lanes, cursor: usize, names: &[Node
     };
     let fault = st.kind == StepKind::Input || st.node.is_none();
     let y = if fault { lanes.inputs_y } else { lanes.y(st.node.unwrap_or_default()) };
-    let mut label = format!("#{} at {}: {}", st.index, fmt_time(st.time), st.label);
+    let mut label = format!("step {} at {}: {}", st.index + 1, fmt_time(st.time), st.label);
     for (n, text) in &st.notes {
         label += &format!("; note from {}: {text}", name(names, *n));
     }

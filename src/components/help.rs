@@ -20,6 +20,7 @@ const KEYS: &[(&str, &str)] = &[
 
 #[function_component(HelpDialog)]
 pub fn help_dialog(p: &HelpProps) -> Html {
+    let focus = crate::components::use_focus_on_open();
     let close = p.on_close.reform(|_| ());
     html! {
         <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="help-title">
@@ -31,7 +32,7 @@ pub fn help_dialog(p: &HelpProps) -> Html {
                 <h3>{"How it works"}</h3>
                 <p>{"Every run is a deterministic simulation: one seed plus the inputs you apply (crashes, pauses, partitions, dropped messages) reproduce it exactly, so a link or an exported file shows the same run to anyone. Time is simulated; the speed slider sets how much of it passes per real second."}</p>
                 <p>{"The map shows datacenters, nodes and messages in flight. Click a node or a message to inspect it and to apply faults. The properties panel says whether each safety and liveness property holds at the current step; a violation links to the step where it first failed."}</p>
-                <button class="primary" autofocus=true onclick={close}>{"Close"}</button>
+                <button class="primary" ref={focus} onclick={close}>{"Close"}</button>
             </div>
         </div>
     }

@@ -90,7 +90,9 @@ pub fn inspector(p: &InspectorProps) -> Html {
                             if n.drift_ppm != 0 { format!(", drift {:+} ppm", n.drift_ppm) } else { String::new() }) }</dd>
                     </dl>
                     <div class="row">
-                        if up {
+                        if n.status == Status::Booting {
+                            <span class="hint">{"Starting: faults apply once it has started."}</span>
+                        } else if up {
                             <button onclick={d.reform(move |_| Action::Apply(Input::Crash { node: id }))}>{"Crash"}</button>
                         } else {
                             <button onclick={d.reform(move |_| Action::Apply(Input::Restart { node: id }))}>{"Restart"}</button>

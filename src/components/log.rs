@@ -115,7 +115,7 @@ pub fn event_log(p: &LogProps) -> Html {
                         <li key={step.index as u64} class={classes!("event", kind, current.then_some("current"))}>
                             <button class="link" aria-label={format!("Go to step {target}: {}", step.label)}
                                 onclick={p.dispatch.reform(move |_| Action::Seek(target))}>
-                                <span class="step-no">{ format!("#{}", step.index) }</span>
+                                <span class="step-no">{ format!("#{}", step.index + 1) }</span>
                                 <span class="time">{ fmt_time(step.time) }</span>
                                 <span class="kind-tag">{ kind }</span>
                                 <span class="label">{ &step.label }</span>

@@ -49,6 +49,8 @@ pub struct DcBox {
 pub struct Layout {
     pub dcs: Vec<DcBox>,
     pub nodes: Vec<(f64, f64)>,
+    /// Canvas height: grows until the datacenters no longer overlap (width is fixed).
+    pub h: f64,
 }
 
 pub fn layout(s: &Snapshot) -> Layout {
@@ -69,17 +71,45 @@ pub fn layout(s: &Snapshot) -> Layout {
             }
         })
         .collect();
-    // Fit the geographic hints into the canvas, then push overlapping boxes apart.
+    // Fit the geographic hints into the canvas, then push overlapping boxes apart; if they still
+    // overlap, the canvas grows (many nodes in many datacenters need more room than a map shape).
+    let mut h = H;
+    let placed = loop {
+        let (placed, overlapping) = place(&dcs, h);
+        if !overlapping || h >= 4.0 * H {
+            break placed;
+        }
+        h += 140.0;
+    };
+    dcs = placed;
+    let mut nodes = vec![(0.0, 0.0); t.nodes.len()];
+    for d in &t.datacenters {
+        let b = dcs[d.id as usize];
+        let left = b.cx - b.w / 2.0 + 12.0 + NODE_GAP / 2.0;
+        let top = b.cy - b.h / 2.0 + 62.0;
+        for (k, n) in t.nodes_in(d.id).enumerate() {
+            let (col, row) = (k % b.cols, k / b.cols);
+            nodes[n as usize] = (left + col as f64 * NODE_GAP, top + row as f64 * ROW_GAP);
+        }
+    }
+    Layout { dcs, nodes, h }
+}
+
+/// Places boxes by their geographic hints on a `W` × `h` canvas and relaxes overlaps. Returns the
+/// boxes and whether any two still overlap.
+fn place(hints: &[DcBox], h: f64) -> (Vec<DcBox>, bool) {
+    let mut dcs = hints.to_vec();
     let (min_x, max_x) = dcs.iter().fold((f64::MAX, f64::MIN), |(a, b), d| (a.min(d.cx), b.max(d.cx)));
     let (min_y, max_y) = dcs.iter().fold((f64::MAX, f64::MIN), |(a, b), d| (a.min(d.cy), b.max(d.cy)));
     for d in dcs.iter_mut() {
         let fx = if max_x > min_x { (d.cx - min_x) / (max_x - min_x) } else { 0.5 };
         let fy = if max_y > min_y { (d.cy - min_y) / (max_y - min_y) } else { 0.5 };
         d.cx = 40.0 + d.w / 2.0 + fx * (W - 80.0 - d.w);
-        d.cy = 30.0 + d.h / 2.0 + fy * (H - 90.0 - d.h);
+        d.cy = 30.0 + d.h / 2.0 + fy * (h - 90.0 - d.h);
     }
+    let mut moved = false;
     for _ in 0..200 {
-        let mut moved = false;
+        moved = false;
         for i in 0..dcs.len() {
             for j in i + 1..dcs.len() {
                 let (a, b) = (dcs[i], dcs[j]);
@@ -101,23 +131,13 @@ pub fn layout(s: &Snapshot) -> Layout {
         }
         for d in dcs.iter_mut() {
             d.cx = d.cx.clamp(d.w / 2.0 + 8.0, W - d.w / 2.0 - 8.0);
-            d.cy = d.cy.clamp(d.h / 2.0 + 8.0, H - 40.0 - d.h / 2.0);
+            d.cy = d.cy.clamp(d.h / 2.0 + 8.0, h - 40.0 - d.h / 2.0);
         }
         if !moved {
             break;
         }
     }
-    let mut nodes = vec![(0.0, 0.0); t.nodes.len()];
-    for d in &t.datacenters {
-        let b = dcs[d.id as usize];
-        let left = b.cx - b.w / 2.0 + 12.0 + NODE_GAP / 2.0;
-        let top = b.cy - b.h / 2.0 + 62.0;
-        for (k, n) in t.nodes_in(d.id).enumerate() {
-            let (col, row) = (k % b.cols, k / b.cols);
-            nodes[n as usize] = (left + col as f64 * NODE_GAP, top + row as f64 * ROW_GAP);
-        }
-    }
-    Layout { dcs, nodes }
+    (dcs, moved)
 }
 
 fn status_word(n: &NodeView) -> String {
@@ -348,6 +368,7 @@ pub fn topology_map(p: &MapProps) -> Html {
         });
     let nearest = {
         let placed = placed.clone();
+        let h = lay.h;
         let ids: Vec<MsgId> = s.msgs.iter().take(MAX_DRAWN_MSGS).map(|m| m.id).collect();
         move |e: &MouseEvent| -> Option<MsgId> {
             // Yew delegates events to its root, so find the map's svg from the event's target.
@@ -355,7 +376,7 @@ pub fn topology_map(p: &MapProps) -> Html {
             let svg = target.closest("div.map > svg").ok()??;
             let rect = svg.get_bounding_client_rect();
             let x = (e.client_x() as f64 - rect.left()) * W / rect.width().max(1.0);
-            let y = (e.client_y() as f64 - rect.top()) * H / rect.height().max(1.0);
+            let y = (e.client_y() as f64 - rect.top()) * h / rect.height().max(1.0);
             placed
                 .iter()
                 .zip(&ids)
@@ -396,7 +417,8 @@ pub fn topology_map(p: &MapProps) -> Html {
 
     html! {
         <div class="map">
-            <svg viewBox={format!("0 0 {} {}", W as u32, H as u32)} role="group" aria-label={format!("{} datacenters, {} nodes, {} messages in flight", dcs, s.nodes.len(), s.msgs.len())}
+            <p class="map-hint" aria-hidden="true">{"← The map scrolls sideways →"}</p>
+            <svg viewBox={format!("0 0 {} {}", W as u32, lay.h as u32)} role="group" aria-label={format!("{} datacenters, {} nodes, {} messages in flight", dcs, s.nodes.len(), s.msgs.len())}
                 onmousemove={on_move} onmouseleave={on_leave} onclick={on_click}>
                 <g class="links">{ for links }</g>
                 <g class="regions">{ for regions }</g>
@@ -408,7 +430,7 @@ pub fn topology_map(p: &MapProps) -> Html {
                     { for handles }
                 </g>
                 { for hovered_tip }
-                <g class="legend" transform={format!("translate(12,{})", (H - 14.0) as u32)}>
+                <g class="legend" transform={format!("translate(12,{})", (lay.h - 14.0) as u32)}>
                     <text>{"● up   ✕ crashed   ‖ paused   ⚠ property violated   ✂ partition   ○ messages in flight (hover or focus for content)"}</text>
                 </g>
             </svg>

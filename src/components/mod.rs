@@ -12,6 +12,23 @@ pub mod properties;
 pub mod share;
 
 use caucus_sim::Micros;
+use yew::prelude::*;
+
+/// Moves keyboard focus into a dialog when it opens (`autofocus` does not apply to elements
+/// inserted after the page loaded).
+#[hook]
+pub fn use_focus_on_open() -> NodeRef {
+    let node = use_node_ref();
+    {
+        let node = node.clone();
+        use_effect_with((), move |_| {
+            if let Some(el) = node.cast::<web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+        });
+    }
+    node
+}
 
 /// Simulated time for people, compact: `1.234 s`, `40.2 ms`.
 pub fn fmt_time(us: Micros) -> String {

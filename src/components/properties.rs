@@ -16,11 +16,15 @@ pub struct PropertiesProps {
 pub fn properties_panel(p: &PropertiesProps) -> Html {
     let s = &p.snapshot;
     let rows = s.properties.iter().map(|prop| {
-        let (class, mark, verdict) = match (&prop.now, prop.kind) {
-            (Ok(()), PropertyKind::Safety) => ("holds", "✓", "holds"),
-            (Ok(()), PropertyKind::Liveness) => ("holds", "✓", "holds now"),
-            (Err(_), PropertyKind::Safety) => ("fails", "✗", "violated"),
-            (Err(_), PropertyKind::Liveness) => ("pending", "…", "not yet"),
+        // A safety property that failed at or before this step stays failed: "always" cannot
+        // hold again. Liveness that does not hold yet is pending, not violated.
+        let failed_before = prop.first_violation.as_ref().filter(|v| v.step <= s.cursor);
+        let (class, mark, verdict) = match (&prop.now, prop.kind, failed_before) {
+            (Err(_), PropertyKind::Safety, _) => ("fails", "✗", "violated".to_string()),
+            (Ok(()), PropertyKind::Safety, Some(v)) => ("fails", "✗", format!("violated at step {}", v.step)),
+            (Ok(()), PropertyKind::Safety, None) => ("holds", "✓", "holds".to_string()),
+            (Ok(()), PropertyKind::Liveness, _) => ("holds", "✓", "holds now".to_string()),
+            (Err(_), PropertyKind::Liveness, _) => ("pending", "…", "not yet".to_string()),
         };
         let kind = match prop.kind {
             PropertyKind::Safety => "safety",

@@ -19,6 +19,7 @@ pub struct ShareProps {
 #[function_component(ShareDialog)]
 pub fn share_dialog(p: &ShareProps) -> Html {
     let copied = use_state(|| None::<bool>);
+    let focus = crate::components::use_focus_on_open();
     let shared = Shared::of(p.run.0.borrow().as_ref());
     let link = format!("{}?{}", browser::base_url(), shared.to_query());
     let close = p.dispatch.reform(|_| Action::SetDialog(None));
@@ -54,7 +55,7 @@ pub fn share_dialog(p: &ShareProps) -> Html {
                     <p>{"Paste this into a course page. The embedded view keeps only the essential controls and opens at the current step."}</p>
                     <textarea aria-label="Embed code" readonly=true rows="4" onfocus={select_all} value={snippet.clone()} />
                     <div class="row">
-                        <button class="primary" onclick={copy(snippet)}>{"Copy embed code"}</button>
+                        <button class="primary" ref={focus.clone()} onclick={copy(snippet)}>{"Copy embed code"}</button>
                         <button onclick={close}>{"Close"}</button>
                     </div>
                     { status }
@@ -82,10 +83,14 @@ pub fn share_dialog(p: &ShareProps) -> Html {
         <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="share-title">
             <div class="dialog">
                 <h2 id="share-title">{"Share this run"}</h2>
-                <p>{ format!("The link holds the scenario, the seed, the {} input(s) you applied and the current step ({}). Opening it shows the same state.", shared.inputs.len(), shared.step) }</p>
+                <p>{ format!(
+                    "The link holds the scenario, the seed, {} and the current step ({}). Opening it shows the same state.",
+                    match shared.inputs.len() { 0 => "no inputs by hand".to_string(), 1 => "the input you applied".to_string(), n => format!("the {n} inputs you applied") },
+                    shared.step
+                ) }</p>
                 <textarea aria-label="Link to this run" readonly=true rows="3" onfocus={select_all} value={link.clone()} />
                 <div class="row">
-                    <button class="primary" onclick={copy(link)}>{"Copy link"}</button>
+                    <button class="primary" ref={focus} onclick={copy(link)}>{"Copy link"}</button>
                     <button onclick={export_run}>{"Export run (JSON)"}</button>
                     <label class="button">
                         {"Import run…"}
@@ -113,9 +118,13 @@ fn read_file(file: web_sys::File, dispatch: Callback<Action>) {
                 dispatch.emit(Action::Load(run, Banner::info("Imported the run.")));
                 dispatch.emit(Action::SetDialog(None));
             }
-            Err(e) => dispatch.emit(Action::SetBanner(Banner::error(format!(
-                "That file could not be imported: {e}. The current run is unchanged."
-            )))),
+            Err(e) => {
+                // Close the dialog first: the message must not sit behind it.
+                dispatch.emit(Action::SetDialog(None));
+                dispatch.emit(Action::SetBanner(Banner::error(format!(
+                    "That file could not be imported: {e}. The current run is unchanged."
+                ))));
+            }
         }
     });
     reader.set_onload(Some(onload.unchecked_ref()));

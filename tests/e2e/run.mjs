@@ -319,11 +319,14 @@ test('import', 'a malformed file shows an error; an exported run imports back', 
   await banner(page).waitFor({ timeout: 5000 });
   const text = await banner(page).innerText();
   assert(text.includes('could not be imported') && text.includes('not JSON'), `banner: ${text}`);
+  eq(await dialog.count(), 0, 'a failed import closes the dialog so its message is not hidden behind it');
   await t.shot('import-malformed', page);
+  await page.getByRole('button', { name: 'Share…' }).click();
   await input.setInputFiles({ name: 'other.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"har"}') });
   await until(async () => (await banner(page).innerText()).includes('`har`'), 'a foreign file to be refused');
   eq(await stepNo(page), 20, 'the run is unchanged');
   // Export, then import the file back into another page.
+  await page.getByRole('button', { name: 'Share…' }).click();
   const [download] = await Promise.all([
     page.waitForEvent('download', { timeout: 10_000 }),
     dialog.getByRole('button', { name: 'Export run (JSON)' }).click(),

@@ -316,7 +316,7 @@ pub enum Status {
 impl Status {
     pub fn word(self) -> &'static str {
         match self {
-            Status::Booting => "booting",
+            Status::Booting => "starting",
             Status::Up => "up",
             Status::Paused => "paused",
             Status::Crashed => "crashed",
