@@ -60,12 +60,11 @@ pub fn event_log(p: &LogProps) -> Html {
     let run = p.run.0.borrow();
     let cursor = (p.snapshot.cursor as usize).min(run.trace_len());
     let mut rows = Vec::new();
-    let mut scanned = 0;
-    for i in (0..cursor).rev() {
-        if rows.len() >= MAX_ROWS || scanned > 20_000 {
+    // Scan at most this many steps back: a filter that matches nothing must not freeze the page.
+    for i in (0..cursor).rev().take(20_000) {
+        if rows.len() >= MAX_ROWS {
             break;
         }
-        scanned += 1;
         let step = run.trace_step(i);
         if !f.keeps(step.kind, step.node, !step.notes.is_empty()) {
             continue;

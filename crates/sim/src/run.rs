@@ -107,7 +107,7 @@ impl<P: Protocol> Run<P> {
                     self.inputs.push((cursor, input));
                 }
                 self.head += 1;
-                if self.head % CHECKPOINT_EVERY == 0 {
+                if self.head.is_multiple_of(CHECKPOINT_EVERY) {
                     self.checkpoints.push(self.sim.clone());
                 }
                 self.check_safety();
