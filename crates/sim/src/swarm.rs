@@ -9,7 +9,7 @@ use crate::protocol::{random_below, PropertyKind, Protocol};
 use crate::run::Violation;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::{Endpoint, Input, ScriptEntry, Sim};
-use crate::time::{Micros, MS, SEC};
+use crate::time::{Micros, SEC};
 use crate::topology::{DcId, NodeId, Topology};
 use serde::{Deserialize, Serialize};
 
@@ -254,9 +254,4 @@ pub fn swarm<P: Protocol>(
         }
     }
     Ok(report)
-}
-
-/// Milliseconds, for profiles written by hand.
-pub const fn ms(n: u64) -> Micros {
-    n * MS
 }
