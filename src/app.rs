@@ -93,44 +93,34 @@ pub fn app() -> Html {
     };
     let controls = html! {
         <Controls snapshot={snapshot.clone()} playing={state.playing} speed_log10={state.speed_log10}
-            view_time={state.view_time} embed={state.embed} dispatch={dispatch.clone()} />
+            view_time={state.view_time} dispatch={dispatch.clone()} />
     };
     let properties = html! { <PropertiesPanel snapshot={panels.clone()} dispatch={dispatch.clone()} /> };
 
-    if state.embed {
-        return html! {
-            <div class="app embed">
-                <div class="page" inert={modal}>
-                <Header snapshot={snapshot.clone()} embed=true dispatch={dispatch.clone()} />
-                { for banner }
-                { controls }
-                <main class="workspace">
-                    <section class="map-panel" aria-label="Topology map">{ map }</section>
-                    <aside class="side">{ properties }</aside>
-                </main>
-                </div>
-                { dialog }
-            </div>
-        };
-    }
+    // Embed mode keeps the map, the controls and the properties; the rest is left out.
+    let embed = state.embed;
     html! {
-        <div class="app">
+        <div class={classes!("app", embed.then_some("embed"))}>
             <div class="page" inert={modal}>
-            <Header snapshot={snapshot.clone()} embed=false dispatch={dispatch.clone()} />
+            <Header snapshot={snapshot.clone()} embed={embed} dispatch={dispatch.clone()} />
             { for banner }
             { controls }
             <main class="workspace">
                 <section class="map-panel" aria-label="Topology map">{ map }</section>
                 <aside class="side" aria-label="Panels">
                     { properties }
-                    <Inspector snapshot={panels.clone()} run={run.clone()} selected_node={state.selected_node}
-                        selected_msg={state.selected_msg} dispatch={dispatch.clone()} />
-                    <FaultsPanel snapshot={panels.clone()} dispatch={dispatch.clone()} />
+                    if !embed {
+                        <Inspector snapshot={panels.clone()} run={run.clone()} selected_node={state.selected_node}
+                            selected_msg={state.selected_msg} dispatch={dispatch.clone()} />
+                        <FaultsPanel snapshot={panels.clone()} dispatch={dispatch.clone()} />
+                    }
                 </aside>
             </main>
-            <SpaceTimeDiagram run={run.clone()} snapshot={snapshot.clone()} view_time={state.view_time}
-                highlight={highlight} on_seek={dispatch.reform(Action::Seek)} playing={state.playing} speed={state.speed()} />
-            <EventLog run={run} snapshot={panels.clone()} dispatch={dispatch.clone()} />
+            if !embed {
+                <SpaceTimeDiagram run={run.clone()} snapshot={snapshot.clone()} view_time={state.view_time}
+                    highlight={highlight} on_seek={dispatch.reform(Action::Seek)} playing={state.playing} speed={state.speed()} />
+                <EventLog run={run} snapshot={panels.clone()} dispatch={dispatch.clone()} />
+            }
             </div>
             { dialog }
         </div>

@@ -134,7 +134,6 @@ impl AppState {
     pub fn snapshot(&self) -> Snapshot {
         let run = self.run.borrow();
         let topology = run.topology();
-        let n = topology.nodes.len();
         let dcs = topology.datacenters.len();
         let mut links = Vec::with_capacity(dcs * dcs);
         let mut cut = Vec::with_capacity(dcs * dcs);
@@ -154,7 +153,6 @@ impl AppState {
                 });
             }
         }
-        let _ = n;
         let scenario = run.scenario();
         Snapshot {
             version: self.version,

@@ -13,7 +13,6 @@ pub struct ControlsProps {
     pub playing: bool,
     pub speed_log10: f64,
     pub view_time: Micros,
-    pub embed: bool,
     pub dispatch: Callback<Action>,
 }
 

@@ -259,3 +259,14 @@ export function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
+
+/** The largest preset topology (five regions x 5 nodes), carried in links with `sc=`. */
+export const BIG_SCENARIO = {
+  version: 1,
+  name: 'heartbeat-25',
+  description: 'Twenty-five nodes in five regions (the largest preset topology).',
+  protocol: { name: 'heartbeat' },
+  topology: { preset: 'five-regions', nodes_per_dc: 5 },
+  seed: 1,
+  until_us: 600_000_000,
+};

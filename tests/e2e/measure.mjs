@@ -9,20 +9,12 @@
 //                                   also write the numbers as JSON)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { b64url, clickControl, inFlight, newPage, percentile, press, start, stepNo } from './harness.mjs';
+import { BIG_SCENARIO, b64url, clickControl, inFlight, newPage, percentile, press, start, stepNo } from './harness.mjs';
 
 const RUNS = Number(process.env.MEASURE_LOADS || 5);
 const PLAY_MS = Number(process.env.MEASURE_PLAY_MS || 3000);
 
-const big = {
-  version: 1,
-  name: 'heartbeat-25',
-  description: 'Twenty-five nodes in five regions (the largest preset topology).',
-  protocol: { name: 'heartbeat' },
-  topology: { preset: 'five-regions', nodes_per_dc: 5 },
-  seed: 1,
-  until_us: 600_000_000,
-};
+const big = BIG_SCENARIO;
 
 async function firstRender(env) {
   const { context, page, errors } = await newPage(env);

@@ -8,7 +8,7 @@
 // fail it. Screenshots land in tests/e2e/screenshots/ (see the README there).
 import { readFileSync } from 'node:fs';
 import {
-  assert, b64url, clickControl, controls, eq, inFlight, nodeLabels, press, runTests, start, stepNo, simTime, test, until,
+  BIG_SCENARIO, assert, b64url, clickControl, controls, eq, inFlight, nodeLabels, press, runTests, start, stepNo, simTime, test, until,
 } from './harness.mjs';
 
 const banner = (page) => page.locator('.banner[role=alert]');
@@ -346,15 +346,7 @@ test('import', 'a malformed file shows an error; an exported run imports back', 
 
 test('custom-scenario-link', 'a 25-node five-regions scenario carried in the link (sc=) opens and plays', async (t) => {
   const { page } = t;
-  const scenario = {
-    version: 1,
-    name: 'heartbeat-25',
-    description: 'Twenty-five nodes in five regions.',
-    protocol: { name: 'heartbeat' },
-    topology: { preset: 'five-regions', nodes_per_dc: 5 },
-    seed: 1,
-    until_us: 60_000_000,
-  };
+  const scenario = BIG_SCENARIO;
   await t.goto(`?v=1&sc=${b64url(JSON.stringify(scenario))}&t=0`);
   eq(await page.locator('.map g.node').count(), 25, 'nodes');
   eq(await page.locator('.map g.dc').count(), 5, 'datacenters');

@@ -99,7 +99,9 @@ impl<P: Protocol> Run<P> {
             return Err(SimError::Limit(format!("a recorded run holds at most {MAX_TRACE_STEPS} steps")));
         }
         let by_hand = input != Input::Step;
-        let before = self.sim.clone_if_needed(by_hand);
+        // A copy to roll back to when an input by hand is refused half-way (a request the
+        // protocol rejects after partial effects). Steps are never refused, so they skip it.
+        let before = by_hand.then(|| self.sim.clone());
         match self.sim.apply(input.clone(), &mut self.trace) {
             Ok(None) => Ok(false),
             Ok(Some(_)) => {
@@ -284,14 +286,6 @@ impl<P: Protocol> Run<P> {
             "digest": digest,
         })
         .to_string()
-    }
-}
-
-impl<P: Protocol> Sim<P> {
-    /// A copy to roll back to when an input by hand may be refused half-way (a request the
-    /// protocol rejects after partial effects). Steps are never refused, so they skip the copy.
-    fn clone_if_needed(&self, by_hand: bool) -> Option<Sim<P>> {
-        by_hand.then(|| self.clone())
     }
 }
 
