@@ -3,7 +3,10 @@
 //! The protocols Caucus runs, each a sans-IO state machine with its properties beside it, and the
 //! registry that turns a scenario into a running simulation whatever its protocol.
 
+pub mod bully;
 pub mod heartbeat;
+pub mod paxos;
+pub mod raft;
 pub mod share;
 
 use caucus_sim::swarm::{FaultProfile, SwarmReport};
@@ -11,8 +14,78 @@ use caucus_sim::{
     DynRun, Endpoint, Input, Run, Scenario, ScenarioError, ScriptEntry, TopologySpec, SCENARIO_VERSION, SEC,
 };
 
-/// Protocols by name, with a one-line description.
-pub const PROTOCOLS: &[(&str, &str)] = &[(heartbeat::NAME, "heartbeat failure detector (the core's demo protocol)")];
+/// A registered protocol: its name in scenarios, one line about it, and the browser bundle
+/// ("pack") that can run it.
+pub struct ProtocolInfo {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub pack: Pack,
+}
+
+/// The browser app ships as one bundle per family of protocols, each under the size budget: the
+/// core pack (at the site's root) and one per family in a sub-folder. Natively every protocol is
+/// compiled in. Scenarios are plain data, so every pack lists every scenario and opens another
+/// pack's page for a protocol it does not carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pack {
+    Core,
+    Election,
+}
+
+impl Pack {
+    /// The pack's folder under the site root (`""` for the core pack).
+    pub fn dir(self) -> &'static str {
+        match self {
+            Pack::Core => "",
+            Pack::Election => "election/",
+        }
+    }
+    /// Whether this build can run the pack's protocols.
+    pub fn compiled_in(self) -> bool {
+        match self {
+            Pack::Core => cfg!(feature = "heartbeat"),
+            Pack::Election => cfg!(feature = "election"),
+        }
+    }
+}
+
+/// Protocols by name.
+pub const PROTOCOLS: &[ProtocolInfo] = &[
+    ProtocolInfo {
+        name: heartbeat::NAME,
+        description: "heartbeat failure detector (the core's demo protocol)",
+        pack: Pack::Core,
+    },
+    ProtocolInfo {
+        name: raft::NAME,
+        description: "Raft leader election and log replication, with optional pre-vote",
+        pack: Pack::Election,
+    },
+    ProtocolInfo {
+        name: paxos::NAME,
+        description: "single-decree Paxos: proposers, acceptors, learners; duelling proposers",
+        pack: Pack::Election,
+    },
+    ProtocolInfo { name: bully::NAME, description: "the Bully election (highest id wins), for contrast", pack: Pack::Election },
+];
+
+/// The pack that runs a protocol, if it is registered.
+pub fn pack_of(protocol: &str) -> Option<Pack> {
+    PROTOCOLS.iter().find(|p| p.name == protocol).map(|p| p.pack)
+}
+
+/// Calls `$m!` with every protocol type and the feature that compiles it into a browser pack:
+/// the one list that `build`, `swarm` and `TraceExport` share.
+macro_rules! registered {
+    ($m:ident) => {
+        $m!(
+            "heartbeat" => heartbeat::Heartbeat,
+            "election" => raft::Raft,
+            "election" => paxos::Paxos,
+            "election" => bully::Bully
+        )
+    };
+}
 
 /// Exports of a recorded run that need its protocol's types. They are reached by downcasting so
 /// that the browser, which never calls them, does not carry them.
@@ -25,27 +98,44 @@ pub trait TraceExport {
 
 impl TraceExport for dyn DynRun + '_ {
     fn trace_json(&self) -> String {
-        let any = self.as_any();
-        if let Some(run) = any.downcast_ref::<Run<heartbeat::Heartbeat>>() {
-            return run.trace_json();
+        macro_rules! each {
+            ($($feature:literal => $p:ty),*) => {
+                $(#[cfg(feature = $feature)]
+                if let Some(run) = self.as_any().downcast_ref::<Run<$p>>() {
+                    return run.trace_json();
+                })*
+            };
         }
+        registered!(each);
         unreachable!("every protocol built by `build` is listed here")
     }
     fn digest(&self) -> String {
-        let any = self.as_any();
-        if let Some(run) = any.downcast_ref::<Run<heartbeat::Heartbeat>>() {
-            return run.digest();
+        macro_rules! each {
+            ($($feature:literal => $p:ty),*) => {
+                $(#[cfg(feature = $feature)]
+                if let Some(run) = self.as_any().downcast_ref::<Run<$p>>() {
+                    return run.digest();
+                })*
+            };
         }
+        registered!(each);
         unreachable!("every protocol built by `build` is listed here")
     }
 }
 
 /// Builds a run for any registered protocol.
 pub fn build(scenario: &Scenario) -> Result<Box<dyn DynRun>, ScenarioError> {
-    match scenario.protocol.name.as_str() {
-        heartbeat::NAME => Ok(Box::new(Run::<heartbeat::Heartbeat>::new(scenario.clone())?)),
-        other => Err(unknown_protocol(other)),
+    let name = scenario.protocol.name.as_str();
+    macro_rules! each {
+        ($($feature:literal => $p:ty),*) => {
+            $(#[cfg(feature = $feature)]
+            if name == <$p as caucus_sim::Protocol>::NAME {
+                return Ok(Box::new(Run::<$p>::new(scenario.clone())?));
+            })*
+        };
     }
+    registered!(each);
+    Err(unknown_protocol(name))
 }
 
 /// Swarm search for any registered protocol.
@@ -54,18 +144,32 @@ pub fn swarm(
     profile: &FaultProfile,
     seeds: std::ops::Range<u64>,
 ) -> Result<SwarmReport, ScenarioError> {
-    match base.protocol.name.as_str() {
-        heartbeat::NAME => caucus_sim::swarm::swarm::<heartbeat::Heartbeat>(base, profile, seeds),
-        other => Err(unknown_protocol(other)),
+    let name = base.protocol.name.as_str();
+    macro_rules! each {
+        ($($feature:literal => $p:ty),*) => {
+            $(#[cfg(feature = $feature)]
+            if name == <$p as caucus_sim::Protocol>::NAME {
+                return caucus_sim::swarm::swarm::<$p>(base, profile, seeds.clone());
+            })*
+        };
     }
+    registered!(each);
+    Err(unknown_protocol(name))
 }
 
 fn unknown_protocol(name: &str) -> ScenarioError {
-    let known: Vec<_> = PROTOCOLS.iter().map(|p| p.0).collect();
+    if let Some(pack) = pack_of(name).filter(|p| !p.compiled_in()) {
+        return ScenarioError::new(
+            "protocol.name",
+            format!("protocol `{name}` runs in the app's {:?} pack (page `{}`), not in this one", pack, pack.dir()),
+        );
+    }
+    let known: Vec<_> = PROTOCOLS.iter().map(|p| p.name).collect();
     ScenarioError::new("protocol.name", format!("unknown protocol `{name}` (known: {})", known.join(", ")))
 }
 
-fn scenario(
+/// A built-in scenario with seed 1 and ten simulated seconds; protocols' modules use it too.
+pub fn scenario(
     name: &str,
     description: &str,
     protocol: &str,
@@ -84,12 +188,21 @@ fn scenario(
     }
 }
 
-fn at(seconds: f64, input: Input) -> ScriptEntry {
+/// A script entry at `seconds` of simulated time.
+pub fn at(seconds: f64, input: Input) -> ScriptEntry {
     ScriptEntry { at_us: (seconds * 1e6) as u64, input }
 }
 
 /// The built-in scenarios, the default first.
 pub fn builtin_scenarios() -> Vec<Scenario> {
+    let mut all = heartbeat_scenarios();
+    all.extend(raft::scenarios());
+    all.extend(paxos::scenarios());
+    all.extend(bully::scenarios());
+    all
+}
+
+fn heartbeat_scenarios() -> Vec<Scenario> {
     let three = || TopologySpec::preset("three-regions", 2);
     vec![
         scenario(

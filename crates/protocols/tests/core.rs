@@ -1101,9 +1101,9 @@ fn scenario_errors_name_the_field() {
     assert!(field.starts_with("script[0].input"), "{field}");
     assert!(message.contains("unknown variant `explode`"), "{message}");
 
-    let (field, message) = error_of(with(&["protocol", "name"], json!("raft")));
+    let (field, message) = error_of(with(&["protocol", "name"], json!("zab")));
     assert_eq!(field, "protocol.name");
-    assert!(message.contains("unknown protocol `raft` (known: heartbeat)"), "{message}");
+    assert!(message.contains("unknown protocol `zab` (known: heartbeat, raft, paxos, bully)"), "{message}");
 
     let (field, message) = error_of(with(&["seeed"], json!(3)));
     assert_eq!(field, "seeed");

@@ -47,6 +47,16 @@ pub trait Protocol: Clone + Debug + Serialize + Sized + 'static {
     fn role(&self) -> String {
         String::new()
     }
+    /// A short extra line under the node on the map (`term 3`); empty for none.
+    fn badge(&self) -> String {
+        String::new()
+    }
+    /// Timers the map draws as a countdown arc around the node (an election timeout, a lease),
+    /// with the label screen readers and tooltips use; `None` for timers not worth drawing.
+    fn countdown(timer: &Self::Timer) -> Option<&'static str> {
+        let _ = timer;
+        None
+    }
     /// A short label for a message on the map and the diagram.
     fn msg_label(msg: &Self::Msg) -> String {
         let text = format!("{msg:?}");

@@ -316,6 +316,9 @@ pub struct NodeView {
     pub dc: DcId,
     pub status: Status,
     pub role: String,
+    /// A short extra line from the protocol ([`crate::Protocol::badge`]).
+    pub badge: String,
+    pub countdown: Option<crate::sim::Countdown>,
     pub paused_until: Option<Micros>,
     pub clock_offset_us: i64,
     pub drift_ppm: i32,
@@ -479,6 +482,8 @@ impl<P: Protocol> DynRun for Run<P> {
                     dc: n.dc,
                     status: self.sim.status(n.id),
                     role: self.sim.state(n.id).map(|s| s.role()).unwrap_or_default(),
+                    badge: self.sim.state(n.id).map(|s| s.badge()).unwrap_or_default(),
+                    countdown: self.sim.state(n.id).and_then(|_| self.sim.countdown(n.id)),
                     paused_until: self.sim.paused_until(n.id),
                     clock_offset_us: self.sim.local_time(n.id) as i64 - self.sim.now() as i64,
                     drift_ppm: clock.drift_ppm,

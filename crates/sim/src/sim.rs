@@ -268,11 +268,23 @@ enum NodeState<P: Protocol> {
     Down(P::Durable),
 }
 
+/// A timer drawn as a countdown (an election timeout, a lease).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Countdown {
+    pub label: &'static str,
+    /// Simulated time at which it fires.
+    pub fires_at: Micros,
+    /// How long it was set for (local time).
+    pub duration_us: Micros,
+}
+
 #[derive(Clone, Debug)]
 struct ActiveTimer<T> {
     id: u64,
     timer: T,
     local_deadline: Micros,
+    /// How long it was set for, in local time (the UI draws the countdown as a fraction of it).
+    after_us: Micros,
 }
 
 #[derive(Clone, Debug)]
@@ -491,6 +503,17 @@ impl<P: Protocol> Sim<P> {
     pub fn timers(&self, node: NodeId) -> Vec<(P::Timer, Micros, Micros)> {
         let n = &self.nodes[node as usize];
         n.timers.iter().map(|t| (t.timer.clone(), t.local_deadline, n.clock.real(t.local_deadline, self.now))).collect()
+    }
+    /// The node's active timer that its protocol shows as a countdown ([`Protocol::countdown`]).
+    pub fn countdown(&self, node: NodeId) -> Option<Countdown> {
+        let n = &self.nodes[node as usize];
+        n.timers.iter().find_map(|t| {
+            P::countdown(&t.timer).map(|label| Countdown {
+                label,
+                fires_at: n.clock.real(t.local_deadline, self.now),
+                duration_us: t.after_us,
+            })
+        })
     }
     pub fn is_cut(&self, from: NodeId, to: NodeId) -> bool {
         self.cut[from as usize * self.nodes.len() + to as usize]
@@ -794,7 +817,7 @@ impl<P: Protocol> Sim<P> {
         n.timers.retain(|t| t.timer != timer);
         let local_deadline = n.clock.local(now).saturating_add(after_us);
         let real = n.clock.real(local_deadline, now);
-        n.timers.push(ActiveTimer { id, timer, local_deadline });
+        n.timers.push(ActiveTimer { id, timer, local_deadline, after_us });
         self.schedule(real, Event::Timer { node, id });
     }
 
