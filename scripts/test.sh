@@ -5,8 +5,8 @@
 #
 # Stages: tools (scripts/install-tools.sh) -> rustfmt -> native tests (whole workspace) -> the core
 # crates built for wasm32 -> component tests in headless Chromium (wasm-bindgen-test) -> release
-# build with trunk -> bundle size against the budget -> end-to-end tests with Playwright on the
-# built app -> measurements (printed, not asserted).
+# build of every pack (scripts/build.sh) -> bundle size of each pack against the budget ->
+# end-to-end tests with Playwright on the built app -> measurements (printed, not asserted).
 #
 # Environment (all optional):
 #   CAUCUS_TOOLS        npm tools folder (default ~/.cache/caucus-tools), as install-tools.sh
@@ -74,32 +74,37 @@ section "Component tests in headless Chromium (wasm-bindgen-test)"
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
   cargo test -p caucus --target wasm32-unknown-unknown
 
-section "Release build (trunk build --release -> $DIST/)"
-trunk build --release --dist "$DIST"
+section "Release build, every pack (scripts/build.sh -> $DIST/)"
+CAUCUS_DIST="$DIST" bash scripts/build.sh
 
-section "Bundle size (budget: gzip -9 total < $BUDGET bytes)"
-shopt -s nullglob
-files=("$DIST"/*.wasm "$DIST"/*.js "$DIST"/*.css)
-shopt -u nullglob
-[ ${#files[@]} -gt 0 ] || { echo "no wasm, JS or CSS in $DIST/" >&2; exit 1; }
-raw_total=0
-gz_total=0
-printf '  %-44s %10s %10s\n' file "raw B" "gzip -9 B"
-for f in "${files[@]}"; do
-  raw=$(wc -c <"$f")
-  gz=$(gzip -9 -c "$f" | wc -c)
-  raw_total=$((raw_total + raw))
-  gz_total=$((gz_total + gz))
-  printf '  %-44s %10d %10d\n' "$(basename "$f")" "$raw" "$gz"
+section "Bundle size per pack (budget: gzip -9 total < $BUDGET bytes each)"
+BUNDLE_LINES=()
+for pack in "$DIST" "$DIST"/*/; do
+  pack="${pack%/}"
+  [ -f "$pack/index.html" ] || continue
+  shopt -s nullglob
+  files=("$pack"/*.wasm "$pack"/*.js "$pack"/*.css)
+  shopt -u nullglob
+  [ ${#files[@]} -gt 0 ] || { echo "no wasm, JS or CSS in $pack/" >&2; exit 1; }
+  raw_total=0
+  gz_total=0
+  printf '  %-44s %10s %10s\n' "$pack/" "raw B" "gzip -9 B"
+  for f in "${files[@]}"; do
+    raw=$(wc -c <"$f")
+    gz=$(gzip -9 -c "$f" | wc -c)
+    raw_total=$((raw_total + raw))
+    gz_total=$((gz_total + gz))
+    printf '  %-44s %10d %10d\n' "  $(basename "$f")" "$raw" "$gz"
+  done
+  printf '  %-44s %10d %10d\n' "  total" "$raw_total" "$gz_total"
+  BUNDLE_LINES+=("$(printf 'bundle %s/: %d B raw, %d B gzip -9 (budget %d B)' "$pack" "$raw_total" "$gz_total" "$BUDGET")")
+  if [ "$gz_total" -ge "$BUDGET" ]; then
+    echo -e "\033[1;31m  $pack/ is over budget by $((gz_total - BUDGET)) B\033[0m (the remaining stages still run; the script fails at the end)"
+    FAILED_LATER+=("bundle $pack/ over budget: $gz_total B gzip -9 >= $BUDGET B")
+  else
+    echo "  within budget ($((BUDGET - gz_total)) B to spare)"
+  fi
 done
-printf '  %-44s %10d %10d\n' total "$raw_total" "$gz_total"
-BUNDLE_LINE="$(printf 'bundle: %d B raw, %d B gzip -9 (budget %d B)' "$raw_total" "$gz_total" "$BUDGET")"
-if [ "$gz_total" -ge "$BUDGET" ]; then
-  echo -e "\033[1;31m  over budget by $((gz_total - BUDGET)) B\033[0m (the remaining stages still run; the script fails at the end)"
-  FAILED_LATER+=("bundle over budget: $gz_total B gzip -9 >= $BUDGET B")
-else
-  echo "  within budget ($((BUDGET - gz_total)) B to spare)"
-fi
 
 section "End-to-end tests (Playwright + /usr/bin/chromium on $DIST/)"
 SERVER_LOG="$(mktemp)"
@@ -122,7 +127,7 @@ CAUCUS_E2E_URL="$URL" node tests/e2e/run.mjs
 
 if [ "${CAUCUS_SKIP_MEASURE:-}" != 1 ]; then
   section "Measurements (printed, not asserted)"
-  echo "  $BUNDLE_LINE"
+  printf '  %s\n' "${BUNDLE_LINES[@]}"
   MEASURE_JSON="${CARGO_TARGET_DIR:-$ROOT/target}/caucus-measurements.json"
   CAUCUS_E2E_URL="$URL" MEASURE_JSON="$MEASURE_JSON" node tests/e2e/measure.mjs
   echo "  (also written to $MEASURE_JSON)"

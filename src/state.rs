@@ -3,7 +3,7 @@
 //! goes through the run's `apply` (the core's one mutation point).
 
 use caucus_protocols::share::Shared;
-use caucus_protocols::{build, builtin};
+use caucus_protocols::{build, builtin, builtin_scenarios, pack_of, Pack};
 use caucus_sim::run::{MsgView, NodeView, PropertyView};
 use caucus_sim::{DcId, DynRun, Input, Link, Micros, MsgId, NodeId, Topology};
 use std::cell::RefCell;
@@ -17,7 +17,8 @@ pub const MAX_UI_STEPS: u64 = 400_000;
 /// Simulated-to-real speed as log10: from 1/10,000x to 10x.
 pub const SPEED_MIN: f64 = -4.0;
 pub const SPEED_MAX: f64 = 1.0;
-pub const DEFAULT_SCENARIO: &str = "heartbeat";
+/// The pack (family of protocols) this bundle runs; see `caucus_protocols::Pack`.
+pub const PACK: Pack = if cfg!(feature = "election") { Pack::Election } else { Pack::Core };
 /// How often panels other than the map and the diagram refresh while playing.
 pub const PANEL_REFRESH_MS: f64 = 250.0;
 
@@ -172,8 +173,16 @@ impl AppState {
     }
 }
 
+/// The scenario a page opens without a link: the first built-in one of this pack.
+pub fn default_scenario() -> caucus_sim::Scenario {
+    builtin_scenarios()
+        .into_iter()
+        .find(|sc| pack_of(&sc.protocol.name) == Some(PACK))
+        .expect("every pack has a built-in scenario")
+}
+
 pub fn default_run() -> Box<dyn DynRun> {
-    build(&builtin(DEFAULT_SCENARIO).expect("the default scenario is built in")).expect("the default scenario is valid")
+    build(&default_scenario()).expect("the default scenario is valid")
 }
 
 /// How much of the traffic from one datacenter to another a partition blocks.

@@ -177,7 +177,7 @@ fn reduce(state: Rc<AppState>, action: Action) -> Rc<AppState> {
 #[wasm_bindgen_test]
 fn the_reducer_steps_back_and_forth_to_identical_states() {
     let s = Rc::new(AppState::from_query("", false));
-    assert_eq!(s.snapshot().scenario_name, state::DEFAULT_SCENARIO);
+    assert_eq!(s.snapshot().scenario_name, state::default_scenario().name);
     let mut s = s;
     for _ in 0..10 {
         s = reduce(s, Action::Step);
@@ -248,7 +248,7 @@ fn the_reducer_applies_faults_and_reports_refusals() {
 fn malformed_links_open_the_default_scenario_with_an_error() {
     for query in ["?v=1&s=nope", "?v=1&s=heartbeat&i=garbage", "?v=2&s=heartbeat", "?v=1&sc=e30"] {
         let s = AppState::from_query(query, false);
-        assert_eq!(s.snapshot().scenario_name, state::DEFAULT_SCENARIO, "{query}");
+        assert_eq!(s.snapshot().scenario_name, state::default_scenario().name, "{query}");
         let banner = s.banner.expect(query);
         assert_eq!(banner.kind, BannerKind::Error, "{query}");
         assert!(banner.text.contains("could not be opened"), "{query}: {}", banner.text);

@@ -6,6 +6,10 @@ use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+/// The picker's groups: a label and the protocols whose scenarios it lists.
+const FAMILIES: &[(&str, &[&str])] =
+    &[("Failure detection", &["heartbeat"]), ("Leader election and consensus", &["raft", "paxos", "bully"])];
+
 #[derive(Properties, PartialEq)]
 pub struct HeaderProps {
     pub snapshot: Rc<Snapshot>,
@@ -32,7 +36,14 @@ pub fn header(p: &HeaderProps) -> Html {
     }
     let on_scenario = p.dispatch.reform(|e: Event| {
         let select: HtmlSelectElement = e.target_unchecked_into();
-        Action::LoadScenario(select.value())
+        let name = select.value();
+        // Scenarios of another pack open its page (the select is reset by the reload).
+        if let Some(sc) = caucus_protocols::builtin(&name) {
+            if crate::browser::open_in_pack(&sc.protocol.name, &format!("v=1&s={name}")) {
+                return Action::SetBanner(crate::state::Banner::info(format!("Opening {name}…")));
+            }
+        }
+        Action::LoadScenario(name)
     });
     let on_seed = p.dispatch.reform(|e: Event| {
         let input: HtmlInputElement = e.target_unchecked_into();
@@ -54,10 +65,14 @@ pub fn header(p: &HeaderProps) -> Html {
             <label class="field">
                 <span>{"Scenario"}</span>
                 <select aria-label="Scenario" onchange={on_scenario}>
-                    { for builtin_scenarios().into_iter().map(|sc| html! {
-                        <option value={sc.name.clone()} selected={sc.name == s.scenario_name} title={sc.description.clone()}>
-                            { &sc.name }
-                        </option>
+                    { for FAMILIES.iter().map(|(label, protocols)| html! {
+                        <optgroup label={*label}>
+                            { for builtin_scenarios().into_iter().filter(|sc| protocols.contains(&sc.protocol.name.as_str())).map(|sc| html! {
+                                <option value={sc.name.clone()} selected={sc.name == s.scenario_name} title={sc.description.clone()}>
+                                    { &sc.name }
+                                </option>
+                            }) }
+                        </optgroup>
                     }) }
                     if caucus_protocols::builtin(&s.scenario_name).is_none() {
                         <option value="" selected=true disabled=true>{ format!("{} (imported)", s.scenario_name) }</option>

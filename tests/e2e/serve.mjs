@@ -30,7 +30,16 @@ export async function serve(dir = 'dist', port = 0) {
       const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
       let file = normalize(join(root, path));
       if (!file.startsWith(root)) throw Object.assign(new Error('outside'), { code: 'ENOENT' });
-      if ((await stat(file).catch(() => null))?.isDirectory()) file = join(file, 'index.html');
+      if ((await stat(file).catch(() => null))?.isDirectory()) {
+        // Like a real static host: `/election` redirects to `/election/` so relative links work.
+        if (!path.endsWith('/')) {
+          const url = new URL(req.url, 'http://x');
+          res.writeHead(301, { location: `${path}/${url.search}` });
+          res.end();
+          return;
+        }
+        file = join(file, 'index.html');
+      }
       const body = await readFile(file);
       res.writeHead(200, {
         'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
