@@ -116,6 +116,7 @@ pub fn app() -> Html {
                     }
                 </aside>
             </main>
+            if !embed { { pack_panels(&run, panels.version, &dispatch) } }
             if !embed {
                 <SpaceTimeDiagram run={run.clone()} snapshot={snapshot.clone()} view_time={state.view_time}
                     highlight={highlight} on_seek={dispatch.reform(Action::Seek)} playing={state.playing} speed={state.speed()} />
@@ -125,6 +126,18 @@ pub fn app() -> Html {
             { dialog }
         </div>
     }
+}
+
+/// The panels only one pack has (the election pack's log grid and experiment).
+#[cfg(feature = "election")]
+fn pack_panels(run: &RunRef, version: u64, dispatch: &Callback<Action>) -> Html {
+    use crate::components::election::ElectionPanel;
+    html! { <ElectionPanel run={run.clone()} version={version} dispatch={dispatch.clone()} /> }
+}
+
+#[cfg(not(feature = "election"))]
+fn pack_panels(_run: &RunRef, _version: u64, _dispatch: &Callback<Action>) -> Html {
+    html! {}
 }
 
 /// While playing, one `Tick` per animation frame (or every half second with reduced motion).

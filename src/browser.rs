@@ -30,6 +30,12 @@ pub fn open_in_pack(protocol: &str, query: &str) -> bool {
     window().location().assign(&url).is_ok()
 }
 
+/// Milliseconds since the page started (to bound work per slice, never to drive a simulation).
+#[cfg_attr(not(feature = "election"), allow(dead_code))]
+pub fn now_ms() -> f64 {
+    window().performance().map_or(0.0, |p| p.now())
+}
+
 pub fn query() -> String {
     window().location().search().unwrap_or_default()
 }

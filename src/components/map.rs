@@ -21,6 +21,8 @@ const H: f64 = 460.0;
 const NODE_GAP: f64 = 92.0;
 const ROW_GAP: f64 = 70.0;
 const NODE_R: f64 = 17.0;
+/// Circumference of the countdown ring (radius `NODE_R + 4`).
+const COUNTDOWN_LEN: f64 = 2.0 * std::f64::consts::PI * (NODE_R + 4.0);
 /// Messages drawn at most, and how many of them are reachable with Tab.
 const MAX_DRAWN_MSGS: usize = 2_000;
 const MAX_FOCUSABLE_MSGS: usize = 40;
@@ -248,12 +250,20 @@ pub fn topology_map(p: &MapProps) -> Html {
             .then(|| format!("{} waiting", waiting[n.id as usize]));
         let highlighted = p.highlight.contains(&n.id);
         let selected = p.selected_node == Some(n.id);
+        let leader = n.status != Status::Crashed && n.role == "leader";
         let class = classes!(
             "node",
             format!("status-{}", n.status.word()),
             selected.then_some("selected"),
-            highlighted.then_some("violating")
+            highlighted.then_some("violating"),
+            leader.then_some("leader")
         );
+        // A countdown (election timeout, lease) drawn as the remaining fraction of a ring.
+        let countdown = n.countdown.filter(|_| n.status != Status::Crashed).map(|c| {
+            let left = c.fires_at.saturating_sub(p.view_time);
+            let f = if c.duration_us == 0 { 0.0 } else { (left as f64 / c.duration_us as f64).clamp(0.0, 1.0) };
+            (c.label, left, f)
+        });
         let icon = match n.status {
             Status::Crashed => "✕",
             Status::Paused => "‖",
@@ -272,10 +282,12 @@ pub fn topology_map(p: &MapProps) -> Html {
         };
         let dc_name = &t.datacenters[n.dc as usize].name;
         let label = format!(
-            "{} in {}: {}{}{}{}",
+            "{} in {}: {}{}{}{}{}{}",
             n.name,
             dc_name,
             word,
+            if n.badge.is_empty() { String::new() } else { format!(", {}", n.badge) },
+            countdown.map(|(what, left, _)| format!(", {what} in {}", fmt_time(left))).unwrap_or_default(),
             waiting_line.as_ref().map(|w| format!(", {w}")).unwrap_or_default(),
             if n.clock_offset_us != 0 { format!(", clock {:+} ms", n.clock_offset_us / 1000) } else { String::new() },
             if highlighted { ", involved in a property violation" } else { "" }
@@ -285,6 +297,12 @@ pub fn topology_map(p: &MapProps) -> Html {
                 aria-label={label.clone()} aria-pressed={selected.to_string()} onclick={select} onkeydown={on_key}>
                 <title>{ label }</title>
                 if highlighted { <circle class="violation-ring" r={num(NODE_R + 6.0)} /> }
+                if let Some((_, _, f)) = countdown {
+                    <circle class="countdown-track" r={num(NODE_R + 4.0)} />
+                    <circle class="countdown" r={num(NODE_R + 4.0)} transform="rotate(-90)"
+                        stroke-dasharray={format!("{} 999", num(f * COUNTDOWN_LEN))} />
+                }
+                if leader { <text class="crown" y={num(-NODE_R - 9.0)} text-anchor="middle">{"★"}</text> }
                 <circle class="body" r={num(NODE_R)} style={format!("fill:{}", dc_colour(n.dc))} />
                 <text class="icon" y="5" text-anchor="middle">{ icon }</text>
                 if icon.is_empty() { <text class="name-in" y="4" text-anchor="middle">{ &n.name }</text> }
@@ -292,8 +310,11 @@ pub fn topology_map(p: &MapProps) -> Html {
                     { if icon.is_empty() { word.clone() } else { format!("{} {}", n.name, word) } }
                     { if highlighted { " ⚠" } else { "" } }
                 </text>
+                if !n.badge.is_empty() {
+                    <text class="badge extra" y={num(NODE_R + 26.0)} text-anchor="middle">{ &n.badge }</text>
+                }
                 if let Some(w) = waiting_line {
-                    <text class="badge" y={num(NODE_R + 26.0)} text-anchor="middle">{ w }</text>
+                    <text class="badge" y={num(NODE_R + if n.badge.is_empty() { 26.0 } else { 39.0 })} text-anchor="middle">{ w }</text>
                 }
             </g>
         }
@@ -431,7 +452,9 @@ pub fn topology_map(p: &MapProps) -> Html {
                 </g>
                 { for hovered_tip }
                 <g class="legend" transform={format!("translate(12,{})", (lay.h - 14.0) as u32)}>
-                    <text>{"● up   ✕ crashed   ‖ paused   ⚠ property violated   ✂ partition   ○ messages in flight (hover or focus for content)"}</text>
+                    <text>{ format!("● up   ✕ crashed   ‖ paused   ⚠ property violated   ✂ partition   ○ messages in flight (hover or focus for content){}{}",
+                        if s.nodes.iter().any(|n| n.role == "leader") { "   ★ leader" } else { "" },
+                        if s.nodes.iter().any(|n| n.countdown.is_some()) { "   ◔ ring: time left on a timeout" } else { "" }) }</text>
                 </g>
             </svg>
             if hidden > 0 { <p class="note">{ format!("{hidden} more messages in flight are not drawn.") }</p> }

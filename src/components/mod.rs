@@ -2,6 +2,8 @@
 
 pub mod controls;
 pub mod diagram;
+#[cfg(feature = "election")]
+pub mod election;
 pub mod faults;
 pub mod header;
 pub mod help;

@@ -4,6 +4,7 @@
 //! caucus list
 //! caucus run heartbeat-gc-pause --seed 3 --until 8s --trace run.json
 //! caucus swarm heartbeat --seeds 200 --profile pauses
+//! caucus experiment crash-leader raft --trials 500 --timeout 150ms..300ms
 //! ```
 
 use caucus_protocols::{build, builtin, builtin_scenarios, TraceExport};
@@ -56,6 +57,35 @@ enum Command {
         /// Where to write the reproducing scenario (default: caucus-finding-<name>-seed-<n>.json).
         #[arg(long)]
         out: Option<String>,
+    },
+    /// Run many seeded trials of an experiment and print the distribution of its outcome.
+    Experiment {
+        #[command(subcommand)]
+        which: ExperimentKind,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExperimentKind {
+    /// Raft: elect a leader, crash it, and measure the time until a new leader is elected.
+    CrashLeader {
+        /// A built-in Raft scenario or a scenario JSON file (its script is ignored).
+        #[arg(default_value = "raft")]
+        scenario: String,
+        #[arg(long, default_value_t = 200)]
+        trials: u64,
+        /// First seed (trial k uses seed + k).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The election timeout range, e.g. 150ms..300ms (default: the scenario's).
+        #[arg(long)]
+        timeout: Option<String>,
+        /// Give up on a trial after this long without a new leader.
+        #[arg(long, value_parser = parse_duration, default_value = "30s")]
+        limit: u64,
+        /// Also print every trial as CSV (seed,first_leader,recovered_after_us).
+        #[arg(long)]
+        csv: bool,
     },
 }
 
@@ -110,6 +140,40 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                 return Err(format!("the run stopped early: {e}"));
             }
         }
+        Command::Experiment { which: ExperimentKind::CrashLeader { scenario, trials, seed, timeout, limit, csv } } => {
+            let mut base = load(&scenario)?;
+            if base.protocol.name != caucus_protocols::raft::NAME {
+                return Err(format!("crash-leader needs a Raft scenario; `{}` runs {}", base.name, base.protocol.name));
+            }
+            if let Some(range) = timeout {
+                let (lo, hi) = range
+                    .split_once("..")
+                    .ok_or_else(|| format!("--timeout wants a range like 150ms..300ms, not `{range}`"))?;
+                let (lo, hi) = (parse_duration(lo)?, parse_duration(hi)?);
+                let mut params = if base.protocol.params.is_null() { serde_json::json!({}) } else { base.protocol.params };
+                params["election_timeout_min_us"] = lo.into();
+                params["election_timeout_max_us"] = hi.into();
+                base.protocol.params = params;
+            }
+            base.script.clear();
+            let mut times = Vec::new();
+            let mut failed = 0;
+            if csv {
+                println!("seed,first_leader,recovered_after_us");
+            }
+            for k in 0..trials {
+                let trial = caucus_protocols::raft::crash_leader_trial(&base, seed + k, limit).map_err(|e| e.to_string())?;
+                if csv {
+                    let show = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
+                    println!("{},{},{}", trial.seed, show(trial.first_leader.map(u64::from)), show(trial.recovered_after_us));
+                }
+                match trial.recovered_after_us {
+                    Some(t) => times.push(t),
+                    None => failed += 1,
+                }
+            }
+            print_distribution(&base, trials, &times, failed, limit);
+        }
         Command::Swarm { scenario, seeds, from, profile, out } => {
             let base = load(&scenario)?;
             let fault_profile = match FaultProfile::named(&profile) {
@@ -150,6 +214,48 @@ fn execute(command: Command) -> Result<ExitCode, String> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Percentiles and a text histogram of the time to a new leader.
+fn print_distribution(base: &Scenario, trials: u64, times: &[u64], failed: u64, limit: u64) {
+    println!(
+        "crash-leader on {} ({} nodes), params {}: {trials} trials",
+        base.name,
+        base.topology.build().map(|t| t.nodes.len()).unwrap_or(0),
+        base.protocol.params
+    );
+    if times.is_empty() {
+        println!("no trial elected a new leader within {}", format_micros(limit));
+        return;
+    }
+    let mut sorted = times.to_vec();
+    sorted.sort_unstable();
+    let pct = |q: usize| sorted[(sorted.len() - 1) * q / 100];
+    println!(
+        "time to a new leader: min {}  median {}  p90 {}  p99 {}  max {}  ({} of {trials} within {})",
+        format_micros(sorted[0]),
+        format_micros(pct(50)),
+        format_micros(pct(90)),
+        format_micros(pct(99)),
+        format_micros(*sorted.last().unwrap()),
+        sorted.len(),
+        format_micros(limit)
+    );
+    if failed > 0 {
+        println!("{failed} trials elected no new leader within {}", format_micros(limit));
+    }
+    const BINS: u64 = 12;
+    let (lo, hi) = (sorted[0], *sorted.last().unwrap());
+    let width = ((hi - lo) / BINS + 1).max(1);
+    let mut counts = [0usize; BINS as usize];
+    for &t in &sorted {
+        counts[(((t - lo) / width) as usize).min(BINS as usize - 1)] += 1;
+    }
+    let top = *counts.iter().max().unwrap_or(&1);
+    for (i, c) in counts.iter().enumerate() {
+        let from = lo + i as u64 * width;
+        println!("  {:>10} .. {:>10} {:>5} {}", format_micros(from), format_micros(from + width), c, "#".repeat(c * 50 / top));
+    }
 }
 
 fn summarize(run: &dyn DynRun, until: u64) {
