@@ -1,53 +1,1451 @@
-//! # Raft (skeleton: being written)
+//! # Raft
+//!
+//! **The problem.** A replicated service (a lock table, a configuration store, a bank ledger)
+//! must apply the same commands in the same order on every replica, even though replicas crash,
+//! messages are lost and the network splits. Raft solves it by electing one leader at a time, which
+//! alone decides the order of commands, and by making sure that a new leader always already holds
+//! every command the cluster has promised to keep.
+//!
+//! **The algorithm** (Ongaro and Ousterhout, "In Search of an Understandable Consensus Algorithm",
+//! USENIX ATC 2014; pre-vote from Ongaro's thesis "Consensus: Bridging Theory and Practice",
+//! Stanford 2014, section 9.6):
+//! 1. Time is cut into numbered *terms*; each term has at most one leader. Every message carries its
+//!    sender's term; a node that sees a higher term adopts it and becomes a follower, and a message
+//!    of a lower term is refused. The term, the vote and the log are written to disk before a node
+//!    answers, so they survive a crash; everything else is rebuilt.
+//! 2. A follower that hears nothing from a leader for a random *election timeout* (drawn anew each
+//!    time from `election_timeout_min_us..=election_timeout_max_us`) becomes a *candidate*: it
+//!    starts a new term, votes for itself and sends `RequestVote` to everyone.
+//! 3. A node grants at most one vote per term, and only to a candidate whose log is at least as
+//!    up to date as its own (a later last term, or the same last term and at least as long). A
+//!    candidate with votes from a majority becomes leader. If the votes split, the candidates time
+//!    out again; the randomness of the timeouts makes a repeat unlikely.
+//! 4. The leader appends a no-op entry of its own term, then sends `AppendEntries` to every
+//!    follower: new entries, or none as a heartbeat every `heartbeat_us`. Each carries the index
+//!    and term of the entry just before the new ones; a follower whose log does not hold that entry
+//!    refuses, and the leader steps back until the logs agree, then overwrites the follower's
+//!    conflicting tail. This is how a returning node's log is repaired.
+//! 5. An entry of the leader's own term that a majority holds is *committed*; so is everything
+//!    before it. The commit index travels to followers with the next `AppendEntries`; a node applies
+//!    committed entries in order. (Entries of earlier terms are never counted directly: that is why
+//!    a new leader's no-op is needed, see figure 8 of the paper.)
+//! 6. A client sends a command to any node: the leader appends it, a follower forwards it to the
+//!    leader it knows.
+//! 7. With **pre-vote** on, a node whose timer fires first asks "would you vote for me in the next
+//!    term?" without changing its own term. Nodes say yes only if its log is up to date and they
+//!    have not heard from a leader for the minimum election timeout. Only with a majority of yeses
+//!    does it start a real election. A node cut off by a partition thus keeps its term, and does not
+//!    force a healthy leader to step down when it comes back.
+//!
+//! **What the visualization shows.** Each node's role and term, its election timeout as a shrinking
+//! arc, votes crossing the map (`Vote ✓ t3`), heartbeats and appends (`Append t3 [2 entries]`),
+//! and in the log the sentences that matter: who became candidate, who won with how many votes,
+//! which entries were committed, which conflicting entries a follower dropped.
+//!
+//! **What breaks it.** Not timing: no partition, pause, clock jump or message loss can make two
+//! leaders in one term or make committed entries disagree; the safety properties below are checked
+//! after every step to show it. Timing only decides *liveness*: election timeouts shorter than a
+//! round trip, or a range too narrow for the round trip, give split votes over and over; a node
+//! that keeps timing out behind a partition inflates its term and, without pre-vote, deposes a
+//! healthy leader when it returns. A leader cut off in a minority still believes it leads (Raft
+//! without leases does not stop it) but can commit nothing; its uncommitted entries are erased
+//! after the partition heals.
+//!
+//! **The defaults** suit clusters spread over regions (one-way latencies of 35 to 130 ms): a
+//! heartbeat every 100 ms, and an election timeout of 1 to 2 s. The minimum leaves room for a
+//! lost heartbeat or two plus the slowest link; the 1 s spread is four times the slowest round trip,
+//! so one candidate usually collects its votes before anyone else times out. Measured with
+//! [`crash_leader_trial`] on 5 nodes over three regions, a crashed leader is replaced after about
+//! 1.4 s on average; see the tests for the bounds.
 
-use caucus_sim::{Ctx, NodeId, Property, Protocol, Scenario};
+use caucus_sim::sim::What;
+use caucus_sim::{
+    Ctx, Failure, Input, Micros, NodeId, Property, PropertyKind, Protocol, Scenario, ScenarioError, Sim, Status,
+    Topology, TopologySpec, View, MS,
+};
 use serde::{Deserialize, Serialize};
 
 pub const NAME: &str = "raft";
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Params {}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Raft {}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub enum Msg {}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub enum Timer {}
+/// The smallest and largest clusters this module runs: Raft needs three nodes to survive a
+/// failure, and more than nine makes the map and the diagram unreadable.
+pub const MIN_NODES: usize = 3;
+pub const MAX_NODES: usize = 9;
+/// Datacenters a Raft topology may span.
+pub const MAX_DATACENTERS: usize = 5;
+/// Entries in one `AppendEntries` at most, so that repairing a long log takes several messages
+/// rather than one huge one.
+pub const MAX_BATCH: usize = 32;
+/// Characters in one client command at most.
+pub const MAX_COMMAND: usize = 64;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Request {}
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    /// A follower starts an election after hearing no leader for a random time between this...
+    pub election_timeout_min_us: Micros,
+    /// ...and this (both in the node's local time).
+    pub election_timeout_max_us: Micros,
+    /// How often a leader sends `AppendEntries` to every follower, with or without entries.
+    pub heartbeat_us: Micros,
+    /// Ask for pre-votes before starting an election (thesis, section 9.6).
+    pub pre_vote: bool,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            election_timeout_min_us: 1000 * MS,
+            election_timeout_max_us: 2000 * MS,
+            heartbeat_us: 100 * MS,
+            pre_vote: false,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Follower,
+    /// Asking for pre-votes; still in its old term.
+    PreCandidate,
+    Candidate,
+    Leader,
+}
+
+impl Role {
+    pub fn word(self) -> &'static str {
+        match self {
+            Role::Follower => "follower",
+            Role::PreCandidate => "pre-candidate",
+            Role::Candidate => "candidate",
+            Role::Leader => "leader",
+        }
+    }
+}
+
+/// One log entry. An empty command is the no-op a new leader appends to commit its term.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Entry {
+    pub term: u64,
+    pub command: String,
+}
+
+impl Entry {
+    pub fn is_noop(&self) -> bool {
+        self.command.is_empty()
+    }
+    /// The command as a person reads it.
+    pub fn describe(&self) -> String {
+        if self.is_noop() {
+            format!("no-op of term {}", self.term)
+        } else {
+            format!("\"{}\" (term {})", self.command, self.term)
+        }
+    }
+}
+
+/// What a node writes to disk before it answers, and finds again after a crash (figure 2 of the
+/// paper: `currentTerm`, `votedFor`, `log[]`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Persistent {
+    pub term: u64,
+    pub voted_for: Option<NodeId>,
+    pub log: Vec<Entry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Raft {
+    pub role: Role,
+    /// Durable: the latest term this node has seen.
+    pub term: u64,
+    /// Durable: whom it voted for in `term`.
+    pub voted_for: Option<NodeId>,
+    /// Durable. Entry `i` (1-based, as in the paper) is `log[i - 1]`.
+    pub log: Vec<Entry>,
+    /// The number of committed entries: `log[..commit_index]` are committed (and applied). Volatile,
+    /// as in the paper: a restarted node learns it again from the leader.
+    pub commit_index: u64,
+    /// Who it believes leads `term`; `None` while it does not know (or suspects the leader).
+    pub leader: Option<NodeId>,
+    /// Votes (or pre-votes) received in the current election; a leader keeps the votes that elected it.
+    pub votes: Vec<NodeId>,
+    /// Leader only, per node: the index of the next entry to send.
+    pub next_index: Vec<u64>,
+    /// Leader only, per node: how many entries it knows the node holds in agreement with its own log.
+    pub match_index: Vec<u64>,
+    /// Leader only, per node: whether the leader is still looking for where the node's log agrees
+    /// with its own (one `AppendEntries` at a time) rather than streaming entries to it.
+    pub probing: Vec<bool>,
+    /// Local time this node last heard from the leader of its term (pre-vote refuses while recent).
+    pub leader_contact_us: Option<Micros>,
+    /// For the properties only: `log_digest[i]` fingerprints `log[..=i]` (a 64-bit FNV-1a chain
+    /// over terms and commands), so that comparing two log prefixes costs one comparison instead
+    /// of one per entry. It changes exactly where the log changes (`push_entry`, `truncate_log`).
+    #[serde(skip)]
+    log_digest: Vec<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Msg {
+    /// "Would you vote for me in `term`?" (`term` is the sender's term plus one).
+    PreVote {
+        term: u64,
+        last_log_index: u64,
+        last_log_term: u64,
+    },
+    /// `term` is the proposed term when granted, else the voter's own term.
+    PreVoteReply {
+        term: u64,
+        granted: bool,
+    },
+    RequestVote {
+        term: u64,
+        last_log_index: u64,
+        last_log_term: u64,
+    },
+    Vote {
+        term: u64,
+        granted: bool,
+    },
+    /// No entries: a heartbeat.
+    AppendEntries {
+        term: u64,
+        prev_log_index: u64,
+        prev_log_term: u64,
+        entries: Vec<Entry>,
+        leader_commit: u64,
+    },
+    /// The follower now holds entries up to `match_index` in agreement with the leader.
+    AppendOk {
+        term: u64,
+        match_index: u64,
+    },
+    /// Refused: a stale term (`term` is higher than the leader's), or the follower's log does not
+    /// hold entry `prev_log_index` with the right term; `last_log_index` is its log's length.
+    AppendRejected {
+        term: u64,
+        prev_log_index: u64,
+        last_log_index: u64,
+    },
+    /// A client command passed on to the leader.
+    Forward {
+        command: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Timer {
+    /// Followers and candidates: start an election when it fires.
+    Election,
+    /// Leaders: send `AppendEntries` to every follower.
+    Heartbeat,
+}
+
+/// What a client can ask a node. JSON: `{"submit":{"command":"x=1"}}`, `"timeout"`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Request {
+    /// Replicate a command: a leader appends it, a follower forwards it to the leader it knows.
+    Submit { command: String },
+    /// Start an election now, as if the election timer fired (send it to two nodes at the same
+    /// instant to force a split vote).
+    Timeout,
+}
 
 impl Protocol for Raft {
     type Params = Params;
     type Msg = Msg;
     type Timer = Timer;
     type Request = Request;
-    type Durable = ();
+    type Durable = Persistent;
     const NAME: &'static str = NAME;
 
-    fn init(_ctx: &mut Ctx<'_, Self>, _durable: Option<()>) -> Self {
-        Raft {}
+    fn validate(params: &Params, topology: &Topology) -> Result<(), String> {
+        let nodes = topology.nodes.len();
+        if !(MIN_NODES..=MAX_NODES).contains(&nodes) {
+            return Err(format!("Raft runs on {MIN_NODES} to {MAX_NODES} nodes; this topology has {nodes}"));
+        }
+        let dcs = topology.datacenters.len();
+        if dcs > MAX_DATACENTERS {
+            return Err(format!("Raft runs on 1 to {MAX_DATACENTERS} datacenters; this topology has {dcs}"));
+        }
+        let (min, max, beat) = (params.election_timeout_min_us, params.election_timeout_max_us, params.heartbeat_us);
+        if beat == 0 {
+            return Err("heartbeat_us must be above zero".into());
+        }
+        if min > max {
+            return Err(format!("election_timeout_min_us ({min}) must not be above election_timeout_max_us ({max})"));
+        }
+        if max > caucus_sim::limits::MAX_FAULT_US {
+            return Err(format!(
+                "election_timeout_max_us is at most {} µs (one hour)",
+                caucus_sim::limits::MAX_FAULT_US
+            ));
+        }
+        if beat >= min {
+            return Err(format!(
+                "heartbeat_us ({beat}) must be shorter than election_timeout_min_us ({min}), or followers time out between heartbeats"
+            ));
+        }
+        Ok(())
     }
-    fn on_message(&mut self, _ctx: &mut Ctx<'_, Self>, _from: NodeId, msg: Msg) {
-        match msg {}
+
+    fn init(ctx: &mut Ctx<'_, Self>, durable: Option<Persistent>) -> Self {
+        let restarted = durable.is_some();
+        let Persistent { term, voted_for, log } =
+            durable.unwrap_or(Persistent { term: 0, voted_for: None, log: Vec::new() });
+        if restarted {
+            ctx.note(format!(
+                "restarts in term {term} with {} from disk; its commit index is forgotten",
+                plural(log.len(), "log entry", "log entries")
+            ));
+        }
+        let mut node = Raft {
+            role: Role::Follower,
+            term,
+            voted_for,
+            log: Vec::new(),
+            commit_index: 0,
+            leader: None,
+            votes: Vec::new(),
+            next_index: Vec::new(),
+            match_index: Vec::new(),
+            probing: Vec::new(),
+            leader_contact_us: None,
+            log_digest: Vec::new(),
+        };
+        for entry in log {
+            node.push_entry(entry);
+        }
+        node.reset_election_timer(ctx);
+        node
     }
-    fn on_timer(&mut self, _ctx: &mut Ctx<'_, Self>, timer: Timer) {
-        match timer {}
+
+    fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, msg: Msg) {
+        match msg {
+            Msg::PreVote { term, last_log_index, last_log_term } => {
+                self.on_pre_vote(ctx, from, term, last_log_index, last_log_term)
+            }
+            Msg::PreVoteReply { term, granted } => self.on_pre_vote_reply(ctx, from, term, granted),
+            Msg::RequestVote { term, last_log_index, last_log_term } => {
+                self.on_request_vote(ctx, from, term, last_log_index, last_log_term)
+            }
+            Msg::Vote { term, granted } => self.on_vote(ctx, from, term, granted),
+            Msg::AppendEntries { term, prev_log_index, prev_log_term, entries, leader_commit } => {
+                self.on_append_entries(ctx, from, term, prev_log_index, prev_log_term, entries, leader_commit)
+            }
+            Msg::AppendOk { term, match_index } => self.on_append_ok(ctx, from, term, match_index),
+            Msg::AppendRejected { term, prev_log_index, last_log_index } => {
+                self.on_append_rejected(ctx, from, term, prev_log_index, last_log_index)
+            }
+            Msg::Forward { command } => self.on_submit(ctx, command),
+        }
     }
-    fn on_request(&mut self, _ctx: &mut Ctx<'_, Self>, request: Request) {
-        match request {}
+
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: Timer) {
+        match timer {
+            Timer::Election => self.on_election_timeout(ctx),
+            Timer::Heartbeat => {
+                if self.role == Role::Leader {
+                    self.heartbeat(ctx);
+                }
+            }
+        }
     }
-    fn durable(&self) {}
+
+    fn on_request(&mut self, ctx: &mut Ctx<'_, Self>, request: Request) {
+        match request {
+            Request::Submit { command } => self.on_submit(ctx, command),
+            Request::Timeout if self.role == Role::Leader => {
+                ctx.note(format!("already leads term {}: no election to start", self.term));
+            }
+            Request::Timeout => self.on_election_timeout(ctx),
+        }
+    }
+
+    fn durable(&self) -> Persistent {
+        Persistent { term: self.term, voted_for: self.voted_for, log: self.log.clone() }
+    }
+
+    fn role(&self) -> String {
+        self.role.word().to_string()
+    }
+
+    fn badge(&self) -> String {
+        format!("term {}", self.term)
+    }
+
+    fn countdown(timer: &Timer) -> Option<&'static str> {
+        match timer {
+            Timer::Election => Some("election timeout"),
+            Timer::Heartbeat => None,
+        }
+    }
+
+    fn msg_label(msg: &Msg) -> String {
+        let mark = |granted: bool| if granted { "✓" } else { "✗" };
+        match msg {
+            Msg::PreVote { term, .. } => format!("PreVote t{term}"),
+            Msg::PreVoteReply { term, granted } => format!("PreVote {} t{term}", mark(*granted)),
+            Msg::RequestVote { term, .. } => format!("RequestVote t{term}"),
+            Msg::Vote { term, granted } => format!("Vote {} t{term}", mark(*granted)),
+            Msg::AppendEntries { term, entries, .. } => match entries.len() {
+                0 => format!("Heartbeat t{term}"),
+                1 => format!("Append t{term} [1 entry]"),
+                n => format!("Append t{term} [{n} entries]"),
+            },
+            Msg::AppendOk { match_index, .. } => format!("Append ok {match_index}"),
+            Msg::AppendRejected { term, .. } => format!("Append ✗ t{term}"),
+            Msg::Forward { command } => format!("Forward {}", short(command)),
+        }
+    }
+
     fn properties() -> Vec<Property<Self>> {
-        Vec::new()
+        vec![
+            Property {
+                name: "Election safety",
+                kind: PropertyKind::Safety,
+                description: "At most one leader is elected in each term.",
+                check: election_safety,
+            },
+            Property {
+                name: "Log matching",
+                kind: PropertyKind::Safety,
+                description: "If two logs hold an entry with the same index and term, they are identical up to that entry.",
+                check: log_matching,
+            },
+            Property {
+                name: "Leader completeness",
+                kind: PropertyKind::Safety,
+                description: "A leader's log holds every entry committed in an earlier term.",
+                check: leader_completeness,
+            },
+            Property {
+                name: "State machine safety",
+                kind: PropertyKind::Safety,
+                description: "No two nodes apply different commands at the same log index.",
+                check: state_machine_safety,
+            },
+            Property {
+                name: "Eventually a leader",
+                kind: PropertyKind::Liveness,
+                description: "Once the network heals, some node leads and a majority of the cluster follows it in its term.",
+                check: eventually_a_leader,
+            },
+            Property {
+                name: "Replication catches up",
+                kind: PropertyKind::Liveness,
+                description: "Once the network heals, every running node holds and knows all the entries the leader has committed.",
+                check: replication_catches_up,
+            },
+        ]
     }
 }
 
+// ---- the node ---------------------------------------------------------------------------------
+
+impl Raft {
+    /// The only way an entry enters the log.
+    fn push_entry(&mut self, entry: Entry) {
+        let prev = self.log_digest.last().copied().unwrap_or(FNV_OFFSET);
+        self.log_digest.push(fingerprint(prev, &entry));
+        self.log.push(entry);
+    }
+
+    /// The only way entries leave the log.
+    fn truncate_log(&mut self, len: usize) {
+        self.log.truncate(len);
+        self.log_digest.truncate(len);
+    }
+
+    /// Whether the first `len` entries of two logs are identical (by their fingerprints).
+    fn same_prefix(&self, other: &Raft, len: usize) -> bool {
+        len == 0
+            || (self.log.len() >= len
+                && other.log.len() >= len
+                && self.log_digest[len - 1] == other.log_digest[len - 1])
+    }
+
+    /// The index and term of the last log entry (0 and 0 for an empty log).
+    pub fn last_log(&self) -> (u64, u64) {
+        (self.log.len() as u64, self.log.last().map_or(0, |e| e.term))
+    }
+
+    /// The term of entry `index` (1-based); 0 for index 0.
+    fn term_at(&self, index: u64) -> u64 {
+        if index == 0 {
+            0
+        } else {
+            self.log[index as usize - 1].term
+        }
+    }
+
+    /// Whether a candidate whose log ends at `(index, term)` is at least as up to date as us.
+    fn log_ok(&self, index: u64, term: u64) -> bool {
+        let (my_index, my_term) = self.last_log();
+        (term, index) >= (my_term, my_index)
+    }
+
+    /// Whether we heard from a live leader less than the minimum election timeout ago (or lead).
+    fn leader_is_alive(&self, ctx: &Ctx<'_, Self>) -> bool {
+        self.role == Role::Leader
+            || self.leader_contact_us.is_some_and(|t| ctx.now.saturating_sub(t) < ctx.params.election_timeout_min_us)
+    }
+
+    fn majority(ctx: &Ctx<'_, Self>) -> usize {
+        ctx.node_count() / 2 + 1
+    }
+
+    fn reset_election_timer(&self, ctx: &mut Ctx<'_, Self>) {
+        let after = ctx.random_between(ctx.params.election_timeout_min_us, ctx.params.election_timeout_max_us);
+        ctx.set_timer(Timer::Election, after);
+    }
+
+    fn name(ctx: &Ctx<'_, Self>, node: NodeId) -> String {
+        ctx.topology.nodes[node as usize].name.clone()
+    }
+
+    // ---- becoming -------------------------------------------------------------------------
+
+    /// Adopts a higher term seen in a message: a follower of it, with no vote and no known leader.
+    fn adopt_term(&mut self, ctx: &mut Ctx<'_, Self>, term: u64, from: NodeId) {
+        assert!(term > self.term, "adopt_term({term}) in term {}", self.term);
+        if self.role != Role::Follower {
+            ctx.note(format!(
+                "steps down from {} of term {}: {} is in term {term}",
+                self.role.word(),
+                self.term,
+                Self::name(ctx, from)
+            ));
+        }
+        let was_leader = self.role == Role::Leader;
+        self.term = term;
+        self.voted_for = None;
+        self.become_follower(ctx, None);
+        if was_leader {
+            ctx.cancel_timer(Timer::Heartbeat);
+            self.reset_election_timer(ctx);
+        }
+    }
+
+    /// Follows `leader` (or nobody yet) in the current term.
+    fn become_follower(&mut self, ctx: &mut Ctx<'_, Self>, leader: Option<NodeId>) {
+        if let (Some(l), Role::PreCandidate | Role::Candidate) = (leader, self.role) {
+            ctx.note(format!("{} leads term {}: goes back to following", Self::name(ctx, l), self.term));
+        }
+        assert!(
+            !(self.role == Role::Leader && leader.is_some()),
+            "a leader of term {} was asked to follow another leader of the same term",
+            self.term
+        );
+        self.role = Role::Follower;
+        self.leader = leader;
+        self.votes.clear();
+        self.next_index.clear();
+        self.match_index.clear();
+        self.probing.clear();
+    }
+
+    fn become_pre_candidate(&mut self, ctx: &mut Ctx<'_, Self>) {
+        self.role = Role::PreCandidate;
+        self.leader = None;
+        self.votes = vec![ctx.id];
+        let next = self.term + 1;
+        ctx.note(format!("asks for pre-votes for term {next}, staying in term {}", self.term));
+        let (last_log_index, last_log_term) = self.last_log();
+        ctx.broadcast(Msg::PreVote { term: next, last_log_index, last_log_term });
+        self.reset_election_timer(ctx);
+    }
+
+    fn become_candidate(&mut self, ctx: &mut Ctx<'_, Self>) {
+        assert_ne!(self.role, Role::Leader, "a leader does not start elections");
+        if self.role == Role::Candidate {
+            ctx.note(format!(
+                "no majority in term {} ({} of {} votes): tries again",
+                self.term,
+                self.votes.len(),
+                ctx.node_count()
+            ));
+        }
+        self.term += 1;
+        self.role = Role::Candidate;
+        self.voted_for = Some(ctx.id);
+        self.leader = None;
+        self.votes = vec![ctx.id];
+        ctx.note(format!("becomes candidate for term {}", self.term));
+        let (last_log_index, last_log_term) = self.last_log();
+        ctx.broadcast(Msg::RequestVote { term: self.term, last_log_index, last_log_term });
+        self.reset_election_timer(ctx);
+    }
+
+    fn become_leader(&mut self, ctx: &mut Ctx<'_, Self>) {
+        assert_eq!(self.role, Role::Candidate, "only a candidate is elected");
+        assert!(self.votes.len() >= Self::majority(ctx), "elected without a majority");
+        let n = ctx.node_count();
+        self.role = Role::Leader;
+        self.leader = Some(ctx.id);
+        ctx.note(format!("elected leader of term {} with {} of {n} votes", self.term, self.votes.len()));
+        ctx.cancel_timer(Timer::Election);
+        let next = self.log.len() as u64 + 1;
+        self.next_index = vec![next; n];
+        self.match_index = vec![0; n];
+        self.probing = vec![true; n];
+        // The no-op lets the leader commit an entry of its own term, and with it every earlier
+        // entry it inherited (section 5.4.2 and section 8 of the paper).
+        self.append(ctx, String::new());
+        self.heartbeat(ctx);
+    }
+
+    // ---- elections ------------------------------------------------------------------------
+
+    fn on_election_timeout(&mut self, ctx: &mut Ctx<'_, Self>) {
+        match self.role {
+            Role::Leader => {}
+            _ if ctx.params.pre_vote => self.become_pre_candidate(ctx),
+            _ => self.become_candidate(ctx),
+        }
+    }
+
+    fn on_pre_vote(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, term: u64, last_index: u64, last_term: u64) {
+        // A pre-vote changes nothing here: not our term, not our vote, not our timer.
+        let log_ok = self.log_ok(last_index, last_term);
+        let alive = self.leader_is_alive(ctx);
+        let granted = term > self.term && log_ok && !alive;
+        if term > self.term && !granted {
+            let why = if alive {
+                match self.leader {
+                    Some(l) if l != ctx.id => format!("it heard from leader {} recently", Self::name(ctx, l)),
+                    _ => "it leads and is alive".to_string(),
+                }
+            } else {
+                "the candidate's log is behind its own".to_string()
+            };
+            ctx.note(format!("refuses {} a pre-vote for term {term}: {why}", Self::name(ctx, from)));
+        }
+        let reply_term = if granted { term } else { self.term };
+        ctx.send(from, Msg::PreVoteReply { term: reply_term, granted });
+    }
+
+    fn on_pre_vote_reply(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, term: u64, granted: bool) {
+        if !granted {
+            if term > self.term {
+                self.adopt_term(ctx, term, from);
+            }
+            return;
+        }
+        if self.role != Role::PreCandidate || term != self.term + 1 {
+            return;
+        }
+        if !self.votes.contains(&from) {
+            self.votes.push(from);
+        }
+        if self.votes.len() >= Self::majority(ctx) {
+            ctx.note(format!("has {} pre-votes: starts the election", self.votes.len()));
+            self.become_candidate(ctx);
+        }
+    }
+
+    fn on_request_vote(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, term: u64, last_index: u64, last_term: u64) {
+        if term > self.term {
+            self.adopt_term(ctx, term, from);
+        }
+        let free = self.voted_for.is_none_or(|v| v == from);
+        let log_ok = self.log_ok(last_index, last_term);
+        let granted = term == self.term && free && log_ok;
+        if granted {
+            self.voted_for = Some(from);
+            // Granting a vote restarts the timer, so that this node does not compete at once.
+            self.reset_election_timer(ctx);
+        } else if term == self.term {
+            let why = match self.voted_for {
+                Some(v) if v != from => format!("it already voted for {} in term {term}", Self::name(ctx, v)),
+                _ => {
+                    let (i, t) = self.last_log();
+                    format!(
+                        "the candidate's log (last entry {last_index}, term {last_term}) is behind its own (last entry {i}, term {t})"
+                    )
+                }
+            };
+            ctx.note(format!("refuses {} its vote: {why}", Self::name(ctx, from)));
+        }
+        ctx.send(from, Msg::Vote { term: self.term, granted });
+    }
+
+    fn on_vote(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, term: u64, granted: bool) {
+        if term > self.term {
+            self.adopt_term(ctx, term, from);
+            return;
+        }
+        if self.role != Role::Candidate || term != self.term || !granted {
+            return;
+        }
+        if !self.votes.contains(&from) {
+            self.votes.push(from);
+        }
+        if self.votes.len() >= Self::majority(ctx) {
+            self.become_leader(ctx);
+        }
+    }
+
+    // ---- replication ----------------------------------------------------------------------
+
+    fn on_submit(&mut self, ctx: &mut Ctx<'_, Self>, command: String) {
+        if command.is_empty() || command.chars().count() > MAX_COMMAND {
+            ctx.note(format!("ignores a command that is empty or over {MAX_COMMAND} characters"));
+            return;
+        }
+        match (self.role, self.leader) {
+            (Role::Leader, _) => {
+                self.append(ctx, command);
+                self.replicate(ctx);
+            }
+            (_, Some(leader)) => {
+                ctx.note(format!("forwards \"{}\" to leader {}", short(&command), Self::name(ctx, leader)));
+                ctx.send(leader, Msg::Forward { command });
+            }
+            (_, None) => {
+                ctx.note(format!("knows no leader: \"{}\" is not accepted (the client must retry)", short(&command)))
+            }
+        }
+    }
+
+    /// Appends a command of the leader's term to its own log.
+    fn append(&mut self, ctx: &mut Ctx<'_, Self>, command: String) {
+        let entry = Entry { term: self.term, command };
+        ctx.note(format!("appends entry {}: {}", self.log.len() + 1, entry.describe()));
+        self.push_entry(entry);
+        self.match_index[ctx.id as usize] = self.log.len() as u64;
+    }
+
+    /// Sends `AppendEntries` to every follower, and sets the next heartbeat.
+    fn heartbeat(&mut self, ctx: &mut Ctx<'_, Self>) {
+        for peer in ctx.peers() {
+            self.send_append(ctx, peer);
+        }
+        ctx.set_timer(Timer::Heartbeat, ctx.params.heartbeat_us);
+    }
+
+    /// Streams new entries to the followers whose place in the log is known; the others get them
+    /// once their probe is answered.
+    fn replicate(&mut self, ctx: &mut Ctx<'_, Self>) {
+        let last = self.log.len() as u64;
+        for peer in ctx.peers() {
+            let p = peer as usize;
+            if !self.probing[p] && self.next_index[p] <= last {
+                self.send_append(ctx, peer);
+            }
+        }
+    }
+
+    fn send_append(&mut self, ctx: &mut Ctx<'_, Self>, peer: NodeId) {
+        let p = peer as usize;
+        let prev_log_index = self.next_index[p] - 1;
+        let end = self.log.len().min(prev_log_index as usize + MAX_BATCH);
+        let entries = self.log[prev_log_index as usize..end].to_vec();
+        ctx.send(
+            peer,
+            Msg::AppendEntries {
+                term: self.term,
+                prev_log_index,
+                prev_log_term: self.term_at(prev_log_index),
+                entries,
+                leader_commit: self.commit_index,
+            },
+        );
+        // While streaming, assume the entries arrive (links are FIFO); a refusal corrects it.
+        if !self.probing[p] {
+            self.next_index[p] = end as u64 + 1;
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_append_entries(
+        &mut self,
+        ctx: &mut Ctx<'_, Self>,
+        from: NodeId,
+        term: u64,
+        prev_log_index: u64,
+        prev_log_term: u64,
+        entries: Vec<Entry>,
+        leader_commit: u64,
+    ) {
+        let last_log_index = self.log.len() as u64;
+        if term < self.term {
+            ctx.send(from, Msg::AppendRejected { term: self.term, prev_log_index, last_log_index });
+            return;
+        }
+        if term > self.term {
+            self.adopt_term(ctx, term, from);
+        }
+        if self.role == Role::Leader {
+            // Two leaders in one term: impossible unless election safety is broken, which the
+            // property reports. Refuse rather than follow.
+            ctx.note(format!("is leader of term {term} and refuses {} which claims it too", Self::name(ctx, from)));
+            ctx.send(from, Msg::AppendRejected { term: self.term, prev_log_index, last_log_index });
+            return;
+        }
+        if self.role != Role::Follower || self.leader != Some(from) {
+            self.become_follower(ctx, Some(from));
+        }
+        self.leader_contact_us = Some(ctx.now);
+        self.reset_election_timer(ctx);
+        if prev_log_index > last_log_index || self.term_at(prev_log_index) != prev_log_term {
+            ctx.send(from, Msg::AppendRejected { term: self.term, prev_log_index, last_log_index });
+            return;
+        }
+        let count = entries.len() as u64;
+        for (k, entry) in entries.into_iter().enumerate() {
+            let at = prev_log_index as usize + k;
+            if at < self.log.len() {
+                if self.log[at].term == entry.term {
+                    continue; // already there (a repeated or overtaken message)
+                }
+                // A conflicting tail from a deposed leader: it was never committed, so it goes.
+                // (Were it committed, the safety properties would report it.)
+                ctx.note(format!(
+                    "drops {} from entry {} on: they conflict with the leader's log",
+                    plural(self.log.len() - at, "entry", "entries"),
+                    at + 1
+                ));
+                self.truncate_log(at);
+            }
+            self.push_entry(entry);
+        }
+        let match_index = prev_log_index + count;
+        // Only entries known to agree with the leader's log can be marked committed.
+        let commit = leader_commit.min(match_index);
+        if commit > self.commit_index {
+            self.commit_index = commit;
+        }
+        ctx.send(from, Msg::AppendOk { term: self.term, match_index });
+    }
+
+    fn on_append_ok(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, term: u64, match_index: u64) {
+        if term > self.term {
+            self.adopt_term(ctx, term, from);
+            return;
+        }
+        if self.role != Role::Leader || term != self.term {
+            return;
+        }
+        let p = from as usize;
+        self.match_index[p] = self.match_index[p].max(match_index);
+        self.next_index[p] = self.next_index[p].max(self.match_index[p] + 1);
+        if self.probing[p] {
+            self.probing[p] = false;
+            if self.next_index[p] <= self.log.len() as u64 {
+                self.send_append(ctx, from);
+            }
+        }
+        self.advance_commit(ctx);
+    }
+
+    fn on_append_rejected(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, term: u64, prev: u64, last: u64) {
+        if term > self.term {
+            self.adopt_term(ctx, term, from);
+            return;
+        }
+        if self.role != Role::Leader || term != self.term {
+            return;
+        }
+        let p = from as usize;
+        // A refusal at or below what the follower is known to hold, or of a probe other than the
+        // latest, answers an older message: ignore it.
+        if prev <= self.match_index[p] || (self.probing[p] && prev + 1 != self.next_index[p]) {
+            return;
+        }
+        self.next_index[p] = (self.match_index[p] + 1).max(prev.min(last + 1));
+        self.probing[p] = true;
+        ctx.note(format!(
+            "{}'s log does not hold entry {prev} as the leader's does (it has {}): tries from entry {}",
+            Self::name(ctx, from),
+            plural(last as usize, "entry", "entries"),
+            self.next_index[p]
+        ));
+        self.send_append(ctx, from);
+    }
+
+    /// Commits the highest entry of this term that a majority holds (figure 2, last rule).
+    fn advance_commit(&mut self, ctx: &mut Ctx<'_, Self>) {
+        let mut held = self.match_index.clone();
+        held.sort_unstable_by(|a, b| b.cmp(a));
+        let n = held[Self::majority(ctx) - 1];
+        if n > self.commit_index && self.term_at(n) == self.term {
+            let from = self.commit_index + 1;
+            self.commit_index = n;
+            if from == n {
+                ctx.note(format!("commits entry {n}: {}", self.log[n as usize - 1].describe()));
+            } else {
+                ctx.note(format!("commits entries {from} to {n}"));
+            }
+        }
+    }
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// Extends a prefix fingerprint by one entry (FNV-1a over the term, the command's length and its
+/// bytes). Fixed here, not taken from `std`'s hasher, whose output may change between versions.
+fn fingerprint(prev: u64, entry: &Entry) -> u64 {
+    let bytes = entry
+        .term
+        .to_le_bytes()
+        .into_iter()
+        .chain((entry.command.len() as u64).to_le_bytes())
+        .chain(entry.command.bytes());
+    bytes.fold(prev, |h, b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// A command cut to a dozen characters for labels.
+fn short(command: &str) -> String {
+    if command.chars().count() <= 12 {
+        command.to_string()
+    } else {
+        command.chars().take(11).chain(['…']).collect()
+    }
+}
+
+// ---- properties -------------------------------------------------------------------------------
+//
+// Properties are pure functions of the current state of the nodes that are up (a crashed node's
+// volatile state is gone, and its disk is not part of what other nodes can see). They are checked
+// after every step, so a violation is caught at the step where two running nodes first disagree.
+
+/// At most one leader per term.
+///
+/// Checked in two ways, both over running nodes. (1) No two nodes are leaders of the same term at
+/// once. A leader keeps its role and term until it sees a higher term or crashes, so this catches a
+/// second leader whenever the first is still running and has not heard of a newer term. (2) No two
+/// nodes of one term name different leaders for it: a follower remembers who led its term (the
+/// sender of an `AppendEntries` of that term) until its term changes. This also catches a second
+/// leader elected after the first crashed or was cut off, as long as one of the first leader's
+/// followers is still in that term. What neither sees is a term whose every witness has moved on or
+/// crashed, which a history kept outside the nodes could catch; Raft's argument (one durable vote
+/// per node per term, two majorities intersect) is what rules it out.
+fn election_safety(view: &View<'_, Raft>) -> Result<(), Failure> {
+    election_safety_in(&view.up().collect::<Vec<_>>(), |i| view.name(i))
+}
+
+/// [`election_safety`] over a list of running nodes and their states.
+fn election_safety_in<'a>(up: &[(NodeId, &Raft)], name: impl Fn(NodeId) -> &'a str) -> Result<(), Failure> {
+    for (k, &(a, sa)) in up.iter().enumerate() {
+        for &(b, sb) in &up[k + 1..] {
+            if sa.term != sb.term {
+                continue;
+            }
+            let t = sa.term;
+            if sa.role == Role::Leader && sb.role == Role::Leader {
+                return Err(Failure::new(format!(
+                    "{} and {} are both leaders of term {t}: two majorities voted for different candidates in one term.",
+                    name(a),
+                    name(b)
+                ))
+                .nodes([a, b]));
+            }
+            if let (Some(la), Some(lb)) = (sa.leader, sb.leader) {
+                if la != lb {
+                    return Err(Failure::new(format!(
+                        "In term {t}, {} follows {} as leader while {} follows {}: two leaders were elected in one term.",
+                        name(a),
+                        name(la),
+                        name(b),
+                        name(lb)
+                    ))
+                    .nodes([a, b, la, lb]));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Same index and term implies the same prefix, for every pair of running nodes.
+fn log_matching(view: &View<'_, Raft>) -> Result<(), Failure> {
+    log_matching_in(&view.up().collect::<Vec<_>>(), |i| view.name(i))
+}
+
+/// [`log_matching`] over a list of running nodes and their states.
+fn log_matching_in<'a>(up: &[(NodeId, &Raft)], name: impl Fn(NodeId) -> &'a str) -> Result<(), Failure> {
+    for (k, &(a, sa)) in up.iter().enumerate() {
+        for &(b, sb) in &up[k + 1..] {
+            let common = sa.log.len().min(sb.log.len());
+            // The highest index where both hold an entry of the same term; below it, all must agree.
+            let Some(top) = (0..common).rev().find(|&i| sa.log[i].term == sb.log[i].term) else {
+                continue;
+            };
+            if sa.same_prefix(sb, top + 1) {
+                continue;
+            }
+            if let Some(i) = (0..=top).find(|&i| sa.log[i] != sb.log[i]) {
+                return Err(Failure::new(format!(
+                    "{} and {} both hold an entry of term {} at index {}, but at index {} {} holds {} and {} holds {}.",
+                    name(a),
+                    name(b),
+                    sa.log[top].term,
+                    top + 1,
+                    i + 1,
+                    name(a),
+                    sa.log[i].describe(),
+                    name(b),
+                    sb.log[i].describe()
+                ))
+                .nodes([a, b]));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every entry a running node knows to be committed is in the log of every running leader of a
+/// term at least as high as that node's term.
+///
+/// Why this is sound: a node's commit index covers entry `i` only if the entry was committed by
+/// the leader of some term `u` no higher than the node's current term (a node learns commits from
+/// the leader of its term, and terms only grow). The leader of `u` itself holds the entry (a leader
+/// never drops entries), and leaders of later terms must hold it by leader completeness. So a
+/// running leader whose term is at least the node's term must hold it. It is incomplete on purpose:
+/// the commit index is volatile, so a node that crashed and restarted has forgotten what it knew to
+/// be committed, and committed entries known only to crashed nodes are not checked until a
+/// running node learns of them again.
+fn leader_completeness(view: &View<'_, Raft>) -> Result<(), Failure> {
+    leader_completeness_in(&view.up().collect::<Vec<_>>(), |i| view.name(i))
+}
+
+/// [`leader_completeness`] over a list of running nodes and their states.
+fn leader_completeness_in<'a>(up: &[(NodeId, &Raft)], name: impl Fn(NodeId) -> &'a str) -> Result<(), Failure> {
+    for &(l, leader) in up.iter().filter(|(_, s)| s.role == Role::Leader) {
+        for &(f, node) in up {
+            let committed = node.commit_index as usize;
+            if leader.term < node.term || leader.same_prefix(node, committed) {
+                continue;
+            }
+            let i = (0..committed).find(|&i| leader.log.get(i) != Some(&node.log[i])).unwrap_or(committed - 1);
+            return Err(Failure::new(format!(
+                "{} leads term {} but its log lacks entry {} ({}), which {} knows is committed.",
+                name(l),
+                leader.term,
+                i + 1,
+                node.log[i].describe(),
+                name(f)
+            ))
+            .nodes([l, f]));
+        }
+    }
+    Ok(())
+}
+
+/// Nodes apply committed entries in order, so two running nodes must agree on every index both
+/// have committed. (Like leader completeness, this sees what running nodes currently know.)
+fn state_machine_safety(view: &View<'_, Raft>) -> Result<(), Failure> {
+    state_machine_safety_in(&view.up().collect::<Vec<_>>(), |i| view.name(i))
+}
+
+/// [`state_machine_safety`] over a list of running nodes and their states.
+fn state_machine_safety_in<'a>(up: &[(NodeId, &Raft)], name: impl Fn(NodeId) -> &'a str) -> Result<(), Failure> {
+    for (k, &(a, sa)) in up.iter().enumerate() {
+        for &(b, sb) in &up[k + 1..] {
+            let both = sa.commit_index.min(sb.commit_index) as usize;
+            if sa.same_prefix(sb, both) {
+                continue;
+            }
+            if let Some(i) = (0..both).find(|&i| sa.log[i] != sb.log[i]) {
+                return Err(Failure::new(format!(
+                    "{} applied {} as entry {}, but {} applied {}.",
+                    name(a),
+                    sa.log[i].describe(),
+                    i + 1,
+                    name(b),
+                    sb.log[i].describe()
+                ))
+                .nodes([a, b]));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The running leader that a majority of the cluster follows in its term, if there is one.
+fn acknowledged_leader<'a>(view: &View<'a, Raft>) -> Option<(NodeId, &'a Raft)> {
+    let cluster = view.node_ids().len();
+    view.up().filter(|(_, s)| s.role == Role::Leader).find(|&(l, leader)| {
+        let followers = view.up().filter(|(_, s)| s.term == leader.term && s.leader == Some(l)).count();
+        followers > cluster / 2
+    })
+}
+
+fn eventually_a_leader(view: &View<'_, Raft>) -> Result<(), Failure> {
+    if acknowledged_leader(view).is_some() {
+        return Ok(());
+    }
+    let up: Vec<NodeId> = view.up().map(|(i, _)| i).collect();
+    let roles: Vec<String> =
+        view.up().map(|(i, s)| format!("{} is {} in term {}", view.name(i), s.role.word(), s.term)).collect();
+    Err(Failure::new(format!("No leader is followed by a majority: {}.", roles.join(", "))).nodes(up))
+}
+
+fn replication_catches_up(view: &View<'_, Raft>) -> Result<(), Failure> {
+    let Some((l, leader)) = acknowledged_leader(view) else {
+        return Ok(()); // "Eventually a leader" reports this
+    };
+    let committed = &leader.log[..leader.commit_index as usize];
+    for (i, s) in view.up() {
+        let holds = s.log.len() >= committed.len() && &s.log[..committed.len()] == committed;
+        if !holds || s.commit_index < leader.commit_index {
+            return Err(Failure::new(format!(
+                "{} has committed {} entries, but {} holds {} of them and knows {} to be committed.",
+                view.name(l),
+                leader.commit_index,
+                view.name(i),
+                s.log.iter().zip(committed).take_while(|(a, b)| a == b).count(),
+                s.commit_index.min(leader.commit_index)
+            ))
+            .nodes([l, i]));
+        }
+    }
+    Ok(())
+}
+
+// ---- the experiment: how long a cluster goes without a leader --------------------------------
+
+/// One trial of "crash the leader".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Trial {
+    pub seed: u64,
+    /// The leader that was crashed; `None` if no leader became stable within the limit.
+    pub first_leader: Option<NodeId>,
+    /// Simulated time of the crash.
+    pub crashed_at_us: Option<Micros>,
+    /// Time from the crash until another node was elected leader; `None` if none was in time.
+    pub recovered_after_us: Option<Micros>,
+}
+
+/// One seeded trial of "crash the leader": runs `base` with `seed` until a leader is stable (every
+/// node follows it in its term), crashes it just after it sends a round of heartbeats, and measures
+/// the time until another node becomes leader.
+///
+/// The base's topology and parameters are used; its script is not (the crash is the trial's own
+/// fault). Each phase gives up after `limit_us` of simulated time: the wait for a stable leader
+/// from the start, and the wait for a new leader from the crash. The run is untraced and checks no
+/// properties, so a trial costs a few thousand steps; the same base and seed give the same trial.
+pub fn crash_leader_trial(base: &Scenario, seed: u64, limit_us: Micros) -> Result<Trial, ScenarioError> {
+    let topology = base.validate()?;
+    let params = caucus_sim::run::params_of::<Raft>(base, &topology)?;
+    let mut sim: Sim<Raft> = Sim::new(topology, params, seed, Vec::new());
+    let mut trial = Trial { seed, first_leader: None, crashed_at_us: None, recovered_after_us: None };
+    let step = |sim: &mut Sim<Raft>, until: Micros| -> Result<Option<What<Raft>>, ScenarioError> {
+        match sim.step_until(until, &mut ()) {
+            Ok(record) => Ok(record.map(|r| r.what.clone())),
+            Err(e) => Err(ScenarioError::new("", format!("the trial stopped: {e}"))),
+        }
+    };
+
+    // Phase 1: a stable leader, caught just after it sends heartbeats.
+    let mut stable: Option<(NodeId, u64)> = None;
+    let leader = loop {
+        let Some(what) = step(&mut sim, limit_us)? else {
+            return Ok(trial);
+        };
+        match stable {
+            None => stable = stable_leader(&sim),
+            Some((l, term)) => {
+                let still = sim.state(l).is_some_and(|s| s.role == Role::Leader && s.term == term);
+                if !still {
+                    stable = None;
+                } else if matches!(what, What::Timer { node, timer: Timer::Heartbeat } if node == l) {
+                    break (l, term);
+                }
+            }
+        }
+    };
+    let (l, term) = leader;
+    sim.apply(Input::Crash { node: l }, &mut ()).map_err(|e| ScenarioError::new("", e.to_string()))?;
+    let crashed_at = sim.now();
+    trial.first_leader = Some(l);
+    trial.crashed_at_us = Some(crashed_at);
+
+    // Phase 2: any node leading a later term.
+    let deadline = crashed_at.saturating_add(limit_us);
+    while let Some(what) = step(&mut sim, deadline)? {
+        let Some(node) = what.node() else { continue };
+        if sim.state(node).is_some_and(|s| s.role == Role::Leader && s.term > term) {
+            trial.recovered_after_us = Some(sim.now() - crashed_at);
+            break;
+        }
+    }
+    Ok(trial)
+}
+
+/// A leader that every node follows in its term.
+fn stable_leader(sim: &Sim<Raft>) -> Option<(NodeId, u64)> {
+    let n = sim.topology().nodes.len() as NodeId;
+    let (l, leader) = (0..n).find_map(|i| sim.state(i).filter(|s| s.role == Role::Leader).map(|s| (i, s)))?;
+    let all = (0..n).all(|i| {
+        sim.status(i) == Status::Up && sim.state(i).is_some_and(|s| s.term == leader.term && s.leader == Some(l))
+    });
+    all.then_some((l, leader.term))
+}
+
+// ---- built-in scenarios ------------------------------------------------------------------------
+
+/// A client command to `node`, as a script input.
+fn submit(node: NodeId, command: &str) -> Input {
+    Input::Request { node, request: serde_json::json!({ "submit": { "command": command } }) }
+}
+
+fn timeout(node: NodeId) -> Input {
+    Input::Request { node, request: serde_json::json!("timeout") }
+}
+
+/// Nodes placed per datacenter of a preset, e.g. `[2, 2, 1]` over three regions.
+fn placed(preset: &str, placement: &[u16]) -> TopologySpec {
+    TopologySpec { placement: Some(placement.to_vec()), ..TopologySpec::preset(preset, 1) }
+}
+
+/// A Raft scenario with its seed and length. The scripts name nodes by id, so each seed is the
+/// one for which the story told in the description happens (`tests/raft.rs` checks every one).
+fn raft_scenario(
+    name: &str,
+    description: &str,
+    topology: TopologySpec,
+    seed: u64,
+    seconds: u64,
+    script: Vec<caucus_sim::ScriptEntry>,
+) -> Scenario {
+    let mut s = crate::scenario(name, description, NAME, topology, script);
+    s.seed = seed;
+    s.until_us = seconds * caucus_sim::SEC;
+    s
+}
+
 /// The built-in scenarios of this protocol (listed by `caucus list` and the app's picker).
+///
+/// The five-node ones place two nodes in us-east-1 (n0, n1), two in eu-west-1 (n2, n3) and one in
+/// ap-southeast-1 (n4); with seed 2, n1 wins the first election at about 1.1 s.
 pub fn scenarios() -> Vec<Scenario> {
-    Vec::new()
+    use crate::at;
+    use caucus_sim::Endpoint::Dc;
+    let five = || placed("three-regions", &[2, 2, 1]);
+    let cut_off =
+        |dc| Input::Partition { a: vec![Dc(dc)], b: (0..3).filter(|&d| d != dc).map(Dc).collect(), one_way: false };
+
+    let basic = raft_scenario(
+        "raft",
+        "Five nodes in three regions elect a leader (n1), then clients send three commands to different nodes: followers forward them, and the leader commits each one as soon as a majority holds it.",
+        five(),
+        2,
+        15,
+        vec![at(3.0, submit(0, "x=1")), at(4.0, submit(3, "y=2")), at(5.0, submit(4, "x=3"))],
+    );
+
+    let crash = raft_scenario(
+        "raft-leader-crash",
+        "The leader n1 crashes at 4 s. About an election timeout later a follower becomes candidate for term 2 and wins; n1 restarts at 9 s with its term and log from disk and follows the new leader.",
+        five(),
+        2,
+        16,
+        vec![
+            at(3.0, submit(2, "x=1")),
+            at(4.0, Input::Crash { node: 1 }),
+            at(7.0, submit(2, "x=2")),
+            at(9.0, Input::Restart { node: 1 }),
+        ],
+    );
+
+    let mut split = raft_scenario(
+        "raft-split-vote",
+        "Four nodes; n0 and n1 are told to time out at the same instant and each gets one more vote: no majority in term 1. The timeout range is narrow (1.0 to 1.2 s), so in term 2 three nodes collide again; term 3 finally elects n0.",
+        placed("three-regions", &[2, 1, 1]),
+        4,
+        18,
+        vec![at(0.5, timeout(0)), at(0.5, timeout(1))],
+    );
+    split.protocol.params =
+        serde_json::json!({ "election_timeout_min_us": 1_000_000, "election_timeout_max_us": 1_200_000 });
+
+    let partition = raft_scenario(
+        "raft-partition-leader-dc",
+        "us-east-1, home of the leader n1, is cut off at 4 s. The three nodes beyond it elect a new leader and go on committing, while the command sent to n1 at 5 s is never committed. After the heal at 9 s n1 steps down and that entry is erased.",
+        five(),
+        2,
+        14,
+        vec![
+            at(3.0, submit(2, "x=1")),
+            at(4.0, cut_off(0)),
+            at(5.0, submit(1, "lost=1")),
+            at(7.0, submit(2, "x=2")),
+            at(9.0, Input::Heal),
+        ],
+    );
+
+    let rejoin = |pre_vote: bool| {
+        let (name, description) = if pre_vote {
+            (
+                "raft-rejoin-prevote",
+                "The same cut-off as raft-rejoin-no-prevote, with pre-vote on: n4 asks for pre-votes that nobody receives, so it stays in term 1. When it returns it hears the leader and follows it; the leader keeps its term.",
+            )
+        } else {
+            (
+                "raft-rejoin-no-prevote",
+                "n4 (ap-southeast-1) is cut off from 3 s to 10 s and keeps starting elections, raising its term each time. When it returns its higher term forces the healthy leader to step down; its log is behind, so it cannot win the election that follows.",
+            )
+        };
+        let mut s = raft_scenario(
+            name,
+            description,
+            five(),
+            2,
+            16,
+            vec![at(3.0, cut_off(2)), at(5.0, submit(0, "x=1")), at(10.0, Input::Heal)],
+        );
+        if pre_vote {
+            s.protocol.params = serde_json::json!({ "pre_vote": true });
+        }
+        s
+    };
+
+    let repair = raft_scenario(
+        "raft-log-repair",
+        "Follower n3 crashes at 3 s and misses three commands. It restarts at 8 s with its old log and refuses the leader's next AppendEntries; the leader steps back to where their logs agree and sends what n3 missed.",
+        five(),
+        2,
+        14,
+        vec![
+            at(3.0, Input::Crash { node: 3 }),
+            at(4.0, submit(0, "x=1")),
+            at(5.0, submit(1, "y=2")),
+            at(6.0, submit(4, "z=3")),
+            at(8.0, Input::Restart { node: 3 }),
+        ],
+    );
+
+    let nine = raft_scenario(
+        "raft-nine-nodes",
+        "Nine nodes over five regions: a leader needs five votes and a command is committed once five nodes hold it, so the nearest regions decide how fast.",
+        placed("five-regions", &[2, 2, 2, 2, 1]),
+        1,
+        10,
+        vec![at(3.0, submit(0, "x=1")), at(4.0, submit(8, "y=2"))],
+    );
+
+    vec![basic, crash, split, partition, rejoin(false), rejoin(true), repair, nine]
+}
+
+#[cfg(test)]
+mod tests {
+    //! The safety checks, fed states that a broken Raft would produce: each must fire, name the
+    //! nodes involved, and stay quiet on the healthy variant of the same state.
+    use super::*;
+
+    fn node(role: Role, term: u64, leader: Option<NodeId>, log: &[(u64, &str)], commit_index: u64) -> Raft {
+        let mut r = Raft {
+            role,
+            term,
+            voted_for: None,
+            log: Vec::new(),
+            commit_index,
+            leader,
+            votes: Vec::new(),
+            next_index: Vec::new(),
+            match_index: Vec::new(),
+            probing: Vec::new(),
+            leader_contact_us: None,
+            log_digest: Vec::new(),
+        };
+        for &(term, command) in log {
+            r.push_entry(Entry { term, command: command.into() });
+        }
+        r
+    }
+
+    fn name(i: NodeId) -> &'static str {
+        ["n0", "n1", "n2"][i as usize]
+    }
+
+    fn check(
+        f: fn(&[(NodeId, &Raft)], fn(NodeId) -> &'static str) -> Result<(), Failure>,
+        nodes: &[&Raft],
+    ) -> Result<(), Failure> {
+        let up: Vec<(NodeId, &Raft)> = nodes.iter().enumerate().map(|(i, s)| (i as NodeId, *s)).collect();
+        f(&up, name)
+    }
+
+    #[test]
+    fn two_leaders_of_one_term_are_caught_directly_or_through_their_followers() {
+        let f = |up: &[(NodeId, &Raft)], n: fn(NodeId) -> &'static str| election_safety_in(up, n);
+        let l1 = node(Role::Leader, 3, Some(1), &[], 0);
+        let l0 = node(Role::Leader, 3, Some(0), &[], 0);
+        let e = check(f, &[&l0, &l1]).unwrap_err();
+        assert_eq!(e.nodes, vec![0, 1]);
+        assert!(e.explanation.contains("both leaders of term 3"), "{}", e.explanation);
+
+        // n0 led term 3 and crashed; n1 still follows it; n2 now leads term 3 too.
+        let f1 = node(Role::Follower, 3, Some(0), &[], 0);
+        let l2 = node(Role::Leader, 3, Some(2), &[], 0);
+        let follower_of_0 = node(Role::Follower, 3, Some(0), &[], 0);
+        let e = check(f, &[&follower_of_0, &f1, &l2]).unwrap_err();
+        assert!(e.explanation.contains("follows n0 as leader while n2 follows n2"), "{}", e.explanation);
+
+        let old = node(Role::Leader, 2, Some(0), &[], 0);
+        let new = node(Role::Leader, 3, Some(1), &[], 0);
+        let follower = node(Role::Follower, 3, Some(1), &[], 0);
+        assert_eq!(check(f, &[&old, &new, &follower]), Ok(()), "leaders of different terms are fine");
+    }
+
+    #[test]
+    fn logs_that_share_an_entry_but_differ_below_it_break_log_matching() {
+        let f = |up: &[(NodeId, &Raft)], n: fn(NodeId) -> &'static str| log_matching_in(up, n);
+        let a = node(Role::Follower, 2, None, &[(1, "a"), (1, "b"), (2, "c")], 0);
+        let b = node(Role::Follower, 2, None, &[(1, "a"), (1, "x"), (2, "c")], 0);
+        let e = check(f, &[&a, &b]).unwrap_err();
+        assert_eq!(e.nodes, vec![0, 1]);
+        assert!(e.explanation.contains("at index 2"), "{}", e.explanation);
+        // Tails of different terms may differ: that is an uncommitted tail about to be repaired.
+        let c = node(Role::Follower, 3, None, &[(1, "a"), (1, "b"), (3, "d")], 0);
+        assert_eq!(check(f, &[&a, &c]), Ok(()));
+    }
+
+    #[test]
+    fn a_leader_missing_a_committed_entry_breaks_leader_completeness() {
+        let f = |up: &[(NodeId, &Raft)], n: fn(NodeId) -> &'static str| leader_completeness_in(up, n);
+        let knows = node(Role::Follower, 2, None, &[(1, "a"), (2, "b")], 2);
+        let leader = node(Role::Leader, 3, Some(1), &[(1, "a"), (3, "z")], 1);
+        let e = check(f, &[&knows, &leader]).unwrap_err();
+        assert_eq!(e.nodes, vec![1, 0]);
+        assert!(e.explanation.contains("lacks entry 2"), "{}", e.explanation);
+        // A stale leader of an older term is not bound by what was committed after it.
+        let stale = node(Role::Leader, 1, Some(1), &[(1, "a")], 1);
+        assert_eq!(check(f, &[&knows, &stale]), Ok(()));
+    }
+
+    #[test]
+    fn different_commands_applied_at_one_index_break_state_machine_safety() {
+        let f = |up: &[(NodeId, &Raft)], n: fn(NodeId) -> &'static str| state_machine_safety_in(up, n);
+        let a = node(Role::Follower, 1, None, &[(1, "a"), (1, "b")], 2);
+        let b = node(Role::Follower, 1, None, &[(1, "a"), (1, "c")], 2);
+        let e = check(f, &[&a, &b]).unwrap_err();
+        assert!(e.explanation.contains("as entry 2"), "{}", e.explanation);
+        let b_uncommitted = node(Role::Follower, 1, None, &[(1, "a"), (1, "c")], 1);
+        assert_eq!(check(f, &[&a, &b_uncommitted]), Ok(()));
+    }
+
+    #[test]
+    fn fingerprints_follow_truncation_and_appends() {
+        let mut a = node(Role::Follower, 2, None, &[(1, "a"), (1, "b"), (1, "c")], 0);
+        let b = node(Role::Follower, 2, None, &[(1, "a"), (2, "d")], 0);
+        assert!(a.same_prefix(&b, 1) && !a.same_prefix(&b, 2));
+        a.truncate_log(1);
+        a.push_entry(Entry { term: 2, command: "d".into() });
+        assert!(a.same_prefix(&b, 2));
+        // The command's length is hashed too, so moving bytes between fields changes the print.
+        let c = node(Role::Follower, 2, None, &[(1, "ab")], 0);
+        let d = node(Role::Follower, 2, None, &[(1, "a"), (1, "b")], 0);
+        assert_ne!(c.log_digest[0], d.log_digest[1]);
+    }
 }
