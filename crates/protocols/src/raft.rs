@@ -1135,8 +1135,9 @@ pub struct Trial {
 /// from the start, and the wait for a new leader from the crash. The run is untraced and checks no
 /// properties, so a trial costs a few thousand steps; the same base and seed give the same trial.
 pub fn crash_leader_trial(base: &Scenario, seed: u64, limit_us: Micros) -> Result<Trial, ScenarioError> {
+    let base = Scenario { script: Vec::new(), ..base.clone() };
     let topology = base.validate()?;
-    let params = caucus_sim::run::params_of::<Raft>(base, &topology)?;
+    let params = caucus_sim::run::params_of::<Raft>(&base, &topology)?;
     let mut sim: Sim<Raft> = Sim::new(topology, params, seed, Vec::new());
     let mut trial = Trial { seed, first_leader: None, crashed_at_us: None, recovered_after_us: None };
     let step = |sim: &mut Sim<Raft>, until: Micros| -> Result<Option<What<Raft>>, ScenarioError> {
