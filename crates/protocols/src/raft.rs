@@ -918,6 +918,27 @@ fn short(command: &str) -> String {
 // volatile state is gone, and its disk is not part of what other nodes can see). They are checked
 // after every step, so a violation is caught at the step where two running nodes first disagree.
 
+/// Calls `f` with the running nodes and their states. Up to [`MAX_NODES`] (all that `validate`
+/// lets through) they are gathered on the stack: the checks run after every step, and allocating
+/// here cost more than the checks themselves.
+fn with_running<'a, R>(view: &View<'a, Raft>, f: impl FnOnce(&[(NodeId, &'a Raft)]) -> R) -> R {
+    let mut running = view.up();
+    let Some(first) = running.next() else {
+        return f(&[]);
+    };
+    if view.node_ids().len() > MAX_NODES {
+        let all: Vec<_> = std::iter::once(first).chain(running).collect();
+        return f(&all);
+    }
+    let mut buf = [first; MAX_NODES];
+    let mut len = 1;
+    for node in running {
+        buf[len] = node;
+        len += 1;
+    }
+    f(&buf[..len])
+}
+
 /// At most one leader per term.
 ///
 /// Checked in two ways, both over running nodes. (1) No two nodes are leaders of the same term at
@@ -930,7 +951,7 @@ fn short(command: &str) -> String {
 /// crashed, which a history kept outside the nodes could catch; Raft's argument (one durable vote
 /// per node per term, two majorities intersect) is what rules it out.
 fn election_safety(view: &View<'_, Raft>) -> Result<(), Failure> {
-    election_safety_in(&view.up().collect::<Vec<_>>(), |i| view.name(i))
+    with_running(view, |up| election_safety_in(up, |i| view.name(i)))
 }
 
 /// [`election_safety`] over a list of running nodes and their states.
@@ -968,7 +989,7 @@ fn election_safety_in<'a>(up: &[(NodeId, &Raft)], name: impl Fn(NodeId) -> &'a s
 
 /// Same index and term implies the same prefix, for every pair of running nodes.
 fn log_matching(view: &View<'_, Raft>) -> Result<(), Failure> {
-    log_matching_in(&view.up().collect::<Vec<_>>(), |i| view.name(i))
+    with_running(view, |up| log_matching_in(up, |i| view.name(i)))
 }
 
 /// [`log_matching`] over a list of running nodes and their states.
@@ -1015,7 +1036,7 @@ fn log_matching_in<'a>(up: &[(NodeId, &Raft)], name: impl Fn(NodeId) -> &'a str)
 /// be committed, and committed entries known only to crashed nodes are not checked until a
 /// running node learns of them again.
 fn leader_completeness(view: &View<'_, Raft>) -> Result<(), Failure> {
-    leader_completeness_in(&view.up().collect::<Vec<_>>(), |i| view.name(i))
+    with_running(view, |up| leader_completeness_in(up, |i| view.name(i)))
 }
 
 /// [`leader_completeness`] over a list of running nodes and their states.
@@ -1044,7 +1065,7 @@ fn leader_completeness_in<'a>(up: &[(NodeId, &Raft)], name: impl Fn(NodeId) -> &
 /// Nodes apply committed entries in order, so two running nodes must agree on every index both
 /// have committed. (Like leader completeness, this sees what running nodes currently know.)
 fn state_machine_safety(view: &View<'_, Raft>) -> Result<(), Failure> {
-    state_machine_safety_in(&view.up().collect::<Vec<_>>(), |i| view.name(i))
+    with_running(view, |up| state_machine_safety_in(up, |i| view.name(i)))
 }
 
 /// [`state_machine_safety`] over a list of running nodes and their states.
@@ -1369,10 +1390,10 @@ mod tests {
         ["n0", "n1", "n2"][i as usize]
     }
 
-    fn check(
-        f: fn(&[(NodeId, &Raft)], fn(NodeId) -> &'static str) -> Result<(), Failure>,
-        nodes: &[&Raft],
-    ) -> Result<(), Failure> {
+    /// A safety check over running nodes, named as in the tests' three-node cluster.
+    type Check = fn(&[(NodeId, &Raft)], fn(NodeId) -> &'static str) -> Result<(), Failure>;
+
+    fn check(f: Check, nodes: &[&Raft]) -> Result<(), Failure> {
         let up: Vec<(NodeId, &Raft)> = nodes.iter().enumerate().map(|(i, s)| (i as NodeId, *s)).collect();
         f(&up, name)
     }
