@@ -12,6 +12,10 @@
 //! - (d) time travel in a 100,000-step traced run: `Run::seek` back to random earlier steps, and
 //!   one step back from a checkpoint's worst case.
 //! - (e) memory held by a 100,000-step traced run, from a counting global allocator.
+//! - (f) Raft on `three-regions` with 5 nodes (2 + 2 + 1, the built-in `raft` scenario: an
+//!   election, three commands, then heartbeats), tracing off, with safety checks, and with full
+//!   tracing, printed in the same table as the heartbeat figures. Raft's safety checks compare every
+//!   pair of running nodes' logs after each step, by prefix fingerprints.
 //!
 //! Targets: tracing off within 3× of the bare loop and at least 5 million events/s; a step back
 //! under 16 ms (one frame at 60 Hz). Each timing is the median of a few repetitions. Throughput
@@ -20,6 +24,7 @@
 //! `std::time::Instant` is used here, in the bench binary only; the core never reads a clock.
 
 use caucus_protocols::heartbeat::{Heartbeat, Params};
+use caucus_protocols::raft::Raft;
 use caucus_sim::run::CHECKPOINT_EVERY;
 use caucus_sim::{DynRun, Input, PropertyKind, Run, Scenario, Sim, TopologySpec};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -114,6 +119,39 @@ fn main() {
         t * 3
     });
 
+    // (f)
+    let raft = raft_five_nodes();
+    let raft_untraced = median(|| {
+        let mut sim = raft_sim(&raft);
+        time_both(|| {
+            for _ in 0..EVENTS {
+                sim.apply(Input::Step, &mut ()).expect("within limits").expect("never idle");
+            }
+        })
+    });
+    let raft_checked = median(|| {
+        let mut sim = raft_sim(&raft);
+        let mut failures = 0;
+        let t = time_both(|| {
+            for _ in 0..EVENTS {
+                sim.apply(Input::Step, &mut ()).expect("within limits").expect("never idle");
+                failures += sim.check(PropertyKind::Safety).len();
+            }
+        });
+        assert_eq!(failures, 0, "a calm Raft run violates nothing");
+        t
+    });
+    let raft_traced = median(|| {
+        let mut run = Run::<Raft>::new(raft.clone()).expect("valid");
+        let t = time_both(|| {
+            for _ in 0..EVENTS / 3 {
+                assert_eq!(run.apply(Input::Step), Ok(true));
+            }
+        });
+        assert_eq!(run.violations(), &[]);
+        t * 3
+    });
+
     let rate = |d: Duration| EVENTS as f64 / d.as_secs_f64();
     let row = |label: &str, t: Timing| {
         let cpu = t.cpu.map_or("n/a".to_string(), |c| per_second(rate(c)));
@@ -124,6 +162,9 @@ fn main() {
     row("(b) heartbeat, tracing off", untraced);
     row("    heartbeat, tracing off + safety checks", checked);
     row("(c) heartbeat, full tracing (Run::apply)", traced);
+    row("(f) raft, 5 nodes (2+2+1), tracing off", raft_untraced);
+    row("    raft, tracing off + safety checks", raft_checked);
+    row("    raft, full tracing (Run::apply)", raft_traced);
     let cpu_or_wall = |t: Timing| t.cpu.unwrap_or(t.wall);
     let ratio = cpu_or_wall(untraced).as_secs_f64() / cpu_or_wall(bare).as_secs_f64();
     println!("    tracing off / bare loop (on-CPU): {ratio:.2}x slower");
@@ -179,6 +220,17 @@ fn fifteen_nodes() -> Scenario {
     scenario.topology = TopologySpec::preset("three-regions", 5);
     scenario.seed = 42;
     scenario
+}
+
+/// The built-in `raft` scenario: 5 nodes over three regions, an election and three commands.
+fn raft_five_nodes() -> Scenario {
+    caucus_protocols::builtin("raft").expect("built-in")
+}
+
+fn raft_sim(scenario: &Scenario) -> Sim<Raft> {
+    let topology = scenario.topology.build().expect("valid topology");
+    let params = caucus_sim::run::params_of::<Raft>(scenario, &topology).expect("valid parameters");
+    Sim::new(topology, params, scenario.seed, scenario.script.clone())
 }
 
 fn new_sim(scenario: &Scenario) -> Sim<Heartbeat> {
