@@ -30,7 +30,7 @@ pub fn election_panel(p: &ElectionProps) -> Html {
     let run = p.run.0.borrow();
     let any = run.as_any();
     if let Some(r) = any.downcast_ref::<Run<Raft>>() {
-        let scenario = r.scenario().clone();
+        let scenario = caucus_sim::DynRun::scenario(r).clone();
         let params = r.sim().params().clone();
         return html! {
             <>
@@ -194,9 +194,12 @@ fn paxos_panel(r: &Run<paxos::Paxos>) -> Html {
         let cells = match sim.state(i) {
             None => html! { <td colspan="3" class="hint">{ sim.status(i).word() }</td> },
             Some(s) => {
-                let json = serde_json::to_value(s).unwrap_or_default();
-                let field = |k: &str| json.get(k).map(|v| v.to_string()).unwrap_or_else(|| "–".into());
-                html! { <><td>{ field("promised") }</td><td>{ field("accepted") }</td><td>{ field("learned") }</td></> }
+                let show = |v: Option<String>| v.unwrap_or_else(|| "–".into());
+                html! { <>
+                    <td>{ s.acceptor.promised.to_string() }</td>
+                    <td>{ show(s.acceptor.accepted.as_ref().map(|p| p.to_string())) }</td>
+                    <td>{ show(s.learned.as_ref().map(|p| p.value.clone())) }</td>
+                </> }
             }
         };
         html! { <tr><th scope="row">{ name }</th>{ cells }</tr> }
