@@ -120,8 +120,9 @@ fn raft_panel(r: &Run<Raft>, dispatch: &Callback<Action>) -> Html {
         })
     });
     // Two up followers, in different datacenters when possible, time out at the same instant.
-    let followers: Vec<NodeId> =
-        (0..n).filter(|&i| sim.state(i).is_some_and(|s| s.role != Role::Leader) && sim.status(i) == Status::Up).collect();
+    let followers: Vec<NodeId> = (0..n)
+        .filter(|&i| sim.state(i).is_some_and(|s| s.role != Role::Leader) && sim.status(i) == Status::Up)
+        .collect();
     let pair = followers.first().copied().and_then(|a| {
         let b = followers.iter().copied().find(|&b| b != a && t.dc_of(b) != t.dc_of(a)).or(followers.get(1).copied());
         b.map(|b| (a, b))
@@ -152,7 +153,9 @@ fn raft_panel(r: &Run<Raft>, dispatch: &Callback<Action>) -> Html {
     });
     let heal = dispatch.reform(|_| Action::Apply(Input::Heal));
     let leader_text = match leader {
-        Some((l, term)) => format!("Leader: {} (term {term}, {})", t.nodes[l as usize].name, t.datacenters[t.dc_of(l) as usize].name),
+        Some((l, term)) => {
+            format!("Leader: {} (term {term}, {})", t.nodes[l as usize].name, t.datacenters[t.dc_of(l) as usize].name)
+        }
         None => "No leader right now".to_string(),
     };
     let one_dc = t.datacenters.len() < 2;
@@ -371,7 +374,8 @@ fn run_slice(
     };
     if more {
         let next = timer.clone();
-        *timer.borrow_mut() = Some(gloo_timers::callback::Timeout::new(0, move || run_slice(scenario, progress, next, redraw)));
+        *timer.borrow_mut() =
+            Some(gloo_timers::callback::Timeout::new(0, move || run_slice(scenario, progress, next, redraw)));
     }
 }
 
@@ -403,7 +407,11 @@ fn histogram(pr: &Progress) -> Html {
         fmt_time(pct(50)),
         fmt_time(pct(90)),
         fmt_time(max),
-        if pr.failed > 0 { format!("; {} did not within {}", pr.failed, fmt_time(TRIAL_LIMIT_US)) } else { String::new() }
+        if pr.failed > 0 {
+            format!("; {} did not within {}", pr.failed, fmt_time(TRIAL_LIMIT_US))
+        } else {
+            String::new()
+        }
     );
     let bars = counts.iter().enumerate().map(|(i, &c)| {
         let bh = c as f64 / top * (h - bottom - 10.0);
@@ -415,9 +423,9 @@ fn histogram(pr: &Progress) -> Html {
             </rect>
         }
     });
-    let ticks = [0usize, BINS / 2, BINS].map(|i| {
+    let ticks = [(0usize, "start"), (BINS / 2, "middle"), (BINS, "end")].map(|(i, anchor)| {
         let x = left + i as f64 * bar_w;
-        html! { <text x={decimal(x, 1)} y={decimal(h - 6.0, 1)} text-anchor="middle">{ fmt_time(i as u64 * width) }</text> }
+        html! { <text x={decimal(x, 1)} y={decimal(h - 6.0, 1)} text-anchor={anchor}>{ fmt_time(i as u64 * width) }</text> }
     });
     html! {
         <figure class="histogram">

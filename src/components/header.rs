@@ -37,10 +37,10 @@ pub fn header(p: &HeaderProps) -> Html {
     let on_scenario = p.dispatch.reform(|e: Event| {
         let select: HtmlSelectElement = e.target_unchecked_into();
         let name = select.value();
-        // Scenarios of another pack open its page (the select is reset by the reload).
-        if let Some(sc) = caucus_protocols::builtin(&name) {
-            if crate::browser::open_in_pack(&sc.protocol.name, &format!("v=1&s={name}")) {
-                return Action::SetBanner(crate::state::Banner::info(format!("Opening {name}…")));
+        // Another family's entry opens its page with its first scenario.
+        if let Some(protocol) = name.strip_prefix("pack:") {
+            if crate::browser::open_in_pack(protocol, "") {
+                return Action::SetBanner(crate::state::Banner::info("Opening…"));
             }
         }
         Action::LoadScenario(name)
@@ -65,14 +65,21 @@ pub fn header(p: &HeaderProps) -> Html {
             <label class="field">
                 <span>{"Scenario"}</span>
                 <select aria-label="Scenario" onchange={on_scenario}>
-                    { for FAMILIES.iter().map(|(label, protocols)| html! {
-                        <optgroup label={*label}>
-                            { for builtin_scenarios().into_iter().filter(|sc| protocols.contains(&sc.protocol.name.as_str())).map(|sc| html! {
-                                <option value={sc.name.clone()} selected={sc.name == s.scenario_name} title={sc.description.clone()}>
-                                    { &sc.name }
-                                </option>
-                            }) }
-                        </optgroup>
+                    { for FAMILIES.iter().map(|(label, protocols)| {
+                        let here = caucus_protocols::pack_of(protocols[0]).is_some_and(|p| p.compiled_in());
+                        html! {
+                            <optgroup label={*label}>
+                                if here {
+                                    { for builtin_scenarios().into_iter().filter(|sc| protocols.contains(&sc.protocol.name.as_str())).map(|sc| html! {
+                                        <option value={sc.name.clone()} selected={sc.name == s.scenario_name} title={sc.description.clone()}>
+                                            { &sc.name }
+                                        </option>
+                                    }) }
+                                } else {
+                                    <option value={format!("pack:{}", protocols[0])}>{ format!("{} … (opens their page)", protocols.join(", ")) }</option>
+                                }
+                            </optgroup>
+                        }
                     }) }
                     if caucus_protocols::builtin(&s.scenario_name).is_none() {
                         <option value="" selected=true disabled=true>{ format!("{} (imported)", s.scenario_name) }</option>

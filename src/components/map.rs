@@ -302,7 +302,7 @@ pub fn topology_map(p: &MapProps) -> Html {
                     <circle class="countdown" r={num(NODE_R + 4.0)} transform="rotate(-90)"
                         stroke-dasharray={format!("{} 999", num(f * COUNTDOWN_LEN))} />
                 }
-                if leader { <text class="crown" y={num(-NODE_R - 9.0)} text-anchor="middle">{"★"}</text> }
+                if leader { <text class="crown" x={num(NODE_R + 1.0)} y={num(-NODE_R + 6.0)} text-anchor="middle">{"★"}</text> }
                 <circle class="body" r={num(NODE_R)} style={format!("fill:{}", dc_colour(n.dc))} />
                 <text class="icon" y="5" text-anchor="middle">{ icon }</text>
                 if icon.is_empty() { <text class="name-in" y="4" text-anchor="middle">{ &n.name }</text> }

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import {
   BIG_SCENARIO, assert, b64url, clickControl, controls, eq, inFlight, nodeLabels, press, runTests, start, stepNo, simTime, test, until,
 } from './harness.mjs';
+import './election.mjs';
 
 const banner = (page) => page.locator('.banner[role=alert]');
 

@@ -150,7 +150,8 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                     .split_once("..")
                     .ok_or_else(|| format!("--timeout wants a range like 150ms..300ms, not `{range}`"))?;
                 let (lo, hi) = (parse_duration(lo)?, parse_duration(hi)?);
-                let mut params = if base.protocol.params.is_null() { serde_json::json!({}) } else { base.protocol.params };
+                let mut params =
+                    if base.protocol.params.is_null() { serde_json::json!({}) } else { base.protocol.params };
                 params["election_timeout_min_us"] = lo.into();
                 params["election_timeout_max_us"] = hi.into();
                 base.protocol.params = params;
@@ -162,10 +163,16 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                 println!("seed,first_leader,recovered_after_us");
             }
             for k in 0..trials {
-                let trial = caucus_protocols::raft::crash_leader_trial(&base, seed + k, limit).map_err(|e| e.to_string())?;
+                let trial =
+                    caucus_protocols::raft::crash_leader_trial(&base, seed + k, limit).map_err(|e| e.to_string())?;
                 if csv {
                     let show = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
-                    println!("{},{},{}", trial.seed, show(trial.first_leader.map(u64::from)), show(trial.recovered_after_us));
+                    println!(
+                        "{},{},{}",
+                        trial.seed,
+                        show(trial.first_leader.map(u64::from)),
+                        show(trial.recovered_after_us)
+                    );
                 }
                 match trial.recovered_after_us {
                     Some(t) => times.push(t),
@@ -254,7 +261,13 @@ fn print_distribution(base: &Scenario, trials: u64, times: &[u64], failed: u64, 
     let top = *counts.iter().max().unwrap_or(&1);
     for (i, c) in counts.iter().enumerate() {
         let from = lo + i as u64 * width;
-        println!("  {:>10} .. {:>10} {:>5} {}", format_micros(from), format_micros(from + width), c, "#".repeat(c * 50 / top));
+        println!(
+            "  {:>10} .. {:>10} {:>5} {}",
+            format_micros(from),
+            format_micros(from + width),
+            c,
+            "#".repeat(c * 50 / top)
+        );
     }
 }
 

@@ -66,7 +66,11 @@ pub const PROTOCOLS: &[ProtocolInfo] = &[
         description: "single-decree Paxos: proposers, acceptors, learners; duelling proposers",
         pack: Pack::Election,
     },
-    ProtocolInfo { name: bully::NAME, description: "the Bully election (highest id wins), for contrast", pack: Pack::Election },
+    ProtocolInfo {
+        name: bully::NAME,
+        description: "the Bully election (highest id wins), for contrast",
+        pack: Pack::Election,
+    },
 ];
 
 /// The pack that runs a protocol, if it is registered.
@@ -194,12 +198,27 @@ pub fn at(seconds: f64, input: Input) -> ScriptEntry {
 }
 
 /// The built-in scenarios, the default first.
+///
+/// Only the scenarios of the packs compiled in (natively: all): a browser pack lists other
+/// families as a whole and sends the user to their page, which keeps their scenario data out of
+/// its bundle. [`pack_of_scenario`] still routes a link naming any of them.
 pub fn builtin_scenarios() -> Vec<Scenario> {
-    let mut all = heartbeat_scenarios();
-    all.extend(raft::scenarios());
-    all.extend(paxos::scenarios());
-    all.extend(bully::scenarios());
+    let mut all = Vec::new();
+    if cfg!(feature = "heartbeat") {
+        all.extend(heartbeat_scenarios());
+    }
+    if cfg!(feature = "election") {
+        all.extend(raft::scenarios());
+        all.extend(paxos::scenarios());
+        all.extend(bully::scenarios());
+    }
     all
+}
+
+/// The pack of a built-in scenario, from its name: every built-in scenario's name starts with its
+/// protocol's name (`raft-leader-crash`), which a test checks.
+pub fn pack_of_scenario(name: &str) -> Option<Pack> {
+    pack_of(name.split('-').next().unwrap_or(name))
 }
 
 fn heartbeat_scenarios() -> Vec<Scenario> {

@@ -118,6 +118,20 @@ fn snapshot(run: &dyn DynRun) -> Snapshot {
 // ---- determinism ----------------------------------------------------------------------------
 
 #[test]
+fn every_builtin_scenario_is_named_after_its_protocol() {
+    // Browser packs route a link by the scenario's name alone (`pack_of_scenario`).
+    for scenario in builtin_scenarios() {
+        assert_eq!(
+            caucus_protocols::pack_of_scenario(&scenario.name),
+            caucus_protocols::pack_of(&scenario.protocol.name),
+            "{}",
+            scenario.name
+        );
+        assert!(scenario.name.starts_with(&scenario.protocol.name), "{}", scenario.name);
+    }
+}
+
+#[test]
 fn the_same_scenario_and_seed_give_byte_identical_traces() {
     for scenario in builtin_scenarios() {
         let mut first = build(&scenario).unwrap();

@@ -1,0 +1,67 @@
+// End-to-end tests of the election pack (dist/election/): routing between packs, Raft's views,
+// the experiment and the presenter shortcuts, and Bully's lesson. Registered by run.mjs.
+import { assert, clickControl, eq, stepNo, test, until } from './harness.mjs';
+
+test('pack-routing', 'a Raft link at the root opens the election page; the picker goes both ways', async (t) => {
+  const { page } = t;
+  await t.goto('?v=1&s=raft-leader-crash&seed=2&t=2500');
+  await until(async () => page.url().includes('/election/?'), 'the redirect to election/');
+  await page.waitForSelector('.map svg g.node');
+  eq(await page.locator('header select[aria-label=Scenario]').inputValue(), 'raft-leader-crash', 'scenario');
+  eq(await stepNo(page), 2500, 'the step of the link');
+  eq(await page.locator('.map g.node.leader').count(), 1, 'one leader marked on the map');
+  assert((await page.locator('.map g.node.leader').getAttribute('aria-label')).includes('leader'), 'the leader says so in words');
+  assert((await page.locator('.log-grid td.entry.committed').count()) >= 5, 'committed entries in the log grid');
+  await t.shot('election-raft-leader-crash', page, { fullPage: true });
+  // Back to the core pack from the picker.
+  await page.locator('header select[aria-label=Scenario]').selectOption('pack:heartbeat');
+  await until(async () => !page.url().includes('/election/'), 'the core page');
+  await page.waitForSelector('.map svg g.node');
+  eq(await page.locator('header select[aria-label=Scenario]').inputValue(), 'heartbeat', 'the core default scenario');
+});
+
+test('raft-experiment', 'crash-the-leader trials fill the progress bar and draw the histogram', async (t) => {
+  const { page } = t;
+  await t.goto('election/?v=1&s=raft&seed=2&t=0');
+  await page.getByRole('spinbutton', { name: 'Trials' }).fill('120');
+  await page.getByRole('spinbutton', { name: 'Trials' }).dispatchEvent('change');
+  await page.getByRole('button', { name: 'Run trials' }).click();
+  await until(async () => (await page.locator('.histogram figcaption').count()) > 0, 'the histogram', 20_000);
+  await until(async () => (await page.getByRole('button', { name: 'Run trials' }).count()) > 0, 'the trials to finish', 30_000);
+  const caption = await page.locator('.histogram figcaption').innerText();
+  assert(/^1[0-9]{2} of 120 trials elected a new leader: median [0-9.]+ s/.test(caption), `caption: ${caption}`);
+  eq(await page.locator('.experiment progress').getAttribute('value'), '120', 'progress');
+  assert((await page.locator('.histogram rect').count()) > 5, 'bars');
+});
+
+test('raft-presenter', 'partition the leader\'s datacenter, a new leader takes over, safety holds', async (t) => {
+  const { page } = t;
+  await t.goto('election/?v=1&s=raft&seed=2&t=1500');
+  await until(async () => (await page.locator('.map g.node.leader').count()) === 1, 'a leader');
+  const old = await page.locator('.map g.node.leader').getAttribute('aria-label');
+  await page.getByRole('button', { name: "Partition leader's datacenter" }).click();
+  assert((await page.locator('.map .link.cut').count()) > 0, 'the cut is drawn');
+  await page.keyboard.press('+');
+  await page.keyboard.press('+');
+  await page.keyboard.press('+');
+  await clickControl(page, 'Play');
+  await until(async () => {
+    const leaders = await page.locator('.map g.node.leader').all();
+    for (const l of leaders) if ((await l.getAttribute('aria-label')) !== old) return true;
+    return false;
+  }, 'a new leader on the majority side', 20_000);
+  await clickControl(page, 'Pause');
+  const text = await page.locator('section.properties').innerText();
+  assert(!text.includes('violated'), `no safety property violated: ${text}`);
+  assert(await page.getByRole('button', { name: 'Split vote' }).isEnabled(), 'Split vote is offered');
+  await t.shot('election-raft-partition', page, { fullPage: true });
+});
+
+test('bully-partition', 'Bully elects two leaders under a partition and the property says so', async (t) => {
+  const { page } = t;
+  await t.goto('election/?v=1&s=bully-partition&seed=1&t=400');
+  await until(async () => (await page.locator('section.properties li.property.fails').count()) > 0, 'the violation');
+  await page.locator('section.properties').getByRole('button', { name: /Jump to step/ }).click();
+  eq(await page.locator('.map g.node.leader').count(), 2, 'two leaders at the violating step');
+  await t.shot('election-bully-two-leaders', page, { fullPage: true });
+});
