@@ -75,7 +75,8 @@ cargo build --target wasm32-unknown-unknown -p caucus-sim -p caucus-protocols
 section "Component tests in headless Chromium (wasm-bindgen-test)"
 # The runner comes from .cargo/config.toml; it starts chromedriver and a headless Chromium.
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
-  cargo test -p caucus --target wasm32-unknown-unknown
+  cargo test -p caucus --target wasm32-unknown-unknown -- --nocapture 2>&1 | tee "${CARGO_TARGET_DIR:-$ROOT/target}/caucus-wasm-tests.log"
+WASM_MEASURE="$(grep -o "MEASURE .*" "${CARGO_TARGET_DIR:-$ROOT/target}/caucus-wasm-tests.log" || true)"
 
 section "Release build, every pack (scripts/build.sh -> $DIST/)"
 CAUCUS_DIST="$DIST" bash scripts/build.sh
@@ -132,6 +133,7 @@ CAUCUS_E2E_URL="$URL" node tests/e2e/run.mjs
 if [ "${CAUCUS_SKIP_MEASURE:-}" != 1 ]; then
   section "Measurements (printed, not asserted)"
   printf '  %s\n' "${BUNDLE_LINES[@]}"
+  if [ -n "$WASM_MEASURE" ]; then echo "  ${WASM_MEASURE#MEASURE }"; fi
   MEASURE_JSON="${CARGO_TARGET_DIR:-$ROOT/target}/caucus-measurements.json"
   CAUCUS_E2E_URL="$URL" MEASURE_JSON="$MEASURE_JSON" node tests/e2e/measure.mjs
   echo "  (also written to $MEASURE_JSON)"

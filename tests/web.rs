@@ -148,6 +148,37 @@ fn a_restored_link_has_the_same_digest_as_natively() {
 }
 
 #[wasm_bindgen_test]
+fn raft_has_the_same_digest_as_natively() {
+    assert_eq!(golden::raft_leader_crash_12s(), golden::RAFT_LEADER_CRASH_12S);
+}
+
+/// A measurement, printed and not asserted (run with `-- --nocapture`, as scripts/test.sh does):
+/// Raft on three regions x 5 nodes with tracing off, the native bench's row (f), in WebAssembly.
+#[wasm_bindgen_test]
+fn measure_raft_events_per_second_in_wasm() {
+    use caucus_protocols::raft::Raft;
+    let scenario = golden::raft_scenario("raft");
+    let topology = scenario.topology.build().expect("valid topology");
+    let params = caucus_sim::run::params_of::<Raft>(&scenario, &topology).expect("valid parameters");
+    let now = || web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
+    const EVENTS: u32 = 300_000;
+    let mut best = f64::MAX;
+    for _ in 0..3 {
+        let mut sim =
+            caucus_sim::Sim::<Raft>::new(topology.clone(), params.clone(), scenario.seed, scenario.script.clone());
+        let started = now();
+        for _ in 0..EVENTS {
+            sim.apply(Input::Step, &mut ()).expect("within limits").expect("never idle");
+        }
+        best = best.min(now() - started);
+    }
+    console_log!(
+        "MEASURE raft 3 regions x 5 nodes, tracing off, wasm (core crates at opt-level 3): {:.2} M events/s",
+        EVENTS as f64 / best / 1000.0
+    );
+}
+
+#[wasm_bindgen_test]
 fn a_link_round_trips_in_wasm() {
     let mut run = build(&builtin("heartbeat-crash").unwrap()).unwrap();
     for _ in 0..30 {

@@ -68,7 +68,7 @@ pub fn header(p: &HeaderProps) -> Html {
                     { for FAMILIES.iter().map(|(label, protocols)| {
                         let here = caucus_protocols::pack_of(protocols[0]).is_some_and(|p| p.compiled_in());
                         html! {
-                            <optgroup label={*label}>
+                            <optgroup label={*label} title={(!here).then_some("Opens the page of this family of protocols")}>
                                 if here {
                                     { for builtin_scenarios().into_iter().filter(|sc| protocols.contains(&sc.protocol.name.as_str())).map(|sc| html! {
                                         <option value={sc.name.clone()} selected={sc.name == s.scenario_name} title={sc.description.clone()}>
@@ -76,7 +76,7 @@ pub fn header(p: &HeaderProps) -> Html {
                                         </option>
                                     }) }
                                 } else {
-                                    <option value={format!("pack:{}", protocols[0])}>{ format!("{} … (opens their page)", protocols.join(", ")) }</option>
+                                    <option value={format!("pack:{}", protocols[0])}>{ format!("{} ↗", protocols.join(", ")) }</option>
                                 }
                             </optgroup>
                         }

@@ -44,3 +44,19 @@ pub fn link_crash_4s() -> String {
     run.run_until(4 * SEC).expect("runs");
     run.digest()
 }
+
+/// `raft-leader-crash` (seed 2) run to 12 s: an election, the leader's crash, a new leader, and the
+/// old one back as a follower. Built from `raft::scenarios()` and a typed `Run` so that the core
+/// pack's browser tests can run it without the election pack's registry.
+pub const RAFT_LEADER_CRASH_12S: &str = "7ddc16ddec2430cbe070a92c7f18d7ca285fabad";
+
+pub fn raft_scenario(name: &str) -> caucus_sim::Scenario {
+    caucus_protocols::raft::scenarios().into_iter().find(|s| s.name == name).expect("a built-in Raft scenario")
+}
+
+pub fn raft_leader_crash_12s() -> String {
+    let mut run =
+        caucus_sim::Run::<caucus_protocols::raft::Raft>::new(raft_scenario("raft-leader-crash")).expect("valid");
+    run.run_until(12 * SEC).expect("runs");
+    run.digest()
+}

@@ -19,3 +19,8 @@ fn a_scripted_partition_with_another_seed_has_the_golden_digest() {
 fn a_restored_link_with_an_input_has_the_golden_digest() {
     assert_eq!(golden::link_crash_4s(), golden::LINK_CRASH_4S);
 }
+
+#[test]
+fn raft_leader_crash_has_the_golden_digest() {
+    assert_eq!(golden::raft_leader_crash_12s(), golden::RAFT_LEADER_CRASH_12S);
+}
