@@ -32,10 +32,13 @@ pub fn election_panel(p: &ElectionProps) -> Html {
     if let Some(r) = any.downcast_ref::<Run<Raft>>() {
         let scenario = caucus_sim::DynRun::scenario(r).clone();
         let params = r.sim().params().clone();
+        let base = Rc::new(scenario);
         return html! {
             <>
                 { raft_panel(r, &p.dispatch) }
-                <Experiment base={Rc::new(scenario)} params={params} />
+                // Keyed by the run's scenario so their forms start from its values.
+                <RaftSettings key={format!("s{}", base.name)} base={base.clone()} params={params.clone()} dispatch={p.dispatch.clone()} />
+                <Experiment key={format!("e{}", base.name)} base={base.clone()} params={params} />
             </>
         };
     }
@@ -237,6 +240,107 @@ fn bully_panel(r: &Run<bully::Bully>) -> Html {
                 <tbody>{ for rows }</tbody>
             </table>
         </section>
+    }
+}
+
+// ---- parameters ------------------------------------------------------------------------------
+
+#[derive(Properties, PartialEq)]
+struct SettingsProps {
+    base: Rc<Scenario>,
+    params: raft::Params,
+    dispatch: Callback<Action>,
+}
+
+const PRESETS: &[&str] = &["one-datacenter", "three-regions", "five-regions"];
+
+/// Restarts the scenario with other timeouts, pre-vote, cluster size and placement.
+#[function_component(RaftSettings)]
+fn raft_settings(p: &SettingsProps) -> Html {
+    let prm = &p.params;
+    let min_ms = use_state(|| prm.election_timeout_min_us / MS);
+    let max_ms = use_state(|| prm.election_timeout_max_us / MS);
+    let beat_ms = use_state(|| prm.heartbeat_us / MS);
+    let pre_vote = use_state(|| prm.pre_vote);
+    let preset = use_state(|| p.base.topology.preset.clone().unwrap_or_else(|| "three-regions".into()));
+    let placement = use_state(|| {
+        let t = p.base.topology.build().ok();
+        t.map(|t| t.datacenters.iter().map(|d| t.nodes_in(d.id).count().to_string()).collect::<Vec<_>>().join(","))
+            .unwrap_or_default()
+    });
+    let number = |state: UseStateHandle<u64>| {
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            if let Ok(v) = input.value().trim().parse::<u64>() {
+                state.set(v);
+            }
+        })
+    };
+    let text = |state: UseStateHandle<String>| {
+        Callback::from(move |e: Event| state.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let on_pre_vote = {
+        let pre_vote = pre_vote.clone();
+        Callback::from(move |e: Event| pre_vote.set(e.target_unchecked_into::<HtmlInputElement>().checked()))
+    };
+    let apply = {
+        let (min_ms, max_ms, beat_ms, pre_vote) = (*min_ms, *max_ms, *beat_ms, *pre_vote);
+        let (preset, placement) = ((*preset).clone(), (*placement).clone());
+        let base = p.base.clone();
+        p.dispatch.reform(move |_| {
+            let counts: Result<Vec<u16>, _> = placement.split(',').map(|n| n.trim().parse::<u16>()).collect();
+            let Ok(counts) = counts else {
+                return Action::SetBanner(crate::state::Banner::error(
+                    "Nodes per datacenter must be whole numbers separated by commas, e.g. 2,2,1.",
+                ));
+            };
+            let mut scenario = (*base).clone();
+            scenario.topology =
+                caucus_sim::TopologySpec { placement: Some(counts), ..caucus_sim::TopologySpec::preset(&preset, 1) };
+            scenario.topology.nodes_per_dc = None;
+            scenario.protocol.params = serde_json::json!({
+                "election_timeout_min_us": min_ms * MS,
+                "election_timeout_max_us": max_ms * MS,
+                "heartbeat_us": beat_ms * MS,
+                "pre_vote": pre_vote,
+            });
+            if !scenario.name.ends_with("-edited") {
+                scenario.name = format!("{}-edited", scenario.name);
+            }
+            // The script names nodes of the old topology: keep it only when the size is unchanged.
+            let nodes = scenario.topology.build().map(|t| t.nodes.len()).unwrap_or(0);
+            if base.topology.build().map(|t| t.nodes.len()).unwrap_or(0) != nodes {
+                scenario.script.clear();
+            }
+            match caucus_protocols::build(&scenario) {
+                Ok(run) => Action::Load(run, crate::state::Banner::info("Restarted with your parameters.")),
+                Err(e) => Action::SetBanner(crate::state::Banner::error(format!("These parameters cannot run: {e}"))),
+            }
+        })
+    };
+    html! {
+        <details class="panel settings">
+            <summary>{"Parameters: timeouts, pre-vote, cluster size and placement"}</summary>
+            <div class="row">
+                <label class="field"><span>{"Election timeout min (ms)"}</span>
+                    <input type="number" min="1" value={min_ms.to_string()} onchange={number(min_ms.clone())} /></label>
+                <label class="field"><span>{"max (ms)"}</span>
+                    <input type="number" min="1" value={max_ms.to_string()} onchange={number(max_ms.clone())} /></label>
+                <label class="field"><span>{"Heartbeat (ms)"}</span>
+                    <input type="number" min="1" value={beat_ms.to_string()} onchange={number(beat_ms.clone())} /></label>
+                <label class="field"><input type="checkbox" checked={*pre_vote} onchange={on_pre_vote} /><span>{"pre-vote"}</span></label>
+            </div>
+            <div class="row">
+                <label class="field"><span>{"Datacenters"}</span>
+                    <select aria-label="Datacenters" onchange={Callback::from({ let preset = preset.clone(); move |e: Event| preset.set(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value()) })}>
+                        { for PRESETS.iter().map(|name| html! { <option value={*name} selected={*name == preset.as_str()}>{ *name }</option> }) }
+                    </select></label>
+                <label class="field"><span>{"Nodes per datacenter"}</span>
+                    <input type="text" size="10" value={(*placement).clone()} onchange={text(placement.clone())} /></label>
+                <button onclick={apply}>{"Restart with these"}</button>
+            </div>
+            <p class="hint">{"3 to 9 nodes. The run restarts from step 0 with the same seed; a link to it carries the edited scenario."}</p>
+        </details>
     }
 }
 

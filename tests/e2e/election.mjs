@@ -65,3 +65,26 @@ test('bully-partition', 'Bully elects two leaders under a partition and the prop
   eq(await page.locator('.map g.node.leader').count(), 2, 'two leaders at the violating step');
   await t.shot('election-bully-two-leaders', page, { fullPage: true });
 });
+
+test('raft-parameters', 'restart Raft with another cluster size; an impossible one gets a message', async (t) => {
+  const { page } = t;
+  await t.goto('election/?v=1&s=raft&seed=2&t=0');
+  const settings = page.locator('details.settings');
+  await settings.locator('summary').click();
+  const nodes = settings.getByRole('textbox', { name: 'Nodes per datacenter' });
+  await nodes.fill('3,3,1');
+  await nodes.dispatchEvent('change');
+  await settings.getByRole('checkbox', { name: 'pre-vote' }).check();
+  await settings.getByRole('button', { name: 'Restart with these' }).click();
+  await until(async () => (await page.locator('.map g.node').count()) === 7, 'seven nodes');
+  eq(await page.locator('.banner[role=alert]').count(), 0, 'no error');
+  assert(page.url().includes('sc='), `the link carries the edited scenario: ${page.url()}`);
+  await page.locator('details.settings summary').click();
+  const again = page.locator('details.settings').getByRole('textbox', { name: 'Nodes per datacenter' });
+  await again.fill('5,5,5');
+  await again.dispatchEvent('change');
+  await page.locator('details.settings').getByRole('button', { name: 'Restart with these' }).click();
+  await until(async () => (await page.locator('.banner[role=alert]').count()) === 1, 'an error banner');
+  assert((await page.locator('.banner[role=alert]').innerText()).includes('cannot run'), 'it says why');
+  eq(await page.locator('.map g.node').count(), 7, 'the last good run stays');
+});
