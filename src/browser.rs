@@ -19,12 +19,12 @@ pub fn install_panic_hook() {
     }));
 }
 
-/// When `protocol` runs in another pack's page, opens `query` there (`election/?…` from the root,
-/// `../?…` back) and returns true; returns false when this page runs it.
-pub fn open_in_pack(protocol: &str, query: &str) -> bool {
-    let Some(pack) = caucus_protocols::pack_of(protocol).filter(|p| !p.compiled_in()) else {
+/// When `pack` is not this page's, opens `query` in its page (`election/?…` from the root, `../?…`
+/// back) and returns true; returns false when this page runs it.
+pub fn open_in_pack(pack: caucus_protocols::Pack, query: &str) -> bool {
+    if pack.compiled_in() {
         return false;
-    };
+    }
     let up = if crate::state::PACK.dir().is_empty() { "" } else { "../" };
     let url = format!("{up}{}?{}", pack.dir(), query.trim_start_matches('?'));
     window().location().assign(&url).is_ok()

@@ -78,7 +78,9 @@ fn raft_panel(r: &Run<Raft>, dispatch: &Callback<Action>) -> Html {
                 <tr class="crashed">
                     <th scope="row">{ name }</th>
                     <td class="who">{ sim.status(i).word() }</td>
-                    <td colspan={(LOG_WINDOW + 1).to_string()} class="hint">{"down: term, vote and log wait on its disk"}</td>
+                    <td colspan={(LOG_WINDOW + 1).to_string()} class="hint">{
+                        if sim.status(i) == Status::Booting { "not started yet" } else { "down: term, vote and log wait on its disk" }
+                    }</td>
                 </tr>
             },
             Some(s) => {
@@ -245,6 +247,16 @@ fn bully_panel(r: &Run<bully::Bully>) -> Html {
 
 // ---- parameters ------------------------------------------------------------------------------
 
+/// A number field's `onchange`: sets `state` when the text is a whole number (else keeps it).
+fn number(state: UseStateHandle<u64>) -> Callback<Event> {
+    Callback::from(move |e: Event| {
+        let input: HtmlInputElement = e.target_unchecked_into();
+        if let Ok(v) = input.value().trim().parse::<u64>() {
+            state.set(v);
+        }
+    })
+}
+
 #[derive(Properties, PartialEq)]
 struct SettingsProps {
     base: Rc<Scenario>,
@@ -268,14 +280,6 @@ fn raft_settings(p: &SettingsProps) -> Html {
         t.map(|t| t.datacenters.iter().map(|d| t.nodes_in(d.id).count().to_string()).collect::<Vec<_>>().join(","))
             .unwrap_or_default()
     });
-    let number = |state: UseStateHandle<u64>| {
-        Callback::from(move |e: Event| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            if let Ok(v) = input.value().trim().parse::<u64>() {
-                state.set(v);
-            }
-        })
-    };
     let text = |state: UseStateHandle<String>| {
         Callback::from(move |e: Event| state.set(e.target_unchecked_into::<HtmlInputElement>().value()))
     };
@@ -306,6 +310,7 @@ fn raft_settings(p: &SettingsProps) -> Html {
             });
             if !scenario.name.ends_with("-edited") {
                 scenario.name = format!("{}-edited", scenario.name);
+                scenario.description = format!("With edited parameters. Originally: {}", scenario.description);
             }
             // The script names nodes of the old topology: keep it only when the size is unchanged.
             let nodes = scenario.topology.build().map(|t| t.nodes.len()).unwrap_or(0);
@@ -377,15 +382,6 @@ fn experiment(p: &ExperimentProps) -> Html {
     let progress = use_mut_ref(Progress::default);
     let timer = use_mut_ref(|| None::<gloo_timers::callback::Timeout>);
     let redraw = use_state(|| 0u64);
-
-    let number = |state: UseStateHandle<u64>| {
-        Callback::from(move |e: Event| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            if let Ok(v) = input.value().trim().parse::<u64>() {
-                state.set(v);
-            }
-        })
-    };
 
     let start = {
         let (trials, min_ms, max_ms) = (*trials, *min_ms, *max_ms);

@@ -38,8 +38,8 @@ pub fn header(p: &HeaderProps) -> Html {
         let select: HtmlSelectElement = e.target_unchecked_into();
         let name = select.value();
         // Another family's entry opens its page with its first scenario.
-        if let Some(protocol) = name.strip_prefix("pack:") {
-            if crate::browser::open_in_pack(protocol, "") {
+        if let Some(pack) = name.strip_prefix("pack:").and_then(caucus_protocols::pack_of) {
+            if crate::browser::open_in_pack(pack, "") {
                 return Action::SetBanner(crate::state::Banner::info("Opening…"));
             }
         }

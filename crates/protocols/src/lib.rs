@@ -78,11 +78,13 @@ pub fn pack_of(protocol: &str) -> Option<Pack> {
     PROTOCOLS.iter().find(|p| p.name == protocol).map(|p| p.pack)
 }
 
-/// Calls `$m!` with every protocol type and the feature that compiles it into a browser pack:
-/// the one list that `build`, `swarm` and `TraceExport` share.
+/// Calls `$m!(args; "feature" => Type, ...)`: any extra arguments, then every protocol type with
+/// the feature that compiles it into a browser pack. The one list that `build`, `swarm` and
+/// `TraceExport` share.
 macro_rules! registered {
-    ($m:ident) => {
+    ($m:ident $(, $arg:tt)*) => {
         $m!(
+            $($arg),*;
             "heartbeat" => heartbeat::Heartbeat,
             "election" => raft::Raft,
             "election" => paxos::Paxos,
@@ -100,30 +102,23 @@ pub trait TraceExport {
     fn digest(&self) -> String;
 }
 
+/// Returns `$run.$method()` from the typed run behind a `dyn DynRun` (used with `registered!`).
+macro_rules! on_typed_run {
+    ($run:ident, $method:ident; $($feature:literal => $p:ty),*) => {{
+        $(#[cfg(feature = $feature)]
+        if let Some(run) = $run.as_any().downcast_ref::<Run<$p>>() {
+            return run.$method();
+        })*
+        unreachable!("every protocol built by `build` is listed here")
+    }};
+}
+
 impl TraceExport for dyn DynRun + '_ {
     fn trace_json(&self) -> String {
-        macro_rules! each {
-            ($($feature:literal => $p:ty),*) => {
-                $(#[cfg(feature = $feature)]
-                if let Some(run) = self.as_any().downcast_ref::<Run<$p>>() {
-                    return run.trace_json();
-                })*
-            };
-        }
-        registered!(each);
-        unreachable!("every protocol built by `build` is listed here")
+        registered!(on_typed_run, self, trace_json)
     }
     fn digest(&self) -> String {
-        macro_rules! each {
-            ($($feature:literal => $p:ty),*) => {
-                $(#[cfg(feature = $feature)]
-                if let Some(run) = self.as_any().downcast_ref::<Run<$p>>() {
-                    return run.digest();
-                })*
-            };
-        }
-        registered!(each);
-        unreachable!("every protocol built by `build` is listed here")
+        registered!(on_typed_run, self, digest)
     }
 }
 
@@ -131,7 +126,7 @@ impl TraceExport for dyn DynRun + '_ {
 pub fn build(scenario: &Scenario) -> Result<Box<dyn DynRun>, ScenarioError> {
     let name = scenario.protocol.name.as_str();
     macro_rules! each {
-        ($($feature:literal => $p:ty),*) => {
+        (; $($feature:literal => $p:ty),*) => {
             $(#[cfg(feature = $feature)]
             if name == <$p as caucus_sim::Protocol>::NAME {
                 return Ok(Box::new(Run::<$p>::new(scenario.clone())?));
@@ -150,7 +145,7 @@ pub fn swarm(
 ) -> Result<SwarmReport, ScenarioError> {
     let name = base.protocol.name.as_str();
     macro_rules! each {
-        ($($feature:literal => $p:ty),*) => {
+        (; $($feature:literal => $p:ty),*) => {
             $(#[cfg(feature = $feature)]
             if name == <$p as caucus_sim::Protocol>::NAME {
                 return caucus_sim::swarm::swarm::<$p>(base, profile, seeds.clone());

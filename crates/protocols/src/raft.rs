@@ -63,6 +63,7 @@
 //! alike (mean 1.36 s).
 
 use caucus_sim::sim::What;
+use caucus_sim::trace::Trace;
 use caucus_sim::{
     Ctx, Failure, Input, Micros, NodeId, Property, PropertyKind, Protocol, Scenario, ScenarioError, Sim, Status,
     Topology, TopologySpec, View, MS,
@@ -1112,6 +1113,9 @@ fn eventually_a_leader(view: &View<'_, Raft>) -> Result<(), Failure> {
     let up: Vec<NodeId> = view.up().map(|(i, _)| i).collect();
     let roles: Vec<String> =
         view.up().map(|(i, s)| format!("{} is {} in term {}", view.name(i), s.role.word(), s.term)).collect();
+    if roles.is_empty() {
+        return Err(Failure::new("No node is running yet."));
+    }
     Err(Failure::new(format!("No leader is followed by a majority: {}.", roles.join(", "))).nodes(up))
 }
 
@@ -1164,18 +1168,22 @@ pub fn crash_leader_trial(base: &Scenario, seed: u64, limit_us: Micros) -> Resul
     let topology = base.validate()?;
     let params = caucus_sim::run::params_of::<Raft>(&base, &topology)?;
     let mut sim: Sim<Raft> = Sim::new(topology, params, seed, Vec::new());
+    // A muted trace records nothing; observing through it (rather than `()`) lets the browser
+    // reuse the simulator loop it already has for traced runs instead of compiling a second one.
+    let mut quiet = Trace::<Raft> { muted: true, ..Default::default() };
     let mut trial = Trial { seed, first_leader: None, crashed_at_us: None, recovered_after_us: None };
-    let step = |sim: &mut Sim<Raft>, until: Micros| -> Result<Option<What<Raft>>, ScenarioError> {
-        match sim.step_until(until, &mut ()) {
-            Ok(record) => Ok(record.map(|r| r.what.clone())),
-            Err(e) => Err(ScenarioError::new("", format!("the trial stopped: {e}"))),
-        }
-    };
+    let step =
+        |sim: &mut Sim<Raft>, quiet: &mut Trace<Raft>, until: Micros| -> Result<Option<What<Raft>>, ScenarioError> {
+            match sim.step_until(until, quiet) {
+                Ok(record) => Ok(record.map(|r| r.what.clone())),
+                Err(e) => Err(ScenarioError::new("", format!("the trial stopped: {e}"))),
+            }
+        };
 
     // Phase 1: a stable leader, caught just after it sends heartbeats.
     let mut stable: Option<(NodeId, u64)> = None;
     let leader = loop {
-        let Some(what) = step(&mut sim, limit_us)? else {
+        let Some(what) = step(&mut sim, &mut quiet, limit_us)? else {
             return Ok(trial);
         };
         match stable {
@@ -1191,14 +1199,14 @@ pub fn crash_leader_trial(base: &Scenario, seed: u64, limit_us: Micros) -> Resul
         }
     };
     let (l, term) = leader;
-    sim.apply(Input::Crash { node: l }, &mut ()).map_err(|e| ScenarioError::new("", e.to_string()))?;
+    sim.apply(Input::Crash { node: l }, &mut quiet).map_err(|e| ScenarioError::new("", e.to_string()))?;
     let crashed_at = sim.now();
     trial.first_leader = Some(l);
     trial.crashed_at_us = Some(crashed_at);
 
     // Phase 2: any node leading a later term.
     let deadline = crashed_at.saturating_add(limit_us);
-    while let Some(what) = step(&mut sim, deadline)? {
+    while let Some(what) = step(&mut sim, &mut quiet, deadline)? {
         let Some(node) = what.node() else { continue };
         if sim.state(node).is_some_and(|s| s.role == Role::Leader && s.term > term) {
             trial.recovered_after_us = Some(sim.now() - crashed_at);

@@ -10,7 +10,7 @@
 //! Answer, 1 s to wait for a Coordinator.
 
 use caucus_protocols::bully::{Bully, Msg, Role, Timer};
-use caucus_protocols::{at, build, builtin, TraceExport};
+use caucus_protocols::{at, build, builtin};
 use caucus_sim::sim::What;
 use caucus_sim::swarm::{swarm, swarm_scenario, FaultProfile};
 use caucus_sim::{DynRun, Input, Micros, NodeId, Protocol, Run, Scenario, SimError, MS, SEC};
@@ -57,16 +57,7 @@ fn leaders(run: &Run<Bully>) -> Vec<NodeId> {
 
 // ---- the built-in scenarios -----------------------------------------------------------------
 
-#[test]
-fn every_bully_scenario_replays_byte_for_byte() {
-    for s in caucus_protocols::bully::scenarios() {
-        let mut first = build(&s).unwrap();
-        let mut second = build(&s).unwrap();
-        first.run_until(s.until_us).unwrap();
-        second.run_until(s.until_us).unwrap();
-        assert_eq!(first.trace_json(), second.trace_json(), "{} is not deterministic", s.name);
-    }
-}
+// Every built-in scenario replays byte for byte: `tests/core.rs` checks them all.
 
 #[test]
 fn the_highest_id_wins_the_first_election() {

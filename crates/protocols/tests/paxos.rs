@@ -10,7 +10,7 @@
 //! ```
 
 use caucus_protocols::paxos::{chosen, chosen_in, Acceptor, Ballot, Chosen, Msg, Paxos, Phase, Proposal};
-use caucus_protocols::{at, build, builtin, swarm, TraceExport};
+use caucus_protocols::{at, build, builtin, swarm};
 use caucus_sim::swarm::FaultProfile;
 use caucus_sim::trace::TraceMsg;
 use caucus_sim::{DynRun, Input, NodeId, Protocol, Run, Scenario, SimError, View, MS, SEC};
@@ -77,16 +77,7 @@ fn propose(value: &str) -> serde_json::Value {
 
 // ---- the built-in scenarios -----------------------------------------------------------------
 
-#[test]
-fn every_paxos_scenario_replays_byte_for_byte() {
-    for s in caucus_protocols::paxos::scenarios() {
-        let mut first = build(&s).unwrap();
-        let mut second = build(&s).unwrap();
-        first.run_until(s.until_us).unwrap();
-        second.run_until(s.until_us).unwrap();
-        assert_eq!(first.trace_json(), second.trace_json(), "{} is not deterministic", s.name);
-    }
-}
+// Every built-in scenario replays byte for byte: `tests/core.rs` checks them all.
 
 #[test]
 fn two_proposers_choose_one_value_and_every_node_learns_it() {
