@@ -128,16 +128,25 @@ pub fn app() -> Html {
     }
 }
 
-/// The panels only one pack has (the election pack's log grid and experiment).
-#[cfg(feature = "election")]
+/// The panels only one pack has (the election pack's log grid and experiment, the ring, the
+/// locks, the commit phases). Each takes the run, the version to re-render on, and the dispatcher.
 fn pack_panels(run: &RunRef, version: u64, dispatch: &Callback<Action>) -> Html {
-    use crate::components::election::ElectionPanel;
-    html! { <ElectionPanel run={run.clone()} version={version} dispatch={dispatch.clone()} /> }
-}
-
-#[cfg(not(feature = "election"))]
-fn pack_panels(_run: &RunRef, _version: u64, _dispatch: &Callback<Action>) -> Html {
-    html! {}
+    let (run, dispatch) = (run.clone(), dispatch.clone());
+    #[cfg(feature = "election")]
+    let panel =
+        html! { <crate::components::election::ElectionPanel run={run} version={version} dispatch={dispatch} /> };
+    #[cfg(feature = "ring")]
+    let panel = html! { <crate::components::ring::RingPanel run={run} version={version} dispatch={dispatch} /> };
+    #[cfg(feature = "lock")]
+    let panel = html! { <crate::components::lock::LockPanel run={run} version={version} dispatch={dispatch} /> };
+    #[cfg(feature = "commit")]
+    let panel = html! { <crate::components::commit::CommitPanel run={run} version={version} dispatch={dispatch} /> };
+    #[cfg(not(any(feature = "election", feature = "ring", feature = "lock", feature = "commit")))]
+    let panel = {
+        let _ = (run, version, dispatch);
+        html! {}
+    };
+    panel
 }
 
 /// While playing, one `Tick` per animation frame (or every half second with reduced motion).

@@ -18,7 +18,17 @@ pub const MAX_UI_STEPS: u64 = 400_000;
 pub const SPEED_MIN: f64 = -4.0;
 pub const SPEED_MAX: f64 = 1.0;
 /// The pack (family of protocols) this bundle runs; see `caucus_protocols::Pack`.
-pub const PACK: Pack = if cfg!(feature = "election") { Pack::Election } else { Pack::Core };
+pub const PACK: Pack = if cfg!(feature = "election") {
+    Pack::Election
+} else if cfg!(feature = "ring") {
+    Pack::Ring
+} else if cfg!(feature = "lock") {
+    Pack::Lock
+} else if cfg!(feature = "commit") {
+    Pack::Commit
+} else {
+    Pack::Core
+};
 /// How often panels other than the map and the diagram refresh while playing.
 pub const PANEL_REFRESH_MS: f64 = 250.0;
 

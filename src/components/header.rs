@@ -7,8 +7,13 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 /// The picker's groups: a label and the protocols whose scenarios it lists.
-const FAMILIES: &[(&str, &[&str])] =
-    &[("Failure detection", &["heartbeat"]), ("Leader election and consensus", &["raft", "paxos", "bully"])];
+const FAMILIES: &[(&str, &[&str])] = &[
+    ("Failure detection", &["heartbeat"]),
+    ("Leader election and consensus", &["raft", "paxos", "bully"]),
+    ("Consistent hashing", &["ring"]),
+    ("Locks and leases", &["lock"]),
+    ("Distributed transactions", &["commit"]),
+];
 
 #[derive(Properties, PartialEq)]
 pub struct HeaderProps {

@@ -1,4 +1,6 @@
-//! One component per file; each takes a snapshot and callbacks.
+//! One component per file; each takes a snapshot and callbacks. A pack's own panel module is
+//! declared under its feature (`#[cfg(feature = "ring")] pub mod ring;`), so that the other packs
+//! never compile it.
 
 pub mod controls;
 pub mod diagram;

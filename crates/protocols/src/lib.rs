@@ -30,6 +30,9 @@ pub struct ProtocolInfo {
 pub enum Pack {
     Core,
     Election,
+    Ring,
+    Lock,
+    Commit,
 }
 
 impl Pack {
@@ -38,6 +41,9 @@ impl Pack {
         match self {
             Pack::Core => "",
             Pack::Election => "election/",
+            Pack::Ring => "ring/",
+            Pack::Lock => "lock/",
+            Pack::Commit => "commit/",
         }
     }
     /// Whether this build can run the pack's protocols.
@@ -45,6 +51,9 @@ impl Pack {
         match self {
             Pack::Core => cfg!(feature = "heartbeat"),
             Pack::Election => cfg!(feature = "election"),
+            Pack::Ring => cfg!(feature = "ring"),
+            Pack::Lock => cfg!(feature = "lock"),
+            Pack::Commit => cfg!(feature = "commit"),
         }
     }
 }
@@ -70,6 +79,21 @@ pub const PROTOCOLS: &[ProtocolInfo] = &[
         name: bully::NAME,
         description: "the Bully election (highest id wins), for contrast",
         pack: Pack::Election,
+    },
+    ProtocolInfo {
+        name: "ring",
+        description: "consistent hashing on a SHA-1 ring: virtual nodes, replicas across datacenters, quorums",
+        pack: Pack::Ring,
+    },
+    ProtocolInfo {
+        name: "lock",
+        description: "Redis-style locks: SETNX, leases, fencing tokens and Redlock across datacenters",
+        pack: Pack::Lock,
+    },
+    ProtocolInfo {
+        name: "commit",
+        description: "distributed transactions: two-phase commit, three-phase commit and sagas",
+        pack: Pack::Commit,
     },
 ];
 
