@@ -7,6 +7,7 @@ pub mod bully;
 pub mod heartbeat;
 pub mod paxos;
 pub mod raft;
+pub mod ring;
 pub mod share;
 
 use caucus_sim::swarm::{FaultProfile, SwarmReport};
@@ -112,7 +113,8 @@ macro_rules! registered {
             "heartbeat" => heartbeat::Heartbeat,
             "election" => raft::Raft,
             "election" => paxos::Paxos,
-            "election" => bully::Bully
+            "election" => bully::Bully,
+            "ring" => ring::Ring
         )
     };
 }
@@ -230,6 +232,9 @@ pub fn builtin_scenarios() -> Vec<Scenario> {
         all.extend(raft::scenarios());
         all.extend(paxos::scenarios());
         all.extend(bully::scenarios());
+    }
+    if cfg!(feature = "ring") {
+        all.extend(ring::scenarios());
     }
     all
 }

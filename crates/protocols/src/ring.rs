@@ -1,0 +1,1362 @@
+//! # The hash ring: consistent hashing with virtual nodes, replicated across datacenters
+//!
+//! **The problem.** A key-value store spread over many nodes must decide which nodes hold each
+//! key, and every node and client must reach the same answer without asking a directory. The
+//! tutorial answer, `hash(key) % N`, breaks as soon as `N` changes: when a fifth node joins four,
+//! about four keys in five change owner and must be copied. Consistent hashing (Karger et al.,
+//! "Consistent Hashing and Random Trees", STOC 1997) moves only about `K/N` of `K` keys, and is how
+//! Dynamo (DeCandia et al., "Dynamo: Amazon's Highly Available Key-value Store", SOSP 2007),
+//! Cassandra and Riak place data.
+//!
+//! **The hashing scheme, exactly** (so that any placement can be checked with `sha1sum`):
+//! - A *position* is a number on a ring of 2⁶⁴ points: the first 8 bytes of a SHA-1 digest, read
+//!   big-endian. `printf 'user:42' | sha1sum` prints `adf14d23d3caa129…`, so key `user:42` sits at
+//!   `0xadf14d23d3caa129`.
+//! - A key's position is SHA-1 of the key's UTF-8 bytes, nothing added.
+//! - Node `n3`'s virtual node number 17 (counting from 0) has its token at SHA-1 of the ASCII text
+//!   `n3#17`: `printf 'n3#17' | sha1sum` gives `a12485832f960b3c…`. Node `nI` with `V` virtual nodes
+//!   owns tokens `nI#0` … `nI#(V-1)`. Two tokens at the same position are ordered by node id.
+//!
+//! **The algorithm.**
+//! 1. Every member node puts its `vnodes` tokens on the ring. Tokens are kept sorted.
+//! 2. A key belongs to the first token at or after its position, wrapping past 2⁶⁴ − 1 to 0
+//!    (a binary search). That token's node is the key's *coordinator* (primary owner).
+//! 3. The *preference list* continues clockwise and takes the next distinct nodes until it has
+//!    `replicas` (R) of them. With `datacenter_aware` it first takes only nodes of datacenters not
+//!    yet in the list, and once every datacenter is in, fills up with the nodes it skipped, in ring
+//!    order (one replica per region survives a region's loss).
+//! 4. A client asks any node, which coordinates: it sends a put to the key's R replicas and
+//!    answers once `write_quorum` (W) acknowledged; a get asks the R replicas and answers with the
+//!    newest version among the first `read_quorum` replies. Versions are last-writer-wins stamps
+//!    `(coordinator's clock, coordinator id)`. With `R + W > replicas` every read quorum meets every
+//!    write quorum, so a read sees the last acknowledged write.
+//! 5. A replica that does not answer within `replica_timeout_us` is *suspected*. With `sloppy`
+//!    quorums (Dynamo's choice) the coordinator walks further along the ring and writes to the
+//!    next healthy node instead, with a hint naming the node it stands in for; without, it waits
+//!    and fails the request after `request_timeout_us`.
+//! 6. Membership: a node asked to `join` or `leave` bumps its own entry's version and tells every
+//!    node; nodes also gossip their membership to one random peer every `gossip_us`, the higher
+//!    version winning. Every node derives its ring from its membership alone, so equal memberships
+//!    give equal rings. When its membership changes, a node hands each key it owned to the owners
+//!    that are new for that key: only to a joining node, or in place of a leaving one.
+//!
+//! **What the view shows.** The ring as a circle with every token coloured by node and shaped by
+//! datacenter, keys as points, and the arcs each node owns; adding, removing or failing a node
+//! shows which keys move, the fraction moved against the ideal `1/N`, and beside it how many would
+//! move under `hash % N`. A load chart shows keys per node, max/mean and the standard deviation as
+//! virtual nodes smooth the lumps. In the simulation, puts and gets travel between regions, and
+//! each request's latency shows the price of distance.
+//!
+//! **What breaks it.** With one token per node the arcs are very uneven (the largest often holds
+//! several times the mean); virtual nodes fix that. `placement: "mod_n"` reshuffles most keys on any
+//! membership change, which the minimal-movement property catches (`ring-mod-n`). Sloppy quorums
+//! keep writes available under a partition, but a write acknowledged by fallback nodes on one side
+//! is invisible to reads on the other: the read property reports the divergence (`ring-sloppy`)
+//! instead of hiding it. `R + W ≤ replicas` allows stale reads even without faults. Skewed clocks
+//! can make an older write win last-writer-wins. Data is handed over when membership changes, so a
+//! read during the hand-over may briefly miss a key on its new owner.
+
+use caucus_sim::limits::MAX_FAULT_US;
+use caucus_sim::{
+    Ctx, DcId, Endpoint, Failure, Input, Micros, NodeId, Property, PropertyKind, Protocol, Scenario, Status, Topology,
+    TopologySpec, View, MS, SEC,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha1::{Digest, Sha1};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+pub const NAME: &str = "ring";
+
+/// Virtual nodes per node at most.
+pub const MAX_VNODES: u32 = 256;
+/// Keys and values are short strings in this teaching store.
+pub const MAX_KEY_BYTES: usize = 64;
+/// Completed requests a node remembers for the view (and reads for the read property).
+const HISTORY: usize = 16;
+
+// ---- the placement math ---------------------------------------------------------------------
+
+/// The position of some bytes on the ring: the first 8 bytes of their SHA-1, big-endian.
+pub fn position(bytes: &[u8]) -> u64 {
+    let digest = Sha1::digest(bytes);
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(first)
+}
+
+/// The position of a key: SHA-1 of its bytes.
+pub fn key_position(key: &str) -> u64 {
+    position(key.as_bytes())
+}
+
+/// The position of node `node`'s virtual node `vnode`: SHA-1 of `n{node}#{vnode}`.
+pub fn token_position(node: NodeId, vnode: u32) -> u64 {
+    position(format!("n{node}#{vnode}").as_bytes())
+}
+
+/// The ring of one membership: every member's tokens, sorted.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HashRing {
+    vnodes: u32,
+    /// `(position, node)`, sorted.
+    tokens: Vec<(u64, NodeId)>,
+    /// Members and their datacenters.
+    members: BTreeMap<NodeId, DcId>,
+}
+
+impl HashRing {
+    /// An empty ring whose members will each get `vnodes` tokens (at least 1).
+    pub fn new(vnodes: u32) -> HashRing {
+        HashRing { vnodes: vnodes.max(1), tokens: Vec::new(), members: BTreeMap::new() }
+    }
+
+    /// A ring of `members` (node, datacenter).
+    pub fn with_members(vnodes: u32, members: impl IntoIterator<Item = (NodeId, DcId)>) -> HashRing {
+        let mut ring = HashRing::new(vnodes);
+        for (node, dc) in members {
+            ring.members.insert(node, dc);
+            let vnodes = ring.vnodes;
+            ring.tokens.extend((0..vnodes).map(|v| (token_position(node, v), node)));
+        }
+        ring.tokens.sort_unstable();
+        ring
+    }
+
+    pub fn vnodes(&self) -> u32 {
+        self.vnodes
+    }
+    pub fn tokens(&self) -> &[(u64, NodeId)] {
+        &self.tokens
+    }
+    pub fn members(&self) -> impl Iterator<Item = (NodeId, DcId)> + '_ {
+        self.members.iter().map(|(&n, &d)| (n, d))
+    }
+    pub fn is_member(&self, node: NodeId) -> bool {
+        self.members.contains_key(&node)
+    }
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+    pub fn dc_of(&self, node: NodeId) -> Option<DcId> {
+        self.members.get(&node).copied()
+    }
+
+    /// Adds a member with its tokens; a member already present is left as it is.
+    pub fn add(&mut self, node: NodeId, dc: DcId) {
+        if self.members.insert(node, dc).is_none() {
+            self.tokens.extend((0..self.vnodes).map(|v| (token_position(node, v), node)));
+            self.tokens.sort_unstable();
+        }
+    }
+
+    /// Removes a member and its tokens.
+    pub fn remove(&mut self, node: NodeId) {
+        if self.members.remove(&node).is_some() {
+            self.tokens.retain(|&(_, n)| n != node);
+        }
+    }
+
+    /// The index of the first token at or after `pos`, wrapping to 0.
+    fn first_token(&self, pos: u64) -> usize {
+        let i = self.tokens.partition_point(|&(p, _)| p < pos);
+        if i == self.tokens.len() {
+            0
+        } else {
+            i
+        }
+    }
+
+    /// The node owning `pos` (the first token clockwise), skipping nodes in `down`.
+    pub fn owner(&self, pos: u64, down: &BTreeSet<NodeId>) -> Option<NodeId> {
+        self.preference_list(pos, 1, false, down).first().copied()
+    }
+
+    /// The first `r` distinct nodes clockwise from `pos`, skipping `down` (step 3 of the essay).
+    /// Shorter only when fewer than `r` members are up.
+    pub fn preference_list(&self, pos: u64, r: usize, dc_aware: bool, down: &BTreeSet<NodeId>) -> Vec<NodeId> {
+        let eligible: Vec<(NodeId, DcId)> = self.members().filter(|(n, _)| !down.contains(n)).collect();
+        let want = r.min(eligible.len());
+        let mut chosen: Vec<NodeId> = Vec::with_capacity(want);
+        if want == 0 || self.tokens.is_empty() {
+            return chosen;
+        }
+        let mut dcs: Vec<DcId> = eligible.iter().map(|&(_, d)| d).collect();
+        dcs.sort_unstable();
+        dcs.dedup();
+        // While the list lacks datacenters, nodes of datacenters already in it wait here.
+        let mut skipped: Vec<NodeId> = Vec::new();
+        let mut used_dcs: Vec<DcId> = Vec::new();
+        let start = self.first_token(pos);
+        let n = self.tokens.len();
+        for i in 0..n {
+            if chosen.len() == want {
+                break;
+            }
+            let node = self.tokens[(start + i) % n].1;
+            if down.contains(&node) || chosen.contains(&node) || skipped.contains(&node) {
+                continue;
+            }
+            if dc_aware && used_dcs.len() < dcs.len() {
+                let dc = self.members[&node];
+                if used_dcs.contains(&dc) {
+                    skipped.push(node);
+                    continue;
+                }
+                used_dcs.push(dc);
+                chosen.push(node);
+                if used_dcs.len() == dcs.len() {
+                    // Every datacenter is in: the skipped nodes come first, in ring order.
+                    let room = want - chosen.len();
+                    chosen.extend(skipped.drain(..).take(room));
+                }
+                continue;
+            }
+            chosen.push(node);
+        }
+        chosen
+    }
+
+    /// The fraction of the ring (in millionths) each member owns as primary: the arcs ending at
+    /// its tokens.
+    pub fn ownership_ppm(&self) -> BTreeMap<NodeId, u64> {
+        let mut share: BTreeMap<NodeId, u128> = self.members.keys().map(|&n| (n, 0)).collect();
+        let n = self.tokens.len();
+        for i in 0..n {
+            let (p, node) = self.tokens[i];
+            let prev = self.tokens[(i + n - 1) % n].0;
+            let arc = if n == 1 { 1u128 << 64 } else { p.wrapping_sub(prev) as u128 };
+            *share.entry(node).or_default() += arc;
+        }
+        share.into_iter().map(|(node, arc)| (node, ((arc * 1_000_000) >> 64) as u64)).collect()
+    }
+}
+
+/// The naive placement: the `r` members from `hash % N` on, in id order. What tutorials show,
+/// and what reshuffles almost every key when `N` changes.
+pub fn mod_n_list(pos: u64, members: &[NodeId], r: usize) -> Vec<NodeId> {
+    if members.is_empty() {
+        return Vec::new();
+    }
+    let n = members.len();
+    let first = (pos % n as u64) as usize;
+    (0..r.min(n)).map(|i| members[(first + i) % n]).collect()
+}
+
+/// Where placement puts keys: the ring (consistent hashing) or `hash % N`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Placement {
+    #[default]
+    Ring,
+    ModN,
+}
+
+/// The owners of many keys at once (`r` slots per key; [`NO_NODE`] fills a short list).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Assignment {
+    pub r: usize,
+    pub owners: Vec<NodeId>,
+}
+
+/// Fills the slots of a preference list shorter than `r`.
+pub const NO_NODE: NodeId = NodeId::MAX;
+
+impl Assignment {
+    /// Places every key position with the ring, or with `hash % N` over the ring's members.
+    pub fn place(
+        ring: &HashRing,
+        keys: &[u64],
+        r: usize,
+        dc_aware: bool,
+        down: &BTreeSet<NodeId>,
+        placement: Placement,
+    ) -> Assignment {
+        let r = r.max(1);
+        let live: Vec<NodeId> = ring.members().map(|(n, _)| n).filter(|n| !down.contains(n)).collect();
+        let mut owners = Vec::with_capacity(keys.len() * r);
+        for &pos in keys {
+            let list = match placement {
+                Placement::Ring => ring.preference_list(pos, r, dc_aware, down),
+                Placement::ModN => mod_n_list(pos, &live, r),
+            };
+            let len = list.len();
+            owners.extend(list);
+            owners.extend(std::iter::repeat_n(NO_NODE, r - len));
+        }
+        Assignment { r, owners }
+    }
+    pub fn keys(&self) -> usize {
+        self.owners.len().checked_div(self.r).unwrap_or(0)
+    }
+    /// The owners of key `i`, primary first.
+    pub fn of(&self, i: usize) -> &[NodeId] {
+        let list = &self.owners[i * self.r..(i + 1) * self.r];
+        let len = list.iter().position(|&n| n == NO_NODE).unwrap_or(list.len());
+        &list[..len]
+    }
+    pub fn primary(&self, i: usize) -> Option<NodeId> {
+        self.of(i).first().copied()
+    }
+    /// Keys per node as primary, for the members given.
+    pub fn load(&self, members: impl IntoIterator<Item = NodeId>) -> Load {
+        let mut counts: BTreeMap<NodeId, u32> = members.into_iter().map(|n| (n, 0)).collect();
+        for i in 0..self.keys() {
+            if let Some(p) = self.primary(i) {
+                *counts.entry(p).or_default() += 1;
+            }
+        }
+        Load::of(counts.into_iter().collect())
+    }
+}
+
+/// Which keys changed owners between two assignments of the same keys.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Movement {
+    pub keys: usize,
+    /// Keys whose primary owner changed.
+    pub primary_moved: usize,
+    /// Keys whose set of owners changed (some replica must be copied).
+    pub replicas_moved: usize,
+    /// Copies to make: (key index, node that must now hold it).
+    pub copies: Vec<(usize, NodeId)>,
+}
+
+impl Movement {
+    pub fn between(before: &Assignment, after: &Assignment) -> Movement {
+        assert_eq!(before.keys(), after.keys(), "movement between assignments of different keys");
+        let mut m = Movement { keys: before.keys(), ..Movement::default() };
+        for i in 0..m.keys {
+            let (old, new) = (before.of(i), after.of(i));
+            if old.first() != new.first() {
+                m.primary_moved += 1;
+            }
+            let gained: Vec<NodeId> = new.iter().copied().filter(|n| !old.contains(n)).collect();
+            if !gained.is_empty() {
+                m.replicas_moved += 1;
+            }
+            m.copies.extend(gained.into_iter().map(|n| (i, n)));
+        }
+        m
+    }
+    /// The fraction of keys whose primary moved, in parts per million.
+    pub fn primary_ppm(&self) -> u64 {
+        (self.primary_moved as u64 * 1_000_000).checked_div(self.keys as u64).unwrap_or(0)
+    }
+}
+
+/// Keys per node and how even they are.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Load {
+    pub per_node: Vec<(NodeId, u32)>,
+    pub max: u32,
+    pub min: u32,
+    pub mean: f64,
+    /// Population standard deviation of keys per node.
+    pub std_dev: f64,
+}
+
+impl Load {
+    pub fn of(per_node: Vec<(NodeId, u32)>) -> Load {
+        if per_node.is_empty() {
+            return Load::default();
+        }
+        let n = per_node.len() as f64;
+        let total: u64 = per_node.iter().map(|&(_, c)| c as u64).sum();
+        let mean = total as f64 / n;
+        let var = per_node.iter().map(|&(_, c)| (c as f64 - mean) * (c as f64 - mean)).sum::<f64>() / n;
+        Load {
+            max: per_node.iter().map(|&(_, c)| c).max().unwrap_or(0),
+            min: per_node.iter().map(|&(_, c)| c).min().unwrap_or(0),
+            mean,
+            std_dev: var.sqrt(),
+            per_node,
+        }
+    }
+    /// The busiest node's load over the mean (1.0 is perfectly even).
+    pub fn max_over_mean(&self) -> f64 {
+        if self.mean > 0.0 {
+            self.max as f64 / self.mean
+        } else {
+            0.0
+        }
+    }
+}
+
+// ---- the protocol ---------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    /// Tokens per node on the ring (1 to 256).
+    pub vnodes: u32,
+    /// Copies of every key (Dynamo's N).
+    pub replicas: u8,
+    /// Replies a get waits for (Dynamo's R).
+    pub read_quorum: u8,
+    /// Acknowledgements a put waits for (Dynamo's W).
+    pub write_quorum: u8,
+    /// Replicas in distinct datacenters when possible.
+    pub datacenter_aware: bool,
+    /// Write to the next healthy nodes when replicas are suspected (Dynamo's sloppy quorum).
+    pub sloppy: bool,
+    pub placement: Placement,
+    /// The ring's members at the start; empty means every node.
+    pub initial_members: Vec<NodeId>,
+    /// A replica silent this long after a request is suspected.
+    pub replica_timeout_us: Micros,
+    /// A request without its quorum by then fails.
+    pub request_timeout_us: Micros,
+    /// How long a suspicion lasts unless the node is heard from.
+    pub suspect_us: Micros,
+    /// Each node sends its membership to one random peer this often.
+    pub gossip_us: Micros,
+    /// Nodes that also act as clients, sending a random get or put every `load_every_us`.
+    pub load: Vec<NodeId>,
+    pub load_every_us: Micros,
+    /// The scripted load uses keys `k0` … `k{load_keys-1}`.
+    pub load_keys: u32,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            vnodes: 16,
+            replicas: 3,
+            read_quorum: 2,
+            write_quorum: 2,
+            datacenter_aware: true,
+            sloppy: false,
+            placement: Placement::Ring,
+            initial_members: Vec::new(),
+            replica_timeout_us: 400 * MS,
+            request_timeout_us: 2 * SEC,
+            suspect_us: 2 * SEC,
+            gossip_us: 500 * MS,
+            load: Vec::new(),
+            load_every_us: 250 * MS,
+            load_keys: 8,
+        }
+    }
+}
+
+/// A last-writer-wins stamp: the coordinator's clock when the put arrived, then its id.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Version {
+    pub time: Micros,
+    pub node: NodeId,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Stored {
+    pub value: String,
+    pub version: Version,
+    /// Held for this home replica (a sloppy-quorum fallback copy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint_for: Option<NodeId>,
+}
+
+/// One node's knowledge of one node's membership.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Member {
+    pub version: u32,
+    pub joined: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    Get,
+    Put,
+}
+
+/// A request this node coordinates.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Pending {
+    pub id: u64,
+    pub op: Op,
+    pub key: String,
+    pub value: String,
+    pub version: Version,
+    pub started: Micros,
+    /// The key's home replicas.
+    pub home: Vec<NodeId>,
+    /// Nodes asked, in order; a fallback stands in for the home node it names.
+    pub asked: Vec<(NodeId, Option<NodeId>)>,
+    /// Who answered, and (gets) what they hold.
+    pub replies: Vec<(NodeId, Option<(String, Version)>)>,
+}
+
+/// A finished request, for the view and the read property.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Done {
+    pub id: u64,
+    pub op: Op,
+    pub key: String,
+    pub ok: bool,
+    /// What a get returned (`None`: not found or failed).
+    pub value: Option<(String, Version)>,
+    pub started: Micros,
+    pub latency_us: Micros,
+    pub answered_by: Vec<NodeId>,
+    /// Whether a fallback node counted towards the quorum.
+    pub sloppy: bool,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Ring {
+    pub members: Vec<Member>,
+    /// The ring derived from `members` (rebuilt when they change; not part of the trace).
+    #[serde(skip)]
+    pub ring: Arc<HashRing>,
+    pub store: BTreeMap<String, Stored>,
+    /// Suspected nodes and until when (local time).
+    pub suspected: BTreeMap<NodeId, Micros>,
+    pub pending: BTreeMap<u64, Pending>,
+    /// The last few finished requests, oldest first.
+    pub done: Vec<Done>,
+    /// Writes this node acknowledged to a client: key to (ack time, version, value), the last
+    /// few per key.
+    pub acked: BTreeMap<String, Vec<(Micros, Version, String)>>,
+    next_request: u64,
+    pub handed_off: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Msg {
+    Put {
+        req: u64,
+        key: String,
+        value: String,
+        version: Version,
+        hint_for: Option<NodeId>,
+    },
+    PutAck {
+        req: u64,
+    },
+    Get {
+        req: u64,
+        key: String,
+    },
+    GetReply {
+        req: u64,
+        found: Option<(String, Version)>,
+    },
+    Membership {
+        members: Vec<Member>,
+    },
+    /// A key copied to a node that owns it since a membership change; `owners_before` is the
+    /// sender's preference list for the key before the change.
+    Handoff {
+        key: String,
+        value: String,
+        version: Version,
+        owners_before: Vec<NodeId>,
+        joined: Vec<NodeId>,
+        left: Vec<NodeId>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Timer {
+    ReplicaTimeout(u64),
+    RequestTimeout(u64),
+    Gossip,
+    Load,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Request {
+    Put {
+        key: String,
+        value: String,
+    },
+    Get {
+        key: String,
+    },
+    /// This node joins the ring.
+    Join,
+    /// This node leaves the ring, handing its keys to their new owners.
+    Leave,
+}
+
+/// What survives a crash: the data and the membership.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Durable {
+    pub store: BTreeMap<String, Stored>,
+    pub members: Vec<Member>,
+}
+
+/// The ring of a membership, as every node derives it.
+pub fn ring_of(members: &[Member], topology: &Topology, vnodes: u32) -> HashRing {
+    HashRing::with_members(
+        vnodes,
+        members.iter().enumerate().filter(|(_, m)| m.joined).map(|(i, _)| (i as NodeId, topology.dc_of(i as NodeId))),
+    )
+}
+
+/// A key's home replicas under the parameters' placement.
+pub fn home_of(ring: &HashRing, params: &Params, key: &str) -> Vec<NodeId> {
+    owners(ring, params, key, params.replicas as usize, &BTreeSet::new())
+}
+
+fn owners(ring: &HashRing, params: &Params, key: &str, r: usize, down: &BTreeSet<NodeId>) -> Vec<NodeId> {
+    let pos = key_position(key);
+    match params.placement {
+        Placement::Ring => ring.preference_list(pos, r, params.datacenter_aware, down),
+        Placement::ModN => {
+            let live: Vec<NodeId> = ring.members().map(|(n, _)| n).filter(|n| !down.contains(n)).collect();
+            mod_n_list(pos, &live, r)
+        }
+    }
+}
+
+fn name(ctx: &Ctx<'_, Ring>, node: NodeId) -> String {
+    ctx.topology.nodes[node as usize].name.clone()
+}
+
+fn names(ctx: &Ctx<'_, Ring>, nodes: impl IntoIterator<Item = NodeId>) -> String {
+    nodes.into_iter().map(|n| name(ctx, n)).collect::<Vec<_>>().join(" ")
+}
+
+fn ms(us: Micros) -> String {
+    caucus_sim::decimal(us as f64 / MS as f64, 1)
+}
+
+impl Ring {
+    fn is_suspected(&self, ctx: &Ctx<'_, Self>, node: NodeId) -> bool {
+        self.suspected.get(&node).is_some_and(|&until| until > ctx.now)
+    }
+
+    fn rebuild(&mut self, ctx: &Ctx<'_, Self>) {
+        self.ring = Arc::new(ring_of(&self.members, ctx.topology, ctx.params.vnodes));
+    }
+
+    /// Step 4: start coordinating a get or put.
+    fn coordinate(&mut self, ctx: &mut Ctx<'_, Self>, op: Op, key: String, value: String) {
+        if key.is_empty() || key.len() > MAX_KEY_BYTES || value.len() > MAX_KEY_BYTES {
+            ctx.note(format!("refuses the request: keys and values are 1 to {MAX_KEY_BYTES} bytes"));
+            return;
+        }
+        let home = home_of(&self.ring, ctx.params, &key);
+        if home.is_empty() {
+            ctx.note(format!("cannot serve {key}: the ring has no members"));
+            return;
+        }
+        self.next_request += 1;
+        let id = self.next_request * 1000 + ctx.id as u64;
+        let version = Version { time: ctx.now, node: ctx.id };
+        let mut p = Pending {
+            id,
+            op,
+            key,
+            value,
+            version,
+            started: ctx.now,
+            home: home.clone(),
+            asked: Vec::new(),
+            replies: Vec::new(),
+        };
+        let mut targets: Vec<(NodeId, Option<NodeId>)> = home.iter().map(|&n| (n, None)).collect();
+        if ctx.params.sloppy {
+            targets = self.sloppy_targets(ctx, &p, home.len());
+        }
+        let what = match op {
+            Op::Put => format!("put {} = {}", p.key, p.value),
+            Op::Get => format!("get {}", p.key),
+        };
+        ctx.note(format!("coordinates {what}: home replicas {}", names(ctx, home.iter().copied())));
+        for (to, hint) in targets {
+            self.ask(ctx, &mut p, to, hint);
+        }
+        ctx.set_timer(Timer::ReplicaTimeout(id), ctx.params.replica_timeout_us);
+        ctx.set_timer(Timer::RequestTimeout(id), ctx.params.request_timeout_us);
+        self.pending.insert(id, p);
+        self.maybe_finish(ctx, id);
+    }
+
+    /// Step 5: the first `count` healthy nodes not yet asked along the ring's full walk, each
+    /// home node replaced by a fallback standing in for it.
+    fn sloppy_targets(&self, ctx: &Ctx<'_, Self>, p: &Pending, count: usize) -> Vec<(NodeId, Option<NodeId>)> {
+        let asked: Vec<NodeId> = p.asked.iter().map(|&(n, _)| n).collect();
+        let healthy = |n: &NodeId| !self.is_suspected(ctx, *n) && !asked.contains(n);
+        let mut out: Vec<(NodeId, Option<NodeId>)> = Vec::new();
+        // Home nodes first, then fallbacks for the suspected ones.
+        let mut replaced: Vec<NodeId> = Vec::new();
+        for &h in &p.home {
+            if asked.contains(&h) {
+                continue;
+            }
+            if healthy(&h) {
+                out.push((h, None));
+            } else {
+                replaced.push(h);
+            }
+        }
+        // Hints for home nodes already asked that never answered are given by the caller.
+        let walk = owners(&self.ring, ctx.params, &p.key, self.ring.len(), &BTreeSet::new());
+        for n in walk {
+            if out.len() >= count || replaced.is_empty() {
+                break;
+            }
+            if p.home.contains(&n) || !healthy(&n) {
+                continue;
+            }
+            out.push((n, Some(replaced.remove(0))));
+        }
+        out
+    }
+
+    fn ask(&mut self, ctx: &mut Ctx<'_, Self>, p: &mut Pending, to: NodeId, hint_for: Option<NodeId>) {
+        p.asked.push((to, hint_for));
+        let msg = match p.op {
+            Op::Put => Msg::Put { req: p.id, key: p.key.clone(), value: p.value.clone(), version: p.version, hint_for },
+            Op::Get => Msg::Get { req: p.id, key: p.key.clone() },
+        };
+        if to == ctx.id {
+            // The coordinator is a replica itself: no message to send.
+            let reply = self.on_replica(ctx, msg);
+            p.replies.push((to, reply));
+        } else {
+            ctx.send(to, msg);
+        }
+    }
+
+    /// A replica's side: store a put (newest version wins) or read a key.
+    fn on_replica(&mut self, ctx: &mut Ctx<'_, Self>, msg: Msg) -> Option<(String, Version)> {
+        match msg {
+            Msg::Put { key, value, version, hint_for, .. } => {
+                if let Some(h) = hint_for {
+                    ctx.note(format!("stores {key} for {} (sloppy quorum fallback)", name(ctx, h)));
+                }
+                self.store_newer(key, value, version, hint_for);
+                None
+            }
+            Msg::Get { key, .. } => self.store.get(&key).map(|s| (s.value.clone(), s.version)),
+            _ => unreachable!("only puts and gets reach a replica"),
+        }
+    }
+
+    fn store_newer(&mut self, key: String, value: String, version: Version, hint_for: Option<NodeId>) {
+        if self.store.get(&key).is_none_or(|s| s.version < version) {
+            self.store.insert(key, Stored { value, version, hint_for });
+        }
+    }
+
+    fn on_reply(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, req: u64, found: Option<(String, Version)>) {
+        let Some(p) = self.pending.get_mut(&req) else {
+            return;
+        };
+        if p.replies.iter().any(|(n, _)| *n == from) {
+            return;
+        }
+        p.replies.push((from, found));
+        self.maybe_finish(ctx, req);
+    }
+
+    fn maybe_finish(&mut self, ctx: &mut Ctx<'_, Self>, req: u64) {
+        let Some(p) = self.pending.get(&req) else {
+            return;
+        };
+        let quorum = match p.op {
+            Op::Put => ctx.params.write_quorum,
+            Op::Get => ctx.params.read_quorum,
+        } as usize;
+        if p.replies.len() < quorum.min(p.home.len()) {
+            return;
+        }
+        let p = self.pending.remove(&req).expect("pending request");
+        ctx.cancel_timer(Timer::ReplicaTimeout(req));
+        ctx.cancel_timer(Timer::RequestTimeout(req));
+        let answered_by: Vec<NodeId> = p.replies.iter().map(|(n, _)| *n).collect();
+        let sloppy = answered_by.iter().any(|n| !p.home.contains(n));
+        let latency_us = ctx.now.saturating_sub(p.started);
+        let via = if sloppy { " (a fallback counted: sloppy quorum)" } else { "" };
+        let (value, text) = match p.op {
+            Op::Put => {
+                let acks = self.acked.entry(p.key.clone()).or_default();
+                acks.push((ctx.now, p.version, p.value.clone()));
+                if acks.len() > 4 {
+                    acks.remove(0);
+                }
+                (None, format!("put {} = {} acknowledged by {}{via}", p.key, p.value, names(ctx, answered_by.clone())))
+            }
+            Op::Get => {
+                let newest = p.replies.iter().filter_map(|(_, f)| f.clone()).max_by_key(|(_, v)| *v);
+                let mut distinct: Vec<Option<Version>> =
+                    p.replies.iter().map(|(_, f)| f.as_ref().map(|(_, v)| *v)).collect();
+                distinct.sort();
+                distinct.dedup();
+                let disagree = if distinct.len() > 1 { "; the replicas disagree, the newest wins" } else { "" };
+                let shown = newest.as_ref().map_or("not found".to_string(), |(v, _)| v.clone());
+                (newest, format!("get {} = {shown} from {}{via}{disagree}", p.key, names(ctx, answered_by.clone())))
+            }
+        };
+        ctx.note(format!("{text} in {} ms", ms(latency_us)));
+        self.remember(Done {
+            id: p.id,
+            op: p.op,
+            key: p.key,
+            ok: true,
+            value,
+            started: p.started,
+            latency_us,
+            answered_by,
+            sloppy,
+            text,
+        });
+    }
+
+    fn remember(&mut self, done: Done) {
+        self.done.push(done);
+        if self.done.len() > HISTORY {
+            self.done.remove(0);
+        }
+    }
+
+    /// Step 5: suspect the silent, and with sloppy quorums ask the next healthy nodes.
+    fn on_replica_timeout(&mut self, ctx: &mut Ctx<'_, Self>, req: u64) {
+        let Some(mut p) = self.pending.remove(&req) else {
+            return;
+        };
+        let silent: Vec<(NodeId, Option<NodeId>)> =
+            p.asked.iter().copied().filter(|(n, _)| !p.replies.iter().any(|(r, _)| r == n)).collect();
+        for &(n, _) in &silent {
+            self.suspected.insert(n, ctx.now + ctx.params.suspect_us);
+        }
+        if ctx.params.sloppy && !silent.is_empty() {
+            let mut asked_more = Vec::new();
+            for (n, hint) in silent {
+                let stands_for = hint.unwrap_or(n);
+                // One fallback for each silent node, standing in for the home node it replaced.
+                let walk = owners(&self.ring, ctx.params, &p.key, self.ring.len(), &BTreeSet::new());
+                if let Some(f) = walk.into_iter().find(|f| {
+                    !p.asked.iter().any(|(a, _)| a == f) && !self.is_suspected(ctx, *f) && !p.home.contains(f)
+                }) {
+                    asked_more.push(f);
+                    self.ask(ctx, &mut p, f, Some(stands_for));
+                }
+            }
+            if !asked_more.is_empty() {
+                ctx.note(format!(
+                    "no answer in {} ms: asks fallback {} (sloppy quorum)",
+                    ms(ctx.params.replica_timeout_us),
+                    names(ctx, asked_more)
+                ));
+                ctx.set_timer(Timer::ReplicaTimeout(req), ctx.params.replica_timeout_us);
+            }
+        }
+        let id = p.id;
+        self.pending.insert(id, p);
+        self.maybe_finish(ctx, id);
+    }
+
+    fn on_request_timeout(&mut self, ctx: &mut Ctx<'_, Self>, req: u64) {
+        let Some(p) = self.pending.remove(&req) else {
+            return;
+        };
+        ctx.cancel_timer(Timer::ReplicaTimeout(req));
+        let quorum = match p.op {
+            Op::Put => ctx.params.write_quorum,
+            Op::Get => ctx.params.read_quorum,
+        };
+        let what = match p.op {
+            Op::Put => "put",
+            Op::Get => "get",
+        };
+        let text =
+            format!("{what} {} failed: {} of {quorum} replies before the request timeout", p.key, p.replies.len());
+        ctx.note(text.clone());
+        let latency_us = ctx.now.saturating_sub(p.started);
+        self.remember(Done {
+            id: p.id,
+            op: p.op,
+            key: p.key,
+            ok: false,
+            value: None,
+            started: p.started,
+            latency_us,
+            answered_by: p.replies.iter().map(|(n, _)| *n).collect(),
+            sloppy: false,
+            text,
+        });
+    }
+
+    /// Step 6: adopt a newer membership and hand over the keys that moved.
+    fn adopt(&mut self, ctx: &mut Ctx<'_, Self>, members: &[Member]) -> bool {
+        let mut joined = Vec::new();
+        let mut left = Vec::new();
+        let mut changed = false;
+        for (i, theirs) in members.iter().enumerate().take(self.members.len()) {
+            let mine = &mut self.members[i];
+            if theirs.version > mine.version {
+                if theirs.joined != mine.joined {
+                    if theirs.joined {
+                        joined.push(i as NodeId);
+                    } else {
+                        left.push(i as NodeId);
+                    }
+                }
+                *mine = *theirs;
+                changed = true;
+            }
+        }
+        if joined.is_empty() && left.is_empty() {
+            return changed;
+        }
+        let before = self.ring.clone();
+        self.rebuild(ctx);
+        let mut what = Vec::new();
+        if !joined.is_empty() {
+            what.push(format!("{} joined", names(ctx, joined.iter().copied())));
+        }
+        if !left.is_empty() {
+            what.push(format!("{} left", names(ctx, left.iter().copied())));
+        }
+        let mut copies = 0;
+        let keys: Vec<(String, Stored)> = self.store.iter().map(|(k, s)| (k.clone(), s.clone())).collect();
+        for (key, stored) in keys {
+            let old = home_of(&before, ctx.params, &key);
+            if !old.contains(&ctx.id) {
+                continue;
+            }
+            let new = home_of(&self.ring, ctx.params, &key);
+            let me = ctx.id;
+            for to in new.iter().copied().filter(|n| !old.contains(n) && *n != me) {
+                copies += 1;
+                ctx.send(
+                    to,
+                    Msg::Handoff {
+                        key: key.clone(),
+                        value: stored.value.clone(),
+                        version: stored.version,
+                        owners_before: old.clone(),
+                        joined: joined.clone(),
+                        left: left.clone(),
+                    },
+                );
+            }
+        }
+        self.handed_off += copies;
+        ctx.note(format!("ring changes: {}; hands {copies} key copies to their new owners", what.join(", ")));
+        true
+    }
+
+    fn change_self(&mut self, ctx: &mut Ctx<'_, Self>, join: bool) {
+        let me = self.members[ctx.id as usize];
+        if me.joined == join {
+            ctx.note(if join { "is already a member of the ring" } else { "is not a member of the ring" });
+            return;
+        }
+        let mut members = self.members.clone();
+        members[ctx.id as usize] = Member { version: me.version + 1, joined: join };
+        ctx.note(if join { "joins the ring" } else { "leaves the ring" });
+        self.adopt(ctx, &members);
+        ctx.broadcast(Msg::Membership { members });
+    }
+
+    fn on_load(&mut self, ctx: &mut Ctx<'_, Self>) {
+        ctx.set_timer(Timer::Load, ctx.params.load_every_us);
+        let key = format!("k{}", ctx.random_below(ctx.params.load_keys as u64));
+        if ctx.random_below(2) == 0 {
+            let value = format!("{}.{}", name(ctx, ctx.id), self.next_request + 1);
+            self.coordinate(ctx, Op::Put, key, value);
+        } else {
+            self.coordinate(ctx, Op::Get, key, String::new());
+        }
+    }
+}
+
+impl Protocol for Ring {
+    type Params = Params;
+    type Msg = Msg;
+    type Timer = Timer;
+    type Request = Request;
+    type Durable = Durable;
+    const NAME: &'static str = NAME;
+
+    fn validate(params: &Params, topology: &Topology) -> Result<(), String> {
+        let nodes = topology.nodes.len();
+        if params.vnodes == 0 || params.vnodes > MAX_VNODES {
+            return Err(format!("vnodes must be 1 to {MAX_VNODES}, not {}", params.vnodes));
+        }
+        let members = if params.initial_members.is_empty() { nodes } else { params.initial_members.len() };
+        if params.replicas == 0 || params.replicas as usize > members {
+            return Err(format!(
+                "replicas must be 1 to the number of initial members ({members}), not {}",
+                params.replicas
+            ));
+        }
+        for (field, q) in [("read_quorum", params.read_quorum), ("write_quorum", params.write_quorum)] {
+            if q == 0 || q > params.replicas {
+                return Err(format!("{field} must be 1 to replicas ({}), not {q}", params.replicas));
+            }
+        }
+        for (field, list) in [("initial_members", &params.initial_members), ("load", &params.load)] {
+            if let Some(bad) = list.iter().find(|&&n| n as usize >= nodes) {
+                return Err(format!("{field} names node {bad}, but the topology has nodes 0 to {}", nodes - 1));
+            }
+        }
+        let durations = [
+            ("replica_timeout_us", params.replica_timeout_us),
+            ("request_timeout_us", params.request_timeout_us),
+            ("suspect_us", params.suspect_us),
+            ("gossip_us", params.gossip_us),
+            ("load_every_us", params.load_every_us),
+        ];
+        for (field, us) in durations {
+            if us == 0 {
+                return Err(format!("{field} must be above zero"));
+            }
+            if us > MAX_FAULT_US {
+                return Err(format!("{field} is at most {MAX_FAULT_US} µs (one hour)"));
+            }
+        }
+        let round_trip = 2 * topology.max_one_way_us();
+        if params.replica_timeout_us <= round_trip {
+            return Err(format!(
+                "replica_timeout_us ({} µs) must be longer than the longest round trip ({round_trip} µs), or live replicas are suspected",
+                params.replica_timeout_us
+            ));
+        }
+        if params.request_timeout_us <= params.replica_timeout_us {
+            return Err(format!(
+                "request_timeout_us ({} µs) must be longer than replica_timeout_us ({} µs)",
+                params.request_timeout_us, params.replica_timeout_us
+            ));
+        }
+        if params.load_keys == 0 || params.load_keys > 10_000 {
+            return Err(format!("load_keys must be 1 to 10000, not {}", params.load_keys));
+        }
+        Ok(())
+    }
+
+    fn init(ctx: &mut Ctx<'_, Self>, durable: Option<Durable>) -> Self {
+        let n = ctx.node_count();
+        let (store, members) = match durable {
+            Some(d) => (d.store, d.members),
+            None => {
+                let all = ctx.params.initial_members.is_empty();
+                let members = (0..n as NodeId)
+                    .map(|i| Member { version: 0, joined: all || ctx.params.initial_members.contains(&i) })
+                    .collect();
+                (BTreeMap::new(), members)
+            }
+        };
+        let mut node = Ring {
+            members,
+            ring: Arc::default(),
+            store,
+            suspected: BTreeMap::new(),
+            pending: BTreeMap::new(),
+            done: Vec::new(),
+            acked: BTreeMap::new(),
+            next_request: 0,
+            handed_off: 0,
+        };
+        node.rebuild(ctx);
+        let gossip = ctx.params.gossip_us;
+        let first_gossip = ctx.random_between(gossip / 2, gossip);
+        ctx.set_timer(Timer::Gossip, first_gossip);
+        if ctx.params.load.contains(&ctx.id) {
+            let every = ctx.params.load_every_us;
+            let first_load = ctx.random_between(every / 2, every);
+            ctx.set_timer(Timer::Load, first_load);
+        }
+        node
+    }
+
+    fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, msg: Msg) {
+        self.suspected.remove(&from);
+        match msg {
+            Msg::Put { req, .. } => {
+                self.on_replica(ctx, msg);
+                ctx.send(from, Msg::PutAck { req });
+            }
+            Msg::Get { req, .. } => {
+                let found = self.on_replica(ctx, msg);
+                ctx.send(from, Msg::GetReply { req, found });
+            }
+            Msg::PutAck { req } => self.on_reply(ctx, from, req, None),
+            Msg::GetReply { req, found } => self.on_reply(ctx, from, req, found),
+            Msg::Membership { members } => {
+                self.adopt(ctx, &members);
+            }
+            Msg::Handoff { key, value, version, .. } => self.store_newer(key, value, version, None),
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: Timer) {
+        match timer {
+            Timer::ReplicaTimeout(req) => self.on_replica_timeout(ctx, req),
+            Timer::RequestTimeout(req) => self.on_request_timeout(ctx, req),
+            Timer::Gossip => {
+                ctx.set_timer(Timer::Gossip, ctx.params.gossip_us);
+                let n = ctx.node_count() as u64;
+                if n > 1 {
+                    let pick = ctx.random_below(n - 1) as NodeId;
+                    let to = if pick >= ctx.id { pick + 1 } else { pick };
+                    ctx.send(to, Msg::Membership { members: self.members.clone() });
+                }
+            }
+            Timer::Load => self.on_load(ctx),
+        }
+    }
+
+    fn on_request(&mut self, ctx: &mut Ctx<'_, Self>, request: Request) {
+        match request {
+            Request::Put { key, value } => self.coordinate(ctx, Op::Put, key, value),
+            Request::Get { key } => self.coordinate(ctx, Op::Get, key, String::new()),
+            Request::Join => self.change_self(ctx, true),
+            Request::Leave => self.change_self(ctx, false),
+        }
+    }
+
+    fn durable(&self) -> Durable {
+        Durable { store: self.store.clone(), members: self.members.clone() }
+    }
+
+    fn role(&self) -> String {
+        if self.pending.is_empty() {
+            "replica".into()
+        } else {
+            "coordinator".into()
+        }
+    }
+
+    fn badge(&self) -> String {
+        format!("{} keys", self.store.len())
+    }
+
+    fn msg_label(msg: &Msg) -> String {
+        match msg {
+            Msg::Put { key, hint_for: Some(_), .. } => format!("Put {key} (hint)"),
+            Msg::Put { key, .. } => format!("Put {key}"),
+            Msg::PutAck { .. } => "PutAck".into(),
+            Msg::Get { key, .. } => format!("Get {key}"),
+            Msg::GetReply { found: Some((v, _)), .. } => format!("Reply {v}"),
+            Msg::GetReply { found: None, .. } => "Reply none".into(),
+            Msg::Membership { .. } => "Membership".into(),
+            Msg::Handoff { key, .. } => format!("Handoff {key}"),
+        }
+    }
+
+    fn properties() -> Vec<Property<Self>> {
+        vec![
+            Property {
+                name: "Every key has exactly R owners",
+                kind: PropertyKind::Safety,
+                description: "In every running node's ring, each key's preference list skipping crashed nodes names R distinct live nodes (when at least R members are alive), in distinct datacenters as far as datacenter-aware placement can.",
+                check: exactly_r_owners,
+            },
+            Property {
+                name: "Minimal movement",
+                kind: PropertyKind::Safety,
+                description: "A membership change moves only keys whose owners changed because of it: every hand-over goes to a joining node, or replaces a leaving node in the key's owners.",
+                check: minimal_movement,
+            },
+            Property {
+                name: "Reads see the last acknowledged write",
+                kind: PropertyKind::Safety,
+                description: "A get returns a version at least as new as every put of that key acknowledged before the get began. Quorums with R + W > replicas guarantee it; with sloppy fallback under failures the divergence is reported here, not hidden.",
+                check: reads_see_acked_writes,
+            },
+            Property {
+                name: "Membership converges",
+                kind: PropertyKind::Liveness,
+                description: "Once faults heal, gossip gives every running node the same membership, hence the same ring.",
+                check: membership_converges,
+            },
+        ]
+    }
+}
+
+// ---- properties -----------------------------------------------------------------------------
+
+fn crashed(view: &View<'_, Ring>) -> BTreeSet<NodeId> {
+    view.node_ids().filter(|&n| matches!(view.status(n), Status::Crashed)).collect()
+}
+
+fn exactly_r_owners(view: &View<'_, Ring>) -> Result<(), Failure> {
+    let params = view.params();
+    let down = crashed(view);
+    // The node that just stepped (its ring may have changed) and the lowest running node.
+    let mut nodes: Vec<NodeId> = view.stepped_node().into_iter().chain(view.up().map(|(i, _)| i).take(1)).collect();
+    nodes.dedup();
+    for i in nodes {
+        let Some(state) = view.state(i) else { continue };
+        let ring = &state.ring;
+        let live: Vec<NodeId> = ring.members().map(|(n, _)| n).filter(|n| !down.contains(n)).collect();
+        let want = (params.replicas as usize).min(live.len());
+        let mut live_dcs: Vec<DcId> = live.iter().filter_map(|&n| ring.dc_of(n)).collect();
+        live_dcs.sort_unstable();
+        live_dcs.dedup();
+        let keys = state.store.keys().cloned().chain((0..params.load_keys.min(64)).map(|k| format!("k{k}")));
+        for key in keys {
+            let list = owners(ring, params, &key, params.replicas as usize, &down);
+            let mut distinct = list.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            if distinct.len() != want || list.len() != want || list.iter().any(|n| down.contains(n)) {
+                return Err(Failure::new(format!(
+                    "In {}'s ring, key {key} has {} live owners ({}), not {want}.",
+                    view.name(i),
+                    distinct.len(),
+                    list.iter().map(|&n| view.name(n)).collect::<Vec<_>>().join(" ")
+                ))
+                .nodes(list));
+            }
+            if params.datacenter_aware && params.placement == Placement::Ring {
+                let mut dcs: Vec<DcId> = list.iter().filter_map(|&n| ring.dc_of(n)).collect();
+                dcs.sort_unstable();
+                dcs.dedup();
+                if dcs.len() < want.min(live_dcs.len()) {
+                    return Err(Failure::new(format!(
+                        "In {}'s ring, key {key}'s owners span {} datacenters though {} could be used.",
+                        view.name(i),
+                        dcs.len(),
+                        want.min(live_dcs.len())
+                    ))
+                    .nodes(list));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn minimal_movement(view: &View<'_, Ring>) -> Result<(), Failure> {
+    for m in view.in_flight() {
+        let Msg::Handoff { key, owners_before, joined, left, .. } = &m.msg else { continue };
+        let to_joiner = joined.contains(&m.target);
+        let replaces_leaver = owners_before.iter().any(|n| left.contains(n));
+        if !to_joiner && !replaces_leaver {
+            let change = match (joined.first(), left.first()) {
+                (Some(&j), _) => format!("{} joined", view.name(j)),
+                (None, Some(&l)) => format!("{} left", view.name(l)),
+                (None, None) => "the membership changed".into(),
+            };
+            return Err(Failure::new(format!(
+                "{} hands key {key} to {}, but {change} and neither was involved with this key: the change moved a key it did not need to (what hash % N does).",
+                view.name(m.source),
+                view.name(m.target)
+            ))
+            .nodes([m.source, m.target]));
+        }
+    }
+    Ok(())
+}
+
+fn reads_see_acked_writes(view: &View<'_, Ring>) -> Result<(), Failure> {
+    for (reader, state) in view.up() {
+        for read in state.done.iter().filter(|d| d.ok && d.op == Op::Get) {
+            let got = read.value.as_ref().map(|(_, v)| *v);
+            for (writer, w) in view.up() {
+                let Some(acks) = w.acked.get(&read.key) else { continue };
+                let Some((at, _, value)) =
+                    acks.iter().filter(|(at, v, _)| *at < read.started && got < Some(*v)).max_by_key(|(_, v, _)| *v)
+                else {
+                    continue;
+                };
+                let shown = read.value.as_ref().map_or("nothing".to_string(), |(v, _)| format!("`{v}`"));
+                let why = if read.sloppy || view.params().sloppy {
+                    "The replicas have diverged: with a sloppy quorum, a write acknowledged by fallback nodes is invisible to a read quorum of home replicas on the other side of a failure."
+                } else if view.params().read_quorum as u16 + view.params().write_quorum as u16
+                    <= view.params().replicas as u16
+                {
+                    "R + W is not above the replica count, so a read quorum can miss every replica that acknowledged the write."
+                } else {
+                    "The read quorum missed every replica holding the write (during a hand-over or after a clock jump)."
+                };
+                return Err(Failure::new(format!(
+                    "{} read {} = {shown}, but {} had acknowledged the put of `{value}` {} ms before the read began. {why}",
+                    view.name(reader),
+                    read.key,
+                    view.name(writer),
+                    ms(read.started.saturating_sub(*at)),
+                ))
+                .nodes([reader, writer]));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn membership_converges(view: &View<'_, Ring>) -> Result<(), Failure> {
+    let mut up = view.up();
+    let Some((first, s)) = up.next() else { return Ok(()) };
+    for (i, other) in up {
+        if other.members != s.members {
+            return Err(Failure::new(format!(
+                "{} and {} still see different memberships.",
+                view.name(first),
+                view.name(i)
+            ))
+            .nodes([first, i]));
+        }
+    }
+    Ok(())
+}
+
+// ---- scenarios ------------------------------------------------------------------------------
+
+/// Nine nodes, three per region; one client in each region (n0, n3, n6) sends a get or put every
+/// 250 ms over keys k0..k7.
+fn nine(params: serde_json::Value) -> impl Fn(&str, &str, Vec<caucus_sim::ScriptEntry>) -> Scenario {
+    move |name, description, script| {
+        let mut s = crate::scenario(name, description, NAME, TopologySpec::preset("three-regions", 3), script);
+        let mut p = json!({ "load": [0, 3, 6] });
+        if let (Some(p), Some(extra)) = (p.as_object_mut(), params.as_object()) {
+            p.extend(extra.clone());
+        }
+        s.protocol.params = p;
+        s
+    }
+}
+
+/// The built-in scenarios of this protocol (listed by `caucus list` and the app's picker).
+pub fn scenarios() -> Vec<Scenario> {
+    use crate::at;
+    let plain = nine(json!({}));
+    let outside = nine(json!({ "initial_members": [0, 1, 2, 3, 4, 5, 6, 7] }));
+    let sloppy = nine(json!({ "sloppy": true }));
+    let mod_n = nine(json!({ "placement": "mod_n", "initial_members": [0, 1, 2, 3, 4, 5, 6, 7] }));
+    vec![
+        plain(
+            "ring",
+            "Nine nodes in three regions, 16 virtual nodes each, 3 replicas one per region, quorums R = W = 2. Clients at n0, n3 and n6 get and put keys k0..k7; each request waits for the second-nearest region, so latency is the price of distance.",
+            vec![],
+        ),
+        outside(
+            "ring-join",
+            "n8 starts outside the ring and joins at 3 s: the others hand it only the keys it now owns (about a ninth of the ring's replicas), never shuffling keys among themselves.",
+            vec![at(3.0, Input::Request { node: 8, request: json!("join") })],
+        ),
+        plain(
+            "ring-leave",
+            "n4 leaves the ring at 3 s and hands each of its keys to the node that replaces it; every other key stays where it was.",
+            vec![at(3.0, Input::Request { node: 4, request: json!("leave") })],
+        ),
+        sloppy(
+            "ring-sloppy",
+            "Sloppy quorums: us-east-1 is cut off from 2 s to 6 s. Its client's puts still succeed by writing to fallback nodes on its side, while clients across the cut read older values: the read property reports the divergence.",
+            vec![
+                at(2.0, Input::Partition { a: vec![Endpoint::Dc(0)], b: vec![Endpoint::Dc(1), Endpoint::Dc(2)], one_way: false }),
+                at(6.0, Input::Heal),
+            ],
+        ),
+        mod_n(
+            "ring-mod-n",
+            "The same join as ring-join with hash % N placement: when n8 joins, most keys change owner and are copied between old members, which the minimal-movement property reports.",
+            vec![at(3.0, Input::Request { node: 8, request: json!("join") })],
+        ),
+    ]
+}
