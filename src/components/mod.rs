@@ -13,6 +13,8 @@ pub mod inspector;
 pub mod log;
 pub mod map;
 pub mod properties;
+#[cfg(feature = "ring")]
+pub mod ring;
 pub mod share;
 
 use caucus_sim::Micros;

@@ -185,9 +185,7 @@ impl HashRing {
         if want == 0 || self.tokens.is_empty() {
             return chosen;
         }
-        let mut dcs: Vec<DcId> = eligible.iter().map(|&(_, d)| d).collect();
-        dcs.sort_unstable();
-        dcs.dedup();
+        let dcs = distinct(eligible.iter().map(|&(_, d)| d));
         // While the list lacks datacenters, nodes of datacenters already in it wait here.
         let mut skipped: Vec<NodeId> = Vec::new();
         let mut used_dcs: Vec<DcId> = Vec::new();
@@ -234,6 +232,17 @@ impl HashRing {
         }
         share.into_iter().map(|(node, arc)| (node, ((arc * 1_000_000) >> 64) as u64)).collect()
     }
+}
+
+/// The distinct items, in their first order (lists here hold a handful: no sort needed).
+fn distinct<T: PartialEq>(items: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut out = Vec::new();
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
 }
 
 /// The naive placement: the `r` members from `hash % N` on, in id order. What tutorials show,
@@ -475,7 +484,7 @@ pub enum Op {
 }
 
 /// A request this node coordinates.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Pending {
     pub id: u64,
     pub op: Op,
@@ -517,11 +526,14 @@ pub struct Ring {
     pub store: BTreeMap<String, Stored>,
     /// Suspected nodes and until when (local time).
     pub suspected: BTreeMap<NodeId, Micros>,
+    /// Requests in progress (bookkeeping: left out of the inspector's JSON).
+    #[serde(skip)]
     pub pending: BTreeMap<u64, Pending>,
     /// The last few finished requests, oldest first.
     pub done: Vec<Done>,
     /// Writes this node acknowledged to a client: key to (ack time, version, value), the last
     /// few per key.
+    #[serde(skip)]
     pub acked: BTreeMap<String, Vec<(Micros, Version, String)>>,
     next_request: u64,
     pub handed_off: u64,
@@ -791,11 +803,8 @@ impl Ring {
             }
             Op::Get => {
                 let newest = p.replies.iter().filter_map(|(_, f)| f.clone()).max_by_key(|(_, v)| *v);
-                let mut distinct: Vec<Option<Version>> =
-                    p.replies.iter().map(|(_, f)| f.as_ref().map(|(_, v)| *v)).collect();
-                distinct.sort();
-                distinct.dedup();
-                let disagree = if distinct.len() > 1 { "; the replicas disagree, the newest wins" } else { "" };
+                let versions = distinct(p.replies.iter().map(|(_, f)| f.as_ref().map(|(_, v)| *v)));
+                let disagree = if versions.len() > 1 { "; the replicas disagree, the newest wins" } else { "" };
                 let shown = newest.as_ref().map_or("not found".to_string(), |(v, _)| v.clone());
                 (newest, format!("get {} = {shown} from {}{via}{disagree}", p.key, names(ctx, answered_by.clone())))
             }
@@ -1196,28 +1205,22 @@ fn exactly_r_owners(view: &View<'_, Ring>) -> Result<(), Failure> {
         let ring = &state.ring;
         let live: Vec<NodeId> = ring.members().map(|(n, _)| n).filter(|n| !down.contains(n)).collect();
         let want = (params.replicas as usize).min(live.len());
-        let mut live_dcs: Vec<DcId> = live.iter().filter_map(|&n| ring.dc_of(n)).collect();
-        live_dcs.sort_unstable();
-        live_dcs.dedup();
+        let live_dcs = distinct(live.iter().filter_map(|&n| ring.dc_of(n)));
         let keys = state.store.keys().cloned().chain((0..params.load_keys.min(64)).map(|k| format!("k{k}")));
         for key in keys {
             let list = owners(ring, params, &key, params.replicas as usize, &down);
-            let mut distinct = list.clone();
-            distinct.sort_unstable();
-            distinct.dedup();
-            if distinct.len() != want || list.len() != want || list.iter().any(|n| down.contains(n)) {
+            let nodes = distinct(list.iter().copied());
+            if nodes.len() != want || list.len() != want || list.iter().any(|n| down.contains(n)) {
                 return Err(Failure::new(format!(
                     "In {}'s ring, key {key} has {} live owners ({}), not {want}.",
                     view.name(i),
-                    distinct.len(),
+                    nodes.len(),
                     list.iter().map(|&n| view.name(n)).collect::<Vec<_>>().join(" ")
                 ))
                 .nodes(list));
             }
             if params.datacenter_aware && params.placement == Placement::Ring {
-                let mut dcs: Vec<DcId> = list.iter().filter_map(|&n| ring.dc_of(n)).collect();
-                dcs.sort_unstable();
-                dcs.dedup();
+                let dcs = distinct(list.iter().filter_map(|&n| ring.dc_of(n)));
                 if dcs.len() < want.min(live_dcs.len()) {
                     return Err(Failure::new(format!(
                         "In {}'s ring, key {key}'s owners span {} datacenters though {} could be used.",

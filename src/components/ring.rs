@@ -1,0 +1,965 @@
+//! The ring pack's panels: the simulated store (members, keys held, requests with their latency,
+//! join/leave and get/put forms) and the ring explorer, which places up to 10,000 keys on 64
+//! nodes × 256 virtual nodes with the same `HashRing` the protocol uses and draws it on a canvas.
+//! Compiled only into the ring pack.
+//!
+//! The explorer draws in two layers: a cached canvas with the ownership arcs, the tokens and every
+//! key that is not moving (redrawn only when the ring changes), and per animation frame that layer
+//! copied plus the keys that move. That keeps a 64 × 256 × 10,000 ring at 60 frames a second.
+
+use crate::state::{Action, Banner, RunRef};
+use caucus_protocols::ring::{key_position, Assignment, HashRing, Load, Movement, Placement, Ring};
+use caucus_sim::{decimal, Input, NodeId, Run, Status};
+use gloo_render::{request_animation_frame, AnimationFrame};
+use serde_json::json;
+use std::collections::BTreeSet;
+use std::f64::consts::PI;
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlInputElement};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct RingProps {
+    pub run: RunRef,
+    /// Re-render when the run changes.
+    pub version: u64,
+    pub dispatch: Callback<Action>,
+}
+
+#[function_component(RingPanel)]
+pub fn ring_panel(p: &RingProps) -> Html {
+    let run = p.run.0.borrow();
+    let Some(r) = run.as_any().downcast_ref::<Run<Ring>>() else {
+        return html! {};
+    };
+    html! {
+        <>
+            { store_panel(r, &p.dispatch) }
+            <Explorer />
+        </>
+    }
+}
+
+// ---- the simulated store --------------------------------------------------------------------
+
+fn store_panel(r: &Run<Ring>, dispatch: &Callback<Action>) -> Html {
+    let sim = r.sim();
+    let t = sim.topology();
+    let params = sim.params();
+    let n = t.nodes.len() as NodeId;
+    // The membership as the lowest running node sees it.
+    let view = (0..n).find_map(|i| sim.state(i));
+    let rows = (0..n).map(|i| {
+        let node = &t.nodes[i as usize];
+        let dc = &t.datacenters[node.dc as usize].name;
+        let state = sim.state(i);
+        let member = view.is_some_and(|v| v.members[i as usize].joined);
+        let (keys, hints) = state.map_or((String::from("—"), 0), |s| {
+            (s.store.len().to_string(), s.store.values().filter(|v| v.hint_for.is_some()).count())
+        });
+        let status = sim.status(i);
+        let word = match (status, member) {
+            (Status::Crashed, _) => "crashed",
+            (_, true) => "member",
+            (_, false) => "outside",
+        };
+        let request = if member { "leave" } else { "join" };
+        let label = format!("{} {request}s the ring", node.name);
+        let onclick = dispatch.reform(move |_| Action::Apply(Input::Request { node: i, request: json!(request) }));
+        html! {
+            <tr class={classes!(word)}>
+                <th scope="row">{ &node.name }</th>
+                <td>{ format!("{} {dc}", DC_SHAPES[node.dc as usize % DC_SHAPES.len()]) }</td>
+                <td>{ word }</td>
+                <td>{ keys }{ if hints > 0 { format!(" ({hints} as fallback)") } else { String::new() } }</td>
+                <td><button aria-label={label} disabled={status == Status::Crashed} onclick={onclick}>{ request }</button></td>
+            </tr>
+        }
+    });
+    // The latest requests anywhere, newest first.
+    let done: Vec<(NodeId, &caucus_protocols::ring::Done)> = (0..n)
+        .filter_map(|i| sim.state(i).map(|s| (i, s)))
+        .flat_map(|(i, s)| s.done.iter().map(move |d| (i, d)))
+        .collect();
+    // Newest first; sorted as (u64, u16) pairs like the ring's tokens, which shares their sort code.
+    let mut newest: Vec<(u64, u16)> =
+        done.iter().enumerate().map(|(k, (_, d))| (u64::MAX - (d.started + d.latency_us), k as u16)).collect();
+    newest.sort_unstable();
+    let requests = newest.iter().take(10).map(|&(_, k)| &done[k as usize]).map(|(i, d)| {
+        let mark = if !d.ok {
+            "✗ failed"
+        } else if d.sloppy {
+            "✓ sloppy"
+        } else {
+            "✓"
+        };
+        html! {
+            <tr class={classes!((!d.ok).then_some("failed"), d.sloppy.then_some("sloppy"))}>
+                <td>{ &t.nodes[*i as usize].name }</td>
+                <td>{ &d.text }</td>
+                <td class="num">{ format!("{} ms", decimal(d.latency_us as f64 / 1000.0, 1)) }</td>
+                <td>{ mark }</td>
+            </tr>
+        }
+    });
+    let quorums = format!(
+        "{} virtual nodes per node · {} replicas{} · read quorum {} · write quorum {} · {} quorums · {}",
+        params.vnodes,
+        params.replicas,
+        if params.datacenter_aware { " in distinct datacenters" } else { "" },
+        params.read_quorum,
+        params.write_quorum,
+        if params.sloppy { "sloppy" } else { "strict" },
+        match params.placement {
+            Placement::Ring => "ring placement",
+            Placement::ModN => "hash % N placement",
+        }
+    );
+    html! {
+        <section class="panel ring-store" aria-label="The replicated store">
+            <h2>{ "The store" }<span class="sub">{ quorums }</span></h2>
+            <div class="ring-store-grid">
+                <table class="state-table">
+                    <caption>{ "Members, as the first running node sees them" }</caption>
+                    <thead><tr><th scope="col">{"node"}</th><th scope="col">{"datacenter"}</th><th scope="col">{"ring"}</th><th scope="col">{"keys held"}</th><th scope="col">{"membership"}</th></tr></thead>
+                    <tbody>{ for rows }</tbody>
+                </table>
+                <div>
+                    <RequestForm nodes={t.nodes.iter().map(|n| n.name.clone()).collect::<Vec<_>>()} dispatch={dispatch.clone()} />
+                    <table class="state-table requests">
+                        <caption>{ "Latest requests: the latency is the price of distance to the quorum" }</caption>
+                        <thead><tr><th scope="col">{"coordinator"}</th><th scope="col">{"request"}</th><th scope="col">{"latency"}</th><th scope="col">{"outcome"}</th></tr></thead>
+                        <tbody>{ for requests }</tbody>
+                    </table>
+                </div>
+            </div>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct RequestFormProps {
+    nodes: Vec<String>,
+    dispatch: Callback<Action>,
+}
+
+/// A get or put to a chosen coordinator.
+#[function_component(RequestForm)]
+fn request_form(p: &RequestFormProps) -> Html {
+    let node = use_state(|| 0u16);
+    let key = use_state(|| String::from("user:42"));
+    let value = use_state(|| String::from("x"));
+    let send = |put: bool| {
+        let (node, key, value, dispatch) = (*node, (*key).clone(), (*value).clone(), p.dispatch.clone());
+        Callback::from(move |_: MouseEvent| {
+            let bad = |s: &str| s.is_empty() || s.len() > caucus_protocols::ring::MAX_KEY_BYTES;
+            if bad(&key) || (put && bad(&value)) {
+                dispatch.emit(Action::SetBanner(Banner::error("Keys and values are 1 to 64 bytes.")));
+                return;
+            }
+            let request =
+                if put { json!({ "put": { "key": key, "value": value } }) } else { json!({ "get": { "key": key } }) };
+            dispatch.emit(Action::Apply(Input::Request { node, request }));
+        })
+    };
+    let on_node = {
+        let node = node.clone();
+        Callback::from(move |e: Event| {
+            if let Some(v) = e.target_dyn_into::<web_sys::HtmlSelectElement>().and_then(|s| s.value().parse().ok()) {
+                node.set(v);
+            }
+        })
+    };
+    let text = |state: &UseStateHandle<String>| {
+        let state = state.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(i) = e.target_dyn_into::<HtmlInputElement>() {
+                state.set(i.value());
+            }
+        })
+    };
+    html! {
+        <div class="request-form" role="group" aria-label="Send a request">
+            <label>{ "coordinator " }
+                <select aria-label="Coordinator node" onchange={on_node}>
+                    { for p.nodes.iter().enumerate().map(|(i, n)| html! { <option value={i.to_string()} selected={i == *node as usize}>{ n }</option> }) }
+                </select>
+            </label>
+            <label>{ "key " }<input type="text" aria-label="Key" maxlength="64" value={(*key).clone()} oninput={text(&key)} /></label>
+            <label>{ "value " }<input type="text" aria-label="Value" maxlength="64" value={(*value).clone()} oninput={text(&value)} /></label>
+            <button onclick={send(true)}>{ "Put" }</button>
+            <button onclick={send(false)}>{ "Get" }</button>
+        </div>
+    }
+}
+
+// ---- the explorer ---------------------------------------------------------------------------
+
+const DC_NAMES: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-1"];
+/// Datacenters are told apart by shape as well as by name: circle, square, triangle.
+const DC_SHAPES: [&str; 3] = ["●", "■", "▲"];
+const MAX_EXPLORER_NODES: u16 = 64;
+const ANIMATION_MS: f64 = 1200.0;
+/// The canvas's size in CSS pixels.
+const SIZE: f64 = 460.0;
+const R_TOKENS: f64 = 212.0;
+const R_ARCS: f64 = 200.0;
+const R_KEYS: f64 = 170.0;
+const KEY_BAND: f64 = 40.0;
+
+fn node_colour(n: NodeId) -> String {
+    let hue = (n as u32 * 47) % 360;
+    let light = if n % 2 == 0 { 42 } else { 58 };
+    format!("hsl({hue} 70% {light}%)")
+}
+
+fn dc_of(n: NodeId) -> u16 {
+    n % 3
+}
+
+fn angle(pos: u64) -> f64 {
+    pos as f64 / 18_446_744_073_709_551_616.0 * 2.0 * PI - PI / 2.0
+}
+
+/// A key's radius: spread over a band so that 10,000 points do not sit on one line.
+fn key_radius(pos: u64) -> f64 {
+    R_KEYS - (pos & 0xffff) as f64 / 65_536.0 * KEY_BAND
+}
+
+fn pct(ppm: u64) -> String {
+    format!("{}%", decimal(ppm as f64 / 10_000.0, 1))
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// What the last membership change did.
+struct Change {
+    text: String,
+    movement: Movement,
+    /// Keys whose primary moved, with their owner before.
+    moving: Vec<(usize, NodeId)>,
+    mod_n_moving: Vec<(usize, NodeId)>,
+    /// The ideal fraction of keys to move, in ppm (1/N of the larger membership).
+    ideal_ppm: u64,
+}
+
+pub struct Explorer {
+    vnodes: u32,
+    key_count: usize,
+    replicas: usize,
+    dc_aware: bool,
+    show_mod_n: bool,
+    members: BTreeSet<NodeId>,
+    failed: BTreeSet<NodeId>,
+    selected: NodeId,
+    ring: HashRing,
+    keys: Vec<u64>,
+    /// Key indices sorted by position (for hover and arrow keys).
+    order: Vec<usize>,
+    assignment: Assignment,
+    mod_n: Assignment,
+    change: Option<Change>,
+    /// Animation progress 0..=1; 1 when still.
+    progress: f64,
+    started: Option<f64>,
+    frame: Option<AnimationFrame>,
+    reduced_motion: bool,
+    focus: Option<Focus>,
+    lookup: String,
+    canvas: NodeRef,
+    canvas_mod: NodeRef,
+    layer: Option<HtmlCanvasElement>,
+    layer_mod: Option<HtmlCanvasElement>,
+    dirty: bool,
+}
+
+/// The key hovered, focused by arrow keys, or looked up by name.
+#[derive(Clone, PartialEq)]
+struct Focus {
+    name: String,
+    pos: u64,
+    index: Option<usize>,
+}
+
+pub enum Msg {
+    Nodes(u16),
+    Vnodes(u32),
+    Keys(usize),
+    Replicas(usize),
+    DcAware(bool),
+    ModN(bool),
+    Select(NodeId),
+    Add,
+    Remove,
+    Fail,
+    Recover,
+    Scale,
+    Frame(f64),
+    Hover(f64, f64),
+    Step(i32),
+    Lookup(String),
+}
+
+impl Explorer {
+    fn rebuild(&mut self) {
+        self.ring = HashRing::with_members(self.vnodes, self.members.iter().map(|&n| (n, dc_of(n))));
+        if self.keys.len() != self.key_count {
+            self.keys = (0..self.key_count).map(|i| key_position(&format!("key{i}"))).collect();
+            // Sorted as (position, index) pairs like the ring's tokens, which shares their sort code.
+            let mut pairs: Vec<(u64, u16)> = self.keys.iter().enumerate().map(|(i, &p)| (p, i as u16)).collect();
+            pairs.sort_unstable();
+            self.order = pairs.into_iter().map(|(_, i)| i as usize).collect();
+        }
+        self.place();
+        self.change = None;
+        self.progress = 1.0;
+        self.dirty = true;
+    }
+
+    fn place(&mut self) {
+        self.assignment =
+            Assignment::place(&self.ring, &self.keys, self.replicas, self.dc_aware, &self.failed, Placement::Ring);
+        self.mod_n = Assignment::place(&self.ring, &self.keys, 1, false, &self.failed, Placement::ModN);
+    }
+
+    fn live(&self) -> Vec<NodeId> {
+        self.members.iter().copied().filter(|n| !self.failed.contains(n)).collect()
+    }
+
+    /// Applies a membership change and starts animating the keys that moved.
+    fn change(&mut self, text: String, apply: impl FnOnce(&mut Self)) {
+        let (before, before_mod) = (self.assignment.clone(), self.mod_n.clone());
+        let live_before = self.live().len();
+        apply(self);
+        self.place();
+        let movement = Movement::between(&before, &self.assignment);
+        let moved = |a: &Assignment, b: &Assignment| -> Vec<(usize, NodeId)> {
+            (0..a.keys()).filter(|&i| a.primary(i) != b.primary(i)).map(|i| (i, a.primary(i).unwrap_or(0))).collect()
+        };
+        let moving = moved(&before, &self.assignment);
+        let mod_n_moving = moved(&before_mod, &self.mod_n);
+        let larger = live_before.max(self.live().len()).max(1) as u64;
+        self.change = Some(Change { text, movement, moving, mod_n_moving, ideal_ppm: 1_000_000 / larger });
+        self.dirty = true;
+        self.progress = if self.reduced_motion { 1.0 } else { 0.0 };
+        self.started = None;
+    }
+
+    fn focus_index(&mut self, index: usize) {
+        let name = format!("key{index}");
+        self.focus = Some(Focus { pos: self.keys[index], name, index: Some(index) });
+    }
+
+    fn draw(&mut self) {
+        let live: BTreeSet<NodeId> = self.live().into_iter().collect();
+        let empty = Vec::new();
+        let (moving, mod_moving) = match &self.change {
+            Some(c) => (&c.moving, &c.mod_n_moving),
+            None => (&empty, &empty),
+        };
+        if self.dirty {
+            self.layer = layer(Some(&self.ring), &self.failed, &self.keys, &self.assignment, moving);
+            self.layer_mod =
+                if self.show_mod_n { layer(None, &self.failed, &self.keys, &self.mod_n, mod_moving) } else { None };
+            self.dirty = false;
+        }
+        let focus = self.focus.as_ref().map(|f| {
+            let list = self.ring.preference_list(f.pos, self.replicas, self.dc_aware, &self.failed);
+            (f.pos, list)
+        });
+        frame(
+            &self.canvas,
+            self.layer.as_ref(),
+            &self.keys,
+            &self.assignment,
+            moving,
+            self.progress,
+            Some(&self.ring),
+            focus.as_ref(),
+        );
+        if self.show_mod_n {
+            let focus_mod = self.focus.as_ref().map(|f| {
+                let live: Vec<NodeId> = live.iter().copied().collect();
+                (f.pos, caucus_protocols::ring::mod_n_list(f.pos, &live, 1))
+            });
+            frame(
+                &self.canvas_mod,
+                self.layer_mod.as_ref(),
+                &self.keys,
+                &self.mod_n,
+                mod_moving,
+                self.progress,
+                None,
+                focus_mod.as_ref(),
+            );
+        }
+    }
+
+    fn schedule(&mut self, ctx: &Context<Self>) {
+        let link = ctx.link().clone();
+        self.frame = Some(request_animation_frame(move |t| link.send_message(Msg::Frame(t))));
+    }
+}
+
+impl Component for Explorer {
+    type Message = Msg;
+    type Properties = ();
+
+    fn create(_ctx: &Context<Self>) -> Self {
+        let mut e = Explorer {
+            vnodes: 8,
+            key_count: 1000,
+            replicas: 3,
+            dc_aware: true,
+            show_mod_n: true,
+            members: (0..12).collect(),
+            failed: BTreeSet::new(),
+            selected: 0,
+            ring: HashRing::default(),
+            keys: Vec::new(),
+            order: Vec::new(),
+            assignment: Assignment::default(),
+            mod_n: Assignment::default(),
+            change: None,
+            progress: 1.0,
+            started: None,
+            frame: None,
+            reduced_motion: crate::browser::prefers_reduced_motion(),
+            focus: None,
+            lookup: String::new(),
+            canvas: NodeRef::default(),
+            canvas_mod: NodeRef::default(),
+            layer: None,
+            layer_mod: None,
+            dirty: true,
+        };
+        e.rebuild();
+        e
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        match msg {
+            Msg::Nodes(n) => {
+                let n = n.clamp(1, MAX_EXPLORER_NODES);
+                self.members = (0..n).collect();
+                self.failed.clear();
+                self.selected = self.selected.min(n - 1);
+                self.rebuild();
+            }
+            Msg::Vnodes(v) => {
+                self.vnodes = v.clamp(1, caucus_protocols::ring::MAX_VNODES);
+                self.rebuild();
+            }
+            Msg::Keys(k) => {
+                self.key_count = k.clamp(1, 10_000);
+                self.focus = None;
+                self.rebuild();
+            }
+            Msg::Replicas(r) => {
+                self.replicas = r.clamp(1, 5);
+                self.rebuild();
+            }
+            Msg::DcAware(on) => {
+                self.dc_aware = on;
+                self.rebuild();
+            }
+            Msg::ModN(on) => {
+                self.show_mod_n = on;
+                self.dirty = true;
+            }
+            Msg::Select(n) => self.selected = n,
+            Msg::Add => {
+                let Some(n) = (0..MAX_EXPLORER_NODES).find(|n| !self.members.contains(n)) else {
+                    return false;
+                };
+                self.change(format!("n{n} joined"), |e| {
+                    e.members.insert(n);
+                    e.ring.add(n, dc_of(n));
+                    e.selected = n;
+                });
+            }
+            Msg::Remove => {
+                let n = self.selected;
+                if self.members.len() <= 1 || !self.members.contains(&n) {
+                    return false;
+                }
+                self.change(format!("n{n} left"), |e| {
+                    e.members.remove(&n);
+                    e.failed.remove(&n);
+                    e.ring.remove(n);
+                    e.selected = *e.members.iter().next().expect("a member remains");
+                });
+            }
+            Msg::Fail => {
+                let n = self.selected;
+                if self.live().len() <= 1 || self.failed.contains(&n) {
+                    return false;
+                }
+                self.change(format!("n{n} failed (its tokens stay; the next nodes serve its keys)"), |e| {
+                    e.failed.insert(n);
+                });
+            }
+            Msg::Recover => {
+                let n = self.selected;
+                if !self.failed.contains(&n) {
+                    return false;
+                }
+                self.change(format!("n{n} recovered"), |e| {
+                    e.failed.remove(&n);
+                });
+            }
+            Msg::Scale => {
+                self.members = (0..MAX_EXPLORER_NODES).collect();
+                self.failed.clear();
+                self.vnodes = 256;
+                self.key_count = 10_000;
+                self.rebuild();
+            }
+            Msg::Frame(t) => {
+                let start = *self.started.get_or_insert(t);
+                self.progress = ((t - start) / ANIMATION_MS).clamp(0.0, 1.0);
+                self.draw();
+                if self.progress < 1.0 {
+                    self.schedule(ctx);
+                } else {
+                    self.frame = None;
+                }
+                return false;
+            }
+            Msg::Hover(x, y) => {
+                let (dx, dy) = (x - SIZE / 2.0, y - SIZE / 2.0);
+                let r = (dx * dx + dy * dy).sqrt();
+                if !(R_KEYS - KEY_BAND - 10.0..=R_TOKENS + 10.0).contains(&r) || self.order.is_empty() {
+                    return false;
+                }
+                let mut a = dy.atan2(dx) + PI / 2.0;
+                if a < 0.0 {
+                    a += 2.0 * PI;
+                }
+                let pos = (a / (2.0 * PI) * 18_446_744_073_709_551_616.0) as u64;
+                let at = self.order.partition_point(|&i| self.keys[i] < pos);
+                let near = |k: usize| self.keys[self.order[k % self.order.len()]].abs_diff(pos);
+                let best = if near(at) <= near(at + self.order.len() - 1) { at } else { at + self.order.len() - 1 };
+                let index = self.order[best % self.order.len()];
+                if self.focus.as_ref().and_then(|f| f.index) == Some(index) {
+                    return false;
+                }
+                self.focus_index(index);
+            }
+            Msg::Step(by) => {
+                if self.order.is_empty() {
+                    return false;
+                }
+                let len = self.order.len() as i64;
+                let here = self
+                    .focus
+                    .as_ref()
+                    .and_then(|f| f.index)
+                    .and_then(|i| self.order.iter().position(|&k| k == i))
+                    .map_or(if by > 0 { -1 } else { 0 }, |p| p as i64);
+                let next = (here + by as i64).rem_euclid(len) as usize;
+                self.focus_index(self.order[next]);
+            }
+            Msg::Lookup(text) => {
+                self.lookup = text.clone();
+                self.focus = if text.is_empty() {
+                    None
+                } else {
+                    let index =
+                        text.strip_prefix("key").and_then(|n| n.parse::<usize>().ok()).filter(|&i| i < self.keys.len());
+                    Some(Focus { pos: key_position(&text), name: text, index })
+                };
+            }
+        }
+        true
+    }
+
+    fn rendered(&mut self, ctx: &Context<Self>, _first: bool) {
+        if self.progress < 1.0 && self.frame.is_none() {
+            self.schedule(ctx);
+        }
+        self.draw();
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let live = self.live();
+        let number = |f: fn(f64) -> Msg| {
+            link.batch_callback(move |e: InputEvent| {
+                e.target_dyn_into::<HtmlInputElement>().map(|i| f(i.value_as_number()))
+            })
+        };
+        let nodes = number(|v| Msg::Nodes(v as u16));
+        let vnodes = number(|v| Msg::Vnodes(v as u32));
+        let keys = number(|v| Msg::Keys(v as usize));
+        let replicas = number(|v| Msg::Replicas(v as usize));
+        let dc =
+            link.batch_callback(|e: Event| e.target_dyn_into::<HtmlInputElement>().map(|i| Msg::DcAware(i.checked())));
+        let modn =
+            link.batch_callback(|e: Event| e.target_dyn_into::<HtmlInputElement>().map(|i| Msg::ModN(i.checked())));
+        let select = link.batch_callback(|e: Event| {
+            e.target_dyn_into::<web_sys::HtmlSelectElement>().and_then(|s| s.value().parse().ok()).map(Msg::Select)
+        });
+        let hover = link.callback(|e: MouseEvent| Msg::Hover(e.offset_x() as f64, e.offset_y() as f64));
+        let keydown = link.batch_callback(|e: KeyboardEvent| match e.key().as_str() {
+            "ArrowRight" | "ArrowDown" => {
+                e.prevent_default();
+                Some(Msg::Step(1))
+            }
+            "ArrowLeft" | "ArrowUp" => {
+                e.prevent_default();
+                Some(Msg::Step(-1))
+            }
+            _ => None,
+        });
+        let lookup = link
+            .batch_callback(|e: InputEvent| e.target_dyn_into::<HtmlInputElement>().map(|i| Msg::Lookup(i.value())));
+        let selected_failed = self.failed.contains(&self.selected);
+        let full = self.members.len() >= MAX_EXPLORER_NODES as usize;
+
+        let load = self.assignment.load(live.iter().copied());
+        let summary = self.change.as_ref().map(|c| {
+            let keys = c.movement.keys.max(1);
+            let ring_ppm = c.movement.primary_ppm();
+            let mod_ppm = (c.mod_n_moving.len() as u64 * 1_000_000) / keys as u64;
+            html! {
+                <p class="moved" role="status">
+                    <strong>{ &c.text }{ ": " }</strong>
+                    { format!("the ring moved {} of {} keys ({}), the ideal is about K/N = {}; ",
+                        thousands(c.movement.primary_moved), thousands(keys), pct(ring_ppm), pct(c.ideal_ppm)) }
+                    { format!("{} keys need a new replica copy. ", thousands(c.movement.replicas_moved)) }
+                    <span class="modn">{ format!("hash % N would move {} ({}).", thousands(c.mod_n_moving.len()), pct(mod_ppm)) }</span>
+                </p>
+            }
+        });
+        let focus_text = self.focus.as_ref().map(|f| {
+            let list = self.ring.preference_list(f.pos, self.replicas, self.dc_aware, &self.failed);
+            let describe = |n: &NodeId| format!("n{n} {} {}", DC_SHAPES[dc_of(*n) as usize], DC_NAMES[dc_of(*n) as usize]);
+            let owners: Vec<String> = list.iter().map(describe).collect();
+            let mod_owner = caucus_protocols::ring::mod_n_list(f.pos, &live, 1);
+            format!(
+                "{} is at position 0x{:016x} (the first 8 bytes of its SHA-1). Owner {}; replicas {}. Under hash % {} it would be on {}.",
+                f.name,
+                f.pos,
+                owners.first().cloned().unwrap_or_else(|| "none".into()),
+                if owners.len() > 1 { owners[1..].join(", ") } else { "none".into() },
+                live.len(),
+                mod_owner.first().map_or("none".into(), |n| format!("n{n}")),
+            )
+        });
+        let options = self.members.iter().map(|&n| {
+            let failed = if self.failed.contains(&n) { " (failed)" } else { "" };
+            html! { <option value={n.to_string()} selected={n == self.selected}>{ format!("n{n} {} {}{failed}", DC_SHAPES[dc_of(n) as usize], DC_NAMES[dc_of(n) as usize]) }</option> }
+        });
+        html! {
+            <section class="panel ring-explorer" aria-label="Ring explorer">
+                <h2>{ "The ring" }<span class="sub">{ format!("{} nodes ({} live) × {} virtual nodes · {} keys · R = {}",
+                    self.members.len(), live.len(), self.vnodes, thousands(self.keys.len()), self.replicas) }</span></h2>
+                <div class="ring-controls">
+                    <label>{ format!("nodes {}", self.members.len()) }
+                        <input type="range" min="1" max="64" value={self.members.len().to_string()} aria-label="Number of nodes" oninput={nodes} /></label>
+                    <label>{ format!("virtual nodes {}", self.vnodes) }
+                        <input type="range" min="1" max="256" value={self.vnodes.to_string()} aria-label="Virtual nodes per node" oninput={vnodes} /></label>
+                    <label>{ format!("keys {}", thousands(self.keys.len())) }
+                        <input type="range" min="100" max="10000" step="100" value={self.keys.len().to_string()} aria-label="Number of keys" oninput={keys} /></label>
+                    <label>{ format!("replicas {}", self.replicas) }
+                        <input type="range" min="1" max="5" value={self.replicas.to_string()} aria-label="Replicas per key" oninput={replicas} /></label>
+                    <label><input type="checkbox" checked={self.dc_aware} onchange={dc} />{ " replicas in distinct datacenters" }</label>
+                    <label><input type="checkbox" checked={self.show_mod_n} onchange={modn} />{ " show hash % N beside" }</label>
+                    <button onclick={link.callback(|_| Msg::Scale)} aria-label="Scale: 64 nodes, 256 virtual nodes, 10,000 keys">{ "64 × 256 × 10,000" }</button>
+                </div>
+                <div class="ring-controls membership" role="group" aria-label="Membership">
+                    <button onclick={link.callback(|_| Msg::Add)} disabled={full}>{ "Add a node" }</button>
+                    <label>{ "node " }<select aria-label="Node to remove, fail or recover" onchange={select}>{ for options }</select></label>
+                    <button onclick={link.callback(|_| Msg::Remove)} disabled={self.members.len() <= 1}>{ "Remove" }</button>
+                    if selected_failed {
+                        <button onclick={link.callback(|_| Msg::Recover)}>{ "Recover" }</button>
+                    } else {
+                        <button onclick={link.callback(|_| Msg::Fail)} disabled={live.len() <= 1}>{ "Fail" }</button>
+                    }
+                </div>
+                { for summary }
+                <div class="ring-figures">
+                    <figure>
+                        <canvas ref={self.canvas.clone()} class="ring-canvas" tabindex="0" role="img"
+                            aria-label="The hash ring: tokens around the outside coloured by node and shaped by datacenter, ownership arcs, keys as points inside. Hover, or focus and use the arrow keys, to inspect a key."
+                            onmousemove={hover} onkeydown={keydown} />
+                        <figcaption>{ "Consistent hashing: outlined keys changed owner" }</figcaption>
+                    </figure>
+                    if self.show_mod_n {
+                        <figure>
+                            <canvas ref={self.canvas_mod.clone()} class="ring-canvas" role="img"
+                                aria-label="The same keys placed with hash modulo N: outlined keys changed owner." />
+                            <figcaption>{ format!("hash % {}: outlined keys changed owner", live.len()) }</figcaption>
+                        </figure>
+                    }
+                </div>
+                <label class="lookup">{ "Look up a key " }
+                    <input type="text" placeholder="user:42" value={self.lookup.clone()} aria-label="Look up a key by name" oninput={lookup} /></label>
+                <p class="focus" aria-live="polite">{ focus_text.unwrap_or_else(|| "Hover over the ring, focus it and press the arrow keys, or type a key to see its owner and replicas.".into()) }</p>
+                { load_chart(&load) }
+                <details class="how">
+                    <summary>{ "How it works" }</summary>
+                    <p>{ "Positions are the first 8 bytes of a SHA-1 digest read as a big-endian number, on a ring of 2⁶⁴ points drawn clockwise from the top. A key's position hashes the key's own bytes: " }
+                        <code>{ "printf 'user:42' | sha1sum" }</code>{ " prints adf14d23d3caa129…, so user:42 sits at 0xadf14d23d3caa129. Node n3's virtual node 17 hashes the text " }
+                        <code>{ "n3#17" }</code>{ " (a12485832f960b3c…). A key belongs to the first token at or after it, wrapping at the top; its replicas are the next distinct nodes clockwise, first one per datacenter when that box is ticked." }</p>
+                    <p>{ "Shapes tell datacenters apart: ● us-east-1 (n0, n3, …), ■ eu-west-1 (n1, n4, …), ▲ ap-southeast-1 (n2, n5, …). A failed node keeps its tokens (grey); its keys are served by the next nodes until it recovers. Removing a node takes its tokens away." }</p>
+                </details>
+            </section>
+        }
+    }
+}
+
+fn load_chart(load: &Load) -> Html {
+    let n = load.per_node.len().max(1);
+    let top = load.max.max(1) as f64;
+    let (w, h) = (640.0, 120.0);
+    let bw = w / n as f64;
+    let bars = load.per_node.iter().enumerate().map(|(i, &(node, count))| {
+        let bh = count as f64 / top * (h - 10.0);
+        html! {
+            <rect x={decimal(i as f64 * bw, 1)} y={decimal(h - bh, 1)} width={decimal((bw - 1.0).max(0.5), 1)} height={decimal(bh, 1)}
+                fill={node_colour(node)}><title>{ format!("n{node}: {count} keys") }</title></rect>
+        }
+    });
+    let mean_y = h - load.mean / top * (h - 10.0);
+    html! {
+        <figure class="load-chart">
+            <svg viewBox={format!("0 0 {w} {h}")} role="img" aria-label={format!("Keys per node: max {}, mean {}, standard deviation {}", load.max, decimal(load.mean, 1), decimal(load.std_dev, 1))}>
+                { for bars }
+                <line class="mean" x1="0" x2={w.to_string()} y1={decimal(mean_y, 1)} y2={decimal(mean_y, 1)} />
+            </svg>
+            <figcaption>{ format!("Keys per node (primary): max {} · mean {} · max/mean {} · standard deviation {} · min {}. The dashed line is the mean.",
+                load.max, decimal(load.mean, 1), decimal(load.max_over_mean(), 2), decimal(load.std_dev, 1), load.min) }</figcaption>
+        </figure>
+    }
+}
+
+// ---- canvas drawing -------------------------------------------------------------------------
+
+fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
+    canvas.get_context("2d").ok().flatten()?.dyn_into::<CanvasRenderingContext2d>().ok()
+}
+
+fn pixel_ratio() -> f64 {
+    web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).clamp(1.0, 2.0)
+}
+
+/// Sizes a canvas for the screen and returns its context, scaled to CSS pixels.
+fn prepare(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
+    let ratio = pixel_ratio();
+    let px = (SIZE * ratio) as u32;
+    if canvas.width() != px {
+        canvas.set_width(px);
+        canvas.set_height(px);
+    }
+    let ctx = context(canvas)?;
+    let _ = ctx.set_transform(ratio, 0.0, 0.0, ratio, 0.0, 0.0);
+    ctx.clear_rect(0.0, 0.0, SIZE, SIZE);
+    Some(ctx)
+}
+
+/// The cached layer: arcs, tokens and every key that is not moving.
+fn layer(
+    ring: Option<&HashRing>,
+    failed: &BTreeSet<NodeId>,
+    keys: &[u64],
+    assignment: &Assignment,
+    moving: &[(usize, NodeId)],
+) -> Option<HtmlCanvasElement> {
+    let canvas = web_sys::window()?.document()?.create_element("canvas").ok()?.dyn_into::<HtmlCanvasElement>().ok()?;
+    let ctx = prepare(&canvas)?;
+    let c = SIZE / 2.0;
+    ctx.set_stroke_style_str("#cbd5e1");
+    ctx.set_line_width(1.0);
+    ctx.begin_path();
+    let _ = ctx.arc(c, c, R_ARCS, 0.0, 2.0 * PI);
+    ctx.stroke();
+    if let Some(ring) = ring {
+        let tokens = ring.tokens();
+        let members: Vec<NodeId> = ring.members().map(|(n, _)| n).collect();
+        // Ownership arcs, one path per node: the arc before each token belongs to it.
+        ctx.set_line_width(10.0);
+        for &node in &members {
+            ctx.begin_path();
+            for (i, &(pos, n)) in tokens.iter().enumerate() {
+                if n != node {
+                    continue;
+                }
+                let prev = tokens[(i + tokens.len() - 1) % tokens.len()].0;
+                let (a0, a1) = (angle(prev), angle(pos));
+                let a1 = if tokens.len() == 1 || a1 <= a0 { a1 + 2.0 * PI } else { a1 };
+                ctx.move_to(c + R_ARCS * a0.cos(), c + R_ARCS * a0.sin());
+                let _ = ctx.arc(c, c, R_ARCS, a0, a1);
+            }
+            let colour = if failed.contains(&node) { "#94a3b8".to_string() } else { node_colour(node) };
+            ctx.set_stroke_style_str(&colour);
+            ctx.stroke();
+        }
+        // Tokens, shaped by datacenter.
+        let s = if tokens.len() <= 64 {
+            5.0
+        } else if tokens.len() <= 2048 {
+            3.5
+        } else {
+            2.2
+        };
+        for &node in &members {
+            ctx.begin_path();
+            for &(pos, _) in tokens.iter().filter(|t| t.1 == node) {
+                let a = angle(pos);
+                let (x, y) = (c + R_TOKENS * a.cos(), c + R_TOKENS * a.sin());
+                shape(&ctx, dc_of(node), x, y, s);
+            }
+            let colour = if failed.contains(&node) { "#94a3b8".to_string() } else { node_colour(node) };
+            ctx.set_fill_style_str(&colour);
+            ctx.fill();
+        }
+        if tokens.len() <= 256 {
+            // Few tokens: name the nodes beside them.
+            ctx.set_font("10px system-ui, sans-serif");
+            ctx.set_fill_style_str("#334155");
+            for &(pos, node) in tokens {
+                let a = angle(pos);
+                let _ = ctx.fill_text(
+                    &format!("n{node}"),
+                    c + (R_TOKENS + 9.0) * a.cos() - 7.0,
+                    c + (R_TOKENS + 9.0) * a.sin() + 3.0,
+                );
+            }
+        }
+    }
+    // Keys, one path per owner.
+    let mut is_moving = vec![false; keys.len()];
+    for &(i, _) in moving {
+        is_moving[i] = true;
+    }
+    let mut seen = vec![false; MAX_EXPLORER_NODES as usize];
+    for i in 0..keys.len() {
+        if let Some(p) = assignment.primary(i) {
+            seen[p as usize % MAX_EXPLORER_NODES as usize] = true;
+        }
+    }
+    let owners = (0..MAX_EXPLORER_NODES).filter(|&n| seen[n as usize]);
+    let k = if keys.len() > 3000 { 1.6 } else { 2.4 };
+    for owner in owners {
+        ctx.begin_path();
+        for (i, &pos) in keys.iter().enumerate() {
+            if is_moving[i] || assignment.primary(i) != Some(owner) {
+                continue;
+            }
+            let (a, r) = (angle(pos), key_radius(pos));
+            ctx.rect(c + r * a.cos() - k / 2.0, c + r * a.sin() - k / 2.0, k, k);
+        }
+        ctx.set_fill_style_str(&node_colour(owner));
+        ctx.fill();
+    }
+    Some(canvas)
+}
+
+/// A datacenter's mark: circle, square or triangle, added to the current path.
+fn shape(ctx: &CanvasRenderingContext2d, dc: u16, x: f64, y: f64, s: f64) {
+    match dc {
+        0 => {
+            ctx.move_to(x + s, y);
+            let _ = ctx.arc(x, y, s, 0.0, 2.0 * PI);
+        }
+        1 => ctx.rect(x - s, y - s, 2.0 * s, 2.0 * s),
+        _ => {
+            ctx.move_to(x, y - s * 1.2);
+            ctx.line_to(x + s * 1.1, y + s * 0.9);
+            ctx.line_to(x - s * 1.1, y + s * 0.9);
+            ctx.close_path();
+        }
+    }
+}
+
+/// One frame: the cached layer, then the moving keys (hopping outwards while they change colour)
+/// and the focused key with lines to its replicas' tokens.
+#[allow(clippy::too_many_arguments)]
+fn frame(
+    canvas: &NodeRef,
+    layer: Option<&HtmlCanvasElement>,
+    keys: &[u64],
+    assignment: &Assignment,
+    moving: &[(usize, NodeId)],
+    progress: f64,
+    ring: Option<&HashRing>,
+    focus: Option<&(u64, Vec<NodeId>)>,
+) {
+    let Some(canvas) = canvas.cast::<HtmlCanvasElement>() else { return };
+    let Some(ctx) = prepare(&canvas) else { return };
+    if let Some(layer) = layer {
+        let _ = ctx.draw_image_with_html_canvas_element_and_dw_and_dh(layer, 0.0, 0.0, SIZE, SIZE);
+    }
+    let c = SIZE / 2.0;
+    let hop = (progress * PI).sin() * 26.0;
+    let k = if moving.len() > 2000 { 2.2 } else { 3.6 };
+    let mut by_colour: Vec<(NodeId, Vec<usize>)> = Vec::new();
+    for &(i, before) in moving {
+        let now = assignment.primary(i).unwrap_or(before);
+        let colour = if progress < 0.5 { before } else { now };
+        match by_colour.iter_mut().find(|(c, _)| *c == colour) {
+            Some((_, list)) => list.push(i),
+            None => by_colour.push((colour, vec![i])),
+        }
+    }
+    ctx.set_line_width(1.0);
+    ctx.set_stroke_style_str("#0f172a");
+    for (colour, list) in by_colour {
+        ctx.begin_path();
+        for i in list {
+            let (a, r) = (angle(keys[i]), key_radius(keys[i]) + hop);
+            ctx.rect(c + r * a.cos() - k / 2.0, c + r * a.sin() - k / 2.0, k, k);
+        }
+        ctx.set_fill_style_str(&node_colour(colour));
+        ctx.fill();
+        if moving.len() <= 2000 {
+            ctx.stroke();
+        }
+    }
+    if let Some((pos, owners)) = focus {
+        let a = angle(*pos);
+        let (x, y) = (c + R_KEYS * a.cos(), c + R_KEYS * a.sin());
+        ctx.set_line_width(2.0);
+        ctx.set_stroke_style_str("#0f172a");
+        ctx.begin_path();
+        let _ = ctx.arc(x, y, 6.0, 0.0, 2.0 * PI);
+        ctx.stroke();
+        // A line to each replica's first token clockwise from the key (the primary's solid).
+        if let Some(ring) = ring {
+            let tokens = ring.tokens();
+            let start = tokens.partition_point(|t| t.0 < *pos);
+            for (rank, owner) in owners.iter().enumerate() {
+                let Some(t) = (0..tokens.len()).map(|j| tokens[(start + j) % tokens.len()]).find(|t| t.1 == *owner)
+                else {
+                    continue;
+                };
+                let b = angle(t.0);
+                let (tx, ty) = (c + R_TOKENS * b.cos(), c + R_TOKENS * b.sin());
+                ctx.set_line_width(if rank == 0 { 2.5 } else { 1.2 });
+                ctx.begin_path();
+                ctx.move_to(x, y);
+                ctx.line_to(tx, ty);
+                ctx.stroke();
+                ctx.begin_path();
+                let _ = ctx.arc(tx, ty, 7.0, 0.0, 2.0 * PI);
+                ctx.stroke();
+            }
+        } else if let Some(owner) = owners.first() {
+            ctx.set_font("bold 12px system-ui, sans-serif");
+            ctx.set_fill_style_str("#0f172a");
+            let _ = ctx.fill_text(&format!("n{owner}"), x + 8.0, y - 8.0);
+        }
+    }
+}
