@@ -665,6 +665,7 @@ impl Component for Explorer {
             <section class="panel ring-explorer" aria-label="Ring explorer">
                 <h2>{ "The ring" }<span class="sub">{ format!("{} nodes ({} live) × {} virtual nodes · {} keys · R = {}",
                     self.members.len(), live.len(), self.vnodes, thousands(self.keys.len()), self.replicas) }</span></h2>
+                <p class="hint">{ "A ring of its own, apart from the simulation above, placing keys key0, key1, … with the same code. Node nI is in datacenter I mod 3: ● us-east-1, ■ eu-west-1, ▲ ap-southeast-1." }</p>
                 <div class="ring-controls">
                     <label>{ format!("nodes {}", self.members.len()) }
                         <input type="range" min="1" max="64" value={self.members.len().to_string()} aria-label="Number of nodes" oninput={nodes} /></label>
@@ -694,13 +695,13 @@ impl Component for Explorer {
                         <canvas ref={self.canvas.clone()} class="ring-canvas" tabindex="0" role="img"
                             aria-label="The hash ring: tokens around the outside coloured by node and shaped by datacenter, ownership arcs, keys as points inside. Hover, or focus and use the arrow keys, to inspect a key."
                             onmousemove={hover} onkeydown={keydown} />
-                        <figcaption>{ "Consistent hashing: outlined keys changed owner" }</figcaption>
+                        <figcaption>{ "Consistent hashing: keys that changed owner are drawn larger" }</figcaption>
                     </figure>
                     if self.show_mod_n {
                         <figure>
                             <canvas ref={self.canvas_mod.clone()} class="ring-canvas" role="img"
-                                aria-label="The same keys placed with hash modulo N: outlined keys changed owner." />
-                            <figcaption>{ format!("hash % {}: outlined keys changed owner", live.len()) }</figcaption>
+                                aria-label="The same keys placed with hash modulo N; keys that changed owner are drawn larger." />
+                            <figcaption>{ format!("hash % {}: keys that changed owner are drawn larger", live.len()) }</figcaption>
                         </figure>
                     }
                 </div>
@@ -732,11 +733,16 @@ fn load_chart(load: &Load) -> Html {
                 fill={node_colour(node)}><title>{ format!("n{node}: {count} keys") }</title></rect>
         }
     });
+    // Few bars: name each node under its bar.
+    let labels = load.per_node.iter().enumerate().filter(|_| n <= 24).map(|(i, &(node, _))| {
+        html! { <text x={decimal((i as f64 + 0.5) * bw, 1)} y={decimal(h + 11.0, 1)} text-anchor="middle">{ format!("n{node}") }</text> }
+    });
     let mean_y = h - load.mean / top * (h - 10.0);
     html! {
         <figure class="load-chart">
-            <svg viewBox={format!("0 0 {w} {h}")} role="img" aria-label={format!("Keys per node: max {}, mean {}, standard deviation {}", load.max, decimal(load.mean, 1), decimal(load.std_dev, 1))}>
+            <svg viewBox={format!("0 0 {w} {}", h + 14.0)} role="img" aria-label={format!("Keys per node: max {}, mean {}, standard deviation {}", load.max, decimal(load.mean, 1), decimal(load.std_dev, 1))}>
                 { for bars }
+                { for labels }
                 <line class="mean" x1="0" x2={w.to_string()} y1={decimal(mean_y, 1)} y2={decimal(mean_y, 1)} />
             </svg>
             <figcaption>{ format!("Keys per node (primary): max {} · mean {} · max/mean {} · standard deviation {} · min {}. The dashed line is the mean.",

@@ -2,7 +2,8 @@
 // the ring explorer (add, remove and fail nodes and see keys move), hash % N beside it, the load
 // chart, key look-up, and the frame times at 64 nodes x 256 virtual nodes x 10,000 keys (printed
 // as MEASURE lines, not asserted). Registered by run.mjs.
-import { assert, b64url, clickControl, eq, percentile, test, until } from './harness.mjs';
+import { join } from 'node:path';
+import { SCREENSHOTS, assert, b64url, clickControl, eq, percentile, test, until } from './harness.mjs';
 
 /** Nine nodes in three regions with no scripted clients: only the requests a test sends. */
 const QUIET = {
@@ -88,6 +89,7 @@ test('ring-explorer-add', 'adding a node moves about K/N keys; hash % N moves mo
     await explorer(page).locator('.load-chart figcaption').innerText()), 'load statistics');
   await page.waitForTimeout(1400);
   await t.shot('ring-explorer-add', page, { fullPage: true });
+  await explorer(page).screenshot({ path: join(SCREENSHOTS, 'ring-explorer-add-panel.png') });
   // Hover, then the keyboard: the focused key's owner and replicas are written out.
   const canvas = explorer(page).locator('canvas.ring-canvas').first();
   await canvas.hover({ position: { x: 230, y: 70 } });
@@ -186,6 +188,7 @@ test('ring-scale', '64 nodes x 256 virtual nodes x 10,000 keys: frame times whil
   assert(m.modn > 9000, `hash % N: ${m.modn}`);
   await page.waitForTimeout(300);
   await t.shot('ring-scale', page, { fullPage: true });
+  await explorer(page).screenshot({ path: join(SCREENSHOTS, 'ring-scale-explorer.png') });
   const remove = await measure('Remove');
   for (const [what, r] of [['fail', fail], ['remove', remove]]) {
     const g = r.gaps.slice(2); // the first frames hold the click's recomputation
