@@ -179,13 +179,32 @@ impl HashRing {
     /// The first `r` distinct nodes clockwise from `pos`, skipping `down` (step 3 of the essay).
     /// Shorter only when fewer than `r` members are up.
     pub fn preference_list(&self, pos: u64, r: usize, dc_aware: bool, down: &BTreeSet<NodeId>) -> Vec<NodeId> {
-        let eligible: Vec<(NodeId, DcId)> = self.members().filter(|(n, _)| !down.contains(n)).collect();
-        let want = r.min(eligible.len());
-        let mut chosen: Vec<NodeId> = Vec::with_capacity(want);
+        let mut chosen = Vec::new();
+        self.preference_into(pos, r, dc_aware, down, self.census(down), &mut chosen);
+        chosen
+    }
+
+    /// How many members are up, and in how many datacenters: what a walk needs to know to stop.
+    fn census(&self, down: &BTreeSet<NodeId>) -> (usize, usize) {
+        let up: Vec<DcId> = self.members().filter(|(n, _)| !down.contains(n)).map(|(_, d)| d).collect();
+        (up.len(), distinct(up).len())
+    }
+
+    /// [`HashRing::preference_list`] into `chosen`, with the census computed once for many keys.
+    fn preference_into(
+        &self,
+        pos: u64,
+        r: usize,
+        dc_aware: bool,
+        down: &BTreeSet<NodeId>,
+        (up, dcs): (usize, usize),
+        chosen: &mut Vec<NodeId>,
+    ) {
+        chosen.clear();
+        let want = r.min(up);
         if want == 0 || self.tokens.is_empty() {
-            return chosen;
+            return;
         }
-        let dcs = distinct(eligible.iter().map(|&(_, d)| d));
         // While the list lacks datacenters, nodes of datacenters already in it wait here.
         let mut skipped: Vec<NodeId> = Vec::new();
         let mut used_dcs: Vec<DcId> = Vec::new();
@@ -196,10 +215,10 @@ impl HashRing {
                 break;
             }
             let node = self.tokens[(start + i) % n].1;
-            if down.contains(&node) || chosen.contains(&node) || skipped.contains(&node) {
+            if chosen.contains(&node) || skipped.contains(&node) || down.contains(&node) {
                 continue;
             }
-            if dc_aware && used_dcs.len() < dcs.len() {
+            if dc_aware && used_dcs.len() < dcs {
                 let dc = self.members[&node];
                 if used_dcs.contains(&dc) {
                     skipped.push(node);
@@ -207,7 +226,7 @@ impl HashRing {
                 }
                 used_dcs.push(dc);
                 chosen.push(node);
-                if used_dcs.len() == dcs.len() {
+                if used_dcs.len() == dcs {
                     // Every datacenter is in: the skipped nodes come first, in ring order.
                     let room = want - chosen.len();
                     chosen.extend(skipped.drain(..).take(room));
@@ -216,7 +235,6 @@ impl HashRing {
             }
             chosen.push(node);
         }
-        chosen
     }
 
     /// The fraction of the ring (in millionths) each member owns as primary: the arcs ending at
@@ -288,14 +306,15 @@ impl Assignment {
         let r = r.max(1);
         let live: Vec<NodeId> = ring.members().map(|(n, _)| n).filter(|n| !down.contains(n)).collect();
         let mut owners = Vec::with_capacity(keys.len() * r);
+        let census = ring.census(down);
+        let mut list = Vec::with_capacity(r);
         for &pos in keys {
-            let list = match placement {
-                Placement::Ring => ring.preference_list(pos, r, dc_aware, down),
-                Placement::ModN => mod_n_list(pos, &live, r),
-            };
-            let len = list.len();
-            owners.extend(list);
-            owners.extend(std::iter::repeat_n(NO_NODE, r - len));
+            match placement {
+                Placement::Ring => ring.preference_into(pos, r, dc_aware, down, census, &mut list),
+                Placement::ModN => list = mod_n_list(pos, &live, r),
+            }
+            owners.extend_from_slice(&list);
+            owners.extend(std::iter::repeat_n(NO_NODE, r - list.len()));
         }
         Assignment { r, owners }
     }
