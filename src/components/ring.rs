@@ -209,7 +209,7 @@ const KEY_BAND: f64 = 40.0;
 
 fn node_colour(n: NodeId) -> String {
     let hue = (n as u32 * 47) % 360;
-    let light = if n % 2 == 0 { 42 } else { 58 };
+    let light = if n.is_multiple_of(2) { 42 } else { 58 };
     format!("hsl({hue} 70% {light}%)")
 }
 
@@ -234,7 +234,7 @@ fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -1277,37 +1277,46 @@ fn minimal_movement(view: &View<'_, Ring>) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Checked at the step a get finishes, at its coordinator. Times are compared in simulated time:
+/// each node's local times are turned into elapsed time on its own clock, so clocks that disagree
+/// do not confuse which came first (a clock jump between an ack and the read still can).
 fn reads_see_acked_writes(view: &View<'_, Ring>) -> Result<(), Failure> {
-    for (reader, state) in view.up() {
-        for read in state.done.iter().filter(|d| d.ok && d.op == Op::Get) {
-            let got = read.value.as_ref().map(|(_, v)| *v);
-            for (writer, w) in view.up() {
-                let Some(acks) = w.acked.get(&read.key) else { continue };
-                let Some((at, _, value)) =
-                    acks.iter().filter(|(at, v, _)| *at < read.started && got < Some(*v)).max_by_key(|(_, v, _)| *v)
-                else {
-                    continue;
-                };
-                let shown = read.value.as_ref().map_or("nothing".to_string(), |(v, _)| format!("`{v}`"));
-                let why = if read.sloppy || view.params().sloppy {
-                    "The replicas have diverged: with a sloppy quorum, a write acknowledged by fallback nodes is invisible to a read quorum of home replicas on the other side of a failure."
-                } else if view.params().read_quorum as u16 + view.params().write_quorum as u16
-                    <= view.params().replicas as u16
-                {
-                    "R + W is not above the replica count, so a read quorum can miss every replica that acknowledged the write."
-                } else {
-                    "The read quorum missed every replica holding the write (during a hand-over or after a clock jump)."
-                };
-                return Err(Failure::new(format!(
-                    "{} read {} = {shown}, but {} had acknowledged the put of `{value}` {} ms before the read began. {why}",
-                    view.name(reader),
-                    read.key,
-                    view.name(writer),
-                    ms(read.started.saturating_sub(*at)),
-                ))
-                .nodes([reader, writer]));
-            }
-        }
+    let Some(reader) = view.stepped_node() else { return Ok(()) };
+    let Some(state) = view.state(reader) else { return Ok(()) };
+    let now = view.now();
+    let local_now = view.clock(reader).local(now);
+    let Some(read) = state.done.last().filter(|d| d.ok && d.op == Op::Get && d.started + d.latency_us == local_now)
+    else {
+        return Ok(());
+    };
+    let began = now.saturating_sub(read.latency_us);
+    let got = read.value.as_ref().map(|(_, v)| *v);
+    for (writer, w) in view.up() {
+        let Some(acks) = w.acked.get(&read.key) else { continue };
+        let writer_now = view.clock(writer).local(now);
+        let acked_at = |local: Micros| now.saturating_sub(writer_now.saturating_sub(local));
+        let Some((at, _, value)) =
+            acks.iter().filter(|(at, v, _)| acked_at(*at) < began && got < Some(*v)).max_by_key(|(_, v, _)| *v)
+        else {
+            continue;
+        };
+        let shown = read.value.as_ref().map_or("nothing".to_string(), |(v, _)| format!("`{v}`"));
+        let params = view.params();
+        let why = if read.sloppy || params.sloppy {
+            "The replicas have diverged: with a sloppy quorum, a write acknowledged by fallback nodes is invisible to a read quorum of home replicas on the other side of a failure."
+        } else if params.read_quorum as u16 + params.write_quorum as u16 <= params.replicas as u16 {
+            "R + W is not above the replica count, so a read quorum can miss every replica that acknowledged the write."
+        } else {
+            "The read quorum missed every replica holding the write (during a hand-over, or after a clock jump blurred which came first)."
+        };
+        return Err(Failure::new(format!(
+            "{} read {} = {shown}, but {} had acknowledged the put of `{value}` {} ms before the read began. {why}",
+            view.name(reader),
+            read.key,
+            view.name(writer),
+            ms(began.saturating_sub(acked_at(*at))),
+        ))
+        .nodes([reader, writer]));
     }
     Ok(())
 }

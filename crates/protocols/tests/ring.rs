@@ -409,9 +409,9 @@ fn a_coordinator_skips_a_crashed_replica_and_uses_a_fallback_with_a_hint() {
 // ---- many seeds -----------------------------------------------------------------------------
 
 #[test]
-fn strict_quorums_never_serve_stale_reads_under_crashes_or_partitions() {
+fn strict_quorums_never_serve_stale_reads_under_random_faults() {
     let base = with_params("ring", json!({ "sloppy": false }));
-    for profile in ["crashes", "partitions"] {
+    for profile in ["crashes", "partitions", "pauses", "chaos"] {
         let report = swarm::<Ring>(&base, &FaultProfile::named(profile).unwrap(), 0..8).unwrap();
         assert!(report.finding.is_none(), "{profile}: {:?}", report.finding);
         assert_eq!(report.runs, 8);
@@ -515,4 +515,16 @@ fn labels_roles_and_badges() {
     assert!(nodes.iter().all(|n| n.badge.ends_with(" keys")), "{nodes:?}");
     assert!(nodes.iter().all(|n| n.role == "replica" || n.role == "coordinator"));
     assert!(nodes.iter().any(|n| n.badge != "0 keys"));
+}
+
+#[test]
+fn quorums_that_need_not_meet_serve_stale_reads_without_any_fault() {
+    let run = run_to(with_params("ring", json!({ "read_quorum": 1, "write_quorum": 1 })), 10 * SEC);
+    let v = run.violations();
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(v[0].property, "Reads see the last acknowledged write");
+    assert!(v[0].failure.explanation.contains("R + W is not above the replica count"), "{v:?}");
+    // With R + W > replicas the same load never reads stale (the `ring` scenario, and the sweeps).
+    let safe = run_to(with_params("ring", json!({ "read_quorum": 2, "write_quorum": 2 })), 10 * SEC);
+    assert!(safe.violations().is_empty());
 }
