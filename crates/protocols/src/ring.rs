@@ -53,7 +53,10 @@
 //! keep writes available under a partition, but a write acknowledged by fallback nodes on one side
 //! is invisible to reads on the other: the read property reports the divergence (`ring-sloppy`)
 //! instead of hiding it. `R + W ≤ replicas` allows stale reads even without faults. Skewed clocks
-//! can make an older write win last-writer-wins. Data is handed over when membership changes, so a
+//! can make an older write win last-writer-wins: the read property compares version stamps, so it
+//! checks that quorums meet, not that the stamps are in real-time order. Fallback copies are not
+//! handed back when the home node returns (no hinted hand-off replay, no read repair): the
+//! divergence stays visible until the key is written again. Data is handed over when membership changes, so a
 //! read during the hand-over may briefly miss a key on its new owner.
 
 use caucus_sim::limits::MAX_FAULT_US;
