@@ -53,13 +53,18 @@ fn store_panel(r: &Run<Ring>, dispatch: &Callback<Action>) -> Html {
         let node = &t.nodes[i as usize];
         let dc = &t.datacenters[node.dc as usize].name;
         let state = sim.state(i);
-        let member = view.is_some_and(|v| v.members[i as usize].joined);
+        // Before any node has started, the membership is the scenario's initial one.
+        let member = match view {
+            Some(v) => v.members[i as usize].joined,
+            None => params.initial_members.is_empty() || params.initial_members.contains(&i),
+        };
         let (keys, hints) = state.map_or((String::from("—"), 0), |s| {
             (s.store.len().to_string(), s.store.values().filter(|v| v.hint_for.is_some()).count())
         });
         let status = sim.status(i);
         let word = match (status, member) {
             (Status::Crashed, _) => "crashed",
+            (Status::Booting, _) => "starting",
             (_, true) => "member",
             (_, false) => "outside",
         };
@@ -72,7 +77,7 @@ fn store_panel(r: &Run<Ring>, dispatch: &Callback<Action>) -> Html {
                 <td>{ format!("{} {dc}", DC_SHAPES[node.dc as usize % DC_SHAPES.len()]) }</td>
                 <td>{ word }</td>
                 <td>{ keys }{ if hints > 0 { format!(" ({hints} as fallback)") } else { String::new() } }</td>
-                <td><button aria-label={label} disabled={status == Status::Crashed} onclick={onclick}>{ request }</button></td>
+                <td><button aria-label={label} disabled={matches!(status, Status::Crashed | Status::Booting)} onclick={onclick}>{ request }</button></td>
             </tr>
         }
     });
@@ -119,12 +124,14 @@ fn store_panel(r: &Run<Ring>, dispatch: &Callback<Action>) -> Html {
         <section class="panel ring-store" aria-label="The replicated store">
             <h2>{ "The store" }<span class="sub">{ quorums }</span></h2>
             <div class="ring-store-grid">
+                <div class="table-scroll">
                 <table class="state-table">
                     <caption>{ "Members, as the first running node sees them" }</caption>
                     <thead><tr><th scope="col">{"node"}</th><th scope="col">{"datacenter"}</th><th scope="col">{"ring"}</th><th scope="col">{"keys held"}</th><th scope="col">{"membership"}</th></tr></thead>
                     <tbody>{ for rows }</tbody>
                 </table>
-                <div>
+                </div>
+                <div class="table-scroll">
                     <RequestForm nodes={t.nodes.iter().map(|n| n.name.clone()).collect::<Vec<_>>()} dispatch={dispatch.clone()} />
                     <table class="state-table requests">
                         <caption>{ "Latest requests: the latency is the price of distance to the quorum" }</caption>
@@ -610,17 +617,22 @@ impl Component for Explorer {
         let select = link.batch_callback(|e: Event| {
             e.target_dyn_into::<web_sys::HtmlSelectElement>().and_then(|s| s.value().parse().ok()).map(Msg::Select)
         });
-        let hover = link.callback(|e: MouseEvent| Msg::Hover(e.offset_x() as f64, e.offset_y() as f64));
-        let keydown = link.batch_callback(|e: KeyboardEvent| match e.key().as_str() {
-            "ArrowRight" | "ArrowDown" => {
-                e.prevent_default();
-                Some(Msg::Step(1))
-            }
-            "ArrowLeft" | "ArrowUp" => {
-                e.prevent_default();
-                Some(Msg::Step(-1))
-            }
-            _ => None,
+        // The canvas may be drawn smaller than SIZE on a narrow screen: scale the pointer back.
+        let hover = link.callback(|e: MouseEvent| {
+            let shown = e.target_dyn_into::<HtmlCanvasElement>().map_or(SIZE, |c| c.client_width() as f64);
+            let scale = if shown > 0.0 { SIZE / shown } else { 1.0 };
+            Msg::Hover(e.offset_x() as f64 * scale, e.offset_y() as f64 * scale)
+        });
+        // Arrows on the ring step through keys; they must not also step the simulation.
+        let keydown = link.batch_callback(|e: KeyboardEvent| {
+            let by = match e.key().as_str() {
+                "ArrowRight" | "ArrowDown" => 1,
+                "ArrowLeft" | "ArrowUp" => -1,
+                _ => return None,
+            };
+            e.prevent_default();
+            e.stop_propagation();
+            Some(Msg::Step(by))
         });
         let lookup = link
             .batch_callback(|e: InputEvent| e.target_dyn_into::<HtmlInputElement>().map(|i| Msg::Lookup(i.value())));

@@ -3,7 +3,7 @@
 // chart, key look-up, and the frame times at 64 nodes x 256 virtual nodes x 10,000 keys (printed
 // as MEASURE lines, not asserted). Registered by run.mjs.
 import { join } from 'node:path';
-import { SCREENSHOTS, assert, b64url, clickControl, eq, percentile, test, until } from './harness.mjs';
+import { SCREENSHOTS, assert, b64url, clickControl, eq, percentile, stepNo, test, until } from './harness.mjs';
 
 /** Nine nodes in three regions with no scripted clients: only the requests a test sends. */
 const QUIET = {
@@ -96,9 +96,11 @@ test('ring-explorer-add', 'adding a node moves about K/N keys; hash % N moves mo
   await until(async () => /^key[0-9]+ is at position 0x[0-9a-f]{16}/.test(await explorer(page).locator('p.focus').innerText()), 'hover text');
   await canvas.focus();
   const before = await explorer(page).locator('p.focus').innerText();
+  const step = await stepNo(page);
   await page.keyboard.press('ArrowRight');
   const after = await explorer(page).locator('p.focus').innerText();
   assert(after !== before && /Owner n[0-9]+ [●■▲] [a-z-0-9]+; replicas n[0-9]+/.test(after), `keyboard: ${after}`);
+  eq(await stepNo(page), step, 'an arrow key on the ring steps through keys, not the simulation');
 });
 
 test('ring-explorer-lookup', 'looking up user:42 gives the hand-computed SHA-1 position', async (t) => {
@@ -221,3 +223,21 @@ test('ring-leave', 'the leave button takes a node out of every ring view', async
   const text = await page.locator('section.properties').innerText();
   assert(!text.includes('violated'), `nothing violated: ${text}`);
 });
+
+test('ring-mobile', 'on a phone the ring fits the screen and hovering still finds keys', async (t) => {
+  const { page } = t;
+  await t.goto('ring/?v=1&s=ring&seed=1&t=0');
+  const canvas = explorer(page).locator('canvas.ring-canvas').first();
+  const box = await canvas.boundingBox();
+  assert(box.width <= 375 && Math.abs(box.width - box.height) < 2, `canvas ${box.width} x ${box.height}`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert(overflow <= 0, `the page scrolls sideways by ${overflow} px`);
+  // The top of the key band, scaled to the canvas's size on screen.
+  await canvas.hover({ position: { x: box.width / 2, y: box.width * (230 - 150) / 460 } });
+  await until(async () => /^key[0-9]+ is at position/.test(await explorer(page).locator('p.focus').innerText()), 'hover text');
+  // Straight above the centre is position 0 (the top of the ring): the nearest key is close to it.
+  const text = await explorer(page).locator('p.focus').innerText();
+  assert(/is at position 0x(0[0-7]|f[89a-f])/.test(text), `the key under the pointer: ${text}`);
+  await explorer(page).scrollIntoViewIfNeeded();
+  await t.shot('ring-mobile', page);
+}, { context: { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true } });
