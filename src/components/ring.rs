@@ -209,10 +209,12 @@ const MAX_EXPLORER_NODES: u16 = 64;
 const ANIMATION_MS: f64 = 1200.0;
 /// The canvas's size in CSS pixels.
 const SIZE: f64 = 460.0;
-const R_TOKENS: f64 = 212.0;
-const R_ARCS: f64 = 200.0;
-const R_KEYS: f64 = 170.0;
-const KEY_BAND: f64 = 40.0;
+const R_TOKENS: f64 = 190.0;
+/// Each datacenter's tokens sit on their own track, this much further out.
+const TRACK: f64 = 6.0;
+const R_ARCS: f64 = 178.0;
+const R_KEYS: f64 = 152.0;
+const KEY_BAND: f64 = 36.0;
 
 fn node_colour(n: NodeId) -> String {
     let hue = (n as u32 * 47) % 360;
@@ -546,7 +548,7 @@ impl Component for Explorer {
             Msg::Hover(x, y) => {
                 let (dx, dy) = (x - SIZE / 2.0, y - SIZE / 2.0);
                 let r = (dx * dx + dy * dy).sqrt();
-                if !(R_KEYS - KEY_BAND - 10.0..=R_TOKENS + 10.0).contains(&r) || self.order.is_empty() {
+                if !(R_KEYS - KEY_BAND - 10.0..=R_TOKENS + 3.0 * TRACK + 10.0).contains(&r) || self.order.is_empty() {
                     return false;
                 }
                 let mut a = dy.atan2(dx) + PI / 2.0;
@@ -726,7 +728,7 @@ impl Component for Explorer {
                     <p>{ "Positions are the first 8 bytes of a SHA-1 digest read as a big-endian number, on a ring of 2⁶⁴ points drawn clockwise from the top. A key's position hashes the key's own bytes: " }
                         <code>{ "printf 'user:42' | sha1sum" }</code>{ " prints adf14d23d3caa129…, so user:42 sits at 0xadf14d23d3caa129. Node n3's virtual node 17 hashes the text " }
                         <code>{ "n3#17" }</code>{ " (a12485832f960b3c…). A key belongs to the first token at or after it, wrapping at the top; its replicas are the next distinct nodes clockwise, first one per datacenter when that box is ticked." }</p>
-                    <p>{ "Shapes tell datacenters apart: ● us-east-1 (n0, n3, …), ■ eu-west-1 (n1, n4, …), ▲ ap-southeast-1 (n2, n5, …). A failed node keeps its tokens (grey); its keys are served by the next nodes until it recovers. Removing a node takes its tokens away." }</p>
+                    <p>{ "Shapes and tracks tell datacenters apart: ● us-east-1 (n0, n3, …) on the inner track, ■ eu-west-1 (n1, n4, …) in the middle, ▲ ap-southeast-1 (n2, n5, …) outside; colours tell nodes apart. A failed node keeps its tokens (grey); its keys are served by the next nodes until it recovers. Removing a node takes its tokens away." }</p>
                 </details>
             </section>
         }
@@ -818,13 +820,20 @@ fn layer(
                 let (a0, a1) = (angle(prev), angle(pos));
                 let a1 = if tokens.len() == 1 || a1 <= a0 { a1 + 2.0 * PI } else { a1 };
                 ctx.move_to(c + R_ARCS * a0.cos(), c + R_ARCS * a0.sin());
-                let _ = ctx.arc(c, c, R_ARCS, a0, a1);
+                if a1 - a0 < 0.02 {
+                    // Under a pixel of arc: a straight chord looks the same and rasterizes faster.
+                    ctx.line_to(c + R_ARCS * a1.cos(), c + R_ARCS * a1.sin());
+                } else {
+                    let _ = ctx.arc(c, c, R_ARCS, a0, a1);
+                }
             }
             let colour = if failed.contains(&node) { "#94a3b8".to_string() } else { node_colour(node) };
             ctx.set_stroke_style_str(&colour);
             ctx.stroke();
         }
-        // Tokens, shaped by datacenter.
+        // Tokens, shaped by datacenter and on a track of their datacenter's. With few tokens one
+        // path per node; with thousands they overlap, so they are drawn in ring order, one by one,
+        // or the last node drawn would cover the others.
         let s = if tokens.len() <= 64 {
             5.0
         } else if tokens.len() <= 2048 {
@@ -832,16 +841,27 @@ fn layer(
         } else {
             2.2
         };
-        for &node in &members {
-            ctx.begin_path();
-            for &(pos, _) in tokens.iter().filter(|t| t.1 == node) {
-                let a = angle(pos);
-                let (x, y) = (c + R_TOKENS * a.cos(), c + R_TOKENS * a.sin());
-                shape(&ctx, dc_of(node), x, y, s);
+        let colour_of = |node: NodeId| if failed.contains(&node) { "#94a3b8".to_string() } else { node_colour(node) };
+        let put = |pos: u64, node: NodeId| {
+            let (a, r) = (angle(pos), R_TOKENS + TRACK * dc_of(node) as f64);
+            shape(&ctx, dc_of(node), c + r * a.cos(), c + r * a.sin(), s);
+        };
+        if tokens.len() > 2048 {
+            for &(pos, node) in tokens {
+                ctx.begin_path();
+                put(pos, node);
+                ctx.set_fill_style_str(&colour_of(node));
+                ctx.fill();
             }
-            let colour = if failed.contains(&node) { "#94a3b8".to_string() } else { node_colour(node) };
-            ctx.set_fill_style_str(&colour);
-            ctx.fill();
+        } else {
+            for &node in &members {
+                ctx.begin_path();
+                for &(pos, _) in tokens.iter().filter(|t| t.1 == node) {
+                    put(pos, node);
+                }
+                ctx.set_fill_style_str(&colour_of(node));
+                ctx.fill();
+            }
         }
         if tokens.len() <= 256 {
             // Few tokens: name the nodes beside them.
@@ -851,8 +871,8 @@ fn layer(
                 let a = angle(pos);
                 let _ = ctx.fill_text(
                     &format!("n{node}"),
-                    c + (R_TOKENS + 9.0) * a.cos() - 7.0,
-                    c + (R_TOKENS + 9.0) * a.sin() + 3.0,
+                    c + (R_TOKENS + 3.0 * TRACK + 8.0) * a.cos() - 7.0,
+                    c + (R_TOKENS + 3.0 * TRACK + 8.0) * a.sin() + 3.0,
                 );
             }
         }
@@ -964,7 +984,8 @@ fn frame(
                     continue;
                 };
                 let b = angle(t.0);
-                let (tx, ty) = (c + R_TOKENS * b.cos(), c + R_TOKENS * b.sin());
+                let rt = R_TOKENS + TRACK * dc_of(*owner) as f64;
+                let (tx, ty) = (c + rt * b.cos(), c + rt * b.sin());
                 ctx.set_line_width(if rank == 0 { 2.5 } else { 1.2 });
                 ctx.begin_path();
                 ctx.move_to(x, y);
