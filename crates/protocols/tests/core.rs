@@ -1124,7 +1124,10 @@ fn scenario_errors_name_the_field() {
 
     let (field, message) = error_of(with(&["protocol", "name"], json!("zab")));
     assert_eq!(field, "protocol.name");
-    assert!(message.contains("unknown protocol `zab` (known: heartbeat, raft, paxos, bully)"), "{message}");
+    assert!(
+        message.contains("unknown protocol `zab` (known: heartbeat, raft, paxos, bully, ring, lock, commit)"),
+        "{message}"
+    );
 
     let (field, message) = error_of(with(&["seeed"], json!(3)));
     assert_eq!(field, "seeed");
