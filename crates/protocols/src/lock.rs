@@ -861,11 +861,8 @@ impl Protocol for Lock {
             (Lock::Storage(s), Msg::Write { token }) => s.on_write(ctx, from, token),
             (Lock::Client(c), Msg::Granted { value, token }) => c.on_granted(ctx, from, value, token),
             (Lock::Client(c), Msg::Refused { value, .. }) => c.on_refused(ctx, value),
-            (Lock::Client(c), Msg::Released) => {
-                if c.phase == Phase::Waiting {
-                    c.attempt(ctx);
-                }
-            }
+            // A notification only wakes a client that waits for one.
+            (Lock::Client(c), Msg::Released) if c.phase == Phase::Waiting => c.attempt(ctx),
             (Lock::Client(c), Msg::WriteAck { accepted }) => c.on_write_ack(ctx, accepted),
             _ => {}
         }
@@ -874,28 +871,17 @@ impl Protocol for Lock {
     fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: Timer) {
         match (self, timer) {
             (Lock::Server(s), Timer::Expire(token)) => s.on_expire(ctx, token),
-            (Lock::Client(c), Timer::Think) => {
-                if c.phase == Phase::Idle {
-                    c.start_round(ctx);
-                }
-            }
-            (Lock::Client(c), Timer::Retry) => {
-                if matches!(c.phase, Phase::Sleeping | Phase::Waiting) {
-                    c.attempt(ctx);
-                }
-            }
-            (Lock::Client(c), Timer::AttemptTimeout(value)) => {
-                if c.phase == Phase::Acquiring && c.value == value {
-                    c.fail(ctx, "no answer in time");
-                }
+            // Timers of a phase the client has left since are stale.
+            (Lock::Client(c), Timer::Think) if c.phase == Phase::Idle => c.start_round(ctx),
+            (Lock::Client(c), Timer::Retry) if matches!(c.phase, Phase::Sleeping | Phase::Waiting) => c.attempt(ctx),
+            (Lock::Client(c), Timer::AttemptTimeout(value)) if c.phase == Phase::Acquiring && c.value == value => {
+                c.fail(ctx, "no answer in time")
             }
             (Lock::Client(c), Timer::WorkDone) => c.on_work_done(ctx),
             (Lock::Client(c), Timer::LeaseEnd) => c.on_lease_end(ctx),
-            (Lock::Client(c), Timer::WriteTimeout) => {
-                if c.phase == Phase::Writing {
-                    ctx.note("no answer from the storage: it releases and moves on");
-                    c.release(ctx);
-                }
+            (Lock::Client(c), Timer::WriteTimeout) if c.phase == Phase::Writing => {
+                ctx.note("no answer from the storage: it releases and moves on");
+                c.release(ctx);
             }
             _ => {}
         }
@@ -1232,9 +1218,10 @@ pub fn summarize(scenario: &Scenario, seed: u64, until_us: Micros) -> Result<Sum
     let mut sim: caucus_sim::Sim<Lock> = caucus_sim::Sim::new(topology, params.clone(), seed, scenario.script.clone());
     // A muted trace, not `()`: the browser reuses the simulator loop it has for traced runs.
     let mut quiet = Trace::<Lock> { muted: true, ..Default::default() };
-    while let Some(_) = sim
+    while sim
         .step_until(until_us, &mut quiet)
         .map_err(|e| caucus_sim::ScenarioError::new("", format!("the run stopped: {e}")))?
+        .is_some()
     {}
     let layout = Layout::of(sim.topology(), &params).expect("validated layout");
     let mut summary = Summary {
