@@ -416,8 +416,8 @@ fn fairness(sim: &Sim<Lock>, stats: &[(NodeId, u16, lock::ClientStats)]) -> Html
     }
     let t = sim.topology();
     let top = stats.iter().map(|(_, _, s)| s.acquisitions).max().unwrap_or(0).max(1) as f64;
-    let (w, row) = (520.0, 20.0);
-    let left = 120.0;
+    let (w, row) = (560.0, 20.0);
+    let left = 160.0;
     let h = row * stats.len() as f64 + 6.0;
     let bars = stats.iter().enumerate().map(|(i, (id, dc, s))| {
         let y = 3.0 + i as f64 * row;

@@ -43,8 +43,10 @@
 //! runs behind (`lock-lease-clock-skew`) still believes it holds the lock while the service has
 //! given it to someone else: both write, and the storage accepts a write from a lock that had
 //! already passed on. Redlock's majority does not help: the pause happens after the check
-//! (`lock-redlock-gc-pause`), and a clock that jumps forward on a majority of instances expires the
-//! lease early (`lock-redlock-clock-jump`). Fencing tokens fix the storage's side
+//! (`lock-redlock-gc-pause`), a holder's clock that jumps back makes it write late
+//! (`lock-redlock-clock-jump`), and clocks that jump forward on a majority of instances expire
+//! the lease early, so that two clients hold a majority at once
+//! (`lock-redlock-instance-clock-jump`). Fencing tokens fix the storage's side
 //! (`lock-fencing-gc-pause`): the stale write is rejected. Critical sections still overlap;
 //! fencing makes the overlap harmless. (Martin Kleppmann, "How to do distributed locking", 2016;
 //! Gray and Cheriton, "Leases", SOSP 1989.)
@@ -1165,6 +1167,20 @@ pub fn scenarios() -> Vec<Scenario> {
             "lock-redlock-gc-pause",
             "Redlock and a 2 s GC pause of the holder n7 just after it took the lock on a majority: the majority does not help, its leases expire on every instance, n2 and n11 take the lock and write, and n7 wakes and writes with its stale lock. Caught by the safety property.",
             vec![at(3.9, Input::Pause { node: 7, duration_us: 2 * SEC })],
+        ),
+        with(
+            scenario(
+                "lock-redlock-instance-clock-jump",
+                "Redlock with release notifications, and the clocks of the three instances that granted n2 its majority (n4, n1, n5) jump 1 s ahead at 3.9 s: they expire n2's lease at once and notify the waiting clients, and n6 takes a majority at 4.11 s while n2 still holds by its clock. Two holders at once (the panel's overlap warning); n2's write happens to reach the storage first, so nothing stale is accepted: luck, not safety.",
+                NAME,
+                redlock_topology(),
+                vec![
+                    at(3.9, Input::Skew { node: 4, by_us: 1_000_000 }),
+                    at(3.9, Input::Skew { node: 1, by_us: 1_000_000 }),
+                    at(3.9, Input::Skew { node: 5, by_us: 1_000_000 }),
+                ],
+            ),
+            json!({"variant": "redlock", "retry": "notify"}),
         ),
         five(
             "lock-redlock-clock-jump",

@@ -308,6 +308,28 @@ fn redlock_takes_a_majority_and_still_breaks_under_a_pause_or_a_clock_jump() {
     }
 }
 
+#[test]
+fn instance_clocks_jumping_ahead_give_two_redlock_holders_at_once() {
+    let mut run = Run::<Lock>::new(scenario("lock-redlock-instance-clock-jump")).unwrap();
+    run.run_until(4150 * MS).unwrap();
+    // n2 holds by its clock and is still writing; n6 holds a fresh majority.
+    assert_eq!(client_phase(&run, 2), Some(Phase::Writing));
+    assert!(matches!(client_phase(&run, 6), Some(Phase::Working)));
+    let holders_at = |instance: NodeId| match run.sim().state(instance) {
+        Some(Lock::Server(s)) => s.held.as_ref().map(|g| g.client),
+        other => panic!("{other:?}"),
+    };
+    let for_n6 = [0, 4, 8, 1, 5].iter().filter(|&&i| holders_at(i) == Some(6)).count();
+    assert!(for_n6 >= 3, "n6 holds {for_n6} instances");
+    assert_eq!(noted(&run, 4, "lease t8 of n2 expired"), [3900 * MS]);
+    // Writes happened to arrive in order: the property, as the storage sees it, holds.
+    let whole = run_whole("lock-redlock-instance-clock-jump");
+    assert!(whole.violations().is_empty(), "{:?}", whole.violations());
+    let log = writes(&whole, 9, 5);
+    let n2 = log.iter().position(|w| w.0 == 2 && w.1 == "t–·8·–·10·7").expect("n2's write");
+    assert_eq!(log[n2 + 1].0, 6, "n6 wrote right after n2: {log:?}");
+}
+
 // ---- requests -------------------------------------------------------------------------------
 
 #[test]
