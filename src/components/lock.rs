@@ -268,7 +268,7 @@ fn clients_table(sim: &Sim<Lock>, clients: &[ClientRow], dispatch: &Callback<Act
         }
     });
     html! {
-        <table class="state-table clients">
+        <div class="scroll"><table class="state-table clients">
             <caption>{"Clients: what each believes. \"Believes it holds\" means its own clock says it holds the lock but the lock service has let it go."}</caption>
             <thead><tr>
                 <th scope="col">{"client"}</th><th scope="col">{"datacenter"}</th><th scope="col">{"state"}</th>
@@ -276,7 +276,7 @@ fn clients_table(sim: &Sim<Lock>, clients: &[ClientRow], dispatch: &Callback<Act
                 <th scope="col">{"wasted retries"}</th><th scope="col">{"mean wait"}</th><th scope="col">{"request"}</th>
             </tr></thead>
             <tbody>{ for rows }</tbody>
-        </table>
+        </table></div>
     }
 }
 
@@ -342,7 +342,7 @@ fn storage_log(sim: &Sim<Lock>, layout: &Layout) -> Html {
             if s.log.is_empty() {
                 <p class="hint">{"No writes yet."}</p>
             } else {
-                <table class="state-table log">
+                <div class="scroll"><table class="state-table log">
                     <caption>{ if sim.params().variant == Variant::Fencing {
                         "The storage checks tokens: a write older than one it accepted is rejected."
                     } else {
@@ -350,7 +350,7 @@ fn storage_log(sim: &Sim<Lock>, layout: &Layout) -> Html {
                     } }</caption>
                     <thead><tr><th scope="col">{"#"}</th><th scope="col">{"client"}</th><th scope="col">{"token"}</th><th scope="col">{"verdict"}</th><th scope="col">{"at (storage clock)"}</th></tr></thead>
                     <tbody>{ for rows }</tbody>
-                </table>
+                </table></div>
             }
         </div>
     }
@@ -589,7 +589,7 @@ fn compare(p: &CompareProps) -> Html {
                 }
             });
             html! {
-                <table class="state-table compare">
+                <div class="scroll"><table class="state-table compare">
                     <caption>{ format!("Each built-in scenario run for {} with seed {} (the faults are scripted for it), without a trace.", fmt_time(COMPARE_US), p.seed) }</caption>
                     <thead><tr>
                         <th scope="col">{"scenario"}</th><th scope="col">{"variant"}</th><th scope="col">{"retry"}</th>
@@ -597,7 +597,7 @@ fn compare(p: &CompareProps) -> Html {
                         <th scope="col">{"writes accepted"}</th><th scope="col">{"outcome"}</th>
                     </tr></thead>
                     <tbody>{ for body }</tbody>
-                </table>
+                </table></div>
             }
         }
     };
