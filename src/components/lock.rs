@@ -583,6 +583,7 @@ fn compare(p: &CompareProps) -> Html {
                         <td class="num">{ r.acquisitions }</td>
                         <td class="num">{ r.failed_attempts }</td>
                         <td class="num">{ fmt_time(r.mean_wait_us) }</td>
+                        <td class="num">{ format!("{}%", r.fairness_percent()) }</td>
                         <td class="num">{ r.writes_accepted }</td>
                         <td>{ verdict }</td>
                     </tr>
@@ -590,10 +591,11 @@ fn compare(p: &CompareProps) -> Html {
             });
             html! {
                 <div class="scroll"><table class="state-table compare">
-                    <caption>{ format!("Each built-in scenario run for {} with seed {} (the faults are scripted for it), without a trace.", fmt_time(COMPARE_US), p.seed) }</caption>
+                    <caption>{ format!("Each built-in scenario run for {} with seed {} (the faults are scripted for it), without a trace. Fairness is Jain's index of the acquisitions per client: 100% when all got the lock equally often.", fmt_time(COMPARE_US), p.seed) }</caption>
                     <thead><tr>
                         <th scope="col">{"scenario"}</th><th scope="col">{"variant"}</th><th scope="col">{"retry"}</th>
                         <th scope="col">{"acquisitions"}</th><th scope="col">{"wasted retries"}</th><th scope="col">{"mean wait"}</th>
+                        <th scope="col"><abbr title="Jain's fairness index of the acquisitions per client: 100% when every client got the lock equally often">{"fairness"}</abbr></th>
                         <th scope="col">{"writes accepted"}</th><th scope="col">{"outcome"}</th>
                     </tr></thead>
                     <tbody>{ for body }</tbody>

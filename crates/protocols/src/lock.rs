@@ -1224,6 +1224,19 @@ pub struct Summary {
     pub mean_wait_us: Micros,
     /// Clients still waiting longer than `max_wait_us` at the end (the liveness check).
     pub starving: Vec<NodeId>,
+    /// Acquisitions per client, in client order.
+    pub per_client: Vec<u64>,
+}
+
+impl Summary {
+    /// Jain's fairness index of the acquisitions per client, in percent: 100 when every client
+    /// got the lock equally often, 100/n when one client got it every time.
+    pub fn fairness_percent(&self) -> u64 {
+        let sum: u64 = self.per_client.iter().sum();
+        let squares: u64 = self.per_client.iter().map(|a| a * a).sum();
+        let n = self.per_client.len() as u64;
+        (sum * sum * 100).checked_div(n * squares).unwrap_or(100)
+    }
 }
 
 /// Runs `scenario` with `seed` (its script included) to `until_us` without a trace and sums up.
@@ -1251,6 +1264,7 @@ pub fn summarize(scenario: &Scenario, seed: u64, until_us: Micros) -> Result<Sum
         stale_accepted: 0,
         mean_wait_us: 0,
         starving: Vec::new(),
+        per_client: Vec::new(),
     };
     let mut waited = 0;
     for &c in &layout.clients {
@@ -1260,6 +1274,7 @@ pub fn summarize(scenario: &Scenario, seed: u64, until_us: Micros) -> Result<Sum
             _ => continue,
         };
         summary.acquisitions += stats.acquisitions;
+        summary.per_client.push(stats.acquisitions);
         summary.failed_attempts += stats.failed_attempts;
         waited += stats.total_wait_us;
     }
