@@ -14,7 +14,7 @@ use yew::prelude::*;
 /// Storage log rows shown (the newest).
 const LOG_ROWS: usize = 12;
 /// Simulated time each comparison run covers.
-const COMPARE_US: Micros = 10 * SEC;
+const COMPARE_US: Micros = 30 * SEC;
 
 #[derive(Properties, PartialEq)]
 pub struct LockProps {
@@ -521,6 +521,34 @@ fn variant_settings(p: &SettingsProps) -> Html {
     }
 }
 
+/// Runs the next compared scenario, then yields to the browser before the one after.
+fn compare_next(
+    seed: u64,
+    progress: Rc<std::cell::RefCell<Comparison>>,
+    timer: Rc<std::cell::RefCell<Option<gloo_timers::callback::Timeout>>>,
+    redraw: UseStateHandle<u64>,
+) {
+    let more = {
+        let mut state = progress.borrow_mut();
+        if let Some(name) = lock::COMPARED.get(state.rows.len()) {
+            let result = caucus_protocols::builtin(name)
+                .ok_or_else(|| format!("{name} is not a built-in scenario of this page"))
+                .and_then(|s| lock::summarize(&s, seed, COMPARE_US).map_err(|e| format!("{name} cannot run: {e}")));
+            match result {
+                Ok(row) => state.rows.push(row),
+                Err(e) => state.error = Some(e),
+            }
+        }
+        state.error.is_none() && state.rows.len() < lock::COMPARED.len()
+    };
+    redraw.set(*redraw + 1);
+    if more {
+        let next = timer.clone();
+        *timer.borrow_mut() =
+            Some(gloo_timers::callback::Timeout::new(0, move || compare_next(seed, progress, next, redraw)));
+    }
+}
+
 const RETRIES: [lock::Retry; 3] = [lock::Retry::Fixed, lock::Retry::Backoff, lock::Retry::Notify];
 
 // ---- comparing variants ---------------------------------------------------------------------
@@ -530,29 +558,38 @@ struct CompareProps {
     seed: u64,
 }
 
-/// Runs each compared scenario for [`COMPARE_US`] without a trace and tabulates them.
+/// The comparison so far: rows done, or why it stopped.
+#[derive(Default)]
+struct Comparison {
+    rows: Vec<Summary>,
+    error: Option<String>,
+    started: bool,
+}
+
+/// Runs each compared scenario for [`COMPARE_US`] without a trace and tabulates them, one
+/// scenario per turn of the event loop so that the page stays responsive.
 #[function_component(Compare)]
 fn compare(p: &CompareProps) -> Html {
-    let rows = use_state(|| None::<Result<Vec<Summary>, String>>);
+    let progress = use_mut_ref(Comparison::default);
+    // Dropping the component drops the pending timeout, which cancels it.
+    let timer = use_mut_ref(|| None::<gloo_timers::callback::Timeout>);
+    let redraw = use_state(|| 0u64);
     let start = {
-        let rows = rows.clone();
+        let (progress, timer, redraw) = (progress.clone(), timer.clone(), redraw.clone());
         let seed = p.seed;
         Callback::from(move |_| {
-            let mut out = Vec::new();
-            for name in lock::COMPARED {
-                let Some(s) = caucus_protocols::builtin(name) else { continue };
-                match lock::summarize(&s, seed, COMPARE_US) {
-                    Ok(summary) => out.push(summary),
-                    Err(e) => {
-                        rows.set(Some(Err(format!("{name} cannot run: {e}"))));
-                        return;
-                    }
-                }
-            }
-            rows.set(Some(Ok(out)));
+            *progress.borrow_mut() = Comparison { started: true, ..Comparison::default() };
+            compare_next(seed, progress.clone(), timer.clone(), redraw.clone());
         })
     };
-    let table = match &*rows {
+    let state = progress.borrow();
+    let running = state.started && state.error.is_none() && state.rows.len() < lock::COMPARED.len();
+    let rows = match (&state.error, state.started) {
+        (Some(e), _) => Some(Err(e.clone())),
+        (None, true) => Some(Ok(state.rows.clone())),
+        (None, false) => None,
+    };
+    let table = match &rows {
         None => html! {},
         Some(Err(e)) => html! { <p class="why" role="alert">{ e }</p> },
         Some(Ok(rows)) => {
@@ -607,7 +644,10 @@ fn compare(p: &CompareProps) -> Html {
         <section class="panel compare-panel" aria-label="Compare the variants">
             <h2>{"Compare the variants side by side"}</h2>
             <p class="hint">{"The same seed, each variant with and without its fault: how many acquisitions, how many wasted requests, and whether the storage accepted a stale write."}</p>
-            <button onclick={start}>{"Compare variants"}</button>
+            <button onclick={start} disabled={running}>{"Compare variants"}</button>
+            if running {
+                <span class="hint" role="status">{ format!(" running {} of {}…", state.rows.len() + 1, lock::COMPARED.len()) }</span>
+            }
             { table }
         </section>
     }
