@@ -399,11 +399,15 @@ fn metrics(sim: &Sim<Lock>, layout: &Layout, clients: &[ClientRow]) -> Html {
                 <span>{ format!("Throughput: {accepted} writes in {} ({} per minute)", fmt_time(sim.now()), decimal(per_min, 1)) }</span>
                 <span>{ format!("Wasted retries: {wasted} (for {acquired} acquisitions)") }</span>
             </p>
+            if stats.is_empty() {
+                <p class="hint">{"No client has started yet."}</p>
+            } else {
             <table class="state-table">
                 <caption>{"Acquisition latency per client datacenter: from wanting the lock to holding it. Clients near the lock service win more often."}</caption>
                 <thead><tr><th scope="col">{"datacenter"}</th><th scope="col">{"clients"}</th><th scope="col">{"acquisitions"}</th><th scope="col">{"mean wait"}</th><th scope="col">{"wasted retries"}</th></tr></thead>
                 <tbody>{ for per_dc }</tbody>
             </table>
+            }
             { fairness(sim, &stats) }
         </section>
     }
