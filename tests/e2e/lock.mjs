@@ -110,3 +110,18 @@ test('lock-compare', 'the comparison table runs every variant on the same seed',
   await page.locator('section.compare-panel').scrollIntoViewIfNeeded();
   await t.shot('lock-compare', page, { fullPage: true });
 });
+
+test('lock-mobile', 'the lock page at 375 px: tables scroll inside their panels, the page does not', async (t) => {
+  const { page } = t;
+  await t.goto('lock/?v=1&s=lock-lease-gc-pause&seed=1&t=140');
+  await page.waitForSelector('.storage table.log');
+  await page.getByRole('button', { name: 'Compare variants' }).click();
+  await until(async () => (await page.locator('table.compare tbody tr').count()) === 10, 'ten rows', 20_000);
+  const width = await page.evaluate(() => document.scrollingElement.scrollWidth);
+  const wide = await page.evaluate(() => [...document.querySelectorAll('section.lockp *, section.lock-metrics *, section.compare-panel *')]
+    .filter((e) => e.getBoundingClientRect().right > 376 && !e.closest('.scroll'))
+    .slice(0, 4)
+    .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} (right edge ${Math.round(e.getBoundingClientRect().right)})`));
+  await t.shot('lock-mobile-375', page, { fullPage: true });
+  assert(width <= 376 && wide.length === 0, `scroll width ${width} px; past the edge: ${wide.join(', ') || 'nothing in the lock panels'}`);
+}, { context: { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true } });
