@@ -36,6 +36,8 @@ test('lock-gc-pause', 'the paused holder believes it holds, then its stale write
   assert(text.includes('n2') && text.includes('t7') && text.includes('ACCEPTED') && text.includes('violation'), `stale row: ${text}`);
   const why = await page.locator('section.properties').innerText();
   assert(why.includes("n2's write t7"), `properties: ${why}`);
+  // The same step and time as the native run (`caucus run lock-lease-gc-pause`): wasm and native agree.
+  assert(why.includes('step 132') && why.includes('6.541 s'), `first failure at step 132, 6.541 s: ${why}`);
   await t.shot('lock-lease-gc-pause-stale-write', page, { fullPage: true });
 });
 
