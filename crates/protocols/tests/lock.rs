@@ -235,6 +235,10 @@ fn setnx_without_expiry_works_until_a_holder_crashes() {
     assert!(noted(&run, 0, "expired").is_empty(), "setnx never expires");
     let msgs: Vec<String> = run.trace().msgs.iter().map(|m| Lock::msg_label(&m.msg)).collect();
     assert!(msgs.iter().any(|l| l == "SET NX") && !msgs.iter().any(|l| l.starts_with("SET NX PX")));
+    // Turned-away clients sleep a second, so a wait is about a second or a little more.
+    let waits = summarize(&scenario("lock-setnx"), 1, 10 * SEC).unwrap().mean_wait_us;
+    assert!((800 * MS..2 * SEC).contains(&waits), "mean wait {waits} µs");
+    assert!(!noted(&run, 1, "the lock is held: retries in 1.000 s").is_empty());
 
     let crashed = run_whole("lock-setnx-crash");
     assert!(crashed.violations().is_empty());
