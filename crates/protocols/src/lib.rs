@@ -5,6 +5,7 @@
 
 pub mod bully;
 pub mod heartbeat;
+pub mod lock;
 pub mod paxos;
 pub mod raft;
 pub mod share;
@@ -112,7 +113,8 @@ macro_rules! registered {
             "heartbeat" => heartbeat::Heartbeat,
             "election" => raft::Raft,
             "election" => paxos::Paxos,
-            "election" => bully::Bully
+            "election" => bully::Bully,
+            "lock" => lock::Lock
         )
     };
 }
@@ -230,6 +232,9 @@ pub fn builtin_scenarios() -> Vec<Scenario> {
         all.extend(raft::scenarios());
         all.extend(paxos::scenarios());
         all.extend(bully::scenarios());
+    }
+    if cfg!(feature = "lock") {
+        all.extend(lock::scenarios());
     }
     all
 }
