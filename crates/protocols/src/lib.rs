@@ -5,6 +5,7 @@
 
 pub mod bully;
 pub mod heartbeat;
+pub mod lock;
 pub mod paxos;
 pub mod raft;
 pub mod ring;
@@ -114,7 +115,8 @@ macro_rules! registered {
             "election" => raft::Raft,
             "election" => paxos::Paxos,
             "election" => bully::Bully,
-            "ring" => ring::Ring
+            "ring" => ring::Ring,
+            "lock" => lock::Lock
         )
     };
 }
@@ -235,6 +237,9 @@ pub fn builtin_scenarios() -> Vec<Scenario> {
     }
     if cfg!(feature = "ring") {
         all.extend(ring::scenarios());
+    }
+    if cfg!(feature = "lock") {
+        all.extend(lock::scenarios());
     }
     all
 }
