@@ -1387,6 +1387,17 @@ pub fn scenarios() -> Vec<Scenario> {
                 at(6.0, Input::Heal),
             ],
         ),
+        {
+            let mut s = crate::scenario(
+                "ring-five-regions",
+                "Ten nodes over five regions, each key's 3 replicas in 3 distinct regions, clients at n0 (us-east-1), n4 (eu-west-1) and n6 (ap-northeast-1). Where a key's replicas live decides the wait: a request whose second-nearest replica is one region away takes about 80 ms, one whose quorum needs an ocean crossing about 150 ms.",
+                NAME,
+                TopologySpec::preset("five-regions", 2),
+                vec![],
+            );
+            s.protocol.params = json!({ "load": [0, 4, 6] });
+            s
+        },
         mod_n(
             "ring-mod-n",
             "The same join as ring-join with hash % N placement: when n8 joins, most keys change owner and are copied between old members, which the minimal-movement property reports.",

@@ -528,3 +528,19 @@ fn quorums_that_need_not_meet_serve_stale_reads_without_any_fault() {
     let safe = run_to(with_params("ring", json!({ "read_quorum": 2, "write_quorum": 2 })), 10 * SEC);
     assert!(safe.violations().is_empty());
 }
+
+#[test]
+fn across_five_regions_the_wait_depends_on_where_the_keys_replicas_live() {
+    let run = run_to(scenario("ring-five-regions"), 10 * SEC);
+    assert!(run.violations().is_empty(), "{:?}", run.violations());
+    for client in [0, 6] {
+        let latencies: Vec<Micros> = noted(&run, client, " ms")
+            .iter()
+            .filter_map(|(_, t)| t.rsplit_once(" in ")?.1.strip_suffix(" ms")?.parse::<f64>().ok())
+            .map(|ms| (ms * 1000.0) as Micros)
+            .collect();
+        assert!(latencies.len() >= 30, "n{client}: {} requests", latencies.len());
+        let (min, max) = (*latencies.iter().min().unwrap(), *latencies.iter().max().unwrap());
+        assert!(min < 90 * MS && max > 140 * MS, "n{client}: {min} to {max} µs");
+    }
+}
