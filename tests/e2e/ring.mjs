@@ -241,3 +241,15 @@ test('ring-mobile', 'on a phone the ring fits the screen and hovering still find
   await explorer(page).scrollIntoViewIfNeeded();
   await t.shot('ring-mobile', page);
 }, { context: { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true } });
+
+test('ring-routing', 'a ring link at the site root opens the ring page at the same step', async (t) => {
+  const { page } = t;
+  // The root page may still be fetching its own bundle when it hands over: that is navigation.
+  t.allowErrors(/_bg\.wasm net::ERR_ABORTED/);
+  await t.goto('?v=1&s=ring-join&seed=1&t=300');
+  await until(async () => page.url().includes('/ring/?'), 'the redirect to ring/');
+  await page.waitForSelector('section.ring-store');
+  eq(await page.locator('header select[aria-label=Scenario]').inputValue(), 'ring-join', 'scenario');
+  const row = page.locator('section.ring-store tbody tr').filter({ has: page.locator('th', { hasText: /^n8$/ }) });
+  assert((await row.innerText()).includes('outside'), 'n8 starts outside the ring');
+});
