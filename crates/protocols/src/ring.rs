@@ -33,7 +33,8 @@
 //! 5. A replica that does not answer within `replica_timeout_us` is *suspected*. With `sloppy`
 //!    quorums (Dynamo's choice) the coordinator walks further along the ring and writes to the
 //!    next healthy node instead, with a hint naming the node it stands in for; without, it waits
-//!    and fails the request after `request_timeout_us`.
+//!    and fails the request after `request_timeout_us`. A fallback that hears from the home node
+//!    again sends it the hinted copies (hinted hand-off).
 //! 6. Membership: a node asked to `join` or `leave` bumps its own entry's version and tells every
 //!    node; nodes also gossip their membership to one random peer every `gossip_us`, the higher
 //!    version winning. Every node derives its ring from its membership alone, so equal memberships
@@ -54,9 +55,10 @@
 //! is invisible to reads on the other: the read property reports the divergence (`ring-sloppy`)
 //! instead of hiding it. `R + W ≤ replicas` allows stale reads even without faults. Skewed clocks
 //! can make an older write win last-writer-wins: the read property compares version stamps, so it
-//! checks that quorums meet, not that the stamps are in real-time order. Fallback copies are not
-//! handed back when the home node returns (no hinted hand-off replay, no read repair): the
-//! divergence stays visible until the key is written again. Data is handed over when membership changes, so a
+//! checks that quorums meet, not that the stamps are in real-time order. A fallback hands its
+//! hinted copies back when it hears from the home node or at its gossip beats until acknowledged,
+//! and there is no read repair: until a copy arrives, a read of the home replicas can still miss
+//! the write. Data is handed over when membership changes, so a
 //! read during the hand-over may briefly miss a key on its new owner.
 
 use caucus_sim::limits::MAX_FAULT_US;
@@ -76,6 +78,8 @@ pub const NAME: &str = "ring";
 pub const MAX_VNODES: u32 = 256;
 /// Keys and values are short strings in this teaching store.
 pub const MAX_KEY_BYTES: usize = 64;
+/// Marks the request number of a hinted copy handed back (client requests never set this bit).
+const HANDBACK: u64 = 1 << 63;
 /// Completed requests a node remembers for the view (and reads for the read property).
 const HISTORY: usize = 16;
 
@@ -981,6 +985,40 @@ impl Ring {
         true
     }
 
+    /// Hinted hand-off: a fallback that hears from a home node it stood in for, or that does not
+    /// suspect it at its gossip beat, sends it the copies it holds for it (as puts no client waits
+    /// for, marked by [`HANDBACK`]); each copy stops being a hint when the home node acknowledges
+    /// it, so a copy lost on the way is sent again.
+    fn hand_back_hints(&mut self, ctx: &mut Ctx<'_, Self>, home: NodeId) {
+        let mut keys = Vec::new();
+        for (key, stored) in self.store.iter().filter(|(_, s)| s.hint_for == Some(home)) {
+            keys.push(key.clone());
+            let req = HANDBACK | key_position(key);
+            ctx.send(
+                home,
+                Msg::Put {
+                    req,
+                    key: key.clone(),
+                    value: stored.value.clone(),
+                    version: stored.version,
+                    hint_for: None,
+                },
+            );
+        }
+        if !keys.is_empty() {
+            ctx.note(format!("hands {} back to {} (hinted hand-off)", keys.join(" "), name(ctx, home)));
+        }
+    }
+
+    /// The home node has a handed-back copy: it is no longer a hint.
+    fn on_handback_ack(&mut self, from: NodeId, req: u64) {
+        for (key, stored) in self.store.iter_mut() {
+            if stored.hint_for == Some(from) && HANDBACK | key_position(key) == req {
+                stored.hint_for = None;
+            }
+        }
+    }
+
     fn change_self(&mut self, ctx: &mut Ctx<'_, Self>, join: bool) {
         let me = self.members[ctx.id as usize];
         if me.joined == join {
@@ -1107,6 +1145,7 @@ impl Protocol for Ring {
 
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, msg: Msg) {
         self.suspected.remove(&from);
+        self.hand_back_hints(ctx, from);
         match msg {
             Msg::Put { req, .. } => {
                 self.on_replica(ctx, msg);
@@ -1116,6 +1155,7 @@ impl Protocol for Ring {
                 let found = self.on_replica(ctx, msg);
                 ctx.send(from, Msg::GetReply { req, found });
             }
+            Msg::PutAck { req } if req & HANDBACK != 0 => self.on_handback_ack(from, req),
             Msg::PutAck { req } => self.on_reply(ctx, from, req, None),
             Msg::GetReply { req, found } => self.on_reply(ctx, from, req, found),
             Msg::Membership { members } => {
@@ -1136,6 +1176,12 @@ impl Protocol for Ring {
                     let pick = ctx.random_below(n - 1) as NodeId;
                     let to = if pick >= ctx.id { pick + 1 } else { pick };
                     ctx.send(to, Msg::Membership { members: self.members.clone() });
+                }
+                // Hinted copies also go back on the beat, to home nodes not suspected.
+                let homes = distinct(self.store.values().filter_map(|s| s.hint_for));
+                let trusted: Vec<NodeId> = homes.into_iter().filter(|&h| !self.is_suspected(ctx, h)).collect();
+                for home in trusted {
+                    self.hand_back_hints(ctx, home);
                 }
             }
             Timer::Load => self.on_load(ctx),
@@ -1170,6 +1216,7 @@ impl Protocol for Ring {
     fn msg_label(msg: &Msg) -> String {
         match msg {
             Msg::Put { key, hint_for: Some(_), .. } => format!("Put {key} (hint)"),
+            Msg::Put { key, req, .. } if req & HANDBACK != 0 => format!("Hand back {key}"),
             Msg::Put { key, .. } => format!("Put {key}"),
             Msg::PutAck { .. } => "PutAck".into(),
             Msg::Get { key, .. } => format!("Get {key}"),
@@ -1381,7 +1428,7 @@ pub fn scenarios() -> Vec<Scenario> {
         ),
         sloppy(
             "ring-sloppy",
-            "Sloppy quorums: us-east-1 is cut off from 2 s to 6 s. Its client's puts still succeed by writing to fallback nodes on its side, while clients across the cut read older values: the read property reports the divergence.",
+            "Sloppy quorums: us-east-1 is cut off from 2 s to 6 s. Its client's puts still succeed by writing to fallback nodes on its side, while clients across the cut read older values: the read property reports the divergence. After the heal the fallbacks hand their hinted copies back.",
             vec![
                 at(2.0, Input::Partition { a: vec![Endpoint::Dc(0)], b: vec![Endpoint::Dc(1), Endpoint::Dc(2)], one_way: false }),
                 at(6.0, Input::Heal),
