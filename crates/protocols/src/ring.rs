@@ -78,6 +78,8 @@ pub const NAME: &str = "ring";
 pub const MAX_VNODES: u32 = 256;
 /// Keys and values are short strings in this teaching store.
 pub const MAX_KEY_BYTES: usize = 64;
+/// Acknowledged writes a node remembers for the read property.
+const ACKS_KEPT: usize = 32;
 /// Marks the request number of a hinted copy handed back (client requests never set this bit).
 const HANDBACK: u64 = 1 << 63;
 /// Completed requests a node remembers for the view (and reads for the read property).
@@ -109,23 +111,24 @@ pub struct HashRing {
     vnodes: u32,
     /// `(position, node)`, sorted.
     tokens: Vec<(u64, NodeId)>,
-    /// Members and their datacenters.
-    members: BTreeMap<NodeId, DcId>,
+    /// Members and their datacenters, by node id (a short sorted list: no map needed).
+    members: Vec<(NodeId, DcId)>,
 }
 
 impl HashRing {
     /// An empty ring whose members will each get `vnodes` tokens (at least 1).
     pub fn new(vnodes: u32) -> HashRing {
-        HashRing { vnodes: vnodes.max(1), tokens: Vec::new(), members: BTreeMap::new() }
+        HashRing { vnodes: vnodes.max(1), tokens: Vec::new(), members: Vec::new() }
     }
 
     /// A ring of `members` (node, datacenter).
     pub fn with_members(vnodes: u32, members: impl IntoIterator<Item = (NodeId, DcId)>) -> HashRing {
         let mut ring = HashRing::new(vnodes);
         for (node, dc) in members {
-            ring.members.insert(node, dc);
-            let vnodes = ring.vnodes;
-            ring.tokens.extend((0..vnodes).map(|v| (token_position(node, v), node)));
+            if ring.insert_member(node, dc) {
+                let vnodes = ring.vnodes;
+                ring.tokens.extend((0..vnodes).map(|v| (token_position(node, v), node)));
+            }
         }
         ring.tokens.sort_unstable();
         ring
@@ -138,10 +141,10 @@ impl HashRing {
         &self.tokens
     }
     pub fn members(&self) -> impl Iterator<Item = (NodeId, DcId)> + '_ {
-        self.members.iter().map(|(&n, &d)| (n, d))
+        self.members.iter().copied()
     }
     pub fn is_member(&self, node: NodeId) -> bool {
-        self.members.contains_key(&node)
+        self.dc_of(node).is_some()
     }
     pub fn len(&self) -> usize {
         self.members.len()
@@ -150,12 +153,13 @@ impl HashRing {
         self.members.is_empty()
     }
     pub fn dc_of(&self, node: NodeId) -> Option<DcId> {
-        self.members.get(&node).copied()
+        let i = self.members.binary_search_by_key(&node, |m| m.0).ok()?;
+        Some(self.members[i].1)
     }
 
     /// Adds a member with its tokens; a member already present is left as it is.
     pub fn add(&mut self, node: NodeId, dc: DcId) {
-        if self.members.insert(node, dc).is_none() {
+        if self.insert_member(node, dc) {
             self.tokens.extend((0..self.vnodes).map(|v| (token_position(node, v), node)));
             self.tokens.sort_unstable();
         }
@@ -163,8 +167,20 @@ impl HashRing {
 
     /// Removes a member and its tokens.
     pub fn remove(&mut self, node: NodeId) {
-        if self.members.remove(&node).is_some() {
+        if let Ok(i) = self.members.binary_search_by_key(&node, |m| m.0) {
+            self.members.remove(i);
             self.tokens.retain(|&(_, n)| n != node);
+        }
+    }
+
+    /// Adds a member in id order; false if it was one already.
+    fn insert_member(&mut self, node: NodeId, dc: DcId) -> bool {
+        match self.members.binary_search_by_key(&node, |m| m.0) {
+            Ok(_) => false,
+            Err(i) => {
+                self.members.insert(i, (node, dc));
+                true
+            }
         }
     }
 
@@ -226,7 +242,7 @@ impl HashRing {
                 continue;
             }
             if dc_aware && used_dcs.len() < dcs {
-                let dc = self.members[&node];
+                let dc = self.dc_of(node).expect("every token's node is a member");
                 if used_dcs.contains(&dc) {
                     skipped.push(node);
                     continue;
@@ -247,7 +263,7 @@ impl HashRing {
     /// The fraction of the ring (in millionths) each member owns as primary: the arcs ending at
     /// its tokens.
     pub fn ownership_ppm(&self) -> BTreeMap<NodeId, u64> {
-        let mut share: BTreeMap<NodeId, u128> = self.members.keys().map(|&n| (n, 0)).collect();
+        let mut share: BTreeMap<NodeId, u128> = self.members.iter().map(|&(n, _)| (n, 0)).collect();
         let n = self.tokens.len();
         for i in 0..n {
             let (p, node) = self.tokens[i];
@@ -339,13 +355,15 @@ impl Assignment {
     }
     /// Keys per node as primary, for the members given.
     pub fn load(&self, members: impl IntoIterator<Item = NodeId>) -> Load {
-        let mut counts: BTreeMap<NodeId, u32> = members.into_iter().map(|n| (n, 0)).collect();
+        let mut counts: Vec<(NodeId, u32)> = members.into_iter().map(|n| (n, 0)).collect();
         for i in 0..self.keys() {
-            if let Some(p) = self.primary(i) {
-                *counts.entry(p).or_default() += 1;
+            let Some(p) = self.primary(i) else { continue };
+            match counts.iter_mut().find(|(n, _)| *n == p) {
+                Some((_, c)) => *c += 1,
+                None => counts.push((p, 1)),
             }
         }
-        Load::of(counts.into_iter().collect())
+        Load::of(counts)
     }
 }
 
@@ -526,6 +544,16 @@ pub struct Pending {
     pub replies: Vec<(NodeId, Option<(String, Version)>)>,
 }
 
+/// A write this node acknowledged to its client, for the read property.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ack {
+    pub key: String,
+    /// Local time of the acknowledgement.
+    pub at: Micros,
+    pub version: Version,
+    pub value: String,
+}
+
 /// A finished request, for the view and the read property.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Done {
@@ -551,16 +579,15 @@ pub struct Ring {
     pub ring: Arc<HashRing>,
     pub store: BTreeMap<String, Stored>,
     /// Suspected nodes and until when (local time).
-    pub suspected: BTreeMap<NodeId, Micros>,
+    pub suspected: Vec<(NodeId, Micros)>,
     /// Requests in progress (bookkeeping: left out of the inspector's JSON).
     #[serde(skip)]
-    pub pending: BTreeMap<u64, Pending>,
+    pub pending: Vec<Pending>,
     /// The last few finished requests, oldest first.
     pub done: Vec<Done>,
-    /// Writes this node acknowledged to a client: key to (ack time, version, value), the last
-    /// few per key.
+    /// The last writes this node acknowledged to a client: (key, ack time, version, value).
     #[serde(skip)]
-    pub acked: BTreeMap<String, Vec<(Micros, Version, String)>>,
+    pub acked: Vec<Ack>,
     next_request: u64,
     pub handed_off: u64,
 }
@@ -671,7 +698,12 @@ fn ms(us: Micros) -> String {
 
 impl Ring {
     fn is_suspected(&self, ctx: &Ctx<'_, Self>, node: NodeId) -> bool {
-        self.suspected.get(&node).is_some_and(|&until| until > ctx.now)
+        self.suspected.iter().any(|&(n, until)| n == node && until > ctx.now)
+    }
+
+    fn take_pending(&mut self, req: u64) -> Option<Pending> {
+        let i = self.pending.iter().position(|p| p.id == req)?;
+        Some(self.pending.remove(i))
     }
 
     fn rebuild(&mut self, ctx: &Ctx<'_, Self>) {
@@ -717,7 +749,7 @@ impl Ring {
         }
         ctx.set_timer(Timer::ReplicaTimeout(id), ctx.params.replica_timeout_us);
         ctx.set_timer(Timer::RequestTimeout(id), ctx.params.request_timeout_us);
-        self.pending.insert(id, p);
+        self.pending.push(p);
         self.maybe_finish(ctx, id);
     }
 
@@ -790,7 +822,7 @@ impl Ring {
     }
 
     fn on_reply(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, req: u64, found: Option<(String, Version)>) {
-        let Some(p) = self.pending.get_mut(&req) else {
+        let Some(p) = self.pending.iter_mut().find(|p| p.id == req) else {
             return;
         };
         if p.replies.iter().any(|(n, _)| *n == from) {
@@ -801,7 +833,7 @@ impl Ring {
     }
 
     fn maybe_finish(&mut self, ctx: &mut Ctx<'_, Self>, req: u64) {
-        let Some(p) = self.pending.get(&req) else {
+        let Some(p) = self.pending.iter().find(|p| p.id == req) else {
             return;
         };
         let quorum = match p.op {
@@ -811,7 +843,7 @@ impl Ring {
         if p.replies.len() < quorum.min(p.home.len()) {
             return;
         }
-        let p = self.pending.remove(&req).expect("pending request");
+        let p = self.take_pending(req).expect("pending request");
         ctx.cancel_timer(Timer::ReplicaTimeout(req));
         ctx.cancel_timer(Timer::RequestTimeout(req));
         let answered_by: Vec<NodeId> = p.replies.iter().map(|(n, _)| *n).collect();
@@ -820,10 +852,9 @@ impl Ring {
         let via = if sloppy { " (a fallback counted: sloppy quorum)" } else { "" };
         let (value, text) = match p.op {
             Op::Put => {
-                let acks = self.acked.entry(p.key.clone()).or_default();
-                acks.push((ctx.now, p.version, p.value.clone()));
-                if acks.len() > 4 {
-                    acks.remove(0);
+                self.acked.push(Ack { key: p.key.clone(), at: ctx.now, version: p.version, value: p.value.clone() });
+                if self.acked.len() > ACKS_KEPT {
+                    self.acked.remove(0);
                 }
                 (None, format!("put {} = {} acknowledged by {}{via}", p.key, p.value, names(ctx, answered_by.clone())))
             }
@@ -859,13 +890,14 @@ impl Ring {
 
     /// Step 5: suspect the silent, and with sloppy quorums ask the next healthy nodes.
     fn on_replica_timeout(&mut self, ctx: &mut Ctx<'_, Self>, req: u64) {
-        let Some(mut p) = self.pending.remove(&req) else {
+        let Some(mut p) = self.take_pending(req) else {
             return;
         };
         let silent: Vec<(NodeId, Option<NodeId>)> =
             p.asked.iter().copied().filter(|(n, _)| !p.replies.iter().any(|(r, _)| r == n)).collect();
         for &(n, _) in &silent {
-            self.suspected.insert(n, ctx.now + ctx.params.suspect_us);
+            self.suspected.retain(|&(s, _)| s != n);
+            self.suspected.push((n, ctx.now + ctx.params.suspect_us));
         }
         if ctx.params.sloppy && !silent.is_empty() {
             let mut asked_more = Vec::new();
@@ -890,12 +922,12 @@ impl Ring {
             }
         }
         let id = p.id;
-        self.pending.insert(id, p);
+        self.pending.push(p);
         self.maybe_finish(ctx, id);
     }
 
     fn on_request_timeout(&mut self, ctx: &mut Ctx<'_, Self>, req: u64) {
-        let Some(p) = self.pending.remove(&req) else {
+        let Some(p) = self.take_pending(req) else {
             return;
         };
         ctx.cancel_timer(Timer::ReplicaTimeout(req));
@@ -1124,10 +1156,10 @@ impl Protocol for Ring {
             members,
             ring: Arc::default(),
             store,
-            suspected: BTreeMap::new(),
-            pending: BTreeMap::new(),
+            suspected: Vec::new(),
+            pending: Vec::new(),
             done: Vec::new(),
-            acked: BTreeMap::new(),
+            acked: Vec::new(),
             next_request: 0,
             handed_off: 0,
         };
@@ -1144,7 +1176,7 @@ impl Protocol for Ring {
     }
 
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, msg: Msg) {
-        self.suspected.remove(&from);
+        self.suspected.retain(|&(n, _)| n != from);
         self.hand_back_hints(ctx, from);
         match msg {
             Msg::Put { req, .. } => {
@@ -1342,11 +1374,13 @@ fn reads_see_acked_writes(view: &View<'_, Ring>) -> Result<(), Failure> {
     let began = now.saturating_sub(read.latency_us);
     let got = read.value.as_ref().map(|(_, v)| *v);
     for (writer, w) in view.up() {
-        let Some(acks) = w.acked.get(&read.key) else { continue };
         let writer_now = view.clock(writer).local(now);
         let acked_at = |local: Micros| now.saturating_sub(writer_now.saturating_sub(local));
-        let Some((at, _, value)) =
-            acks.iter().filter(|(at, v, _)| acked_at(*at) < began && got < Some(*v)).max_by_key(|(_, v, _)| *v)
+        let Some(Ack { at, value, .. }) = w
+            .acked
+            .iter()
+            .filter(|a| a.key == read.key && acked_at(a.at) < began && got < Some(a.version))
+            .max_by_key(|a| a.version)
         else {
             continue;
         };
