@@ -121,7 +121,17 @@ test('ring-explorer-fail', 'failing a node moves only its keys; recovering moves
   const { page } = t;
   await t.goto('ring/?v=1&s=ring&seed=1&t=0');
   await explorer(page).getByRole('combobox', { name: 'Node to remove, fail or recover' }).selectOption('5');
+  // Count the animation frames the page asks for while the moved keys hop (none with reduced
+  // motion: see ring-reduced-motion).
+  await page.evaluate(() => {
+    window.__frames = 0;
+    const orig = window.requestAnimationFrame.bind(window);
+    window.requestAnimationFrame = (f) => { window.__frames++; return orig(f); };
+  });
   await explorer(page).getByRole('button', { name: 'Fail' }).click();
+  await page.waitForTimeout(400);
+  const frames = await page.evaluate(() => window.__frames);
+  assert(frames > 5, `the moved keys animate: ${frames} frames requested`);
   const failed = await movedCounts(page);
   assert(failed.text.startsWith('n5 failed'), failed.text);
   const bars = await explorer(page).locator('.load-chart rect').count();
