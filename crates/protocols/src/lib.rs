@@ -4,6 +4,7 @@
 //! registry that turns a scenario into a running simulation whatever its protocol.
 
 pub mod bully;
+pub mod commit;
 pub mod heartbeat;
 pub mod paxos;
 pub mod raft;
@@ -112,7 +113,8 @@ macro_rules! registered {
             "heartbeat" => heartbeat::Heartbeat,
             "election" => raft::Raft,
             "election" => paxos::Paxos,
-            "election" => bully::Bully
+            "election" => bully::Bully,
+            "commit" => commit::Commit
         )
     };
 }
@@ -230,6 +232,9 @@ pub fn builtin_scenarios() -> Vec<Scenario> {
         all.extend(raft::scenarios());
         all.extend(paxos::scenarios());
         all.extend(bully::scenarios());
+    }
+    if cfg!(feature = "commit") {
+        all.extend(commit::scenarios());
     }
     all
 }

@@ -143,6 +143,8 @@ fn the_same_scenario_and_seed_give_byte_identical_traces() {
         let floor = match scenario.protocol.name.as_str() {
             "paxos" => 50,
             "bully" => 300,
+            // One transaction is about 30 steps; the shortest saga 22.
+            "commit" => 20,
             _ => 1000,
         };
         assert!(steps > floor, "{}: only {steps} steps", scenario.name);
@@ -1124,7 +1126,10 @@ fn scenario_errors_name_the_field() {
 
     let (field, message) = error_of(with(&["protocol", "name"], json!("zab")));
     assert_eq!(field, "protocol.name");
-    assert!(message.contains("unknown protocol `zab` (known: heartbeat, raft, paxos, bully)"), "{message}");
+    assert!(
+        message.contains("unknown protocol `zab` (known: heartbeat, raft, paxos, bully, ring, lock, commit)"),
+        "{message}"
+    );
 
     let (field, message) = error_of(with(&["seeed"], json!(3)));
     assert_eq!(field, "seeed");
