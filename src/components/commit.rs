@@ -298,18 +298,28 @@ fn lanes(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
         Variant::ThreePhase => ["phase 1: CanCommit, votes", "phase 2: PreCommit, acks", "phase 3: DoCommit, acks"],
         Variant::Saga => ["steps T1..Tn", "compensations", ""],
     };
-    let bands =
-        [(begin, voted.or(decided), names[0]), (voted, decided, names[1]), (decided, end.or(Some(t1)), names[2])];
+    // An open phase runs to the right edge.
+    let open = |x: Option<Micros>| x.or(decided.is_none().then_some(t1));
+    let bands = [
+        (begin, open(voted.or(decided)), names[0]),
+        (voted, open(decided), names[1]),
+        (decided, end.or(Some(t1)), names[2]),
+    ];
     let bands = bands.iter().enumerate().filter_map(|(i, &(a, b, label))| {
         let (a, b) = (a?, b?);
         if label.is_empty() || b < a {
             return None;
         }
         let (xa, xb) = (x(a), x(b));
+        // The full name where it fits, else the phase's number alone (its title says the rest).
+        let short = label.split(':').next().unwrap_or(label).trim_start_matches("phase ");
+        let fits = |text: &str| (xb - xa) > 6.0 * text.len() as f64 + 4.0;
+        let shown = if fits(label) { label } else if fits(short) { short } else { "" };
         Some(html! {
             <g class={classes!("band", format!("band{i}"))}>
                 <rect x={num(xa)} y={num(TOP - 4.0)} width={num((xb - xa).max(1.0))} height={num(order.len() as f64 * LANE_H)} />
-                <text x={num(xa + 3.0)} y={num(TOP - 8.0)}>{ label }</text>
+                <text x={num(xa + 3.0)} y={num(TOP - 8.0)}>{ shown }</text>
+                <title>{ format!("{label}: +{} to +{}", fmt_time(a - t0), fmt_time(b - t0)) }</title>
             </g>
         })
     });
@@ -359,7 +369,7 @@ fn lanes(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
             html! {
                 <g class="down">
                     <rect x={num(xa)} y={num(yy + 3.0)} width={num((xb - xa).max(2.0))} height={num(LANE_H - 6.0)} />
-                    <text x={num(xa + 4.0)} y={num(yy + LANE_H - 6.0)}>{ if xb - xa > 40.0 { "down" } else { "" } }</text>
+                    <text x={num((xa + xb) / 2.0)} y={num(yy + LANE_H - 8.0)} text-anchor="middle">{ if xb - xa > 40.0 { "down" } else { "" } }</text>
                     <title>{ format!("{name} down from +{} to +{}", fmt_time(a.saturating_sub(t0)), fmt_time(b.saturating_sub(t0))) }</title>
                 </g>
             }
@@ -387,22 +397,30 @@ fn lanes(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
         let (xa, xb) = (x(mm.sent_at), x(arrive));
         let text = <Commit as caucus_sim::Protocol>::msg_label(&mm.msg);
         let vote = match mm.msg {
-            Msg::Vote { yes: true, .. } | Msg::Done { ok: true, .. } => Some(("✓ yes", "vote yes")),
-            Msg::Vote { yes: false, .. } | Msg::Done { ok: false, .. } => Some(("✗ no", "vote no")),
+            Msg::Vote { yes: true, .. } => Some(("✓ yes", "vote yes")),
+            Msg::Vote { yes: false, .. } => Some(("✗ no", "vote no")),
+            Msg::Done { ok: true, .. } => Some(("✓ done", "vote yes")),
+            Msg::Done { ok: false, .. } => Some(("✗ failed", "vote no")),
             _ => None,
         };
         html! {
             <g class={classes!("msg", dropped.then_some("dropped"), vote.map(|v| v.1.replace(' ', "-")))}>
                 <line x1={num(xa)} y1={num(ya)} x2={num(xb)} y2={num(yb)} />
                 if dropped { <text class="lost" x={num(xb - 4.0)} y={num(yb + 4.0)}>{"✗"}</text> }
-                if let Some((v, _)) = vote { <text class="vote" x={num(xa + 3.0)} y={num(ya - 5.0)}>{ v }</text> }
+                if let Some((v, _)) = vote { <text class="vote" x={num(xa + 3.0)} y={num(ya - LANE_H / 2.0 + 5.0)}>{ v }</text> }
                 <title>{ format!("{text}: {} → {} at +{}{}", m.names[mm.source as usize], m.names[mm.target as usize], fmt_time(mm.sent_at - t0), if dropped { ", lost" } else { "" }) }</title>
             </g>
         }
     });
     let ticks = (0..=4).map(|i| {
         let t = t0 + (t1 - t0) * i / 4;
-        html! { <text class="tick" x={num(x(t))} y={num(height - 6.0)} text-anchor="middle">{ format!("+{}", fmt_time(t - t0)) }</text> }
+        let anchor = match i {
+            0 => "start",
+            4 => "end",
+            _ => "middle",
+        };
+        let text = if i == 0 { "begin".to_string() } else { format!("+{}", fmt_time(t - t0)) };
+        html! { <text class="tick" x={num(x(t))} y={num(height - 6.0)} text-anchor={anchor}>{ text }</text> }
     });
     let label = format!(
         "Phase lanes for transaction {txn}: one lane per node over time from its begin, coloured and labelled by state, with the phase boundaries and each message; votes marked yes or no."
@@ -446,29 +464,29 @@ fn machine(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
     // (state, x, y); `None` is "not asked yet".
     let boxes: Vec<(Option<State>, f64, f64)> = match m.variant {
         Variant::TwoPhase => vec![
-            (None, 10.0, 50.0),
-            (Some(State::Init), 110.0, 50.0),
-            (Some(State::Ready), 210.0, 50.0),
-            (Some(State::Committed), 320.0, 10.0),
-            (Some(State::Aborted), 320.0, 92.0),
+            (None, 4.0, 52.0),
+            (Some(State::Init), 144.0, 52.0),
+            (Some(State::Ready), 284.0, 52.0),
+            (Some(State::Committed), 424.0, 8.0),
+            (Some(State::Aborted), 424.0, 96.0),
         ],
         Variant::ThreePhase => vec![
-            (None, 10.0, 50.0),
-            (Some(State::Init), 95.0, 50.0),
-            (Some(State::Ready), 180.0, 50.0),
-            (Some(State::PreCommitted), 265.0, 10.0),
-            (Some(State::Committed), 360.0, 10.0),
-            (Some(State::Aborted), 360.0, 92.0),
+            (None, 4.0, 52.0),
+            (Some(State::Init), 144.0, 52.0),
+            (Some(State::Ready), 284.0, 52.0),
+            (Some(State::PreCommitted), 424.0, 8.0),
+            (Some(State::Committed), 564.0, 8.0),
+            (Some(State::Aborted), 564.0, 96.0),
         ],
         Variant::Saga => vec![
-            (None, 10.0, 50.0),
-            (Some(State::Init), 110.0, 50.0),
-            (Some(State::Committed), 210.0, 10.0),
-            (Some(State::Compensated), 320.0, 10.0),
-            (Some(State::Aborted), 210.0, 92.0),
+            (None, 4.0, 52.0),
+            (Some(State::Init), 144.0, 52.0),
+            (Some(State::Committed), 284.0, 8.0),
+            (Some(State::Compensated), 424.0, 8.0),
+            (Some(State::Aborted), 284.0, 96.0),
         ],
     };
-    let (bw, bh) = (84.0, 40.0);
+    let (bw, bh) = (96.0, 40.0);
     let pos = |s: Option<State>| boxes.iter().find(|b| b.0 == s).map(|b| (b.1, b.2)).unwrap_or((0.0, 0.0));
     let edges: Vec<(Option<State>, Option<State>, &str)> = match m.variant {
         Variant::TwoPhase => vec![
@@ -497,14 +515,17 @@ fn machine(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
         m.parts.iter().map(|&n| (n, m.history(r, n, txn).last().map(|h| h.1))).collect();
     let edge_html = edges.iter().map(|&(a, b, label)| {
         let ((ax, ay), (bx, by)) = (pos(a), pos(b));
-        let (x1, y1) = (ax + bw, ay + bh / 2.0);
+        // "No" leaves init from below, so that it passes under the boxes in between.
+        let (x1, y1) = if a == Some(State::Init) && b == Some(State::Aborted) { (ax + bw / 2.0, ay + bh) } else { (ax + bw, ay + bh / 2.0) };
         let (x2, y2) = (bx, by + bh / 2.0);
-        let (x1, y1, x2, y2) =
-            if (bx - ax).abs() < 1.0 { (ax + bw / 2.0, ay + bh, bx + bw / 2.0, by) } else { (x1, y1, x2, y2) };
+        let (mx, my) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
+        // "DoCommit/timeout": the message above the line, the timeout below it.
+        let (above, below) = label.split_once('/').map_or((label, None), |(a, b)| (a, Some(b)));
         html! {
             <g class="edge">
                 <line x1={num(x1)} y1={num(y1)} x2={num(x2)} y2={num(y2)} marker-end="url(#commit-arrow)" />
-                <text x={num((x1 + x2) / 2.0)} y={num((y1 + y2) / 2.0 - 3.0)} text-anchor="middle">{ label }</text>
+                <text x={num(mx)} y={num(my - 4.0)} text-anchor="middle">{ above }</text>
+                if let Some(b) = below { <text x={num(mx)} y={num(my + 12.0)} text-anchor="middle">{ format!("or {b}") }</text> }
             </g>
         }
     });
@@ -529,7 +550,7 @@ fn machine(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
     html! {
         <figure class="machine">
             <figcaption><strong>{"Participants' state machine"}</strong>{" · boxes with names are where each participant is now (bold)"}</figcaption>
-            <svg viewBox={format!("0 0 {} 140", num(width))} role="img" aria-label={format!("State machine; now: {}", summary.join(", "))}>
+            <svg viewBox={format!("0 0 {} 142", num(width))} role="img" aria-label={format!("State machine; now: {}", summary.join(", "))}>
                 <defs><marker id="commit-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" /></marker></defs>
                 { for edge_html }
                 { for box_html }
@@ -575,7 +596,7 @@ fn latency(m: &Model, txn: u32, distance: &[Latency]) -> Html {
                 <tbody>
                     { for phases }
                     <tr class="total"><th scope="row">{"Decision (the client can be told)"}</th><td>{ span(begin, decided) }</td></tr>
-                    <tr class="total"><th scope="row">{"Whole commit: every node done"}</th><td>{ span(begin, end) }</td></tr>
+                    <tr class="total"><th scope="row">{ if m.variant == Variant::Saga { "Whole saga: every step settled" } else { "Whole commit: every node done" } }</th><td>{ span(begin, end) }</td></tr>
                 </tbody>
             </table>
             <table class="state-table distance">
@@ -619,7 +640,7 @@ fn in_doubt(r: &Run<Commit>, m: &Model) -> Html {
             let label = if m.variant == Variant::TwoPhase { "in doubt" } else { "ready" };
             rows.push(html! {
                 <li>
-                    <strong>{ format!("⏳ {} {label} about T{t}", m.names[n as usize]) }</strong>
+                    <strong>{ format!("⚠ {} {label} about T{t}", m.names[n as usize]) }</strong>
                     { format!(" for {}: {why}", fmt_time(waited)) }
                 </li>
             });

@@ -11,6 +11,7 @@ import {
   BIG_SCENARIO, assert, b64url, clickControl, controls, eq, inFlight, nodeLabels, press, runTests, start, stepNo, simTime, test, until,
 } from './harness.mjs';
 import './election.mjs';
+import './commit.mjs';
 
 const banner = (page) => page.locator('.banner[role=alert]');
 

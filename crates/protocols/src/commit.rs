@@ -1126,10 +1126,12 @@ impl Protocol for Commit {
         }
     }
 
+    /// The transaction the node is busy with; the coordinator adds its phase (a participant's
+    /// state is already its role).
     fn badge(&self) -> String {
         let t = |txn: u32| if self.variant == Variant::Saga { format!("S{txn}") } else { format!("T{txn}") };
-        if let Some((txn, part)) = self.current_part() {
-            return format!("{} {}", t(txn), part.state.word(self.variant));
+        if let Some((txn, _)) = self.current_part() {
+            return t(txn);
         }
         let Some((txn, run)) = self.current_run() else { return String::new() };
         let what = match (run.phase, run.outcome) {
@@ -1141,7 +1143,7 @@ impl Protocol for Commit {
             (Phase::Compensating, _) => format!("C{}", run.step),
             (Phase::Ended, Some(true)) if self.variant == Variant::Saga => "done".into(),
             (Phase::Ended, Some(true)) => "committed".into(),
-            (Phase::Ended, _) if self.variant == Variant::Saga => "compensated".into(),
+            (Phase::Ended, _) if self.variant == Variant::Saga => "undone".into(),
             (Phase::Ended, _) => "aborted".into(),
         };
         format!("{} {what}", t(txn))
