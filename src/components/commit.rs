@@ -612,10 +612,13 @@ fn latency(m: &Model, txn: u32, distance: &[Latency]) -> Html {
 
 fn in_doubt(r: &Run<Commit>, m: &Model) -> Html {
     if m.variant == Variant::Saga {
-        return html! {};
+        return visible(r, m);
     }
     let sim = r.sim();
-    let mut rows = Vec::new();
+    // (transaction, node, row), listed by transaction then node.
+    let mut rows: Vec<(u32, NodeId, Html)> = Vec::new();
+    let coordinator = &m.names[m.coordinator as usize];
+    let coordinator_down = m.status[m.coordinator as usize] == Status::Crashed;
     for &n in &m.parts {
         let wal = &m.wals[n as usize];
         for rec in wal.iter().filter(|x| x.entry == Entry::Prepared) {
@@ -623,35 +626,68 @@ fn in_doubt(r: &Run<Commit>, m: &Model) -> Html {
             if wal.iter().any(|x| x.txn == t && matches!(x.entry, Entry::Commit | Entry::Abort)) {
                 continue;
             }
-            // Blocked since it wrote Prepared (local clock), across any crash in between.
+            let pre = wal.iter().any(|x| x.txn == t && x.entry == Entry::PreCommit);
+            // Uncertain since it wrote Prepared (local clock), across any crash in between.
             let now = if m.status[n as usize] == Status::Crashed { m.now } else { sim.local_time(n) };
             let waited = now.saturating_sub(rec.at_us);
-            let coordinator_down = m.status[m.coordinator as usize] == Status::Crashed;
-            let why = match (m.status[n as usize], m.variant, coordinator_down) {
-                (Status::Crashed, _, _) => {
-                    "down; its log says Prepared, so it will be in doubt when it restarts".to_string()
+            let (label, why) = match (m.status[n as usize], m.variant, coordinator_down, pre) {
+                (Status::Crashed, _, _, _) => {
+                    ("in doubt", "down; its log says Prepared, so it is in doubt again when it restarts".to_string())
                 }
-                (_, Variant::TwoPhase, true) => {
-                    format!("blocked: {} is down and only it knows the decision", m.names[m.coordinator as usize])
+                (_, Variant::TwoPhase, true, _) => {
+                    ("in doubt", format!("blocked: {coordinator} is down and only it knows the decision"))
                 }
-                (_, Variant::TwoPhase, false) => format!("waiting for {}'s decision", m.names[m.coordinator as usize]),
-                (_, _, _) => "waiting for PreCommit; aborts alone at its timeout".into(),
+                (_, Variant::TwoPhase, false, _) => ("in doubt", format!("waiting for {coordinator}'s decision")),
+                (_, _, _, true) => ("pre-committed", "commits alone at its timeout unless told otherwise".into()),
+                (_, _, _, false) => ("ready", "waiting for PreCommit; aborts alone at its timeout".into()),
             };
-            let label = if m.variant == Variant::TwoPhase { "in doubt" } else { "ready" };
-            rows.push(html! {
-                <li>
-                    <strong>{ format!("⚠ {} {label} about T{t}", m.names[n as usize]) }</strong>
-                    { format!(" for {}: {why}", fmt_time(waited)) }
-                </li>
-            });
+            rows.push((
+                t,
+                n,
+                html! {
+                    <li>
+                        <strong>{ format!("⚠ {} {label} about T{t}", m.names[n as usize]) }</strong>
+                        { format!(" for {}: {why}", fmt_time(waited)) }
+                    </li>
+                },
+            ));
         }
     }
+    rows.sort_by_key(|r| (r.0, r.1));
+    let rows: Vec<Html> = rows.into_iter().map(|r| r.2).collect();
     if rows.is_empty() {
         return html! { <p class="hint in-doubt-none">{"Nobody is in doubt: every participant that voted yes knows the decision."}</p> };
     }
     html! {
         <div class="in-doubt" role="status">
             <h3>{"In doubt"}</h3>
+            <ul>{ for rows }</ul>
+        </div>
+    }
+}
+
+/// A saga is not isolated: what others can see of each open saga right now.
+fn visible(r: &Run<Commit>, m: &Model) -> Html {
+    let open: Vec<u32> = (1..=m.txns).filter(|&t| m.milestones(t)[3].is_none()).collect();
+    let rows = open.iter().filter_map(|&t| {
+        let standing: Vec<String> = m
+            .parts
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| m.history(r, n, t).last().map(|h| h.1) == Some(State::Committed))
+            .map(|(k, &n)| format!("T{} at {}", k + 1, m.names[n as usize]))
+            .collect();
+        (!standing.is_empty()).then(|| html! {
+            <li>{ format!("S{t} is half done: others can already see {} (a saga is not isolated).", standing.join(", ")) }</li>
+        })
+    });
+    let rows: Vec<Html> = rows.collect();
+    if rows.is_empty() {
+        return html! { <p class="hint in-doubt-none">{"No saga is half done right now: nothing partial is visible to others."}</p> };
+    }
+    html! {
+        <div class="in-doubt visible" role="status">
+            <h3>{"Visible before the saga ends"}</h3>
             <ul>{ for rows }</ul>
         </div>
     }

@@ -51,8 +51,12 @@ test('commit-3pc-partition', 'a partition splits 3PC and the atomicity property 
 
 test('commit-saga', 'a failed saga step is compensated in reverse; the lanes show it', async (t) => {
   const { page } = t;
-  await t.goto('commit/?v=1&s=commit-saga-compensate&seed=1&t=26');
+  await t.goto('commit/?v=1&s=commit-saga-compensate&seed=1&t=14');
   await page.waitForSelector('.panel.commit .lanes svg');
+  const visible = await page.locator('.panel.commit .in-doubt.visible').innerText();
+  assert(visible.includes('S1 is half done: others can already see T1 at n1, T2 at n2'), `half a saga is visible: ${visible}`);
+  await press(page, 'ArrowRight', 12);
+  eq(await stepNo(page), 26, 'the end of the saga');
   eq(await page.locator('.panel.commit h2').evaluate((h) => h.firstChild.textContent), 'Saga', 'title');
   const lanes = await page.locator('.panel.commit .lanes svg').innerHTML();
   for (const word of ['compensated', 'failed', 'done']) assert(lanes.includes(`>${word}<`), `lanes show ${word}`);
