@@ -187,7 +187,9 @@ impl Model {
             .msgs
             .iter()
             .filter(|m| m.target == node && txn_of(&m.msg) == txn)
-            .filter(|m| matches!(m.msg, Msg::Prepare { .. } | Msg::CanCommit { .. } | Msg::Do { .. }))
+            .filter(|m| {
+                matches!(m.msg, Msg::Work { .. } | Msg::Prepare { .. } | Msg::CanCommit { .. } | Msg::Do { .. })
+            })
             .find_map(|m| match m.outcome {
                 Outcome::Delivered { time, .. } if time <= self.now => Some(time),
                 _ => None,
@@ -210,7 +212,8 @@ impl Model {
 
 fn txn_of(m: &Msg) -> u32 {
     match *m {
-        Msg::Prepare { txn }
+        Msg::Work { txn }
+        | Msg::Prepare { txn }
         | Msg::CanCommit { txn }
         | Msg::Vote { txn, .. }
         | Msg::PreCommit { txn }

@@ -12,8 +12,9 @@
 //!    participant.
 //! 2. A participant does its work and forces its log (`prepare_us`). To vote yes it writes
 //!    `Prepared` first, then sends `Vote yes`; from then on it is *in doubt*: it has promised to
-//!    commit if asked and may not abort alone. A participant that has not voted may abort alone
-//!    (it votes no, or forgets the transaction when it crashes).
+//!    commit if asked and may not abort alone. A participant that has not voted may abort alone:
+//!    it votes no, or forgets the transaction when it crashes, or (with a work phase, `work_us`:
+//!    the coordinator sends `Work` first and `Prepare` later) it times out waiting for `Prepare`.
 //! 3. With every vote yes the coordinator writes `Commit`, otherwise (a no, or no vote within
 //!    `vote_timeout_us`) `Abort`, and sends the decision. The decision is the log record: once it
 //!    is written, a crash cannot change it.
@@ -108,6 +109,11 @@ pub struct Params {
     pub retry_us: Micros,
     /// 2PC only: participants in doubt ask their peers too (cooperative termination).
     pub cooperative: bool,
+    /// 2PC and 3PC: the transaction's work before the vote. Above zero, the coordinator first
+    /// sends `Work` and only this long later `Prepare`; a participant that has done the work but
+    /// gets no `Prepare` within `decision_timeout_us` aborts alone (it has not voted, so it may).
+    /// Zero: participants learn of a transaction from `Prepare` itself.
+    pub work_us: Micros,
 }
 
 impl Default for Params {
@@ -127,6 +133,7 @@ impl Default for Params {
             decision_timeout_us: SEC,
             retry_us: SEC,
             cooperative: false,
+            work_us: 0,
         }
     }
 }
@@ -222,6 +229,8 @@ impl Entry {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Part {
     pub state: State,
+    /// In `Init`: whether `Prepare` came (it is working towards its vote), or only `Work`.
+    pub asked: bool,
     /// Local time it entered `state`: how long an in-doubt participant has been blocked.
     pub since_us: Micros,
 }
@@ -281,6 +290,10 @@ pub struct Commit {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Msg {
+    /// The transaction's work, before the vote (only with `work_us` above zero).
+    Work {
+        txn: u32,
+    },
     /// 2PC phase 1.
     Prepare {
         txn: u32,
@@ -349,6 +362,10 @@ pub enum Timer {
     Resend { txn: u32 },
     /// Participant: its work is done; vote (saga: finish the step).
     Prepare { txn: u32 },
+    /// Coordinator: the work phase is over; ask for votes.
+    AskVotes { txn: u32 },
+    /// Participant that did the work: no `Prepare` came, so it aborts alone.
+    PrepareTimeout { txn: u32 },
     /// 2PC participant in doubt: ask again.
     Query { txn: u32 },
     /// 3PC participant: decide alone.
@@ -413,15 +430,16 @@ impl Commit {
         self.runs.insert(txn, run);
         let parts = Self::parts_of(ctx);
         match self.variant {
-            Variant::TwoPhase | Variant::ThreePhase => {
-                let ask = if self.variant == Variant::TwoPhase { "Prepare" } else { "CanCommit" };
-                ctx.note(format!("begins T{txn}: logs Begin and asks {} participants ({ask})", parts.len()));
+            Variant::TwoPhase | Variant::ThreePhase if ctx.params.work_us > 0 => {
+                ctx.note(format!("begins T{txn}: logs Begin and sends its work to {} participants", parts.len()));
                 for p in parts {
-                    let msg =
-                        if self.variant == Variant::TwoPhase { Msg::Prepare { txn } } else { Msg::CanCommit { txn } };
-                    ctx.send(p, msg);
+                    ctx.send(p, Msg::Work { txn });
                 }
-                ctx.set_timer(Timer::VoteTimeout { txn }, ctx.params.vote_timeout_us);
+                ctx.set_timer(Timer::AskVotes { txn }, ctx.params.work_us);
+            }
+            Variant::TwoPhase | Variant::ThreePhase => {
+                ctx.note(format!("begins T{txn}: logs Begin"));
+                self.ask_votes(ctx, txn);
             }
             Variant::Saga => {
                 ctx.note(format!("begins saga S{txn}: runs T1 at {}", name(ctx, parts[0])));
@@ -429,6 +447,21 @@ impl Commit {
                 ctx.set_timer(Timer::Resend { txn }, ctx.params.retry_us);
             }
         }
+    }
+
+    /// Step 1: ask every participant to vote.
+    fn ask_votes(&mut self, ctx: &mut Ctx<'_, Self>, txn: u32) {
+        if self.runs.get(&txn).map(|r| r.phase) != Some(Phase::Voting) {
+            return;
+        }
+        let parts = Self::parts_of(ctx);
+        let ask = if self.variant == Variant::TwoPhase { "Prepare" } else { "CanCommit" };
+        ctx.note(format!("asks {} participants to vote on T{txn} ({ask})", parts.len()));
+        for p in parts {
+            let msg = if self.variant == Variant::TwoPhase { Msg::Prepare { txn } } else { Msg::CanCommit { txn } };
+            ctx.send(p, msg);
+        }
+        ctx.set_timer(Timer::VoteTimeout { txn }, ctx.params.vote_timeout_us);
     }
 
     /// Step 3: write the decision, then send it.
@@ -658,17 +691,46 @@ impl Commit {
     // ---- participant --------------------------------------------------------------------
 
     fn enter(&mut self, ctx: &Ctx<'_, Self>, txn: u32, state: State) {
-        self.parts.insert(txn, Part { state, since_us: ctx.now });
+        self.parts.insert(txn, Part { state, asked: state != State::Init, since_us: ctx.now });
     }
 
     fn state_of(&self, txn: u32) -> Option<State> {
         self.parts.get(&txn).map(|p| p.state)
     }
 
+    fn on_work(&mut self, ctx: &mut Ctx<'_, Self>, txn: u32) {
+        if self.state_of(txn).is_none() {
+            self.enter(ctx, txn, State::Init);
+            ctx.set_timer(Timer::PrepareTimeout { txn }, ctx.params.decision_timeout_us);
+        }
+    }
+
+    fn on_prepare_timeout(&mut self, ctx: &mut Ctx<'_, Self>, txn: u32) {
+        if self.parts.get(&txn).is_some_and(|p| p.state == State::Init && !p.asked) {
+            self.apply(ctx, txn, false);
+            ctx.note(format!(
+                "no Prepare for T{txn} within {} ms of its work: aborts alone (it has not voted, so it may)",
+                ctx.params.decision_timeout_us / MS
+            ));
+        }
+    }
+
     fn on_prepare(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, txn: u32) {
         match self.state_of(txn) {
+            // With a work phase, a Prepare for unknown work finds it lost (a crash) or never done.
+            None if ctx.params.work_us > 0 => {
+                self.apply(ctx, txn, false);
+                ctx.note(format!("has no work for T{txn} (lost in a crash, or it never came): votes no"));
+                ctx.send(from, Msg::Vote { txn, yes: false });
+            }
             None => {
                 self.enter(ctx, txn, State::Init);
+                self.parts.get_mut(&txn).expect("entered").asked = true;
+                ctx.set_timer(Timer::Prepare { txn }, ctx.params.prepare_us);
+            }
+            Some(State::Init) if !self.parts[&txn].asked => {
+                self.parts.get_mut(&txn).expect("known").asked = true;
+                ctx.cancel_timer(Timer::PrepareTimeout { txn });
                 ctx.set_timer(Timer::Prepare { txn }, ctx.params.prepare_us);
             }
             // Aborted alone earlier (a peer's query while it had not voted): the vote is no.
@@ -764,7 +826,9 @@ impl Commit {
     fn apply(&mut self, ctx: &mut Ctx<'_, Self>, txn: u32, commit: bool) {
         self.log(ctx, txn, if commit { Entry::Commit } else { Entry::Abort });
         self.enter(ctx, txn, if commit { State::Committed } else { State::Aborted });
-        for timer in [Timer::Prepare { txn }, Timer::Query { txn }, Timer::Decide { txn }] {
+        for timer in
+            [Timer::Prepare { txn }, Timer::PrepareTimeout { txn }, Timer::Query { txn }, Timer::Decide { txn }]
+        {
             ctx.cancel_timer(timer);
         }
     }
@@ -1004,7 +1068,8 @@ impl Protocol for Commit {
                 return Err(format!("{field} must be above zero"));
             }
         }
-        for (field, us) in durations.into_iter().chain([("start_us", params.start_us), ("gap_us", params.gap_us)]) {
+        let others = [("start_us", params.start_us), ("gap_us", params.gap_us), ("work_us", params.work_us)];
+        for (field, us) in durations.into_iter().chain(others) {
             if us > MAX_FAULT_US {
                 return Err(format!("{field} is at most {MAX_FAULT_US} µs (one hour)"));
             }
@@ -1021,6 +1086,9 @@ impl Protocol for Commit {
                 "decision_timeout_us ({} µs) must be longer than vote_timeout_us ({} µs), or a participant gives up while the coordinator is still collecting votes",
                 params.decision_timeout_us, params.vote_timeout_us
             ));
+        }
+        if params.work_us > 0 && params.variant == Variant::Saga {
+            return Err("work_us is the work before a vote (two_phase, three_phase); a saga's steps do their own work: set it to 0".into());
         }
         if params.cooperative && params.variant != Variant::TwoPhase {
             return Err("cooperative termination is a two-phase commit option: set variant to two_phase or cooperative to false".into());
@@ -1052,6 +1120,7 @@ impl Protocol for Commit {
 
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, msg: Msg) {
         match msg {
+            Msg::Work { txn } => self.on_work(ctx, txn),
             Msg::Prepare { txn } | Msg::CanCommit { txn } => self.on_prepare(ctx, from, txn),
             Msg::Vote { txn, yes } => self.on_vote(ctx, from, txn, yes),
             Msg::PreCommit { txn } => self.on_precommit(ctx, from, txn),
@@ -1082,6 +1151,8 @@ impl Protocol for Commit {
             Timer::VoteTimeout { txn } => self.on_vote_timeout(ctx, txn),
             Timer::Resend { txn } => self.on_resend(ctx, txn),
             Timer::Prepare { txn } => self.on_prepared(ctx, txn),
+            Timer::AskVotes { txn } => self.ask_votes(ctx, txn),
+            Timer::PrepareTimeout { txn } => self.on_prepare_timeout(ctx, txn),
             Timer::Query { txn } => self.on_query_timer(ctx, txn),
             Timer::Decide { txn } => self.on_decide_timer(ctx, txn),
         }
@@ -1154,12 +1225,14 @@ impl Protocol for Commit {
             Timer::VoteTimeout { .. } => Some("waiting for votes"),
             Timer::Query { .. } => Some("in doubt: asks again"),
             Timer::Decide { .. } => Some("decides alone"),
-            Timer::Begin | Timer::Resend { .. } | Timer::Prepare { .. } => None,
+            Timer::PrepareTimeout { .. } => Some("waiting for Prepare"),
+            Timer::Begin | Timer::Resend { .. } | Timer::Prepare { .. } | Timer::AskVotes { .. } => None,
         }
     }
 
     fn msg_label(msg: &Msg) -> String {
         match *msg {
+            Msg::Work { txn } => format!("Work T{txn}"),
             Msg::Prepare { txn } => format!("Prepare T{txn}"),
             Msg::CanCommit { txn } => format!("CanCommit T{txn}"),
             Msg::Vote { txn, yes } => format!("Vote {} T{txn}", if yes { "yes" } else { "no" }),
@@ -1546,6 +1619,12 @@ pub fn scenarios() -> Vec<Scenario> {
                 at(1.0, Input::Heal),
                 at(4.0, Input::Restart { node: 0 }),
             ],
+        ),
+        make(
+            "commit-2pc-work-timeout",
+            "With a work phase: n0 sends T1's work at 0.1 s and would ask for votes 0.3 s later, but crashes at 0.2 s. No participant has voted, so none is blocked: each waits 1 s for a Prepare and aborts alone. Compare commit-2pc-coordinator-crash, where the crash comes after Prepare.",
+            json!({ "work_us": 300_000 }),
+            vec![at(0.2, Input::Crash { node: 0 }), at(4.0, Input::Restart { node: 0 })],
         ),
         make(
             "commit-2pc-participant-crash",

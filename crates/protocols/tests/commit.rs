@@ -165,6 +165,42 @@ fn cooperative_termination_cannot_help_when_every_peer_is_in_doubt_too() {
 }
 
 #[test]
+fn before_voting_a_participant_may_abort_alone_so_a_crash_in_the_work_phase_blocks_nobody() {
+    let run = run_to(scenario("commit-2pc-work-timeout"), 1500 * MS);
+    assert_eq!(states(&run, 1), all(State::Aborted), "decided alone, long before n0 returns at 4 s");
+    for n in 1..6 {
+        let t = noted(&run, n, "no Prepare for T1 within 1000 ms of its work: aborts alone");
+        assert!(t.len() == 1 && (1100 * MS..1250 * MS).contains(&t[0]), "n{n}: {t:?}");
+    }
+    assert!(labels(&run).iter().all(|l| l == "Work T1"), "no Prepare was ever sent: {:?}", labels(&run));
+    let mut early = run_to(scenario("commit-2pc-work-timeout"), 300 * MS);
+    assert_eq!(early.nodes()[1].countdown.map(|c| c.label), Some("waiting for Prepare"));
+    assert_eq!((early.nodes()[1].role.as_str(), early.nodes()[1].badge.as_str()), ("init", "T1"));
+    early.run_until(10 * SEC).unwrap();
+    assert_eq!(noted(&early, 0, "presumed abort"), [4 * SEC]);
+    assert!(early.violations().is_empty() && early.check_liveness().is_empty());
+}
+
+#[test]
+fn with_a_work_phase_all_yes_still_commits_one_work_time_later() {
+    let mut s = scenario("commit-2pc");
+    s.protocol.params = json!({ "work_us": 300_000 });
+    let run = run_to(s, 10 * SEC);
+    assert_eq!(states(&run, 1), all(State::Committed));
+    let r = coordinator_run(&run, 1);
+    let decided = r.decided_us.unwrap() - r.begun_us;
+    assert!((520 * MS..540 * MS).contains(&decided), "300 ms of work plus the round trip: {decided}");
+    // A participant that lost its work in a crash votes no when Prepare comes.
+    let mut s = scenario("commit-2pc");
+    s.protocol.params = json!({ "work_us": 300_000 });
+    s.script = vec![at(0.25, Input::Crash { node: 2 }), at(0.3, Input::Restart { node: 2 })];
+    let run = run_to(s, 10 * SEC);
+    assert_eq!(noted(&run, 2, "has no work for T1 (lost in a crash, or it never came): votes no").len(), 1);
+    assert_eq!(states(&run, 1), all(State::Aborted));
+    assert!(run.violations().is_empty() && run.check_liveness().is_empty());
+}
+
+#[test]
 fn a_participant_that_crashes_in_doubt_recovers_in_doubt_from_its_log() {
     let mut run = run_to(scenario("commit-2pc-participant-crash"), SEC);
     assert_eq!(run.sim().state(4), None);
@@ -379,6 +415,12 @@ fn two_phase_commit_never_breaks_atomicity_and_always_terminates_after_the_heal(
 }
 
 #[test]
+fn a_work_phase_with_participants_aborting_alone_stays_safe_under_chaos() {
+    assert_no_finding(&swarm_base(json!({ "work_us": 200_000 })), "chaos", 4000..4200);
+    assert_no_finding(&swarm_base(json!({ "work_us": 200_000, "cooperative": true })), "chaos", 4200..4300);
+}
+
+#[test]
 fn cooperative_termination_stays_safe_under_chaos() {
     assert_no_finding(&swarm_base(json!({ "cooperative": true })), "chaos", 1000..1200);
 }
@@ -486,6 +528,8 @@ fn bad_parameters_are_explained() {
             "decision_timeout_us (500000 µs) must be longer than vote_timeout_us",
         ),
         (json!({ "variant": "saga", "cooperative": true }), "cooperative termination is a two-phase commit option"),
+        (json!({ "variant": "saga", "work_us": 1000 }), "work_us is the work before a vote"),
+        (json!({ "work_us": 7_200_000_000u64 }), "work_us is at most"),
         (json!({ "timeout_us": 5 }), "unknown field `timeout_us`"),
     ];
     for (params, says) in cases {
