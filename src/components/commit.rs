@@ -93,6 +93,8 @@ pub fn commit_panel(p: &CommitProps) -> Html {
 
 struct Model {
     variant: Variant,
+    /// A work phase comes before the vote (`work_us` above zero).
+    work: bool,
     coordinator: NodeId,
     parts: Vec<NodeId>,
     names: Vec<String>,
@@ -121,6 +123,7 @@ impl Model {
         let current = (1..=txns).find(|&t| !ended(t)).or((txns > 0).then_some(txns));
         Model {
             variant: p.variant,
+            work: p.work_us > 0,
             coordinator: p.coordinator,
             parts: participants(t.nodes.len(), p.coordinator),
             names: t.nodes.iter().map(|n| n.name.clone()).collect(),
@@ -297,6 +300,7 @@ fn lanes(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
 
     // Phases: shaded bands between the coordinator's milestones, each with its name.
     let names: [&str; 3] = match m.variant {
+        Variant::TwoPhase if m.work => ["phase 1: work, Prepare, votes", "", "phase 2: decision, acks"],
         Variant::TwoPhase => ["phase 1: Prepare, votes", "", "phase 2: decision, acks"],
         Variant::ThreePhase => ["phase 1: CanCommit, votes", "phase 2: PreCommit, acks", "phase 3: DoCommit, acks"],
         Variant::Saga => ["steps T1..Tn", "compensations", ""],
@@ -447,6 +451,7 @@ fn coordinator_segments(m: &Model, txn: u32) -> Vec<(Micros, String, &'static st
     for rec in m.wals[m.coordinator as usize].iter().filter(|r| r.txn == txn) {
         let (word, class) = match (rec.entry, m.variant) {
             (Entry::Begin, Variant::Saga) => ("steps".to_string(), "s-init"),
+            (Entry::Begin, _) if m.work => ("work, then voting".into(), "s-init"),
             (Entry::Begin, _) => ("voting".into(), "s-init"),
             (Entry::PreCommit, _) => ("pre-commit".into(), "s-pre"),
             (Entry::StepFailed { step }, _) => (format!("T{step} failed: undo"), "s-abort"),
@@ -825,6 +830,7 @@ fn settings(p: &SettingsProps) -> Html {
     let concurrent = use_state(|| p.params.concurrent);
     let cooperative = use_state(|| p.params.cooperative);
     let no_percent = use_state(|| (p.params.no_vote_ppm / 10_000).to_string());
+    let work_ms = use_state(|| (p.params.work_us / MS).to_string());
     let preset = use_state(|| p.base.topology.preset.clone().unwrap_or_else(|| "three-regions".into()));
     let text = |state: UseStateHandle<String>| {
         Callback::from(move |e: Event| state.set(e.target_unchecked_into::<HtmlInputElement>().value()))
@@ -849,11 +855,16 @@ fn settings(p: &SettingsProps) -> Html {
     let apply = {
         let (variant, concurrent, cooperative) = (*variant, *concurrent, *cooperative);
         let (transactions, no_percent, preset) = ((*transactions).clone(), (*no_percent).clone(), (*preset).clone());
+        let work_ms = (*work_ms).clone();
         let base = p.base.clone();
         let old = p.params.clone();
         p.dispatch.reform(move |_| {
-            let (Ok(count), Ok(no)) = (transactions.trim().parse::<u32>(), no_percent.trim().parse::<u32>()) else {
-                return Action::SetBanner(Banner::error("Transactions and the no-vote chance must be whole numbers."));
+            let parsed =
+                (transactions.trim().parse::<u32>(), no_percent.trim().parse::<u32>(), work_ms.trim().parse::<u64>());
+            let (Ok(count), Ok(no), Ok(work)) = parsed else {
+                return Action::SetBanner(Banner::error(
+                    "Transactions, the no-vote chance and the work phase must be whole numbers.",
+                ));
             };
             if no > 100 {
                 return Action::SetBanner(Banner::error("The chance of a no vote is a percentage: 0 to 100."));
@@ -865,6 +876,7 @@ fn settings(p: &SettingsProps) -> Html {
                 concurrent,
                 cooperative: cooperative && variant == Variant::TwoPhase,
                 no_vote_ppm: no * 10_000,
+                work_us: if variant == Variant::Saga { 0 } else { work.saturating_mul(MS) },
                 ..old.clone()
             };
             scenario.protocol.params = match serde_json::to_value(&params) {
@@ -901,6 +913,8 @@ fn settings(p: &SettingsProps) -> Html {
                     <input type="number" min="1" max="100" value={(*transactions).clone()} onchange={text(transactions.clone())} /></label>
                 <label class="field"><span>{"Chance of a no vote (%)"}</span>
                     <input type="number" min="0" max="100" value={(*no_percent).clone()} onchange={text(no_percent.clone())} /></label>
+                <label class="field"><span>{"Work phase before the vote (ms, 0: none)"}</span>
+                    <input type="number" min="0" value={(*work_ms).clone()} disabled={*variant == Variant::Saga} onchange={text(work_ms.clone())} /></label>
                 <label class="field"><input type="checkbox" checked={*concurrent} onchange={check(concurrent.clone())} /><span>{"concurrent"}</span></label>
                 <label class="field"><input type="checkbox" checked={*cooperative} disabled={*variant != Variant::TwoPhase} onchange={check(cooperative.clone())} /><span>{"cooperative termination (2PC)"}</span></label>
                 <label class="field"><span>{"Datacenters"}</span>

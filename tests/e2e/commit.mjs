@@ -95,3 +95,14 @@ test('commit-presenter', 'vote no by hand, begin by hand, restart as a saga, bad
   assert((await page.locator('.banner[role=alert]').innerText()).includes('transactions must be between 1 and 100'), 'it says why');
   assert((await page.locator('.panel.commit h2').innerText()).startsWith('Saga'), 'the last good run stays');
 });
+
+test('commit-work-timeout', 'a coordinator crash before the vote blocks nobody: each participant aborts alone', async (t) => {
+  const { page } = t;
+  await t.goto('commit/?v=1&s=commit-2pc-work-timeout&seed=1&t=18');
+  await page.waitForSelector('.panel.commit .lanes svg');
+  const machine = await page.locator('.panel.commit .machine svg').getAttribute('aria-label');
+  for (const n of ['n1', 'n2', 'n3', 'n4', 'n5']) assert(machine.includes(`${n} aborted`), `${n} aborted alone: ${machine}`);
+  eq(await page.locator('.panel.commit .in-doubt-none').count(), 1, 'nobody in doubt');
+  const lanes = await page.locator('.panel.commit .lanes svg').innerHTML();
+  assert(lanes.includes('>work, then voting<') && lanes.includes('>down<'), 'the coordinator lane shows the work phase and the crash');
+});
