@@ -70,7 +70,7 @@ pub fn commit_panel(p: &CommitProps) -> Html {
         <section class="panel commit" aria-label="Commit phases">
             <h2>{ title }<span class="sub">{ model.summary(txn, &params) }</span></h2>
             <div class="row">
-                { picker }
+                if model.txns > 0 { { picker } }
                 { actions(r, &model, *no_voter, no_voter.setter(), &p.dispatch) }
             </div>
             if let Some(t) = txn {
@@ -773,6 +773,7 @@ fn actions(
     let next = m.txns + 1;
     let voter = no_voter.filter(|n| m.parts.contains(n)).or(m.parts.last().copied()).unwrap_or(0);
     let coordinator_up = m.status[c as usize] != Status::Crashed;
+    let running = |n: NodeId| matches!(m.status[n as usize], Status::Up | Status::Paused);
     let begin = dispatch.reform(move |_| request(c, Request::Begin));
     let vote_no = dispatch.reform(move |_| request(voter, Request::VoteNo { txn: next }));
     let crash = dispatch.reform(move |_| {
@@ -798,12 +799,12 @@ fn actions(
     let cname = m.names[c as usize].clone();
     html! {
         <div class="row presenter" role="group" aria-label="Presenter shortcuts">
-            <button onclick={begin} disabled={!coordinator_up} title="The coordinator begins the next transaction now">{ format!("Begin {t_word}{next}") }</button>
+            <button onclick={begin} disabled={!running(c)} title="The coordinator begins the next transaction now">{ format!("Begin {t_word}{next}") }</button>
             <select aria-label="Participant that will vote no" onchange={choose}>
                 { for m.parts.iter().map(|&p| html! { <option value={p.to_string()} selected={p == voter}>{ m.names[p as usize].clone() }</option> }) }
             </select>
-            <button onclick={vote_no} disabled={m.status[voter as usize] == Status::Crashed} title="Make this participant refuse the next transaction">{ format!("{no_word} {t_word}{next}") }</button>
-            <button onclick={crash} title="Crash the coordinator (its log survives) or restart it from its log">{ if coordinator_up { format!("Crash {cname}") } else { format!("Restart {cname}") } }</button>
+            <button onclick={vote_no} disabled={!running(voter)} title="Make this participant refuse the next transaction">{ format!("{no_word} {t_word}{next}") }</button>
+            <button onclick={crash} disabled={m.status[c as usize] == Status::Booting} title="Crash the coordinator (its log survives) or restart it from its log">{ if coordinator_up { format!("Crash {cname}") } else { format!("Restart {cname}") } }</button>
             <button onclick={partition} disabled={far_dc.is_none()} title="Cut the farthest participant's datacenter off from the others">
                 { match far_dc { Some(d) => format!("Cut off {}", t.datacenters[d as usize].name), None => "Cut off".into() } }
             </button>
@@ -887,8 +888,16 @@ fn settings(p: &SettingsProps) -> Html {
             scenario.topology = caucus_sim::TopologySpec::preset(&preset, per_dc);
             if !scenario.name.ends_with("-edited") {
                 scenario.name = format!("{}-edited", scenario.name);
-                scenario.description = format!("With edited parameters. Originally: {}", scenario.description);
+                scenario.description = format!("Originally: {}", scenario.description);
             }
+            let what = match variant {
+                Variant::TwoPhase => "two-phase commit",
+                Variant::ThreePhase => "three-phase commit",
+                Variant::Saga => "sagas",
+            };
+            let original = scenario.description.split_once("Originally: ").map_or("", |(_, o)| o).to_string();
+            scenario.description =
+                format!("Edited: {what}, {count} transaction(s) on {preset}. Originally: {original}");
             // The script's partitions and requests name the old datacenters and transactions.
             if base.topology != scenario.topology || old.variant != variant {
                 scenario.script.clear();
