@@ -12,6 +12,8 @@ pub mod faults;
 pub mod header;
 pub mod help;
 pub mod inspector;
+#[cfg(feature = "lock")]
+pub mod lock;
 pub mod log;
 pub mod map;
 pub mod properties;

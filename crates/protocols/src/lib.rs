@@ -6,6 +6,7 @@
 pub mod bully;
 pub mod commit;
 pub mod heartbeat;
+pub mod lock;
 pub mod paxos;
 pub mod raft;
 pub mod share;
@@ -114,7 +115,8 @@ macro_rules! registered {
             "election" => raft::Raft,
             "election" => paxos::Paxos,
             "election" => bully::Bully,
-            "commit" => commit::Commit
+            "commit" => commit::Commit,
+            "lock" => lock::Lock
         )
     };
 }
@@ -235,6 +237,9 @@ pub fn builtin_scenarios() -> Vec<Scenario> {
     }
     if cfg!(feature = "commit") {
         all.extend(commit::scenarios());
+    }
+    if cfg!(feature = "lock") {
+        all.extend(lock::scenarios());
     }
     all
 }

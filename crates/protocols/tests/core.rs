@@ -145,6 +145,8 @@ fn the_same_scenario_and_seed_give_byte_identical_traces() {
             "bully" => 300,
             // One transaction is about 30 steps; the shortest saga 22.
             "commit" => 20,
+            // A lock round is about a dozen steps and clients idle between rounds.
+            "lock" => 150,
             _ => 1000,
         };
         assert!(steps > floor, "{}: only {steps} steps", scenario.name);

@@ -1,0 +1,1296 @@
+//! # Locks in a key-value store: SETNX, leases, fencing tokens and Redlock
+//!
+//! **The problem.** Many systems guard a shared resource (a file, a row, a job) with a lock kept in
+//! Redis: `SET lock <random value> NX` takes it if nobody has it, `DEL` gives it back. Several
+//! clients in several datacenters contend for the one lock, write to a storage service while they
+//! hold it, and release it. Across datacenters this goes wrong in instructive ways: a holder that
+//! crashes never releases, a lease runs out while its holder is paused and two clients write, a
+//! clock that jumps shortens a lease.
+//!
+//! **The algorithm** (one protocol type, four `variant`s, three `retry` strategies):
+//! 1. A client that wants the lock draws a random value and sends `SET lock value NX` to the lock
+//!    service, with `PX ttl` (expire after `ttl_us`) in every variant but `setnx`.
+//! 2. The lock service grants it when the key is free (or its lease has expired by the service's
+//!    own clock), counting grants: the count is the grant's *fencing token*, which only the
+//!    `fencing` variant's storage looks at. Otherwise it answers nil and remembers the client as a
+//!    contender.
+//! 3. A client that is turned away retries: after a fixed sleep (`fixed`), after an exponential
+//!    backoff with full jitter (`backoff`), or when the service notifies it that the key was
+//!    released or expired (`notify`, like a keyspace notification), at the latest after
+//!    `retry_us`.
+//! 4. The holder believes it holds the lock until its lease runs out *by its own clock*, measured
+//!    from when it sent the `SET`. It checks that once, does `work_us` of work, and then writes to
+//!    the storage with its token. A holder whose lease runs out (by its clock) before the work is
+//!    done gives up the round.
+//! 5. After the storage's answer the holder releases by compare-and-delete: the service deletes
+//!    the key only if it still holds the holder's value, so a late release never frees someone
+//!    else's lock.
+//! 6. `fencing`: the storage rejects a write whose token is lower than one it has accepted.
+//! 7. `redlock` (Antirez, "Distributed locks with Redis"): the client sends the `SET` to
+//!    `instances` independent lock services spread over the datacenters and holds the lock when a
+//!    majority granted it; its validity is the lease minus the time acquiring took minus a clock
+//!    drift allowance (`drift_ppm` of the lease plus 2 ms). Without a majority, or with no
+//!    validity left, it releases every instance and retries.
+//!
+//! **What the visualization shows.** Clients around the lock service with their state (idle,
+//! waiting, holding, writing) and the lease's countdown at the service and at the holder, tokens
+//! on the messages (`SET NX PX1000`, `ok t7`, `WRITE t7`), the contenders the service turned away
+//! since its last grant, and the storage's log of writes with their tokens and verdicts.
+//!
+//! **What breaks it.** Without expiry (`setnx`) a holder that crashes holds the lock forever: every
+//! other client waits for good (`lock-setnx-crash`, caught by the liveness property). With a
+//! lease, a holder paused longer than the lease (a GC pause, `lock-lease-gc-pause`) or whose clock
+//! runs behind (`lock-lease-clock-skew`) still believes it holds the lock while the service has
+//! given it to someone else: both write, and the storage accepts a write from a lock that had
+//! already passed on. Redlock's majority does not help: the pause happens after the check
+//! (`lock-redlock-gc-pause`), a holder's clock that jumps back makes it write late
+//! (`lock-redlock-clock-jump`), and clocks that jump forward on a majority of instances expire
+//! the lease early, so that two clients hold a majority at once
+//! (`lock-redlock-instance-clock-jump`). Fencing tokens fix the storage's side
+//! (`lock-fencing-gc-pause`): the stale write is rejected. Critical sections still overlap;
+//! fencing makes the overlap harmless. (Martin Kleppmann, "How to do distributed locking", 2016;
+//! Gray and Cheriton, "Leases", SOSP 1989.)
+//!
+//! **The safety property, exactly.** "The storage never accepts a write from a client whose lease
+//! had expired when a newer holder had been granted the lock." A storage can only know of a newer
+//! holder once that holder has written, so the property is checked as the storage sees it: no
+//! accepted write carries a token older than one already accepted (for Redlock: older at an
+//! instance both locks were granted by, and any two majorities share one). A stale write that
+//! lands before the newer holder's first write is ordered before it and is harmless; fencing
+//! guarantees exactly this property.
+
+use caucus_sim::limits::MAX_FAULT_US;
+use caucus_sim::{
+    Ctx, Failure, Input, Micros, NodeId, Property, PropertyKind, Protocol, Scenario, Status, Topology, TopologySpec,
+    View, MS, SEC,
+};
+use serde::{Deserialize, Serialize};
+
+pub const NAME: &str = "lock";
+
+/// Redlock instances at most (an odd number so that majorities are clear).
+pub const MAX_INSTANCES: u8 = 7;
+/// Writes the storage keeps in its log; older ones are dropped (the counts stay).
+pub const MAX_LOG: usize = 200;
+
+/// How the lock is taken and what the storage checks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Variant {
+    /// `SET NX` and `DEL`, no expiry.
+    Setnx,
+    /// `SET NX PX ttl`: a lease.
+    #[default]
+    Lease,
+    /// A lease plus fencing tokens checked by the storage.
+    Fencing,
+    /// Leases on a majority of independent instances.
+    Redlock,
+}
+
+impl Variant {
+    pub const ALL: [Variant; 4] = [Variant::Setnx, Variant::Lease, Variant::Fencing, Variant::Redlock];
+    pub fn word(self) -> &'static str {
+        match self {
+            Variant::Setnx => "setnx",
+            Variant::Lease => "lease",
+            Variant::Fencing => "fencing",
+            Variant::Redlock => "redlock",
+        }
+    }
+}
+
+/// What a client turned away does next.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Retry {
+    /// Sleep `retry_us`, then try again.
+    #[default]
+    Fixed,
+    /// Sleep a random time up to `backoff_base_us · 2^failures`, capped at `backoff_cap_us`.
+    Backoff,
+    /// Wait for the service's release notification, at most `retry_us`.
+    Notify,
+}
+
+impl Retry {
+    pub fn word(self) -> &'static str {
+        match self {
+            Retry::Fixed => "fixed",
+            Retry::Backoff => "backoff",
+            Retry::Notify => "notify",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    pub variant: Variant,
+    pub retry: Retry,
+    /// The lease (`PX`); ignored by `setnx`.
+    pub ttl_us: Micros,
+    /// Work between taking the lock and writing to the storage.
+    pub work_us: Micros,
+    /// Idle time between two rounds, drawn between half this and this (the first round starts
+    /// within this much).
+    pub think_us: Micros,
+    /// The fixed sleep between attempts, and the longest wait for a notification.
+    pub retry_us: Micros,
+    pub backoff_base_us: Micros,
+    pub backoff_cap_us: Micros,
+    /// A client gives up on an answer (to a `SET` or a write) after this long.
+    pub request_timeout_us: Micros,
+    /// Redlock's lock services.
+    pub instances: u8,
+    /// Redlock's clock drift allowance, parts per million of the lease.
+    pub drift_ppm: u32,
+    /// Liveness: no running client waits longer than this for the lock once faults heal.
+    pub max_wait_us: Micros,
+}
+
+impl Default for Params {
+    /// A lease of one second covers the work (200 ms) plus the longest round trip to the storage
+    /// (about 180 ms from Singapore to Ireland) several times over.
+    fn default() -> Self {
+        Params {
+            variant: Variant::Lease,
+            retry: Retry::Fixed,
+            ttl_us: SEC,
+            work_us: 200 * MS,
+            think_us: 2500 * MS,
+            retry_us: SEC,
+            backoff_base_us: 50 * MS,
+            backoff_cap_us: 2 * SEC,
+            request_timeout_us: SEC,
+            instances: 5,
+            drift_ppm: 10_000,
+            max_wait_us: 30 * SEC,
+        }
+    }
+}
+
+/// Who does what, from the topology: lock services first, taken round-robin over the
+/// datacenters (one, or `instances` for Redlock), then the storage (the next node in that order,
+/// so in another datacenter than the first service), then every other node is a client.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layout {
+    pub servers: Vec<NodeId>,
+    pub storage: NodeId,
+    pub clients: Vec<NodeId>,
+}
+
+impl Layout {
+    pub fn of(topology: &Topology, params: &Params) -> Option<Layout> {
+        let per_dc: Vec<Vec<NodeId>> =
+            (0..topology.datacenters.len() as u16).map(|dc| topology.nodes_in(dc).collect()).collect();
+        let deepest = per_dc.iter().map(Vec::len).max().unwrap_or(0);
+        let mut order = Vec::with_capacity(topology.nodes.len());
+        for depth in 0..deepest {
+            order.extend(per_dc.iter().filter_map(|nodes| nodes.get(depth)));
+        }
+        let k = servers_wanted(params);
+        if order.len() < k + 2 {
+            return None;
+        }
+        let servers = order[..k].to_vec();
+        let storage = order[k];
+        let mut clients = order[k + 1..].to_vec();
+        clients.sort();
+        Some(Layout { servers, storage, clients })
+    }
+    pub fn instance_of(&self, node: NodeId) -> Option<u8> {
+        self.servers.iter().position(|&s| s == node).map(|i| i as u8)
+    }
+}
+
+fn servers_wanted(params: &Params) -> usize {
+    match params.variant {
+        Variant::Redlock => params.instances as usize,
+        _ => 1,
+    }
+}
+
+/// A grant's fencing token: `(instance, count)` for every instance that granted it (one for a
+/// single lock service). Two grants are ordered by an instance that granted both.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Token(pub Vec<(u8, u64)>);
+
+impl Token {
+    /// `t7`, or for Redlock the count at each instance, `t7·5·–·9·3`.
+    pub fn label(&self, instances: usize) -> String {
+        if instances <= 1 {
+            return self.0.first().map(|(_, t)| format!("t{t}")).unwrap_or_else(|| "t?".into());
+        }
+        let parts: Vec<String> = (0..instances as u8)
+            .map(|i| self.0.iter().find(|(j, _)| *j == i).map_or("–".to_string(), |(_, t)| t.to_string()))
+            .collect();
+        format!("t{}", parts.join("·"))
+    }
+    /// `t7`, or the counts of the granting instances, `t7·5·9`, for a message label.
+    pub fn short(&self) -> String {
+        let parts: Vec<String> = self.0.iter().map(|(_, t)| t.to_string()).collect();
+        format!("t{}", parts.join("·"))
+    }
+    /// Whether an instance that granted this token had already granted a later one accepted
+    /// before (`highest[i]` is the latest count accepted from instance `i`).
+    fn older_than(&self, highest: &[u64]) -> Option<(u8, u64, u64)> {
+        self.0.iter().find(|(i, t)| *t < highest[*i as usize]).map(|&(i, t)| (i, t, highest[i as usize]))
+    }
+}
+
+/// The one protocol type: every node is a lock service, the storage or a client.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "role", rename_all = "snake_case")]
+pub enum Lock {
+    Server(Server),
+    Storage(Storage),
+    Client(Client),
+}
+
+/// A lock service: one Redis key.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Server {
+    pub instance: u8,
+    pub held: Option<Grant>,
+    /// Grants handed out: the last token (kept across a crash, like `INCR` with an append log).
+    pub counter: u64,
+    /// Clients turned away since the last grant, in order. Redis keeps no queue: whoever asks
+    /// first after a release wins, not whoever came first.
+    pub contenders: Vec<NodeId>,
+    pub refusals: u64,
+    pub expiries: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Grant {
+    pub client: NodeId,
+    pub value: u64,
+    pub token: u64,
+    /// Local time of the service at which the lease ends; `None` without expiry.
+    pub expires_at: Option<Micros>,
+}
+
+/// The storage service and its log of writes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Storage {
+    pub log: Vec<WriteEntry>,
+    /// Writes before the first entry of `log` (dropped to keep it short).
+    pub dropped: u64,
+    /// The latest count accepted from each instance.
+    pub highest: Vec<u64>,
+    pub accepted: u64,
+    pub rejected: u64,
+    /// Accepted writes whose token was older than one accepted before: the violations.
+    pub stale_accepted: u64,
+    /// The first of them, with the newer write it came after.
+    pub first_stale: Option<(WriteEntry, NodeId)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WriteEntry {
+    pub client: NodeId,
+    pub token: Token,
+    pub verdict: Verdict,
+    /// The storage's local time.
+    pub at_us: Micros,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Accepted,
+    /// Accepted although a newer lock's write had been accepted: the violation.
+    AcceptedStale,
+    /// Rejected by fencing: the token is older than one accepted.
+    Rejected,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Between rounds.
+    Idle,
+    /// `SET` sent, waiting for answers.
+    Acquiring,
+    /// Turned away, sleeping before the next attempt.
+    Sleeping,
+    /// Turned away, waiting for a release notification.
+    Waiting,
+    /// Holds the lock (by its own clock) and works.
+    Working,
+    /// Sent its write, waiting for the storage's answer.
+    Writing,
+}
+
+impl Phase {
+    pub fn wants_lock(self) -> bool {
+        matches!(self, Phase::Acquiring | Phase::Sleeping | Phase::Waiting)
+    }
+    pub fn holds(self) -> bool {
+        matches!(self, Phase::Working | Phase::Writing)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Client {
+    pub phase: Phase,
+    pub servers: Vec<NodeId>,
+    pub storage: NodeId,
+    /// The random value of the current attempt.
+    pub value: u64,
+    /// Grants received in the current attempt.
+    pub grants: Token,
+    pub refusals: u8,
+    /// Local time the current attempt's `SET` was sent.
+    pub attempt_at: Micros,
+    /// Local time this round began waiting for the lock.
+    pub waiting_since: Option<Micros>,
+    /// Failed attempts in this round (the backoff's exponent).
+    pub failures: u32,
+    /// The token of the lock it holds (or last held).
+    pub token: Token,
+    /// Local time at which it believes its lease ends; `None` without expiry or lock.
+    pub valid_until: Option<Micros>,
+    pub stats: ClientStats,
+}
+
+/// A client's counts, kept across crashes (they are the panel's metrics, not the client's memory).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ClientStats {
+    pub acquisitions: u64,
+    /// Attempts turned away or unanswered: wasted requests.
+    pub failed_attempts: u64,
+    pub writes_accepted: u64,
+    pub writes_rejected: u64,
+    /// Time from wanting the lock to holding it, summed over acquisitions (local time).
+    pub total_wait_us: Micros,
+    pub last_wait_us: Micros,
+    /// Rounds abandoned because the lease ran out (by the client's clock) before the write.
+    pub gave_up: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Msg {
+    /// `SET lock value NX [PX ttl]`.
+    Set {
+        value: u64,
+        ttl_us: Option<Micros>,
+    },
+    /// `OK`, with the grant's fencing token.
+    Granted {
+        value: u64,
+        token: u64,
+    },
+    /// nil: the key is held.
+    Refused {
+        value: u64,
+        holder: NodeId,
+    },
+    /// Compare-and-delete: `if GET lock == value then DEL lock`.
+    Del {
+        value: u64,
+    },
+    /// Keyspace notification: the key was deleted or expired.
+    Released,
+    Write {
+        token: Token,
+    },
+    WriteAck {
+        accepted: bool,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Timer {
+    /// A client's idle time is over: it starts a round.
+    Think,
+    /// A client's sleep (or wait for a notification) is over.
+    Retry,
+    /// No (majority of) answers to the attempt with this value.
+    AttemptTimeout(u64),
+    /// The holder's work is done: it writes.
+    WorkDone,
+    /// The holder's lease ends by its own clock.
+    LeaseEnd,
+    WriteTimeout,
+    /// The lease with this token ends at the service.
+    Expire(u64),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Request {
+    /// An idle client starts a round now.
+    Acquire,
+}
+
+/// What a crash keeps: the service's grant count, the storage's log, a client's counts.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Durable {
+    Server(u64),
+    Storage(Storage),
+    Client(ClientStats),
+}
+
+fn name(ctx: &Ctx<'_, Lock>, node: NodeId) -> String {
+    ctx.topology.nodes[node as usize].name.clone()
+}
+
+fn ms(us: Micros) -> String {
+    caucus_sim::format_micros(us)
+}
+
+// ---- the lock service ---------------------------------------------------------------------
+
+impl Server {
+    /// Drops the key when its lease has ended by this service's clock (Redis checks on access).
+    fn expire_if_due(&mut self, ctx: &mut Ctx<'_, Lock>) {
+        if let Some(g) = &self.held {
+            if g.expires_at.is_some_and(|t| t <= ctx.now) {
+                let (token, client) = (g.token, g.client);
+                self.held = None;
+                self.expiries += 1;
+                ctx.note(format!("lease t{token} of {} expired", name(ctx, client)));
+                self.notify(ctx);
+            }
+        }
+    }
+
+    fn notify(&mut self, ctx: &mut Ctx<'_, Lock>) {
+        if ctx.params.retry == Retry::Notify {
+            for &c in &self.contenders {
+                ctx.send(c, Msg::Released);
+            }
+            self.contenders.clear();
+        }
+    }
+
+    fn on_set(&mut self, ctx: &mut Ctx<'_, Lock>, from: NodeId, value: u64, ttl_us: Option<Micros>) {
+        self.expire_if_due(ctx);
+        if let Some(g) = &self.held {
+            let holder = g.client;
+            self.refusals += 1;
+            if !self.contenders.contains(&from) {
+                self.contenders.push(from);
+            }
+            ctx.send(from, Msg::Refused { value, holder });
+            return;
+        }
+        self.counter += 1;
+        let token = self.counter;
+        let expires_at = ttl_us.map(|ttl| ctx.now + ttl);
+        if let Some(ttl) = ttl_us {
+            ctx.set_timer(Timer::Expire(token), ttl);
+        }
+        self.held = Some(Grant { client: from, value, token, expires_at });
+        self.contenders.retain(|&c| c != from);
+        ctx.note(format!("grants the lock to {} with token t{token}", name(ctx, from)));
+        ctx.send(from, Msg::Granted { value, token });
+    }
+
+    fn on_del(&mut self, ctx: &mut Ctx<'_, Lock>, from: NodeId, value: u64) {
+        self.expire_if_due(ctx);
+        match &self.held {
+            Some(g) if g.value == value => {
+                let token = g.token;
+                ctx.cancel_timer(Timer::Expire(token));
+                self.held = None;
+                ctx.note(format!("{} released t{token}", name(ctx, from)));
+                self.notify(ctx);
+            }
+            Some(g) => {
+                let other = name(ctx, g.client);
+                ctx.note(format!("DEL from {} ignored: the key holds {other}'s value now", name(ctx, from)));
+            }
+            None => {}
+        }
+    }
+
+    fn on_expire(&mut self, ctx: &mut Ctx<'_, Lock>, token: u64) {
+        if self.held.as_ref().is_some_and(|g| g.token == token) {
+            self.expire_if_due(ctx);
+        }
+    }
+}
+
+// ---- the storage ----------------------------------------------------------------------------
+
+impl Storage {
+    fn on_write(&mut self, ctx: &mut Ctx<'_, Lock>, from: NodeId, token: Token) {
+        let stale = token.older_than(&self.highest);
+        let verdict = match stale {
+            Some(_) if ctx.params.variant == Variant::Fencing => Verdict::Rejected,
+            Some(_) => Verdict::AcceptedStale,
+            None => Verdict::Accepted,
+        };
+        let label = token.label(self.highest.len());
+        let entry = WriteEntry { client: from, token: token.clone(), verdict, at_us: ctx.now };
+        match (verdict, stale) {
+            (Verdict::Rejected, Some((_, t, newer))) => {
+                self.rejected += 1;
+                ctx.note(format!("rejects {}'s write {label}: it has accepted token {newer} > {t}", name(ctx, from)));
+            }
+            (_, Some((i, t, newer))) => {
+                self.accepted += 1;
+                self.stale_accepted += 1;
+                ctx.note(format!(
+                    "accepts {}'s write {label} although it has accepted token {newer} > {t}: a stale lock wrote",
+                    name(ctx, from)
+                ));
+                if self.first_stale.is_none() {
+                    let newer_writer = self
+                        .log
+                        .iter()
+                        .rev()
+                        .find(|e| {
+                            e.verdict != Verdict::Rejected && e.token.0.iter().any(|&(j, c)| j == i && c == newer)
+                        })
+                        .map_or(from, |e| e.client);
+                    self.first_stale = Some((entry.clone(), newer_writer));
+                }
+            }
+            _ => {
+                self.accepted += 1;
+                ctx.note(format!("accepts {}'s write {label}", name(ctx, from)));
+            }
+        }
+        if verdict != Verdict::Rejected {
+            for &(i, t) in &token.0 {
+                let h = &mut self.highest[i as usize];
+                *h = (*h).max(t);
+            }
+        }
+        if self.log.len() == MAX_LOG {
+            self.log.remove(0);
+            self.dropped += 1;
+        }
+        self.log.push(entry);
+        ctx.send(from, Msg::WriteAck { accepted: verdict != Verdict::Rejected });
+    }
+}
+
+// ---- the client -----------------------------------------------------------------------------
+
+impl Client {
+    fn majority(&self) -> usize {
+        self.servers.len() / 2 + 1
+    }
+
+    fn instance_of(&self, node: NodeId) -> Option<u8> {
+        self.servers.iter().position(|&s| s == node).map(|i| i as u8)
+    }
+
+    fn start_round(&mut self, ctx: &mut Ctx<'_, Lock>) {
+        self.waiting_since = Some(ctx.now);
+        self.failures = 0;
+        self.attempt(ctx);
+    }
+
+    /// Step 1: `SET lock value NX PX ttl` to every lock service.
+    fn attempt(&mut self, ctx: &mut Ctx<'_, Lock>) {
+        ctx.cancel_timer(Timer::Retry);
+        self.value = ctx.random_below(u64::MAX);
+        self.grants = Token::default();
+        self.refusals = 0;
+        self.attempt_at = ctx.now;
+        self.phase = Phase::Acquiring;
+        let ttl_us = (ctx.params.variant != Variant::Setnx).then_some(ctx.params.ttl_us);
+        for &s in &self.servers {
+            ctx.send(s, Msg::Set { value: self.value, ttl_us });
+        }
+        ctx.set_timer(Timer::AttemptTimeout(self.value), ctx.params.request_timeout_us);
+    }
+
+    fn on_granted(&mut self, ctx: &mut Ctx<'_, Lock>, from: NodeId, value: u64, token: u64) {
+        let Some(i) = self.instance_of(from) else { return };
+        if self.phase != Phase::Acquiring || value != self.value {
+            // A grant for an attempt it gave up on: give it back at once.
+            ctx.send(from, Msg::Del { value });
+            return;
+        }
+        self.grants.0.push((i, token));
+        self.decide(ctx);
+    }
+
+    fn on_refused(&mut self, ctx: &mut Ctx<'_, Lock>, value: u64) {
+        if self.phase == Phase::Acquiring && value == self.value {
+            self.refusals += 1;
+            self.decide(ctx);
+        }
+    }
+
+    /// Holds with a majority of grants and validity left; fails once a majority is out of reach.
+    fn decide(&mut self, ctx: &mut Ctx<'_, Lock>) {
+        let n = self.servers.len();
+        if self.grants.0.len() >= self.majority() {
+            let elapsed = ctx.now.saturating_sub(self.attempt_at);
+            let p = ctx.params;
+            let validity = match p.variant {
+                Variant::Setnx => None,
+                Variant::Lease | Variant::Fencing => Some(p.ttl_us.saturating_sub(elapsed)),
+                Variant::Redlock => {
+                    let drift = p.ttl_us * p.drift_ppm as u64 / 1_000_000 + 2 * MS;
+                    Some(p.ttl_us.saturating_sub(elapsed + drift))
+                }
+            };
+            if validity == Some(0) {
+                self.fail(ctx, "acquiring took longer than the lease");
+                return;
+            }
+            self.become_holder(ctx, validity);
+        } else if self.refusals as usize > n - self.majority() {
+            let why = if n == 1 { "the lock is held".to_string() } else { format!("{} of {n} refused", self.refusals) };
+            self.fail(ctx, &why);
+        }
+    }
+
+    /// Step 3: a failed attempt gives back any grants and retries by the chosen strategy.
+    fn fail(&mut self, ctx: &mut Ctx<'_, Lock>, why: &str) {
+        ctx.cancel_timer(Timer::AttemptTimeout(self.value));
+        self.stats.failed_attempts += 1;
+        self.failures += 1;
+        for &(i, _) in &self.grants.0 {
+            ctx.send(self.servers[i as usize], Msg::Del { value: self.value });
+        }
+        self.grants = Token::default();
+        let p = ctx.params;
+        let (phase, sleep) = match p.retry {
+            Retry::Fixed => (Phase::Sleeping, p.retry_us),
+            Retry::Backoff => {
+                let ceiling = p.backoff_base_us.saturating_mul(1 << self.failures.min(20)).min(p.backoff_cap_us);
+                (Phase::Sleeping, ctx.random_between(0, ceiling))
+            }
+            Retry::Notify => (Phase::Waiting, p.retry_us),
+        };
+        self.phase = phase;
+        let next = match phase {
+            Phase::Waiting => "waits for a release notification".to_string(),
+            _ => format!("retries in {}", ms(sleep)),
+        };
+        ctx.note(format!("{why}: {next}"));
+        ctx.set_timer(Timer::Retry, sleep);
+    }
+
+    fn become_holder(&mut self, ctx: &mut Ctx<'_, Lock>, validity: Option<Micros>) {
+        ctx.cancel_timer(Timer::AttemptTimeout(self.value));
+        self.phase = Phase::Working;
+        self.token = std::mem::take(&mut self.grants);
+        let wait = self.waiting_since.map_or(0, |t| ctx.now.saturating_sub(t));
+        self.stats.acquisitions += 1;
+        self.stats.total_wait_us += wait;
+        self.stats.last_wait_us = wait;
+        self.waiting_since = None;
+        self.valid_until = validity.map(|v| ctx.now + v);
+        let label = self.token.label(self.servers.len());
+        match validity {
+            Some(v) => {
+                ctx.note(format!("holds the lock {label} for {} by its clock (waited {})", ms(v), ms(wait)));
+                ctx.set_timer(Timer::LeaseEnd, v);
+            }
+            None => ctx.note(format!("holds the lock {label} (waited {})", ms(wait))),
+        }
+        ctx.set_timer(Timer::WorkDone, ctx.params.work_us);
+    }
+
+    /// Step 4: the work is done; the write goes out without another look at the clock.
+    fn on_work_done(&mut self, ctx: &mut Ctx<'_, Lock>) {
+        if self.phase != Phase::Working {
+            return;
+        }
+        self.phase = Phase::Writing;
+        ctx.send(self.storage, Msg::Write { token: self.token.clone() });
+        ctx.set_timer(Timer::WriteTimeout, ctx.params.request_timeout_us);
+    }
+
+    fn on_lease_end(&mut self, ctx: &mut Ctx<'_, Lock>) {
+        match self.phase {
+            Phase::Working => {
+                self.stats.gave_up += 1;
+                ctx.note("its lease ran out (by its clock) before the work was done: it gives up this round");
+                self.release(ctx);
+            }
+            Phase::Writing => ctx.note("its lease ran out (by its clock) while its write is on its way"),
+            _ => {}
+        }
+        self.valid_until = None;
+    }
+
+    fn on_write_ack(&mut self, ctx: &mut Ctx<'_, Lock>, accepted: bool) {
+        if self.phase != Phase::Writing {
+            return;
+        }
+        if accepted {
+            self.stats.writes_accepted += 1;
+        } else {
+            self.stats.writes_rejected += 1;
+            ctx.note("the storage rejected its write: its lock was stale");
+        }
+        self.release(ctx);
+    }
+
+    /// Step 5: compare-and-delete at every service, then idle.
+    fn release(&mut self, ctx: &mut Ctx<'_, Lock>) {
+        for timer in [Timer::WorkDone, Timer::LeaseEnd, Timer::WriteTimeout] {
+            ctx.cancel_timer(timer);
+        }
+        for &s in &self.servers {
+            ctx.send(s, Msg::Del { value: self.value });
+        }
+        self.valid_until = None;
+        self.become_idle(ctx);
+    }
+
+    fn become_idle(&mut self, ctx: &mut Ctx<'_, Lock>) {
+        self.phase = Phase::Idle;
+        let think = ctx.params.think_us;
+        let wait = ctx.random_between(think / 2, think);
+        ctx.set_timer(Timer::Think, wait);
+    }
+}
+
+// ---- the protocol ---------------------------------------------------------------------------
+
+impl Protocol for Lock {
+    type Params = Params;
+    type Msg = Msg;
+    type Timer = Timer;
+    type Request = Request;
+    type Durable = Durable;
+    const NAME: &'static str = NAME;
+
+    fn validate(params: &Params, topology: &Topology) -> Result<(), String> {
+        let durations = [
+            ("ttl_us", params.ttl_us),
+            ("work_us", params.work_us),
+            ("think_us", params.think_us),
+            ("retry_us", params.retry_us),
+            ("backoff_base_us", params.backoff_base_us),
+            ("backoff_cap_us", params.backoff_cap_us),
+            ("request_timeout_us", params.request_timeout_us),
+            ("max_wait_us", params.max_wait_us),
+        ];
+        for (field, us) in durations {
+            if us == 0 {
+                return Err(format!("{field} must be above zero"));
+            }
+            if us > MAX_FAULT_US {
+                return Err(format!("{field} is at most {MAX_FAULT_US} µs (one hour)"));
+            }
+        }
+        if params.variant == Variant::Redlock
+            && (params.instances < 3 || params.instances > MAX_INSTANCES || params.instances.is_multiple_of(2))
+        {
+            return Err(format!(
+                "instances must be 3, 5 or 7 for Redlock (an odd number, so that a majority is clear), not {}",
+                params.instances
+            ));
+        }
+        if params.drift_ppm >= 500_000 {
+            return Err(format!("drift_ppm must be below 500000 (half the lease), not {}", params.drift_ppm));
+        }
+        let round_trip = 2 * topology.max_one_way_us();
+        if params.request_timeout_us <= round_trip {
+            return Err(format!(
+                "request_timeout_us ({} µs) must be longer than the longest round trip ({round_trip} µs), or every answer from afar comes too late",
+                params.request_timeout_us
+            ));
+        }
+        if params.backoff_cap_us < params.backoff_base_us {
+            return Err("backoff_cap_us must be at least backoff_base_us".into());
+        }
+        let wanted = servers_wanted(params);
+        if Layout::of(topology, params).is_none() {
+            return Err(format!(
+                "the topology has {} nodes; this variant needs {wanted} lock service(s), a storage and at least one client ({} nodes)",
+                topology.nodes.len(),
+                wanted + 2
+            ));
+        }
+        Ok(())
+    }
+
+    fn init(ctx: &mut Ctx<'_, Self>, durable: Option<Durable>) -> Self {
+        let layout = Layout::of(ctx.topology, ctx.params).expect("validated layout");
+        if let Some(instance) = layout.instance_of(ctx.id) {
+            let counter = match durable {
+                Some(Durable::Server(c)) => {
+                    ctx.note("restarts empty: the lock it held is forgotten (no persistence)");
+                    c
+                }
+                _ => 0,
+            };
+            let server = Server { instance, held: None, counter, contenders: Vec::new(), refusals: 0, expiries: 0 };
+            return Lock::Server(server);
+        }
+        if ctx.id == layout.storage {
+            let storage = match durable {
+                Some(Durable::Storage(s)) => s,
+                _ => Storage { highest: vec![0; layout.servers.len()], ..Storage::default() },
+            };
+            return Lock::Storage(storage);
+        }
+        let stats = match durable {
+            Some(Durable::Client(s)) => s,
+            _ => ClientStats::default(),
+        };
+        let mut client = Client {
+            phase: Phase::Idle,
+            servers: layout.servers,
+            storage: layout.storage,
+            value: 0,
+            grants: Token::default(),
+            refusals: 0,
+            attempt_at: 0,
+            waiting_since: None,
+            failures: 0,
+            token: Token::default(),
+            valid_until: None,
+            stats,
+        };
+        client.phase = Phase::Idle;
+        let first = ctx.random_between(0, ctx.params.think_us);
+        ctx.set_timer(Timer::Think, first);
+        Lock::Client(client)
+    }
+
+    fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, msg: Msg) {
+        match (self, msg) {
+            (Lock::Server(s), Msg::Set { value, ttl_us }) => s.on_set(ctx, from, value, ttl_us),
+            (Lock::Server(s), Msg::Del { value }) => s.on_del(ctx, from, value),
+            (Lock::Storage(s), Msg::Write { token }) => s.on_write(ctx, from, token),
+            (Lock::Client(c), Msg::Granted { value, token }) => c.on_granted(ctx, from, value, token),
+            (Lock::Client(c), Msg::Refused { value, .. }) => c.on_refused(ctx, value),
+            // A notification only wakes a client that waits for one.
+            (Lock::Client(c), Msg::Released) if c.phase == Phase::Waiting => c.attempt(ctx),
+            (Lock::Client(c), Msg::WriteAck { accepted }) => c.on_write_ack(ctx, accepted),
+            _ => {}
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: Timer) {
+        match (self, timer) {
+            (Lock::Server(s), Timer::Expire(token)) => s.on_expire(ctx, token),
+            // Timers of a phase the client has left since are stale.
+            (Lock::Client(c), Timer::Think) if c.phase == Phase::Idle => c.start_round(ctx),
+            (Lock::Client(c), Timer::Retry) if matches!(c.phase, Phase::Sleeping | Phase::Waiting) => c.attempt(ctx),
+            (Lock::Client(c), Timer::AttemptTimeout(value)) if c.phase == Phase::Acquiring && c.value == value => {
+                c.fail(ctx, "no answer in time")
+            }
+            (Lock::Client(c), Timer::WorkDone) => c.on_work_done(ctx),
+            (Lock::Client(c), Timer::LeaseEnd) => c.on_lease_end(ctx),
+            (Lock::Client(c), Timer::WriteTimeout) if c.phase == Phase::Writing => {
+                ctx.note("no answer from the storage: it releases and moves on");
+                c.release(ctx);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_request(&mut self, ctx: &mut Ctx<'_, Self>, Request::Acquire: Request) {
+        match self {
+            Lock::Client(c) if c.phase == Phase::Idle => {
+                ctx.cancel_timer(Timer::Think);
+                ctx.note("asked to take the lock now");
+                c.start_round(ctx);
+            }
+            Lock::Client(_) => ctx.note("already busy with the lock; the request changes nothing"),
+            _ => ctx.note("only clients take the lock; the request changes nothing"),
+        }
+    }
+
+    fn durable(&self) -> Durable {
+        match self {
+            Lock::Server(s) => Durable::Server(s.counter),
+            Lock::Storage(s) => Durable::Storage(s.clone()),
+            Lock::Client(c) => Durable::Client(c.stats.clone()),
+        }
+    }
+
+    fn role(&self) -> String {
+        match self {
+            Lock::Server(s) if s.held.is_some() => "held",
+            Lock::Server(_) => "free",
+            Lock::Storage(_) => "storage",
+            Lock::Client(c) => c.phase_word(),
+        }
+        .into()
+    }
+
+    fn badge(&self) -> String {
+        match self {
+            Lock::Server(s) => match &s.held {
+                Some(g) => format!("t{} → n{}", g.token, g.client),
+                None => format!("lock · t{}", s.counter),
+            },
+            Lock::Storage(s) => match s.stale_accepted {
+                0 => format!("{} ok · {} rej", s.accepted, s.rejected),
+                n => format!("{n} STALE ok"),
+            },
+            Lock::Client(c) if c.phase.holds() => c.token.label(c.servers.len()),
+            Lock::Client(c) => format!("{} acq", c.stats.acquisitions),
+        }
+    }
+
+    fn countdown(timer: &Timer) -> Option<&'static str> {
+        match timer {
+            Timer::Expire(_) => Some("lease at the lock service"),
+            Timer::LeaseEnd => Some("lease by the holder's clock"),
+            Timer::Retry => Some("sleeping before a retry"),
+            _ => None,
+        }
+    }
+
+    fn msg_label(msg: &Msg) -> String {
+        match msg {
+            Msg::Set { ttl_us: Some(ttl), .. } => format!("SET NX PX{}", ttl / MS),
+            Msg::Set { ttl_us: None, .. } => "SET NX".into(),
+            Msg::Granted { token, .. } => format!("ok t{token}"),
+            Msg::Refused { holder, .. } => format!("nil (n{holder})"),
+            Msg::Del { .. } => "DEL if mine".into(),
+            Msg::Released => "released".into(),
+            Msg::Write { token } => format!("WRITE {}", token.short()),
+            Msg::WriteAck { accepted: true } => "write ok".into(),
+            Msg::WriteAck { accepted: false } => "write rejected".into(),
+        }
+    }
+
+    fn properties() -> Vec<Property<Self>> {
+        vec![
+            Property {
+                name: "No write from a stale lock",
+                kind: PropertyKind::Safety,
+                description: "The storage never accepts a write from a client whose lease had expired once a newer holder has written: every accepted write carries a token no older than those accepted before. Fencing guarantees it; without fencing a pause or a clock jump breaks it.",
+                check: no_stale_write,
+            },
+            Property {
+                name: "Every waiting client eventually acquires",
+                kind: PropertyKind::Liveness,
+                description: "Once faults heal, no running client waits longer than max_wait_us for the lock. Without expiry, a holder that crashed never releases and everyone waits forever (a deadlock).",
+                check: no_one_waits_forever,
+            },
+        ]
+    }
+}
+
+impl Client {
+    pub fn phase_word(&self) -> &'static str {
+        match self.phase {
+            Phase::Idle => "idle",
+            Phase::Acquiring => "acquiring",
+            Phase::Sleeping => "sleeping",
+            Phase::Waiting => "waiting",
+            Phase::Working => "holding",
+            Phase::Writing => "writing",
+        }
+    }
+}
+
+// ---- properties -----------------------------------------------------------------------------
+
+fn layout_of(view: &View<'_, Lock>) -> Layout {
+    Layout::of(view.topology(), view.params()).expect("validated layout")
+}
+
+fn no_stale_write(view: &View<'_, Lock>) -> Result<(), Failure> {
+    let layout = layout_of(view);
+    let Some(Lock::Storage(s)) = view.state(layout.storage) else { return Ok(()) };
+    let Some((entry, newer)) = &s.first_stale else { return Ok(()) };
+    let label = entry.token.label(layout.servers.len());
+    Err(Failure::new(format!(
+        "The storage accepted {}'s write {label} after it had accepted a write from a newer lock ({}'s): {} still believed it held the lock after its lease had passed on, and both wrote ({} stale write{} accepted).",
+        view.name(entry.client),
+        view.name(*newer),
+        view.name(entry.client),
+        s.stale_accepted,
+        if s.stale_accepted == 1 { "" } else { "s" }
+    ))
+    .nodes([entry.client, *newer, layout.storage]))
+}
+
+fn no_one_waits_forever(view: &View<'_, Lock>) -> Result<(), Failure> {
+    let layout = layout_of(view);
+    let waiting: Vec<NodeId> = layout
+        .clients
+        .iter()
+        .copied()
+        .filter(|&c| view.status(c) == Status::Up)
+        .filter(|&c| matches!(view.state(c), Some(Lock::Client(cl)) if cl.phase.wants_lock()))
+        .collect();
+    let Some(&first) = waiting.first() else { return Ok(()) };
+    // A key without expiry that its holder no longer knows of can never be freed: a deadlock,
+    // whatever the time waited.
+    for &s in &layout.servers {
+        let Some(Lock::Server(Server { held: Some(g), .. })) = view.state(s) else { continue };
+        if g.expires_at.is_some() || client_holds(view, g.client, g.value) || value_in_flight(view, g.value) {
+            continue;
+        }
+        return Err(Failure::new(format!(
+            "{} still holds the key at {} but no longer knows it ({}), and the key has no expiry, so nobody can ever take it: a deadlock. {} waiting client{} will wait forever.",
+            view.name(g.client),
+            view.name(s),
+            if view.status(g.client) == Status::Up { "it restarted and forgot" } else { view.status(g.client).word() },
+            waiting.len(),
+            if waiting.len() == 1 { "" } else { "s" }
+        ))
+        .nodes([g.client, s, first]));
+    }
+    let max = view.params().max_wait_us;
+    for c in waiting {
+        let Some(Lock::Client(client)) = view.state(c) else { continue };
+        let Some(since) = client.waiting_since else { continue };
+        let waited = view.clock(c).local(view.now()).saturating_sub(since);
+        if waited > max {
+            return Err(Failure::new(format!(
+                "{} has waited {} for the lock (more than {}): Redis keeps no queue, and it keeps losing the race to clients that ask at the right moment.",
+                view.name(c),
+                ms(waited),
+                ms(max)
+            ))
+            .nodes([c]));
+        }
+    }
+    Ok(())
+}
+
+/// Whether the client still knows of this grant (it holds it, or is still collecting grants).
+fn client_holds(view: &View<'_, Lock>, node: NodeId, value: u64) -> bool {
+    matches!(view.state(node), Some(Lock::Client(c)) if c.value == value && (c.phase.holds() || c.phase == Phase::Acquiring))
+}
+
+/// Whether a message about this value is on its way (a grant or a release not yet delivered).
+fn value_in_flight(view: &View<'_, Lock>, value: u64) -> bool {
+    view.in_flight().any(|m| match &m.msg {
+        Msg::Set { value: v, .. }
+        | Msg::Granted { value: v, .. }
+        | Msg::Refused { value: v, .. }
+        | Msg::Del { value: v } => *v == value,
+        _ => false,
+    })
+}
+
+// ---- scenarios ------------------------------------------------------------------------------
+
+/// Nine nodes, three per region: the lock service n0 (us-east-1), the storage n3 (eu-west-1), and
+/// seven clients: n1 n2 (us-east-1), n4 n5 (eu-west-1), n6 n7 n8 (ap-southeast-1).
+pub fn single_topology() -> TopologySpec {
+    TopologySpec::preset("three-regions", 3)
+}
+
+/// Twelve nodes, four per region: Redlock instances n0 n4 n8 n1 n5 (us-east-1 twice, eu-west-1
+/// twice, ap-southeast-1 once), the storage n9 (ap-southeast-1), six clients n2 n3 n6 n7 n10 n11.
+pub fn redlock_topology() -> TopologySpec {
+    TopologySpec::preset("three-regions", 4)
+}
+
+fn with(mut s: Scenario, params: serde_json::Value) -> Scenario {
+    s.protocol.params = params;
+    s
+}
+
+/// The built-in scenarios of this protocol (listed by `caucus list` and the app's picker).
+pub fn scenarios() -> Vec<Scenario> {
+    use crate::{at, scenario};
+    use serde_json::json;
+    let lease = json!({"variant": "lease"});
+    let fencing = json!({"variant": "fencing"});
+    let setnx = json!({"variant": "setnx"});
+    let redlock = json!({"variant": "redlock"});
+    let one = |name: &str, text: &str, params: &serde_json::Value, script| {
+        with(scenario(name, text, NAME, single_topology(), script), params.clone())
+    };
+    let five =
+        |name: &str, text: &str, script| with(scenario(name, text, NAME, redlock_topology(), script), redlock.clone());
+    vec![
+        one(
+            "lock-lease",
+            "Seven clients in three regions take a one-second lease on one Redis key in us-east-1 (SET NX PX1000), work 200 ms, write to the storage in eu-west-1 and release. Nobody fails: every write is accepted in token order.",
+            &lease,
+            vec![],
+        ),
+        one(
+            "lock-lease-gc-pause",
+            "n2 takes the lease (t7) at 4.4 s and stops for a 2 s GC pause before writing. Its lease expires at the service, n8 (t8) and n1 (t9) take the lock and write; n2 wakes, still believes it holds the lock and writes with t7: the storage accepts it, and the safety property catches the stale write.",
+            &lease,
+            vec![at(4.5, Input::Pause { node: 2, duration_us: 2 * SEC })],
+        ),
+        one(
+            "lock-lease-clock-skew",
+            "n2's clock jumps 2 s back just after it takes the lease (t7): by its clock its work and its lease last 2 s longer. The service's lease ends on time, n8 (t8) and n1 (t9) take the lock and write; n2 then writes with t7 and the storage accepts it.",
+            &lease,
+            vec![at(4.5, Input::Skew { node: 2, by_us: -2_000_000 })],
+        ),
+        one(
+            "lock-fencing",
+            "The lease with fencing tokens: the service's grant count goes with every write and the storage checks it. Nobody fails: every write is accepted.",
+            &fencing,
+            vec![],
+        ),
+        one(
+            "lock-fencing-gc-pause",
+            "The same 2 s GC pause of the holder n2 as in lock-lease-gc-pause, with fencing: n8 and n1 take the lock and write with t8 and t9, so when n2 wakes and writes with t7 the storage rejects it. Both believed they held the lock; only one could write.",
+            &fencing,
+            vec![at(4.5, Input::Pause { node: 2, duration_us: 2 * SEC })],
+        ),
+        one(
+            "lock-setnx",
+            "SET NX and DEL without expiry, retrying every second: with no faults it works, and clients wait about a second whenever the lock is taken.",
+            &setnx,
+            vec![],
+        ),
+        one(
+            "lock-setnx-crash",
+            "The holder n2 crashes at 4.5 s while holding a lock without expiry: nobody ever releases it, every other client retries every second for good, and the liveness property reports the deadlock.",
+            &setnx,
+            vec![at(4.5, Input::Crash { node: 2 })],
+        ),
+        one(
+            "lock-backoff",
+            "The lease with exponential backoff and full jitter (50 ms doubling up to 2 s) instead of a fixed one-second sleep: clients retry sooner, so waits are shorter, but they send more wasted requests, and a client that keeps losing backs off longer and longer.",
+            &json!({"variant": "lease", "retry": "backoff"}),
+            vec![],
+        ),
+        one(
+            "lock-notify",
+            "The lease with release notifications: turned-away clients wait for the service to tell them the key is free, so the lock is idle less and waits are shortest; but every release wakes all of them at once (a thundering herd) and the clients nearest the service, in us-east-1, win most often.",
+            &json!({"variant": "lease", "retry": "notify"}),
+            vec![],
+        ),
+        five(
+            "lock-redlock",
+            "Redlock: six clients ask five independent lock services in three regions and hold the lock when three grant it in time, with a validity cut by the time it took and a drift allowance. Nobody fails: writes arrive in order.",
+            vec![],
+        ),
+        five(
+            "lock-redlock-gc-pause",
+            "Redlock and a 2 s GC pause of the holder n7 just after it took the lock on a majority: the majority does not help, its leases expire on every instance, n2 and n11 take the lock and write, and n7 wakes and writes with its stale lock. Caught by the safety property.",
+            vec![at(3.9, Input::Pause { node: 7, duration_us: 2 * SEC })],
+        ),
+        with(
+            scenario(
+                "lock-redlock-instance-clock-jump",
+                "Redlock with release notifications, and the clocks of the three instances that granted n2 its majority (n4, n1, n5) jump 1 s ahead at 3.9 s: they expire n2's lease at once and notify the waiting clients, and n6 takes a majority at 4.11 s while n2 still holds by its clock. Two holders at once (the panel's overlap warning); n2's write happens to reach the storage first, so nothing stale is accepted: luck, not safety.",
+                NAME,
+                redlock_topology(),
+                vec![
+                    at(3.9, Input::Skew { node: 4, by_us: 1_000_000 }),
+                    at(3.9, Input::Skew { node: 1, by_us: 1_000_000 }),
+                    at(3.9, Input::Skew { node: 5, by_us: 1_000_000 }),
+                ],
+            ),
+            json!({"variant": "redlock", "retry": "notify"}),
+        ),
+        five(
+            "lock-redlock-clock-jump",
+            "Redlock and a clock jump: the holder n7's clock jumps 2 s back just after it took the lock, so by its clock its work and its validity last 2 s longer. Its leases expire on every instance, n2 and n11 take the lock and write, and n7's late write is accepted after theirs.",
+            vec![at(3.9, Input::Skew { node: 7, by_us: -2_000_000 })],
+        ),
+    ]
+}
+
+// ---- comparing variants ---------------------------------------------------------------------
+
+/// The scenarios the comparison table runs, good runs first, then the same fault under each
+/// variant.
+pub const COMPARED: &[&str] = &[
+    "lock-setnx",
+    "lock-lease",
+    "lock-fencing",
+    "lock-redlock",
+    "lock-backoff",
+    "lock-notify",
+    "lock-setnx-crash",
+    "lock-lease-gc-pause",
+    "lock-fencing-gc-pause",
+    "lock-redlock-gc-pause",
+];
+
+/// One scenario's figures after an untraced run: what the comparison table shows.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    pub scenario: String,
+    pub variant: Variant,
+    pub retry: Retry,
+    pub acquisitions: u64,
+    /// Attempts turned away or unanswered.
+    pub failed_attempts: u64,
+    pub writes_accepted: u64,
+    pub writes_rejected: u64,
+    /// Writes the storage accepted from a stale lock: safety violations.
+    pub stale_accepted: u64,
+    /// Mean time from wanting the lock to holding it.
+    pub mean_wait_us: Micros,
+    /// Clients still waiting longer than `max_wait_us` at the end (the liveness check).
+    pub starving: Vec<NodeId>,
+    /// Acquisitions per client, in client order.
+    pub per_client: Vec<u64>,
+}
+
+impl Summary {
+    /// Jain's fairness index of the acquisitions per client, in percent: 100 when every client
+    /// got the lock equally often, 100/n when one client got it every time.
+    pub fn fairness_percent(&self) -> u64 {
+        let sum: u64 = self.per_client.iter().sum();
+        let squares: u64 = self.per_client.iter().map(|a| a * a).sum();
+        let n = self.per_client.len() as u64;
+        (sum * sum * 100).checked_div(n * squares).unwrap_or(100)
+    }
+}
+
+/// Runs `scenario` with `seed` (its script included) to `until_us` without a trace and sums up.
+pub fn summarize(scenario: &Scenario, seed: u64, until_us: Micros) -> Result<Summary, caucus_sim::ScenarioError> {
+    use caucus_sim::trace::Trace;
+    let topology = scenario.validate()?;
+    let params = caucus_sim::run::params_of::<Lock>(scenario, &topology)?;
+    let mut sim: caucus_sim::Sim<Lock> = caucus_sim::Sim::new(topology, params.clone(), seed, scenario.script.clone());
+    // A muted trace, not `()`: the browser reuses the simulator loop it has for traced runs.
+    let mut quiet = Trace::<Lock> { muted: true, ..Default::default() };
+    while sim
+        .step_until(until_us, &mut quiet)
+        .map_err(|e| caucus_sim::ScenarioError::new("", format!("the run stopped: {e}")))?
+        .is_some()
+    {}
+    let layout = Layout::of(sim.topology(), &params).expect("validated layout");
+    let mut summary = Summary {
+        scenario: scenario.name.clone(),
+        variant: params.variant,
+        retry: params.retry,
+        acquisitions: 0,
+        failed_attempts: 0,
+        writes_accepted: 0,
+        writes_rejected: 0,
+        stale_accepted: 0,
+        mean_wait_us: 0,
+        starving: Vec::new(),
+        per_client: Vec::new(),
+    };
+    let mut waited = 0;
+    for &c in &layout.clients {
+        let stats = match (sim.state(c), sim.durable(c)) {
+            (Some(Lock::Client(client)), _) => client.stats.clone(),
+            (None, Some(Durable::Client(stats))) => stats,
+            _ => continue,
+        };
+        summary.acquisitions += stats.acquisitions;
+        summary.per_client.push(stats.acquisitions);
+        summary.failed_attempts += stats.failed_attempts;
+        waited += stats.total_wait_us;
+    }
+    summary.mean_wait_us = waited.checked_div(summary.acquisitions).unwrap_or(0);
+    let storage = match (sim.state(layout.storage), sim.durable(layout.storage)) {
+        (Some(Lock::Storage(s)), _) => Some(s.clone()),
+        (None, Some(Durable::Storage(s))) => Some(s),
+        _ => None,
+    };
+    if let Some(s) = storage {
+        summary.writes_accepted = s.accepted;
+        summary.writes_rejected = s.rejected;
+        summary.stale_accepted = s.stale_accepted;
+    }
+    for (_, failure) in sim.check(PropertyKind::Liveness) {
+        summary.starving.extend(failure.nodes.first());
+    }
+    Ok(summary)
+}
