@@ -1370,17 +1370,28 @@ fn validity(view: &View<'_, Commit>) -> Result<(), Failure> {
         return Ok(());
     }
     let coordinator = view.params().coordinator;
+    // One pass over the logs: who committed each transaction, and who voted yes on it.
     let mut committed: Vec<(u32, NodeId)> = Vec::new();
-    each_wal(view, |n, wal| committed.extend(wal.iter().filter(|r| r.entry == Entry::Commit).map(|r| (r.txn, n))));
+    let mut prepared: Vec<(u32, NodeId)> = Vec::new();
+    each_wal(view, |n, wal| {
+        for r in wal {
+            match r.entry {
+                Entry::Commit => committed.push((r.txn, n)),
+                Entry::Prepared if n != coordinator => prepared.push((r.txn, n)),
+                _ => {}
+            }
+        }
+    });
+    if committed.is_empty() {
+        return Ok(());
+    }
     committed.sort_unstable();
     committed.dedup_by_key(|c| c.0);
+    prepared.sort_unstable();
+    prepared.dedup();
+    let parts = participants(view.topology().nodes.len(), coordinator);
     for (txn, who) in committed {
-        let mut missing = None;
-        each_wal(view, |n, wal| {
-            if n != coordinator && missing.is_none() && !has(wal, txn, Entry::Prepared) {
-                missing = Some(n);
-            }
-        });
+        let missing = parts.iter().copied().find(|&p| prepared.binary_search(&(txn, p)).is_err());
         if let Some(m) = missing {
             return Err(Failure::new(format!(
                 "{} committed T{txn} although {} never voted yes on it.",
