@@ -395,7 +395,7 @@ fn list(ctx: &Ctx<'_, Commit>, nodes: &[NodeId]) -> String {
 }
 
 impl Commit {
-    fn is_coordinator(&self, _ctx: &Ctx<'_, Self>) -> bool {
+    fn is_coordinator(&self) -> bool {
         self.id == self.coordinator
     }
     fn parts_of(ctx: &Ctx<'_, Self>) -> Vec<NodeId> {
@@ -913,7 +913,7 @@ impl Commit {
     /// Step 6: rebuild from the log and finish what it left open.
     fn recover(&mut self, ctx: &mut Ctx<'_, Self>) {
         let wal = self.wal.clone();
-        if self.is_coordinator(ctx) {
+        if self.is_coordinator() {
             self.recover_coordinator(ctx, &wal);
         } else {
             self.recover_participant(ctx, &wal);
@@ -1112,7 +1112,7 @@ impl Protocol for Commit {
                 node.wal = wal;
                 node.recover(ctx);
             }
-            None if node.is_coordinator(ctx) => node.schedule_next(ctx),
+            None if node.is_coordinator() => node.schedule_next(ctx),
             None => {}
         }
         node
@@ -1128,7 +1128,7 @@ impl Protocol for Commit {
             Msg::Commit { txn } | Msg::DoCommit { txn } => self.on_decision(ctx, from, txn, true),
             Msg::Abort { txn } => self.on_decision(ctx, from, txn, false),
             Msg::Ack { txn } => self.on_ack(ctx, from, txn, false),
-            Msg::Query { txn } if self.is_coordinator(ctx) => self.answer_query(ctx, from, txn),
+            Msg::Query { txn } if self.is_coordinator() => self.answer_query(ctx, from, txn),
             Msg::Query { txn } => self.on_peer_query(ctx, from, txn),
             Msg::Do { txn, step } => self.on_do(ctx, from, txn, step),
             Msg::Done { txn, step, ok } => self.on_done(ctx, txn, step, ok),
@@ -1139,12 +1139,10 @@ impl Protocol for Commit {
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: Timer) {
         match timer {
+            // Transactions begun by hand count too: the timer never begins more than asked for.
             Timer::Begin => {
-                if ctx.params.concurrent {
-                    while self.begun < ctx.params.transactions {
-                        self.begin(ctx);
-                    }
-                } else {
+                let want = if ctx.params.concurrent { ctx.params.transactions } else { self.begun + 1 };
+                while self.begun < want.min(ctx.params.transactions) {
                     self.begin(ctx);
                 }
             }
@@ -1160,11 +1158,11 @@ impl Protocol for Commit {
 
     fn on_request(&mut self, ctx: &mut Ctx<'_, Self>, request: Request) {
         match request {
-            Request::Begin if self.is_coordinator(ctx) => self.begin(ctx),
+            Request::Begin if self.is_coordinator() => self.begin(ctx),
             Request::Begin => {
                 ctx.note(format!("only the coordinator, {}, begins transactions", name(ctx, self.coordinator)))
             }
-            Request::VoteNo { .. } if self.is_coordinator(ctx) => {
+            Request::VoteNo { .. } if self.is_coordinator() => {
                 ctx.note("the coordinator does not vote; ask a participant to vote no")
             }
             Request::VoteNo { txn } => match self.state_of(txn) {

@@ -504,6 +504,18 @@ fn requests_begin_transactions_and_force_no_votes() {
     assert_eq!(run.cursor(), cursor);
 }
 
+#[test]
+fn a_transaction_begun_by_hand_counts_towards_the_scheduled_ones() {
+    let mut s = scenario("commit-2pc");
+    s.protocol.params = json!({ "transactions": 2 });
+    s.script = vec![at(0.7, Input::Request { node: 0, request: json!("begin") })];
+    let run = run_to(s, 10 * SEC);
+    let runs = &run.sim().state(0).unwrap().runs;
+    assert_eq!(runs.len(), 2, "T2 was begun by hand at 0.7 s, while the schedule waited to begin it at 1.05 s: no T3");
+    assert_eq!(runs[&2].begun_us, 700 * MS);
+    assert!(run.check_liveness().is_empty());
+}
+
 fn params_error(params: serde_json::Value) -> String {
     let mut s = scenario("commit-2pc");
     s.protocol.params = params;
