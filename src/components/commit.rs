@@ -199,15 +199,9 @@ impl Model {
             });
         let mut h: Vec<(Micros, State)> = asked.map(|t| (t, State::Init)).into_iter().collect();
         for rec in self.wals[node as usize].iter().filter(|x| x.txn == txn) {
-            let s = match rec.entry {
-                Entry::Prepared => State::Ready,
-                Entry::PreCommit => State::PreCommitted,
-                Entry::Commit => State::Committed,
-                Entry::Abort => State::Aborted,
-                Entry::Compensated { .. } => State::Compensated,
-                _ => continue,
-            };
-            h.push((rec.at_us, s));
+            if let Some(s) = rec.entry.participant_state() {
+                h.push((rec.at_us, s));
+            }
         }
         h
     }

@@ -223,6 +223,19 @@ impl Entry {
             Entry::Compensated { step } => format!("C{step} done"),
         }
     }
+
+    /// The participant state this record puts a node in (recovery replays them in order; the
+    /// panel draws them as the node's history); `None` for records that are not a state.
+    pub fn participant_state(self) -> Option<State> {
+        match self {
+            Entry::Prepared => Some(State::Ready),
+            Entry::PreCommit => Some(State::PreCommitted),
+            Entry::Commit => Some(State::Committed),
+            Entry::Abort => Some(State::Aborted),
+            Entry::Compensated { .. } => Some(State::Compensated),
+            Entry::Begin | Entry::End | Entry::StepDone { .. } | Entry::StepFailed { .. } => None,
+        }
+    }
 }
 
 /// This node's part in one transaction, as a participant.
@@ -922,15 +935,9 @@ impl Commit {
 
     fn recover_participant(&mut self, ctx: &mut Ctx<'_, Self>, wal: &[WalRecord]) {
         for r in wal {
-            let state = match r.entry {
-                Entry::Prepared => State::Ready,
-                Entry::PreCommit => State::PreCommitted,
-                Entry::Commit => State::Committed,
-                Entry::Abort => State::Aborted,
-                Entry::Compensated { .. } => State::Compensated,
-                _ => continue,
-            };
-            self.enter(ctx, r.txn, state);
+            if let Some(state) = r.entry.participant_state() {
+                self.enter(ctx, r.txn, state);
+            }
         }
         let open: Vec<(u32, State)> =
             self.parts.iter().filter(|(_, p)| !p.state.decided()).map(|(t, p)| (*t, p.state)).collect();
