@@ -12,17 +12,16 @@
 //! votes, a participant that voted yes waits 1 s before it asks again (2PC) or decides alone (3PC).
 
 use caucus_protocols::commit::{latency_by_distance, Commit, Entry, Msg, Phase, State, Timer, Variant};
-use caucus_protocols::{at, build, builtin, swarm};
+use caucus_protocols::{at, build, swarm};
 use caucus_sim::sim::What;
 use caucus_sim::swarm::FaultProfile;
-use caucus_sim::{DynRun, Input, Micros, NodeId, Protocol, Run, Scenario, SimError, MS, SEC};
+use caucus_sim::{DynRun, Input, Micros, Protocol, Run, Scenario, SimError, MS, SEC};
 use serde_json::json;
 
-// ---- helpers --------------------------------------------------------------------------------
+mod support;
+use support::*;
 
-fn scenario(name: &str) -> Scenario {
-    builtin(name).expect("built-in")
-}
+// ---- helpers --------------------------------------------------------------------------------
 
 fn run_to(scenario: Scenario, until: Micros) -> Run<Commit> {
     let mut run = Run::<Commit>::new(scenario).expect("valid scenario");
@@ -37,16 +36,6 @@ fn states(run: &Run<Commit>, txn: u32) -> Vec<Option<State>> {
 
 fn all(state: State) -> Vec<Option<State>> {
     vec![Some(state); 5]
-}
-
-/// Times at which `node` noted something containing `text`.
-fn noted(run: &Run<Commit>, node: NodeId, text: &str) -> Vec<Micros> {
-    run.trace()
-        .steps
-        .iter()
-        .filter(|s| s.extra.as_ref().is_some_and(|e| e.notes.iter().any(|(n, t)| *n == node && t.contains(text))))
-        .map(|s| s.time)
-        .collect()
 }
 
 fn coordinator_run(run: &Run<Commit>, txn: u32) -> caucus_protocols::commit::TxnRun {
@@ -392,21 +381,6 @@ fn swarm_base(params: serde_json::Value) -> Scenario {
     base
 }
 
-fn assert_no_finding(base: &Scenario, profile: &str, seeds: std::ops::Range<u64>) {
-    let report = swarm(base, &FaultProfile::named(profile).unwrap(), seeds.clone()).unwrap();
-    if let Some(f) = report.finding {
-        panic!(
-            "profile {profile}, seed {}: {} at {} µs: {}\nreplay: {}",
-            f.seed,
-            f.violation.property,
-            f.violation.time,
-            f.violation.failure.explanation,
-            serde_json::to_string(&f.scenario).unwrap()
-        );
-    }
-    assert_eq!(report.runs, seeds.end - seeds.start);
-}
-
 #[test]
 fn two_phase_commit_never_breaks_atomicity_and_always_terminates_after_the_heal() {
     for profile in ["chaos", "crashes", "partitions", "pauses"] {
@@ -516,14 +490,6 @@ fn a_transaction_begun_by_hand_counts_towards_the_scheduled_ones() {
     assert!(run.check_liveness().is_empty());
 }
 
-fn params_error(params: serde_json::Value) -> String {
-    let mut s = scenario("commit-2pc");
-    s.protocol.params = params;
-    let err = build(&s).err().expect("refused");
-    assert!(err.field.starts_with("protocol.params"), "{err}");
-    format!("{}: {}", err.field, err.message)
-}
-
 #[test]
 fn bad_parameters_are_explained() {
     let cases = [
@@ -545,7 +511,7 @@ fn bad_parameters_are_explained() {
         (json!({ "timeout_us": 5 }), "unknown field `timeout_us`"),
     ];
     for (params, says) in cases {
-        let message = params_error(params.clone());
+        let message = params_error("commit-2pc", params.clone());
         assert!(message.contains(says), "{params}: `{message}` does not say `{says}`");
     }
 }
