@@ -2,6 +2,8 @@
 //! declared under its feature (`#[cfg(feature = "ring")] pub mod ring;`), so that the other packs
 //! never compile it.
 
+#[cfg(feature = "commit")]
+pub mod commit;
 pub mod controls;
 pub mod diagram;
 #[cfg(feature = "election")]

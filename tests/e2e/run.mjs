@@ -12,6 +12,7 @@ import {
 } from './harness.mjs';
 import './election.mjs';
 import './ring.mjs';
+import './commit.mjs';
 import './lock.mjs';
 
 const banner = (page) => page.locator('.banner[role=alert]');

@@ -4,6 +4,7 @@
 //! registry that turns a scenario into a running simulation whatever its protocol.
 
 pub mod bully;
+pub mod commit;
 pub mod heartbeat;
 pub mod lock;
 pub mod paxos;
@@ -116,6 +117,7 @@ macro_rules! registered {
             "election" => paxos::Paxos,
             "election" => bully::Bully,
             "ring" => ring::Ring,
+            "commit" => commit::Commit,
             "lock" => lock::Lock
         )
     };
@@ -237,6 +239,9 @@ pub fn builtin_scenarios() -> Vec<Scenario> {
     }
     if cfg!(feature = "ring") {
         all.extend(ring::scenarios());
+    }
+    if cfg!(feature = "commit") {
+        all.extend(commit::scenarios());
     }
     if cfg!(feature = "lock") {
         all.extend(lock::scenarios());

@@ -9,12 +9,15 @@
 //! Defaults: Alive every 100 ms, a leader silent for 500 ms is presumed dead, 400 ms to wait for an
 //! Answer, 1 s to wait for a Coordinator.
 
+use caucus_protocols::at;
 use caucus_protocols::bully::{Bully, Msg, Role, Timer};
-use caucus_protocols::{at, build, builtin};
 use caucus_sim::sim::What;
 use caucus_sim::swarm::{swarm, swarm_scenario, FaultProfile};
 use caucus_sim::{DynRun, Input, Micros, NodeId, Protocol, Run, Scenario, SimError, MS, SEC};
 use serde_json::json;
+
+mod support;
+use support::*;
 
 // ---- helpers --------------------------------------------------------------------------------
 
@@ -22,10 +25,6 @@ fn run_to(scenario: Scenario, until: Micros) -> Run<Bully> {
     let mut run = Run::<Bully>::new(scenario).expect("valid scenario");
     run.run_until(until).expect("run stays within limits");
     run
-}
-
-fn scenario(name: &str) -> Scenario {
-    builtin(name).expect("built-in")
 }
 
 /// Each node's role and whom it follows, `None` for a crashed node: `(Leader, 5)`, `(Follower, 5)`.
@@ -39,16 +38,6 @@ fn all_follow(run: &Run<Bully>, leader: NodeId) -> bool {
         let want = if i == leader { Role::Leader } else { Role::Follower };
         run.sim().state(i).map(|s| (s.role, s.leader)) == Some((want, Some(leader)))
     })
-}
-
-/// Times at which a node noted `text`.
-fn noted(run: &Run<Bully>, node: NodeId, text: &str) -> Vec<Micros> {
-    run.trace()
-        .steps
-        .iter()
-        .filter(|s| s.extra.as_ref().is_some_and(|e| e.notes.iter().any(|(n, t)| *n == node && t.contains(text))))
-        .map(|s| s.time)
-        .collect()
 }
 
 fn leaders(run: &Run<Bully>) -> Vec<NodeId> {
@@ -214,14 +203,6 @@ fn an_elect_request_holds_an_election_that_the_highest_still_wins() {
     assert_eq!(run.cursor(), cursor);
 }
 
-fn params_error(params: serde_json::Value) -> String {
-    let mut s = scenario("bully");
-    s.protocol.params = params;
-    let err = build(&s).err().expect("refused");
-    assert!(err.field.starts_with("protocol.params"), "{err}");
-    format!("{}: {}", err.field, err.message)
-}
-
 #[test]
 fn bad_parameters_are_explained() {
     let cases = [
@@ -236,7 +217,7 @@ fn bad_parameters_are_explained() {
         (json!({ "timeout_us": 5 }), "unknown field `timeout_us`"),
     ];
     for (params, says) in cases {
-        let message = params_error(params.clone());
+        let message = params_error("bully", params.clone());
         assert!(message.contains(says), "{params}: `{message}` does not say `{says}`");
     }
 }

@@ -12,17 +12,16 @@
 //! Defaults: a 1 s lease, 200 ms of work before the write, 1.25 to 2.5 s idle between rounds,
 //! retries after a fixed 1 s sleep.
 
+use caucus_protocols::build;
 use caucus_protocols::lock::{summarize, Layout, Lock, Msg, Params, Phase, Retry, Storage, Variant, Verdict, COMPARED};
-use caucus_protocols::{build, builtin};
 use caucus_sim::swarm::{run_one, swarm, swarm_scenario, FaultProfile};
 use caucus_sim::{DynRun, Input, Micros, NodeId, Protocol, Run, Scenario, Status, TopologySpec, MS, SEC};
 use serde_json::json;
 
-// ---- helpers --------------------------------------------------------------------------------
+mod support;
+use support::*;
 
-fn scenario(name: &str) -> Scenario {
-    builtin(name).expect("built-in")
-}
+// ---- helpers --------------------------------------------------------------------------------
 
 fn run_to(scenario: Scenario, until: Micros) -> Run<Lock> {
     let mut run = Run::<Lock>::new(scenario).expect("valid scenario");
@@ -53,16 +52,6 @@ fn client_phase(run: &Run<Lock>, node: NodeId) -> Option<Phase> {
         Some(Lock::Client(c)) => Some(c.phase),
         _ => None,
     }
-}
-
-/// Times at which a node noted `text`.
-fn noted(run: &Run<Lock>, node: NodeId, text: &str) -> Vec<Micros> {
-    run.trace()
-        .steps
-        .iter()
-        .filter(|s| s.extra.as_ref().is_some_and(|e| e.notes.iter().any(|(n, t)| *n == node && t.contains(text))))
-        .map(|s| s.time)
-        .collect()
 }
 
 fn acquisitions(run: &Run<Lock>, clients: &[NodeId]) -> Vec<u64> {

@@ -16,6 +16,9 @@ use caucus_sim::trace::TraceMsg;
 use caucus_sim::{DynRun, Input, NodeId, Protocol, Run, Scenario, SimError, View, MS, SEC};
 use serde_json::json;
 
+mod support;
+use support::*;
+
 // ---- helpers --------------------------------------------------------------------------------
 
 fn run_of(scenario: Scenario) -> Run<Paxos> {
@@ -325,14 +328,6 @@ fn malformed_requests_are_refused_and_change_nothing() {
     assert_eq!(run.cursor(), cursor);
 }
 
-fn params_error(params: serde_json::Value) -> String {
-    let mut scenario = builtin("paxos").unwrap();
-    scenario.protocol.params = params;
-    let err = build(&scenario).err().expect("refused");
-    assert!(err.field.starts_with("protocol.params"), "{err}");
-    format!("{}: {}", err.field, err.message)
-}
-
 #[test]
 fn bad_parameters_are_explained() {
     let cases = [
@@ -350,7 +345,7 @@ fn bad_parameters_are_explained() {
         (json!({ "backoff": "yes" }), "protocol.params.backoff: invalid type"),
     ];
     for (params, says) in cases {
-        let message = params_error(params.clone());
+        let message = params_error("paxos", params.clone());
         assert!(message.contains(says), "{params}: `{message}` does not say `{says}`");
     }
     let mut ok = builtin("paxos").unwrap();

@@ -12,11 +12,13 @@
 //! a safety property, and that calm and default runs end with a leader and caught-up logs.
 
 use caucus_protocols::raft::{self, crash_leader_trial, Entry, Msg, Params, Raft, Request, Role, Timer, Trial};
-use caucus_protocols::{build, builtin, swarm};
-use caucus_sim::swarm::FaultProfile;
+use caucus_protocols::{build, builtin};
 use caucus_sim::{DynRun, Input, Micros, NodeId, Protocol, Run, Scenario, Status, TopologySpec, MS, SEC};
 use serde_json::json;
 use std::collections::BTreeMap;
+
+mod support;
+use support::*;
 
 // ---- helpers --------------------------------------------------------------------------------
 
@@ -548,21 +550,6 @@ fn swarm_base(pre_vote: bool) -> Scenario {
         base.protocol.params = json!({ "pre_vote": true });
     }
     base
-}
-
-fn assert_no_finding(base: &Scenario, profile: &str, seeds: std::ops::Range<u64>) {
-    let report = swarm(base, &FaultProfile::named(profile).unwrap(), seeds.clone()).unwrap();
-    if let Some(f) = report.finding {
-        panic!(
-            "profile {profile}, seed {}: {} at {} µs: {}\nreplay: {}",
-            f.seed,
-            f.violation.property,
-            f.violation.time,
-            f.violation.failure.explanation,
-            serde_json::to_string(&f.scenario).unwrap()
-        );
-    }
-    assert_eq!(report.runs, seeds.end - seeds.start);
 }
 
 #[test]

@@ -80,9 +80,22 @@ impl<P: Protocol> Run<P> {
 
     /// Applies an input at the cursor. Returns false when `Step` found nothing to do.
     pub fn apply(&mut self, input: Input) -> Result<bool, SimError> {
+        self.apply_until(input, Micros::MAX)
+    }
+
+    /// Applies the next event if it happens no later than `until` (see [`Sim::step_until`]).
+    pub fn step_until(&mut self, until: Micros) -> Result<bool, SimError> {
+        self.apply_until(Input::Step, until)
+    }
+
+    fn apply_until(&mut self, input: Input, limit: Micros) -> Result<bool, SimError> {
         let cursor = self.cursor();
         if cursor < self.head {
             let recorded = self.recorded_input(cursor).cloned().unwrap_or(Input::Step);
+            let later = |run: &Self| run.trace.steps.get(cursor as usize).is_some_and(|s| s.time > limit);
+            if input == Input::Step && recorded == Input::Step && later(self) {
+                return Ok(false);
+            }
             if input == Input::Step || input == recorded {
                 self.replay_one(recorded);
                 return Ok(true);
@@ -102,7 +115,7 @@ impl<P: Protocol> Run<P> {
         // A copy to roll back to when an input by hand is refused half-way (a request the
         // protocol rejects after partial effects). Steps are never refused, so they skip it.
         let before = by_hand.then(|| self.sim.clone());
-        match self.sim.apply(input.clone(), &mut self.trace) {
+        match self.sim.apply_until(input.clone(), limit, &mut self.trace) {
             Ok(None) => Ok(false),
             Ok(Some(_)) => {
                 if by_hand {
@@ -189,11 +202,7 @@ impl<P: Protocol> Run<P> {
     /// Runs forward until simulated time `until` or quiescence. Returns steps applied.
     pub fn run_until(&mut self, until: Micros) -> Result<u64, SimError> {
         let start = self.cursor();
-        while self.sim.next_event_time().is_some_and(|t| t <= until) {
-            if !self.apply(Input::Step)? {
-                break;
-            }
-        }
+        while self.step_until(until)? {}
         Ok(self.cursor() - start)
     }
 

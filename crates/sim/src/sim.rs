@@ -559,11 +559,28 @@ impl<P: Protocol> Sim<P> {
 
     /// Applies one input. `Ok(None)` means `Step` found nothing left to do.
     pub fn apply<O: Observer<P>>(&mut self, input: Input, obs: &mut O) -> Result<Option<&Record<P>>, SimError> {
+        self.apply_until(input, Micros::MAX, obs)
+    }
+
+    /// Applies the next event only if it happens no later than `until`: `Ok(None)` when there is
+    /// none. Stale entries (cancelled timers, lost messages) do not count: the first live event
+    /// decides, so a run stepped to `until` never ends past it.
+    pub fn step_until<O: Observer<P>>(&mut self, until: Micros, obs: &mut O) -> Result<Option<&Record<P>>, SimError> {
+        self.apply_until(Input::Step, until, obs)
+    }
+
+    /// [`Sim::apply`], where a `Step` leaves every event later than `limit` in the queue.
+    pub(crate) fn apply_until<O: Observer<P>>(
+        &mut self,
+        input: Input,
+        limit: Micros,
+        obs: &mut O,
+    ) -> Result<Option<&Record<P>>, SimError> {
         self.record.dropped.clear();
         self.record.notes.clear();
         self.record.sent = (self.next_msg, self.next_msg);
         let done = match input {
-            Input::Step => self.step_event(obs)?,
+            Input::Step => self.step_event(limit, obs)?,
             other => {
                 self.begin(self.now);
                 self.apply_fault(&other, obs)?;
@@ -578,14 +595,6 @@ impl<P: Protocol> Sim<P> {
         self.step += 1;
         obs.stepped(&self.record);
         Ok(Some(&self.record))
-    }
-
-    /// Applies the next event only if it happens no later than `until`.
-    pub fn step_until<O: Observer<P>>(&mut self, until: Micros, obs: &mut O) -> Result<Option<&Record<P>>, SimError> {
-        match self.next_event_time() {
-            Some(t) if t <= until => self.apply(Input::Step, obs),
-            _ => Ok(None),
-        }
     }
 
     fn begin(&mut self, time: Micros) {
@@ -607,9 +616,11 @@ impl<P: Protocol> Sim<P> {
         self.queue.pop().map(|Reverse(s)| s)
     }
 
-    /// Pops events until one is live, then applies it. Returns false when the queue is empty.
-    fn step_event<O: Observer<P>>(&mut self, obs: &mut O) -> Result<bool, SimError> {
-        while let Some(s) = self.pop() {
+    /// Pops events until one is live, then applies it. Returns false when the queue is empty or
+    /// its next event is later than `limit` (that event stays queued, in its place).
+    fn step_event<O: Observer<P>>(&mut self, limit: Micros, obs: &mut O) -> Result<bool, SimError> {
+        while self.next_event_time().is_some_and(|t| t <= limit) {
+            let s = self.pop().expect("an event was peeked");
             match s.event {
                 Event::Start(node) => {
                     self.begin(s.time);

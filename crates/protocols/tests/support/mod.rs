@@ -1,0 +1,47 @@
+//! Helpers the protocol test files share (`mod support;` in each). Not every file uses every one.
+#![allow(dead_code)]
+
+use caucus_protocols::{build, builtin, swarm};
+use caucus_sim::swarm::FaultProfile;
+use caucus_sim::{Micros, NodeId, Protocol, Run, Scenario};
+
+/// A built-in scenario by name.
+pub fn scenario(name: &str) -> Scenario {
+    builtin(name).expect("built-in")
+}
+
+/// Times at which `node` noted something containing `text`.
+pub fn noted<P: Protocol>(run: &Run<P>, node: NodeId, text: &str) -> Vec<Micros> {
+    run.trace()
+        .steps
+        .iter()
+        .filter(|s| s.extra.as_ref().is_some_and(|e| e.notes.iter().any(|(n, t)| *n == node && t.contains(text))))
+        .map(|s| s.time)
+        .collect()
+}
+
+/// The built-in scenario `name` with other parameters must be refused: `field: message`.
+pub fn params_error(name: &str, params: serde_json::Value) -> String {
+    let mut s = scenario(name);
+    s.protocol.params = params;
+    let err = build(&s).err().expect("refused");
+    assert!(err.field.starts_with("protocol.params"), "{err}");
+    format!("{}: {}", err.field, err.message)
+}
+
+/// A swarm over `seeds` with the named fault profile finds nothing; a finding fails with the
+/// scenario that replays it.
+pub fn assert_no_finding(base: &Scenario, profile: &str, seeds: std::ops::Range<u64>) {
+    let report = swarm(base, &FaultProfile::named(profile).unwrap(), seeds.clone()).unwrap();
+    if let Some(f) = report.finding {
+        panic!(
+            "profile {profile}, seed {}: {} at {} µs: {}\nreplay: {}",
+            f.seed,
+            f.violation.property,
+            f.violation.time,
+            f.violation.failure.explanation,
+            serde_json::to_string(&f.scenario).unwrap()
+        );
+    }
+    assert_eq!(report.runs, seeds.end - seeds.start);
+}
