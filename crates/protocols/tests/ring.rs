@@ -16,10 +16,13 @@
 //! dc 0 us-east-1: n0 n1 n2    dc 1 eu-west-1: n3 n4 n5    dc 2 ap-southeast-1: n6 n7 n8
 //! ```
 
+mod support;
+use support::*;
+
+use caucus_protocols::at;
 use caucus_protocols::ring::{
     key_position, mod_n_list, position, token_position, Assignment, HashRing, Movement, Msg, Op, Placement, Ring,
 };
-use caucus_protocols::{at, build, builtin};
 use caucus_sim::swarm::{swarm, swarm_scenario, FaultProfile};
 use caucus_sim::{DynRun, Input, Micros, NodeId, Protocol, Run, Scenario, SimError, MS, SEC};
 use serde_json::json;
@@ -55,10 +58,6 @@ fn run_to(scenario: Scenario, until: Micros) -> Run<Ring> {
     run
 }
 
-fn scenario(name: &str) -> Scenario {
-    builtin(name).expect("built-in")
-}
-
 fn with_params(name: &str, params: serde_json::Value) -> Scenario {
     let mut s = scenario(name);
     let p = s.protocol.params.as_object_mut().expect("params object");
@@ -78,7 +77,8 @@ fn handoffs(run: &Run<Ring>) -> Vec<(NodeId, NodeId, String)> {
         .collect()
 }
 
-fn noted(run: &Run<Ring>, node: NodeId, text: &str) -> Vec<(Micros, String)> {
+/// What `node` noted containing `text`, with when.
+fn noted_text(run: &Run<Ring>, node: NodeId, text: &str) -> Vec<(Micros, String)> {
     run.trace()
         .steps
         .iter()
@@ -260,7 +260,7 @@ fn requests_pay_for_the_distance_to_the_second_region() {
         }
     }
     assert!(count >= 30, "{count} requests finished");
-    let notes = noted(&run, 0, " ms");
+    let notes = noted_text(&run, 0, " ms");
     assert!(notes.iter().any(|(_, t)| t.contains("acknowledged by") && t.ends_with(" ms")), "{notes:?}");
 }
 
@@ -281,7 +281,7 @@ fn a_joining_node_receives_only_the_keys_it_now_owns() {
         assert_eq!(home.contains(&8), n8.store.contains_key(key), "{key}: home {home:?}");
     }
     assert!(!n8.store.is_empty());
-    assert_eq!(noted(&run, 8, "joins the ring").len(), 1);
+    assert_eq!(noted_text(&run, 8, "joins the ring").len(), 1);
 }
 
 #[test]
@@ -323,11 +323,11 @@ fn sloppy_quorums_stay_available_under_a_partition_and_the_divergence_is_reporte
     assert!(v[0].failure.explanation.contains("sloppy quorum"), "{v:?}");
     assert!((2 * SEC..7 * SEC).contains(&v[0].time), "{v:?}");
     // n0, cut off with n1 and n2, kept acknowledging puts through fallback nodes.
-    let sloppy_puts = noted(&run, 0, "(a fallback counted: sloppy quorum)");
+    let sloppy_puts = noted_text(&run, 0, "(a fallback counted: sloppy quorum)");
     assert!(sloppy_puts.iter().any(|(t, x)| (2 * SEC..6 * SEC).contains(t) && x.starts_with("put")), "{sloppy_puts:?}");
     assert!(
-        !noted(&run, 1, "(sloppy quorum fallback)").is_empty()
-            || !noted(&run, 2, "(sloppy quorum fallback)").is_empty()
+        !noted_text(&run, 1, "(sloppy quorum fallback)").is_empty()
+            || !noted_text(&run, 2, "(sloppy quorum fallback)").is_empty()
     );
     // The fallbacks on n0's side keep offering their hinted copies back; the cut drops them until
     // the heal at 6 s, and by the end every copy has been acknowledged, so none is a hint any more.
@@ -354,7 +354,7 @@ fn strict_quorums_refuse_instead_and_never_diverge() {
     let run = run_to(s, 10 * SEC);
     assert!(run.violations().is_empty(), "{:?}", run.violations());
     // n0's requests during the cut fail: only its own replica answers.
-    let failed = noted(&run, 0, "failed: 1 of 2 replies before the request timeout");
+    let failed = noted_text(&run, 0, "failed: 1 of 2 replies before the request timeout");
     assert!(failed.iter().any(|(t, _)| (2 * SEC..8 * SEC).contains(t)), "{failed:?}");
     assert!(run.check_liveness().is_empty());
 }
@@ -429,9 +429,7 @@ fn a_coordinator_skips_a_crashed_replica_and_uses_a_fallback_with_a_hint() {
 fn strict_quorums_never_serve_stale_reads_under_random_faults() {
     let base = with_params("ring", json!({ "sloppy": false }));
     for profile in ["crashes", "partitions", "pauses", "chaos"] {
-        let report = swarm::<Ring>(&base, &FaultProfile::named(profile).unwrap(), 0..8).unwrap();
-        assert!(report.finding.is_none(), "{profile}: {:?}", report.finding);
-        assert_eq!(report.runs, 8);
+        assert_no_finding(&base, profile, 0..8);
     }
 }
 
@@ -474,16 +472,8 @@ fn bad_requests_are_refused_and_odd_ones_explained() {
     run.apply(Input::Request { node: 0, request: json!("join") }).unwrap();
     run.apply(Input::Request { node: 1, request: json!({ "put": { "key": "", "value": "v" } }) }).unwrap();
     run.run_until(2 * SEC).unwrap();
-    assert_eq!(noted(&run, 0, "is already a member of the ring").len(), 1);
-    assert_eq!(noted(&run, 1, "refuses the request: keys and values are 1 to 64 bytes").len(), 1);
-}
-
-fn params_error(params: serde_json::Value) -> String {
-    let mut s = scenario("ring");
-    s.protocol.params = params;
-    let err = build(&s).err().expect("refused");
-    assert!(err.field.starts_with("protocol.params"), "{err}");
-    format!("{}: {}", err.field, err.message)
+    assert_eq!(noted_text(&run, 0, "is already a member of the ring").len(), 1);
+    assert_eq!(noted_text(&run, 1, "refuses the request: keys and values are 1 to 64 bytes").len(), 1);
 }
 
 #[test]
@@ -501,7 +491,7 @@ fn bad_parameters_are_explained() {
         (json!({ "quorum": 2 }), "unknown field `quorum`"),
     ];
     for (params, says) in cases {
-        let message = params_error(params.clone());
+        let message = params_error("ring", params.clone());
         assert!(message.contains(says), "{params}: `{message}` does not say `{says}`");
     }
 }
@@ -552,7 +542,7 @@ fn across_five_regions_the_wait_depends_on_where_the_keys_replicas_live() {
     let run = run_to(scenario("ring-five-regions"), 10 * SEC);
     assert!(run.violations().is_empty(), "{:?}", run.violations());
     for client in [0, 6] {
-        let latencies: Vec<Micros> = noted(&run, client, " ms")
+        let latencies: Vec<Micros> = noted_text(&run, client, " ms")
             .iter()
             .filter_map(|(_, t)| t.rsplit_once(" in ")?.1.strip_suffix(" ms")?.parse::<f64>().ok())
             .map(|ms| (ms * 1000.0) as Micros)
