@@ -280,7 +280,9 @@ fn a_joining_node_receives_only_the_keys_it_now_owns() {
         let home = caucus_protocols::ring::home_of(&n0.ring, &params, key);
         assert_eq!(home.contains(&8), n8.store.contains_key(key), "{key}: home {home:?}");
     }
-    assert!(!n8.store.is_empty());
+    // About a ninth of the 3 x 8 replicas of k0..k7: one key in three lands on n8 as the replica
+    // in its region.
+    assert!((1..=5).contains(&n8.store.len()), "n8 holds {:?}", n8.store.keys().collect::<Vec<_>>());
     assert_eq!(noted_text(&run, 8, "joins the ring").len(), 1);
 }
 
