@@ -425,6 +425,19 @@ fn a_pause_defers_deliveries_and_timers_until_it_ends() {
 }
 
 #[test]
+fn a_paused_node_refuses_requests_and_nothing_changes() {
+    let mut run = heartbeat_run();
+    run_to(&mut run, SEC);
+    apply(&mut run, Input::Pause { node: 1, duration_us: 400 * MS });
+    let (cursor, inputs) = (run.cursor(), run.inputs().len());
+    let err = run.apply(Input::Request { node: 1, request: announce() }).unwrap_err();
+    assert!(matches!(&err, SimError::Input(m) if m == "n1 is paused: it handles no request until it resumes"), "{err}");
+    assert_eq!((run.cursor(), run.inputs().len()), (cursor, inputs), "a refused request is not recorded");
+    run_to(&mut run, 2 * SEC);
+    apply(&mut run, Input::Request { node: 1, request: announce() });
+}
+
+#[test]
 fn a_pause_kills_nothing_and_strong_accuracy_catches_the_suspicion() {
     let mut run = heartbeat_run();
     run_to(&mut run, SEC);

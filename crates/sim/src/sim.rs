@@ -1064,6 +1064,10 @@ impl<P: Protocol> Sim<P> {
                 if !matches!(self.nodes[*node as usize].state, NodeState::Up(_)) {
                     return bad(format!("{} is not running", self.name(*node)));
                 }
+                // A paused process handles nothing, requests included (its deliveries wait too).
+                if self.nodes[*node as usize].paused_until.is_some() {
+                    return bad(format!("{} is paused: it handles no request until it resumes", self.name(*node)));
+                }
                 self.handle(*node, obs, |p, ctx| p.on_request(ctx, request))?;
             }
         }
