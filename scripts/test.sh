@@ -12,7 +12,7 @@
 #   CAUCUS_TOOLS        npm tools folder (default ~/.cache/caucus-tools), as install-tools.sh
 #   CAUCUS_DIST         where trunk writes the app and the e2e tests serve it from (default dist)
 #   CAUCUS_GZIP_BUDGET  the core pack's budget in bytes, wasm + JS + CSS after gzip -9 (default 250000)
-#   CAUCUS_PACK_BUDGET  every other pack's budget (default 320000: the election pack is about 314 KB;
+#   CAUCUS_PACK_BUDGET  every other pack's budget (default 320000: the largest, the election pack, is about 316 KB;
 #                       bringing it under 250 KB needs a slimmer shell, see ARCHITECTURE.md "Packs")
 #   CAUCUS_SKIP_MEASURE=1  skip the measurements
 #   E2E_ONLY=text       run only the end-to-end tests whose name contains text
