@@ -21,7 +21,7 @@
 //!    only what changed: the marks near the cursor and the messages in flight.
 
 use crate::browser;
-use crate::components::{dc_colour, fmt_time};
+use crate::components::{dc_colour, fmt_time, grouped};
 use crate::state::{RunRef, Snapshot};
 use caucus_sim::run::{MsgTraceView, StepKind, StepView};
 use caucus_sim::topology::NodeSpec;
@@ -976,18 +976,6 @@ fn nice_step(raw: f64) -> Micros {
 /// A coordinate for an attribute: one decimal is plenty.
 fn num(v: f64) -> String {
     caucus_sim::decimal(v, 1)
-}
-
-fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn shorten(text: &str, max: usize) -> String {

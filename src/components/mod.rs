@@ -45,6 +45,19 @@ pub fn fmt_time(us: Micros) -> String {
     caucus_sim::format_micros(us)
 }
 
+/// A count with thousands separators: `1,234,567`.
+pub fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A colour per datacenter (paired with text labels everywhere: colour is never the only signal).
 pub const DC_COLOURS: &[&str] =
     &["#2563eb", "#059669", "#d97706", "#7c3aed", "#db2777", "#0891b2", "#65a30d", "#dc2626"];

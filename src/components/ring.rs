@@ -7,6 +7,7 @@
 //! key that is not moving (redrawn only when the ring changes), and per animation frame that layer
 //! copied plus the keys that move. That keeps a 64 × 256 × 10,000 ring at 60 frames a second.
 
+use crate::components::grouped;
 use crate::state::{Action, Banner, RunRef};
 use caucus_protocols::ring::{key_position, Assignment, HashRing, Load, Movement, Placement, Ring};
 use caucus_sim::{decimal, Input, NodeId, Run, Status};
@@ -237,18 +238,6 @@ fn key_radius(pos: u64) -> f64 {
 
 fn pct(ppm: u64) -> String {
     format!("{}%", decimal(ppm as f64 / 10_000.0, 1))
-}
-
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// What the last membership change did.
@@ -650,9 +639,9 @@ impl Component for Explorer {
                 <p class="moved" role="status">
                     <strong>{ &c.text }{ ": " }</strong>
                     { format!("the ring moved {} of {} keys ({}), the ideal is about K/N = {}; ",
-                        thousands(c.movement.primary_moved), thousands(keys), pct(ring_ppm), pct(c.ideal_ppm)) }
-                    { format!("{} keys need a new replica copy. ", thousands(c.movement.replicas_moved)) }
-                    <span class="modn">{ format!("hash % N would move {} ({}).", thousands(c.mod_n_moving.len()), pct(mod_ppm)) }</span>
+                        grouped(c.movement.primary_moved), grouped(keys), pct(ring_ppm), pct(c.ideal_ppm)) }
+                    { format!("{} keys need a new replica copy. ", grouped(c.movement.replicas_moved)) }
+                    <span class="modn">{ format!("hash % N would move {} ({}).", grouped(c.mod_n_moving.len()), pct(mod_ppm)) }</span>
                 </p>
             }
         });
@@ -678,14 +667,14 @@ impl Component for Explorer {
         html! {
             <section class="panel ring-explorer" aria-label="Ring explorer">
                 <h2>{ "The ring" }<span class="sub">{ format!("{} nodes ({} live) × {} virtual nodes · {} keys · R = {}",
-                    self.members.len(), live.len(), self.vnodes, thousands(self.keys.len()), self.replicas) }</span></h2>
+                    self.members.len(), live.len(), self.vnodes, grouped(self.keys.len()), self.replicas) }</span></h2>
                 <p class="hint">{ "A ring of its own, apart from the simulation above, placing keys key0, key1, … with the same code. Node nI is in datacenter I mod 3: ● us-east-1, ■ eu-west-1, ▲ ap-southeast-1." }</p>
                 <div class="ring-controls">
                     <label>{ format!("nodes {}", self.members.len()) }
                         <input type="range" min="1" max="64" value={self.members.len().to_string()} aria-label="Number of nodes" oninput={nodes} /></label>
                     <label>{ format!("virtual nodes {}", self.vnodes) }
                         <input type="range" min="1" max="256" value={self.vnodes.to_string()} aria-label="Virtual nodes per node" oninput={vnodes} /></label>
-                    <label>{ format!("keys {}", thousands(self.keys.len())) }
+                    <label>{ format!("keys {}", grouped(self.keys.len())) }
                         <input type="range" min="100" max="10000" step="100" value={self.keys.len().to_string()} aria-label="Number of keys" oninput={keys} /></label>
                     <label>{ format!("replicas {}", self.replicas) }
                         <input type="range" min="1" max="5" value={self.replicas.to_string()} aria-label="Replicas per key" oninput={replicas} /></label>

@@ -37,7 +37,6 @@
 //! reports it honestly). These are lessons, not bugs in Caucus: a protocol that must never have two
 //! leaders needs majorities and terms (Raft) or fencing tokens, which Bully does not have.
 
-use caucus_sim::limits::MAX_FAULT_US;
 use caucus_sim::{
     Ctx, Endpoint, Failure, Input, Micros, NodeId, Property, PropertyKind, Protocol, Scenario, Status, Topology,
     TopologySpec, View, MS, SEC,
@@ -241,20 +240,12 @@ impl Protocol for Bully {
     const NAME: &'static str = NAME;
 
     fn validate(params: &Params, topology: &Topology) -> Result<(), String> {
-        let durations = [
+        crate::check_durations(&[
             ("heartbeat_us", params.heartbeat_us),
             ("failure_timeout_us", params.failure_timeout_us),
             ("answer_timeout_us", params.answer_timeout_us),
             ("coordinator_timeout_us", params.coordinator_timeout_us),
-        ];
-        for (field, us) in durations {
-            if us == 0 {
-                return Err(format!("{field} must be above zero"));
-            }
-            if us > MAX_FAULT_US {
-                return Err(format!("{field} is at most {MAX_FAULT_US} µs (one hour)"));
-            }
-        }
+        ])?;
         if params.failure_timeout_us <= params.heartbeat_us {
             return Err(format!(
                 "failure_timeout_us ({} µs) must be longer than heartbeat_us ({} µs), or followers give up on a live leader between two beats",

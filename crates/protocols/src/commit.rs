@@ -52,7 +52,6 @@
 //! doubt until the coordinator returns. 3PC is live but unsafe under partitions. A saga never
 //! blocks and never disagrees for long, but other transactions see its intermediate states.
 
-use caucus_sim::limits::MAX_FAULT_US;
 use caucus_sim::{
     Ctx, DynRun, Endpoint, Failure, Input, Micros, NodeId, Property, PropertyKind, Protocol, Run, Scenario, Topology,
     TopologySpec, View, MS, SEC,
@@ -1064,23 +1063,17 @@ impl Protocol for Commit {
                 params.no_vote_ppm
             ));
         }
-        let durations = [
+        crate::check_durations(&[
             ("prepare_us", params.prepare_us),
             ("vote_timeout_us", params.vote_timeout_us),
             ("decision_timeout_us", params.decision_timeout_us),
             ("retry_us", params.retry_us),
-        ];
-        for (field, us) in durations {
-            if us == 0 {
-                return Err(format!("{field} must be above zero"));
-            }
-        }
-        let others = [("start_us", params.start_us), ("gap_us", params.gap_us), ("work_us", params.work_us)];
-        for (field, us) in durations.into_iter().chain(others) {
-            if us > MAX_FAULT_US {
-                return Err(format!("{field} is at most {MAX_FAULT_US} µs (one hour)"));
-            }
-        }
+        ])?;
+        crate::check_at_most_an_hour(&[
+            ("start_us", params.start_us),
+            ("gap_us", params.gap_us),
+            ("work_us", params.work_us),
+        ])?;
         let need = 2 * topology.max_one_way_us() + params.prepare_us;
         if params.vote_timeout_us <= need {
             return Err(format!(

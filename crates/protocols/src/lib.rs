@@ -12,9 +12,10 @@ pub mod raft;
 pub mod ring;
 pub mod share;
 
+use caucus_sim::limits::MAX_FAULT_US;
 use caucus_sim::swarm::{FaultProfile, SwarmReport};
 use caucus_sim::{
-    DynRun, Endpoint, Input, Run, Scenario, ScenarioError, ScriptEntry, TopologySpec, SCENARIO_VERSION, SEC,
+    DynRun, Endpoint, Input, Micros, Run, Scenario, ScenarioError, ScriptEntry, TopologySpec, SCENARIO_VERSION, SEC,
 };
 
 /// A registered protocol: its name in scenarios, one line about it, and the browser bundle
@@ -195,6 +196,23 @@ fn unknown_protocol(name: &str) -> ScenarioError {
     }
     let known: Vec<_> = PROTOCOLS.iter().map(|p| p.name).collect();
     ScenarioError::new("protocol.name", format!("unknown protocol `{name}` (known: {})", known.join(", ")))
+}
+
+/// Checks durations from a protocol's parameters, `(field, µs)`: each must be above zero and at
+/// most an hour ([`MAX_FAULT_US`]). The message names the field.
+pub(crate) fn check_durations(fields: &[(&str, Micros)]) -> Result<(), String> {
+    if let Some((field, _)) = fields.iter().find(|(_, us)| *us == 0) {
+        return Err(format!("{field} must be above zero"));
+    }
+    check_at_most_an_hour(fields)
+}
+
+/// Checks durations that may be zero: each at most an hour ([`MAX_FAULT_US`]).
+pub(crate) fn check_at_most_an_hour(fields: &[(&str, Micros)]) -> Result<(), String> {
+    match fields.iter().find(|(_, us)| *us > MAX_FAULT_US) {
+        Some((field, _)) => Err(format!("{field} is at most {MAX_FAULT_US} µs (one hour)")),
+        None => Ok(()),
+    }
 }
 
 /// A built-in scenario with seed 1 and ten simulated seconds; protocols' modules use it too.

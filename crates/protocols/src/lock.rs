@@ -59,7 +59,6 @@
 //! lands before the newer holder's first write is ordered before it and is harmless; fencing
 //! guarantees exactly this property.
 
-use caucus_sim::limits::MAX_FAULT_US;
 use caucus_sim::{
     Ctx, Failure, Input, Micros, NodeId, Property, PropertyKind, Protocol, Scenario, Status, Topology, TopologySpec,
     View, MS, SEC,
@@ -762,7 +761,7 @@ impl Protocol for Lock {
     const NAME: &'static str = NAME;
 
     fn validate(params: &Params, topology: &Topology) -> Result<(), String> {
-        let durations = [
+        crate::check_durations(&[
             ("ttl_us", params.ttl_us),
             ("work_us", params.work_us),
             ("think_us", params.think_us),
@@ -771,15 +770,7 @@ impl Protocol for Lock {
             ("backoff_cap_us", params.backoff_cap_us),
             ("request_timeout_us", params.request_timeout_us),
             ("max_wait_us", params.max_wait_us),
-        ];
-        for (field, us) in durations {
-            if us == 0 {
-                return Err(format!("{field} must be above zero"));
-            }
-            if us > MAX_FAULT_US {
-                return Err(format!("{field} is at most {MAX_FAULT_US} µs (one hour)"));
-            }
-        }
+        ])?;
         if params.variant == Variant::Redlock
             && (params.instances < 3 || params.instances > MAX_INSTANCES || params.instances.is_multiple_of(2))
         {

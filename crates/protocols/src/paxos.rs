@@ -520,20 +520,12 @@ impl Protocol for Paxos {
                 ));
             }
         }
-        let durations = [
+        crate::check_durations(&[
             ("retry_us", params.retry_us),
             ("backoff_max_us", params.backoff_max_us),
             ("phase_timeout_us", params.phase_timeout_us),
             ("learn_timeout_us", params.learn_timeout_us),
-        ];
-        for (field, us) in durations {
-            if us == 0 {
-                return Err(format!("{field} must be above zero"));
-            }
-            if us > MAX_FAULT_US {
-                return Err(format!("{field} is at most {MAX_FAULT_US} µs (one hour)"));
-            }
-        }
+        ])?;
         if params.backoff_max_us < params.retry_us {
             return Err(format!(
                 "backoff_max_us ({} µs) must be at least retry_us ({} µs), the shortest wait",

@@ -61,7 +61,6 @@
 //! the write. Data is handed over when membership changes, so a
 //! read during the hand-over may briefly miss a key on its new owner.
 
-use caucus_sim::limits::MAX_FAULT_US;
 use caucus_sim::{
     Ctx, DcId, Endpoint, Failure, Input, Micros, NodeId, Property, PropertyKind, Protocol, Scenario, Status, Topology,
     TopologySpec, View, MS, SEC,
@@ -1106,21 +1105,13 @@ impl Protocol for Ring {
                 return Err(format!("{field} names node {bad}, but the topology has nodes 0 to {}", nodes - 1));
             }
         }
-        let durations = [
+        crate::check_durations(&[
             ("replica_timeout_us", params.replica_timeout_us),
             ("request_timeout_us", params.request_timeout_us),
             ("suspect_us", params.suspect_us),
             ("gossip_us", params.gossip_us),
             ("load_every_us", params.load_every_us),
-        ];
-        for (field, us) in durations {
-            if us == 0 {
-                return Err(format!("{field} must be above zero"));
-            }
-            if us > MAX_FAULT_US {
-                return Err(format!("{field} is at most {MAX_FAULT_US} µs (one hour)"));
-            }
-        }
+        ])?;
         let round_trip = 2 * topology.max_one_way_us();
         if params.replica_timeout_us <= round_trip {
             return Err(format!(
