@@ -4,8 +4,9 @@
 //! Compiled only into the ring pack.
 //!
 //! The explorer draws in two layers: a cached canvas with the ownership arcs, the tokens and every
-//! key that is not moving (redrawn only when the ring changes), and per animation frame that layer
-//! copied plus the keys that move. That keeps a 64 × 256 × 10,000 ring at 60 frames a second.
+//! key that is not moving (redrawn only when the ring changes, rasterized into a pixel buffer in
+//! Rust and put on the canvas in one call), and per animation frame that layer copied plus the
+//! keys that move. That keeps a 64 × 256 × 10,000 ring at 60 frames a second.
 
 use crate::components::grouped;
 use crate::state::{Action, Banner, RunRef};
@@ -15,7 +16,7 @@ use gloo_render::{request_animation_frame, AnimationFrame};
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::f64::consts::PI;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlInputElement};
 use yew::prelude::*;
 
@@ -366,9 +367,12 @@ impl Explorer {
             None => (&empty, &empty),
         };
         if self.dirty {
-            self.layer = layer(Some(&self.ring), &self.failed, &self.keys, &self.assignment, moving);
-            self.layer_mod =
-                if self.show_mod_n { layer(None, &self.failed, &self.keys, &self.mod_n, mod_moving) } else { None };
+            self.layer = layer(self.layer.take(), Some(&self.ring), &self.failed, &self.keys, &self.assignment, moving);
+            self.layer_mod = if self.show_mod_n {
+                layer(self.layer_mod.take(), None, &self.failed, &self.keys, &self.mod_n, mod_moving)
+            } else {
+                None
+            };
             self.dirty = false;
         }
         let focus = self.focus.as_ref().map(|f| {
@@ -778,135 +782,255 @@ fn prepare(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
     Some(ctx)
 }
 
-/// The cached layer: arcs, tokens and every key that is not moving.
+/// The cached layer: arcs, tokens and every key that is not moving, rasterized in a pixel buffer
+/// here and put on the canvas in one call (some 16,000 tokens and 10,000 keys as separate canvas
+/// paths took 30 ms and more; this takes a few).
 fn layer(
+    reuse: Option<HtmlCanvasElement>,
     ring: Option<&HashRing>,
     failed: &BTreeSet<NodeId>,
     keys: &[u64],
     assignment: &Assignment,
     moving: &[(usize, NodeId)],
 ) -> Option<HtmlCanvasElement> {
-    let canvas = web_sys::window()?.document()?.create_element("canvas").ok()?.dyn_into::<HtmlCanvasElement>().ok()?;
+    let canvas = match reuse {
+        Some(canvas) => canvas,
+        None => web_sys::window()?.document()?.create_element("canvas").ok()?.dyn_into::<HtmlCanvasElement>().ok()?,
+    };
     let ctx = prepare(&canvas)?;
-    let c = SIZE / 2.0;
-    ctx.set_stroke_style_str("#cbd5e1");
-    ctx.set_line_width(1.0);
-    ctx.begin_path();
-    let _ = ctx.arc(c, c, R_ARCS, 0.0, 2.0 * PI);
-    ctx.stroke();
-    if let Some(ring) = ring {
-        let tokens = ring.tokens();
-        let members: Vec<NodeId> = ring.members().map(|(n, _)| n).collect();
-        // Ownership arcs, one path per node: the arc before each token belongs to it.
-        ctx.set_line_width(10.0);
-        for &node in &members {
-            ctx.begin_path();
-            for (i, &(pos, n)) in tokens.iter().enumerate() {
-                if n != node {
-                    continue;
-                }
-                let prev = tokens[(i + tokens.len() - 1) % tokens.len()].0;
-                let (a0, a1) = (angle(prev), angle(pos));
-                let a1 = if tokens.len() == 1 || a1 <= a0 { a1 + 2.0 * PI } else { a1 };
-                ctx.move_to(c + R_ARCS * a0.cos(), c + R_ARCS * a0.sin());
-                if a1 - a0 < 0.02 {
-                    // Under a pixel of arc: a straight chord looks the same and rasterizes faster.
-                    ctx.line_to(c + R_ARCS * a1.cos(), c + R_ARCS * a1.sin());
-                } else {
-                    let _ = ctx.arc(c, c, R_ARCS, a0, a1);
-                }
-            }
-            let colour = if failed.contains(&node) { "#94a3b8".to_string() } else { node_colour(node) };
-            ctx.set_stroke_style_str(&colour);
-            ctx.stroke();
-        }
-        // Tokens, shaped by datacenter and on a track of their datacenter's. With few tokens one
-        // path per node; with thousands they overlap, so they are drawn in ring order, one by one,
-        // or the last node drawn would cover the others.
-        let s = if tokens.len() <= 64 {
-            5.0
-        } else if tokens.len() <= 2048 {
-            3.5
-        } else {
-            2.2
-        };
-        let colour_of = |node: NodeId| if failed.contains(&node) { "#94a3b8".to_string() } else { node_colour(node) };
-        let put = |pos: u64, node: NodeId| {
-            let (a, r) = (angle(pos), R_TOKENS + TRACK * dc_of(node) as f64);
-            shape(&ctx, dc_of(node), c + r * a.cos(), c + r * a.sin(), s);
-        };
-        if tokens.len() > 2048 {
+    let ratio = pixel_ratio();
+    let mut px = Pixels::new(canvas.width() as usize, ratio);
+    let colour_of = |node: NodeId| if failed.contains(&node) { GREY } else { node_rgb(node) };
+    match ring {
+        Some(ring) if !ring.tokens().is_empty() => {
+            let tokens = ring.tokens();
+            // Ownership arcs: the band is cut into slices a device pixel wide, each coloured by
+            // the owners of its stretch of the ring in proportion (the arc before each token
+            // belongs to it), as a canvas would anti-alias hundreds of arcs under a pixel.
+            let slices = arc_slices(tokens, (2.0 * PI * R_ARCS * ratio).ceil() as usize, colour_of);
+            px.annulus(R_ARCS, 5.0, |turn| slices[(turn * slices.len() as f64) as usize % slices.len()]);
+            // Tokens, shaped by datacenter on a track of their datacenter's, in ring order so
+            // that where thousands overlap no node covers the rest.
+            let s = if tokens.len() <= 64 {
+                5.0
+            } else if tokens.len() <= 2048 {
+                3.5
+            } else {
+                2.2
+            };
+            // Thousands of tokens overlap: of those whose centres fall in the same device pixel
+            // along their track only the last in ring order shows, so only it is drawn.
+            let mut last: [Option<(u64, usize)>; 3] = [None; 3];
+            let mut visible: Vec<(u64, NodeId)> = Vec::with_capacity(tokens.len());
             for &(pos, node) in tokens {
-                ctx.begin_path();
-                put(pos, node);
-                ctx.set_fill_style_str(&colour_of(node));
-                ctx.fill();
-            }
-        } else {
-            for &node in &members {
-                ctx.begin_path();
-                for &(pos, _) in tokens.iter().filter(|t| t.1 == node) {
-                    put(pos, node);
+                let track = dc_of(node) as usize % 3;
+                let around = 2.0 * PI * (R_TOKENS + TRACK * track as f64) * ratio;
+                let bucket = (pos as f64 / 18_446_744_073_709_551_616.0 * around) as u64;
+                match last[track] {
+                    Some((b, at)) if b == bucket => visible[at] = (pos, node),
+                    _ => {
+                        last[track] = Some((bucket, visible.len()));
+                        visible.push((pos, node));
+                    }
                 }
-                ctx.set_fill_style_str(&colour_of(node));
-                ctx.fill();
+            }
+            for (pos, node) in visible {
+                let (a, r) = (angle(pos), R_TOKENS + TRACK * dc_of(node) as f64);
+                px.shape(dc_of(node), SIZE / 2.0 + r * a.cos(), SIZE / 2.0 + r * a.sin(), s, colour_of(node));
             }
         }
-        if tokens.len() <= 256 {
-            // Few tokens: name the nodes beside them.
-            ctx.set_font("10px system-ui, sans-serif");
-            ctx.set_fill_style_str("#334155");
-            for &(pos, node) in tokens {
-                let a = angle(pos);
-                let _ = ctx.fill_text(
-                    &format!("n{node}"),
-                    c + (R_TOKENS + 3.0 * TRACK + 8.0) * a.cos() - 7.0,
-                    c + (R_TOKENS + 3.0 * TRACK + 8.0) * a.sin() + 3.0,
-                );
-            }
-        }
+        _ => px.annulus(R_ARCS, 0.5, |_| [0xcb, 0xd5, 0xe1]),
     }
-    // Keys, one path per owner.
+    // Keys, in key order, each a small square in its owner's colour.
     let mut is_moving = vec![false; keys.len()];
     for &(i, _) in moving {
         is_moving[i] = true;
     }
-    let mut seen = vec![false; MAX_EXPLORER_NODES as usize];
-    for i in 0..keys.len() {
-        if let Some(p) = assignment.primary(i) {
-            seen[p as usize % MAX_EXPLORER_NODES as usize] = true;
-        }
-    }
-    let owners = (0..MAX_EXPLORER_NODES).filter(|&n| seen[n as usize]);
     let k = if keys.len() > 3000 { 1.6 } else { 2.4 };
-    for owner in owners {
-        ctx.begin_path();
-        for (i, &pos) in keys.iter().enumerate() {
-            if is_moving[i] || assignment.primary(i) != Some(owner) {
-                continue;
-            }
-            let (a, r) = (angle(pos), key_radius(pos));
-            ctx.rect(c + r * a.cos() - k / 2.0, c + r * a.sin() - k / 2.0, k, k);
+    for (i, &pos) in keys.iter().enumerate() {
+        let Some(owner) = assignment.primary(i).filter(|_| !is_moving[i]) else { continue };
+        let (a, r) = (angle(pos), key_radius(pos));
+        px.square(SIZE / 2.0 + r * a.cos(), SIZE / 2.0 + r * a.sin(), k / 2.0, node_rgb(owner));
+    }
+    let image =
+        web_sys::ImageData::new_with_u8_clamped_array_and_sh(Clamped(&px.data), px.w as u32, px.w as u32).ok()?;
+    ctx.put_image_data(&image, 0.0, 0.0).ok()?;
+    if let Some(ring) = ring.filter(|r| r.tokens().len() <= 256) {
+        // Few tokens: name the nodes beside them.
+        let c = SIZE / 2.0;
+        ctx.set_font("10px system-ui, sans-serif");
+        ctx.set_fill_style_str("#334155");
+        for &(pos, node) in ring.tokens() {
+            let a = angle(pos);
+            let _ = ctx.fill_text(
+                &format!("n{node}"),
+                c + (R_TOKENS + 3.0 * TRACK + 8.0) * a.cos() - 7.0,
+                c + (R_TOKENS + 3.0 * TRACK + 8.0) * a.sin() + 3.0,
+            );
         }
-        ctx.set_fill_style_str(&node_colour(owner));
-        ctx.fill();
     }
     Some(canvas)
 }
 
-/// A datacenter's mark: circle, square or triangle, added to the current path.
-fn shape(ctx: &CanvasRenderingContext2d, dc: u16, x: f64, y: f64, s: f64) {
-    match dc {
-        0 => {
-            ctx.move_to(x + s, y);
-            let _ = ctx.arc(x, y, s, 0.0, 2.0 * PI);
+/// The colour of each of `n` equal slices of the ring: its owners' colours mixed in proportion
+/// to how much of the slice each owns.
+fn arc_slices(tokens: &[(u64, NodeId)], n: usize, colour_of: impl Fn(NodeId) -> [u8; 3]) -> Vec<[u8; 3]> {
+    const FULL: f64 = 18_446_744_073_709_551_616.0;
+    let width = FULL / n as f64;
+    let mut mix = vec![[0.0f64; 3]; n];
+    let mut add = |from: f64, to: f64, rgb: [u8; 3]| {
+        let first = ((from / width) as usize).min(n - 1);
+        let last = ((to / width) as usize).min(n - 1);
+        for (slice, m) in mix.iter_mut().enumerate().take(last + 1).skip(first) {
+            let share = (to.min((slice + 1) as f64 * width) - from.max(slice as f64 * width)).max(0.0) / width;
+            for (v, c) in m.iter_mut().zip(rgb) {
+                *v += c as f64 * share;
+            }
         }
-        1 => ctx.rect(x - s, y - s, 2.0 * s, 2.0 * s),
-        _ => {
-            ctx.move_to(x, y - s * 1.2);
-            ctx.line_to(x + s * 1.1, y + s * 0.9);
-            ctx.line_to(x - s * 1.1, y + s * 0.9);
-            ctx.close_path();
+    };
+    for (i, &(pos, node)) in tokens.iter().enumerate() {
+        let rgb = colour_of(node);
+        if i == 0 {
+            // The first token also owns the stretch from the last token round past the top.
+            add(tokens[tokens.len() - 1].0 as f64, FULL, rgb);
+            add(0.0, pos as f64, rgb);
+        } else {
+            add(tokens[i - 1].0 as f64, pos as f64, rgb);
+        }
+    }
+    mix.into_iter().map(|m| m.map(|v| v.round().clamp(0.0, 255.0) as u8)).collect()
+}
+
+const GREY: [u8; 3] = [0x94, 0xa3, 0xb8];
+
+/// A node's colour as RGB, the same as `node_colour`'s hsl.
+fn node_rgb(n: NodeId) -> [u8; 3] {
+    let h = ((n as u32 * 47) % 360) as f64 / 60.0;
+    let (s, l): (f64, f64) = (0.7, if n.is_multiple_of(2) { 0.42 } else { 0.58 });
+    let chroma = (1.0 - (2.0 * l - 1.0).abs()) * s;
+    let x = chroma * (1.0 - (h % 2.0 - 1.0).abs());
+    let (r, g, b) = match h as u32 {
+        0 => (chroma, x, 0.0),
+        1 => (x, chroma, 0.0),
+        2 => (0.0, chroma, x),
+        3 => (0.0, x, chroma),
+        4 => (x, 0.0, chroma),
+        _ => (chroma, 0.0, x),
+    };
+    let m = l - chroma / 2.0;
+    let byte = |v: f64| ((v + m) * 255.0).round().clamp(0.0, 255.0) as u8;
+    [byte(r), byte(g), byte(b)]
+}
+
+/// An opaque white RGBA buffer the size of the canvas, drawn on in CSS pixels with coverage
+/// (anti-aliased edges) and painted over in drawing order.
+struct Pixels {
+    w: usize,
+    ratio: f64,
+    data: Vec<u8>,
+}
+
+impl Pixels {
+    fn new(w: usize, ratio: f64) -> Pixels {
+        Pixels { w, ratio, data: vec![255; w * w * 4] }
+    }
+
+    fn blend(&mut self, x: usize, y: usize, rgb: [u8; 3], alpha: f64) {
+        if alpha <= 0.0 || x >= self.w || y >= self.w {
+            return;
+        }
+        let at = (y * self.w + x) * 4;
+        let a = (alpha.min(1.0) * 256.0) as u32;
+        for (d, s) in self.data[at..at + 3].iter_mut().zip(rgb) {
+            *d = ((*d as u32 * (256 - a) + s as u32 * a + 128) >> 8) as u8;
+        }
+    }
+
+    /// Device pixels of the box centred at (x, y) CSS pixels with half-size `h`, clipped.
+    fn area(&self, x: f64, y: f64, h: f64) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
+        let clip = |v: f64| (v * self.ratio).clamp(0.0, self.w as f64) as usize;
+        let pad = 1.0 / self.ratio;
+        (clip(x - h - pad)..clip(x + h + pad) + 1, clip(y - h - pad)..clip(y + h + pad) + 1)
+    }
+
+    /// A square of half-size `h` centred at (x, y): coverage is the exact overlap with each pixel.
+    fn square(&mut self, x: f64, y: f64, h: f64, rgb: [u8; 3]) {
+        let r = self.ratio;
+        let (x0, x1, y0, y1) = ((x - h) * r, (x + h) * r, (y - h) * r, (y + h) * r);
+        let (xs, ys) = self.area(x, y, h);
+        for py in ys {
+            let cy = (y1.min(py as f64 + 1.0) - y0.max(py as f64)).max(0.0);
+            if cy == 0.0 {
+                continue;
+            }
+            for px in xs.clone() {
+                let cx = (x1.min(px as f64 + 1.0) - x0.max(px as f64)).max(0.0);
+                self.blend(px, py, rgb, cx * cy);
+            }
+        }
+    }
+
+    /// A datacenter's mark: circle, square or triangle of size `s` centred at (x, y).
+    fn shape(&mut self, dc: u16, x: f64, y: f64, s: f64, rgb: [u8; 3]) {
+        if dc == 1 {
+            return self.square(x, y, s, rgb);
+        }
+        let r = self.ratio;
+        let (cx, cy, s) = (x * r, y * r, s * r);
+        // The triangle's edges as unit normals pointing inwards with offsets: a pixel's signed
+        // distance to an edge is nx * x + ny * y + d, positive inside.
+        let corners = [(cx, cy - s * 1.2), (cx + s * 1.1, cy + s * 0.9), (cx - s * 1.1, cy + s * 0.9)];
+        let edges: [(f64, f64, f64); 3] = std::array::from_fn(|i| {
+            let ((ax, ay), (bx, by)) = (corners[i], corners[(i + 1) % 3]);
+            let (ex, ey) = (bx - ax, by - ay);
+            let len = (ex * ex + ey * ey).sqrt();
+            let (nx, ny) = (-ey / len, ex / len);
+            (nx, ny, -(nx * ax + ny * ay))
+        });
+        let (xs, ys) = self.area(x, y, s / r * 1.2);
+        for py in ys {
+            for px in xs.clone() {
+                let (qx, qy) = (px as f64 + 0.5, py as f64 + 0.5);
+                let inside = if dc == 0 {
+                    s - ((qx - cx).powi(2) + (qy - cy).powi(2)).sqrt()
+                } else {
+                    edges.iter().map(|&(nx, ny, d)| nx * qx + ny * qy + d).fold(f64::MAX, f64::min)
+                };
+                self.blend(px, py, rgb, (inside + 0.5).clamp(0.0, 1.0));
+            }
+        }
+    }
+
+    /// A band `half` CSS pixels either side of the circle of radius `radius` round the centre,
+    /// each pixel coloured by `colour` of its angle in turns (0 at the top, clockwise, below 1).
+    fn annulus(&mut self, radius: f64, half: f64, colour: impl Fn(f64) -> [u8; 3]) {
+        let (c, r) = (SIZE / 2.0 * self.ratio, radius * self.ratio);
+        let h = half * self.ratio;
+        let (xs, ys) = self.area(SIZE / 2.0, SIZE / 2.0, radius + half);
+        let (outer, inner) = (r + h + 1.0, (r - h - 1.0).max(0.0));
+        let span = |dy: f64, radius: f64| (radius * radius - dy * dy).max(0.0).sqrt();
+        for py in ys {
+            let dy = py as f64 + 0.5 - c;
+            if dy.abs() > outer {
+                continue;
+            }
+            // Only the pixels between the band's outer and inner edges on this row.
+            let (o, i) = (span(dy, outer), span(dy, inner));
+            let clip = |v: f64| (v.max(0.0) as usize).clamp(xs.start, xs.end);
+            let left = clip(c - o - 1.0)..clip(c - i + 1.0);
+            let right = clip(c + i - 1.0).max(left.end)..clip(c + o + 1.0);
+            for px in left.chain(right) {
+                let dx = px as f64 + 0.5 - c;
+                let cover = (h + 0.5 - ((dx * dx + dy * dy).sqrt() - r).abs()).clamp(0.0, 1.0);
+                if cover <= 0.0 {
+                    continue;
+                }
+                let mut a = dy.atan2(dx) + PI / 2.0;
+                if a < 0.0 {
+                    a += 2.0 * PI;
+                }
+                self.blend(px, py, colour(a / (2.0 * PI)), cover);
+            }
         }
     }
 }
