@@ -37,7 +37,7 @@ pub fn ring_panel(p: &RingProps) -> Html {
     html! {
         <>
             { store_panel(r, &p.dispatch) }
-            <Explorer />
+            <Explorer store={store_ring(r)} />
         </>
     }
 }
@@ -204,10 +204,55 @@ fn request_form(p: &RequestFormProps) -> Html {
 
 // ---- the explorer ---------------------------------------------------------------------------
 
+/// The simulated store's ring as the explorer follows it: what the lowest running node believes.
+#[derive(Clone, PartialEq)]
+pub struct StoreRing {
+    /// Members with their datacenter.
+    members: Vec<(NodeId, u16)>,
+    /// Crashed members, drawn as failed.
+    failed: BTreeSet<NodeId>,
+    vnodes: u32,
+    replicas: usize,
+    dc_aware: bool,
+    /// Every node's datacenter, by node id, and the datacenters' names.
+    dcs: Vec<u16>,
+    dc_names: Vec<String>,
+}
+
+fn store_ring(r: &Run<Ring>) -> StoreRing {
+    let sim = r.sim();
+    let (t, params) = (sim.topology(), sim.params());
+    let n = t.nodes.len() as NodeId;
+    let view = (0..n).find_map(|i| sim.state(i));
+    let member = |i: NodeId| match view {
+        Some(v) => v.members.get(i as usize).is_some_and(|m| m.joined),
+        None => params.initial_members.is_empty() || params.initial_members.contains(&i),
+    };
+    let dcs: Vec<u16> = t.nodes.iter().map(|node| node.dc).collect();
+    StoreRing {
+        members: (0..n).filter(|&i| member(i)).map(|i| (i, dcs[i as usize])).collect(),
+        failed: (0..n).filter(|&i| member(i) && sim.status(i) == Status::Crashed).collect(),
+        vnodes: params.vnodes,
+        replicas: params.replicas as usize,
+        dc_aware: params.datacenter_aware,
+        dcs,
+        dc_names: t.datacenters.iter().map(|d| d.name.clone()).collect(),
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ExplorerProps {
+    /// The simulated store's ring, to follow; `None` leaves the explorer a ring of its own.
+    pub store: Option<StoreRing>,
+}
+
 const DC_NAMES: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-1"];
 /// Datacenters are told apart by shape as well as by name: circle, square, triangle.
 const DC_SHAPES: [&str; 3] = ["●", "■", "▲"];
 const MAX_EXPLORER_NODES: u16 = 64;
+/// The explorer's own ring when it does not follow the store.
+const OWN_NODES: u16 = 12;
+const OWN_VNODES: u32 = 8;
 const ANIMATION_MS: f64 = 1200.0;
 /// The canvas's size in CSS pixels.
 const SIZE: f64 = 460.0;
@@ -224,8 +269,14 @@ fn node_colour(n: NodeId) -> String {
     format!("hsl({hue} 70% {light}%)")
 }
 
+/// A node's datacenter in the explorer's own ring: nI is in datacenter I mod 3.
 fn dc_of(n: NodeId) -> u16 {
     n % 3
+}
+
+/// A ring member's datacenter, as the ring records it.
+fn dc_in(ring: &HashRing, n: NodeId) -> u16 {
+    ring.dc_of(n).unwrap_or_else(|| dc_of(n))
 }
 
 fn angle(pos: u64) -> f64 {
@@ -253,6 +304,11 @@ struct Change {
 }
 
 pub struct Explorer {
+    /// Showing the simulated store's ring, moving with it.
+    follow: bool,
+    /// Datacenters by node id and their names, from the store's topology once followed.
+    dcs: Vec<u16>,
+    dc_names: Vec<String>,
     vnodes: u32,
     key_count: usize,
     replicas: usize,
@@ -307,11 +363,12 @@ pub enum Msg {
     Hover(f64, f64),
     Step(i32),
     Lookup(String),
+    Follow(bool),
 }
 
 impl Explorer {
     fn rebuild(&mut self) {
-        self.ring = HashRing::with_members(self.vnodes, self.members.iter().map(|&n| (n, dc_of(n))));
+        self.ring = HashRing::with_members(self.vnodes, self.members.iter().map(|&n| (n, self.dc(n))));
         if self.keys.len() != self.key_count {
             self.keys = (0..self.key_count).map(|i| key_position(&format!("key{i}"))).collect();
             // Sorted as (position, index) pairs like the ring's tokens, which shares their sort code.
@@ -323,6 +380,81 @@ impl Explorer {
         self.change = None;
         self.progress = 1.0;
         self.dirty = true;
+    }
+
+    fn dc(&self, n: NodeId) -> u16 {
+        self.dcs.get(n as usize).copied().unwrap_or_else(|| dc_of(n))
+    }
+
+    fn dc_name(&self, n: NodeId) -> String {
+        let dc = self.dc(n) as usize;
+        self.dc_names.get(dc).cloned().unwrap_or_else(|| DC_NAMES[dc % DC_NAMES.len()].to_string())
+    }
+
+    /// Takes the store's ring: rebuilt at once when its shape differs (or `animate` is off), or
+    /// as a membership change, animated like a manual one, when only members or crashes differ.
+    /// Returns whether anything changed.
+    fn follow_store(&mut self, s: &StoreRing, animate: bool) -> bool {
+        if s.members.is_empty() {
+            return false;
+        }
+        let members: BTreeSet<NodeId> = s.members.iter().map(|m| m.0).collect();
+        let failed: BTreeSet<NodeId> = s.failed.intersection(&members).copied().collect();
+        let same_shape = self.vnodes == s.vnodes
+            && self.replicas == s.replicas
+            && self.dc_aware == s.dc_aware
+            && self.dcs == s.dcs
+            && self.keys.len() == self.key_count;
+        if animate && same_shape {
+            if members == self.members && failed == self.failed {
+                return false;
+            }
+            let mut what: Vec<String> = Vec::new();
+            what.extend(members.difference(&self.members).map(|n| format!("n{n} joined")));
+            what.extend(self.members.difference(&members).map(|n| format!("n{n} left")));
+            what.extend(
+                failed
+                    .difference(&self.failed)
+                    .map(|n| format!("n{n} failed (its tokens stay; the next nodes serve its keys)")),
+            );
+            what.extend(
+                self.failed.difference(&failed).filter(|n| members.contains(n)).map(|n| format!("n{n} recovered")),
+            );
+            // The same words as a manual change, marked as the store's.
+            let text = format!("{} (in the simulated store)", what.join(", "));
+            self.change(text, |e| {
+                e.ring = HashRing::with_members(e.vnodes, s.members.iter().copied());
+                e.members = members;
+                e.failed = failed;
+                if !e.members.contains(&e.selected) {
+                    e.selected = *e.members.iter().next().expect("a member remains");
+                }
+            });
+        } else {
+            self.vnodes = s.vnodes;
+            self.replicas = s.replicas;
+            self.dc_aware = s.dc_aware;
+            self.dcs = s.dcs.clone();
+            self.dc_names = s.dc_names.clone();
+            self.members = members;
+            self.failed = failed;
+            if !self.members.contains(&self.selected) {
+                self.selected = *self.members.iter().next().expect("a member remains");
+            }
+            self.rebuild();
+        }
+        true
+    }
+
+    /// Back to the explorer's own datacenters: nI in datacenter I mod 3.
+    fn own_datacenters(&mut self) {
+        self.dcs.clear();
+        self.dc_names.clear();
+    }
+
+    /// A manual change: the explorer stops following the store.
+    fn unfollow(&mut self) {
+        self.follow = false;
     }
 
     fn place(&mut self) {
@@ -415,16 +547,19 @@ impl Explorer {
 
 impl Component for Explorer {
     type Message = Msg;
-    type Properties = ();
+    type Properties = ExplorerProps;
 
-    fn create(_ctx: &Context<Self>) -> Self {
+    fn create(ctx: &Context<Self>) -> Self {
         let mut e = Explorer {
-            vnodes: 8,
+            follow: ctx.props().store.is_some(),
+            dcs: Vec::new(),
+            dc_names: Vec::new(),
+            vnodes: OWN_VNODES,
             key_count: 1000,
             replicas: 3,
             dc_aware: true,
             show_mod_n: true,
-            members: (0..12).collect(),
+            members: (0..OWN_NODES).collect(),
             failed: BTreeSet::new(),
             selected: 0,
             ring: HashRing::default(),
@@ -446,32 +581,49 @@ impl Component for Explorer {
             dirty: true,
         };
         e.rebuild();
+        if let Some(s) = ctx.props().store.as_ref().filter(|_| e.follow) {
+            e.follow_store(s, false);
+        }
         e
+    }
+
+    fn changed(&mut self, ctx: &Context<Self>, _old: &ExplorerProps) -> bool {
+        // Only a change of the followed ring re-renders: most steps of the run leave it alone.
+        match ctx.props().store.as_ref() {
+            Some(s) if self.follow => self.follow_store(s, true),
+            _ => false,
+        }
     }
 
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         match msg {
             Msg::Nodes(n) => {
+                self.unfollow();
                 let n = n.clamp(1, MAX_EXPLORER_NODES);
+                self.own_datacenters();
                 self.members = (0..n).collect();
                 self.failed.clear();
                 self.selected = self.selected.min(n - 1);
                 self.rebuild();
             }
             Msg::Vnodes(v) => {
+                self.unfollow();
                 self.vnodes = v.clamp(1, caucus_protocols::ring::MAX_VNODES);
                 self.rebuild();
             }
             Msg::Keys(k) => {
+                self.unfollow();
                 self.key_count = k.clamp(1, 10_000);
                 self.focus = None;
                 self.rebuild();
             }
             Msg::Replicas(r) => {
+                self.unfollow();
                 self.replicas = r.clamp(1, 5);
                 self.rebuild();
             }
             Msg::DcAware(on) => {
+                self.unfollow();
                 self.dc_aware = on;
                 self.rebuild();
             }
@@ -484,9 +636,10 @@ impl Component for Explorer {
                 let Some(n) = (0..MAX_EXPLORER_NODES).find(|n| !self.members.contains(n)) else {
                     return false;
                 };
+                self.unfollow();
                 self.change(format!("n{n} joined"), |e| {
                     e.members.insert(n);
-                    e.ring.add(n, dc_of(n));
+                    e.ring.add(n, e.dc(n));
                     e.selected = n;
                 });
             }
@@ -495,6 +648,7 @@ impl Component for Explorer {
                 if self.members.len() <= 1 || !self.members.contains(&n) {
                     return false;
                 }
+                self.unfollow();
                 self.change(format!("n{n} left"), |e| {
                     e.members.remove(&n);
                     e.failed.remove(&n);
@@ -507,6 +661,7 @@ impl Component for Explorer {
                 if self.live().len() <= 1 || self.failed.contains(&n) {
                     return false;
                 }
+                self.unfollow();
                 self.change(format!("n{n} failed (its tokens stay; the next nodes serve its keys)"), |e| {
                     e.failed.insert(n);
                 });
@@ -516,11 +671,14 @@ impl Component for Explorer {
                 if !self.failed.contains(&n) {
                     return false;
                 }
+                self.unfollow();
                 self.change(format!("n{n} recovered"), |e| {
                     e.failed.remove(&n);
                 });
             }
             Msg::Scale => {
+                self.unfollow();
+                self.own_datacenters();
                 self.members = (0..MAX_EXPLORER_NODES).collect();
                 self.failed.clear();
                 self.vnodes = 256;
@@ -571,6 +729,23 @@ impl Component for Explorer {
                     .map_or(if by > 0 { -1 } else { 0 }, |p| p as i64);
                 let next = (here + by as i64).rem_euclid(len) as usize;
                 self.focus_index(self.order[next]);
+            }
+            Msg::Follow(on) => {
+                self.follow = on;
+                match ctx.props().store.as_ref() {
+                    Some(s) if on => {
+                        self.follow_store(s, false);
+                    }
+                    // Unticked: a ring of its own again, as the explorer starts without a store.
+                    _ => {
+                        self.own_datacenters();
+                        (self.vnodes, self.replicas, self.dc_aware) = (OWN_VNODES, 3, true);
+                        self.members = (0..OWN_NODES).collect();
+                        self.failed.clear();
+                        self.selected = 0;
+                        self.rebuild();
+                    }
+                }
             }
             Msg::Lookup(text) => {
                 self.lookup = text.clone();
@@ -631,6 +806,22 @@ impl Component for Explorer {
         });
         let lookup = link
             .batch_callback(|e: InputEvent| e.target_dyn_into::<HtmlInputElement>().map(|i| Msg::Lookup(i.value())));
+        let follow =
+            link.batch_callback(|e: Event| e.target_dyn_into::<HtmlInputElement>().map(|i| Msg::Follow(i.checked())));
+        let legend = (0..DC_SHAPES.len())
+            .map(|d| {
+                let name = self.dc_names.get(d).map_or(DC_NAMES[d], String::as_str);
+                format!("{} {name}", DC_SHAPES[d])
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let hint = if self.follow {
+            format!("The store's ring above: its members (crashed ones as failed), virtual nodes and replicas, placing keys key0, key1, … with the same code. When the run's membership changes the keys that move are animated; changing anything here stops following. Datacenters: {legend}.")
+        } else if self.dcs.is_empty() {
+            format!("A ring of its own, apart from the simulation above, placing keys key0, key1, … with the same code. Node nI is in datacenter I mod 3: {legend}.")
+        } else {
+            format!("A ring of its own, started from the store's, placing keys key0, key1, … with the same code. Datacenters as in the store: {legend}.")
+        };
         let selected_failed = self.failed.contains(&self.selected);
         let full = self.members.len() >= MAX_EXPLORER_NODES as usize;
 
@@ -651,7 +842,8 @@ impl Component for Explorer {
         });
         let focus_text = self.focus.as_ref().map(|f| {
             let list = self.ring.preference_list(f.pos, self.replicas, self.dc_aware, &self.failed);
-            let describe = |n: &NodeId| format!("n{n} {} {}", DC_SHAPES[dc_of(*n) as usize], DC_NAMES[dc_of(*n) as usize]);
+            let describe =
+                |n: &NodeId| format!("n{n} {} {}", DC_SHAPES[self.dc(*n) as usize % DC_SHAPES.len()], self.dc_name(*n));
             let owners: Vec<String> = list.iter().map(describe).collect();
             let mod_owner = caucus_protocols::ring::mod_n_list(f.pos, &live, 1);
             format!(
@@ -666,13 +858,16 @@ impl Component for Explorer {
         });
         let options = self.members.iter().map(|&n| {
             let failed = if self.failed.contains(&n) { " (failed)" } else { "" };
-            html! { <option value={n.to_string()} selected={n == self.selected}>{ format!("n{n} {} {}{failed}", DC_SHAPES[dc_of(n) as usize], DC_NAMES[dc_of(n) as usize]) }</option> }
+            html! { <option value={n.to_string()} selected={n == self.selected}>{ format!("n{n} {} {}{failed}", DC_SHAPES[self.dc(n) as usize % DC_SHAPES.len()], self.dc_name(n)) }</option> }
         });
         html! {
             <section class="panel ring-explorer" aria-label="Ring explorer">
                 <h2>{ "The ring" }<span class="sub">{ format!("{} nodes ({} live) × {} virtual nodes · {} keys · R = {}",
                     self.members.len(), live.len(), self.vnodes, grouped(self.keys.len()), self.replicas) }</span></h2>
-                <p class="hint">{ "A ring of its own, apart from the simulation above, placing keys key0, key1, … with the same code. Node nI is in datacenter I mod 3: ● us-east-1, ■ eu-west-1, ▲ ap-southeast-1." }</p>
+                <p class="hint">{ hint }</p>
+                if ctx.props().store.is_some() {
+                    <label class="follow"><input type="checkbox" checked={self.follow} onchange={follow} />{ " Follow the store: show the simulated ring, as its first running node sees it, and move with it (untick for a ring of its own)" }</label>
+                }
                 <div class="ring-controls">
                     <label>{ format!("nodes {}", self.members.len()) }
                         <input type="range" min="1" max="64" value={self.members.len().to_string()} aria-label="Number of nodes" oninput={nodes} /></label>
@@ -823,7 +1018,7 @@ fn layer(
             let mut last: [Option<(u64, usize)>; 3] = [None; 3];
             let mut visible: Vec<(u64, NodeId)> = Vec::with_capacity(tokens.len());
             for &(pos, node) in tokens {
-                let track = dc_of(node) as usize % 3;
+                let track = dc_in(ring, node) as usize % 3;
                 let around = 2.0 * PI * (R_TOKENS + TRACK * track as f64) * ratio;
                 let bucket = (pos as f64 / 18_446_744_073_709_551_616.0 * around) as u64;
                 match last[track] {
@@ -835,8 +1030,9 @@ fn layer(
                 }
             }
             for (pos, node) in visible {
-                let (a, r) = (angle(pos), R_TOKENS + TRACK * dc_of(node) as f64);
-                px.shape(dc_of(node), SIZE / 2.0 + r * a.cos(), SIZE / 2.0 + r * a.sin(), s, colour_of(node));
+                let dc = dc_in(ring, node) % 3;
+                let (a, r) = (angle(pos), R_TOKENS + TRACK * dc as f64);
+                px.shape(dc, SIZE / 2.0 + r * a.cos(), SIZE / 2.0 + r * a.sin(), s, colour_of(node));
             }
         }
         _ => px.annulus(R_ARCS, 0.5, |_| [0xcb, 0xd5, 0xe1]),
@@ -1097,7 +1293,7 @@ fn frame(
                     continue;
                 };
                 let b = angle(t.0);
-                let rt = R_TOKENS + TRACK * dc_of(*owner) as f64;
+                let rt = R_TOKENS + TRACK * (dc_in(ring, *owner) % 3) as f64;
                 let (tx, ty) = (c + rt * b.cos(), c + rt * b.sin());
                 ctx.set_line_width(if rank == 0 { 2.5 } else { 1.2 });
                 ctx.begin_path();

@@ -19,6 +19,13 @@ const QUIET = {
 const explorer = (page) => page.locator('section.ring-explorer');
 const moved = (page) => explorer(page).locator('p.moved');
 const banner = (page) => page.locator('.banner[role=alert]');
+const followBox = (page) => explorer(page).getByRole('checkbox', { name: /Follow the store/ });
+
+/** Unticks "Follow the store": the explorer's own ring of 12 nodes x 8 virtual nodes. */
+async function ownRing(page) {
+  await followBox(page).uncheck();
+  await until(async () => (await explorer(page).locator('h2 .sub').innerText()).startsWith('12 nodes (12 live) × 8 virtual nodes'), 'the own ring');
+}
 
 /** Parses "the ring moved 81 of 1,000 keys (8.1%)… hash % N would move 912 (91.2%)". */
 async function movedCounts(page) {
@@ -72,6 +79,7 @@ test('ring-put-get', 'a put from the form is acknowledged; an empty key gets a m
 test('ring-explorer-add', 'adding a node moves about K/N keys; hash % N moves most of them', async (t) => {
   const { page } = t;
   await t.goto('ring/?v=1&s=ring&seed=1&t=0');
+  await ownRing(page);
   const sub = await explorer(page).locator('h2 .sub').innerText();
   assert(sub.startsWith('12 nodes (12 live) × 8 virtual nodes · 1,000 keys'), `explorer: ${sub}`);
   await explorer(page).getByRole('button', { name: 'Add a node' }).click();
@@ -120,6 +128,7 @@ test('ring-explorer-lookup', 'looking up user:42 gives the hand-computed SHA-1 p
 test('ring-explorer-fail', 'failing a node moves only its keys; recovering moves them back', async (t) => {
   const { page } = t;
   await t.goto('ring/?v=1&s=ring&seed=1&t=0');
+  await ownRing(page);
   await explorer(page).getByRole('combobox', { name: 'Node to remove, fail or recover' }).selectOption('5');
   // Count the animation frames the page asks for while the moved keys hop (none with reduced
   // motion: see ring-reduced-motion).
@@ -147,6 +156,7 @@ test('ring-explorer-fail', 'failing a node moves only its keys; recovering moves
 test('ring-reduced-motion', 'with reduced motion the moved keys are shown at once, not animated', async (t) => {
   const { page } = t;
   await t.goto('ring/?v=1&s=ring&seed=1&t=0');
+  await ownRing(page);
   // Count animation frames the page asks for after the click: none beyond the app's own.
   await explorer(page).getByRole('button', { name: 'Add a node' }).click();
   await until(async () => (await moved(page).count()) > 0, 'the movement summary');
@@ -209,6 +219,39 @@ test('ring-scale', '64 nodes x 256 virtual nodes x 10,000 keys: frame times whil
       `max ${Math.max(...g).toFixed(1)} ms (first ${r.gaps.slice(0, 2).map((x) => x.toFixed(1)).join(', ')} ms)`);
   }
   console.log(`MEASURE ring-scale build: 64x256x10000 ring, keys and both placements drawn in ${buildMs} ms (click to text)`);
+});
+
+test('ring-follow', 'the explorer follows the store: n8 joining moves about a ninth of the keys; a manual change stops following', async (t) => {
+  const { page } = t;
+  await t.goto('ring/?v=1&s=ring-join&seed=1&t=0');
+  assert(await followBox(page).isChecked(), 'following the store by default in a ring scenario');
+  const sub = explorer(page).locator('h2 .sub');
+  assert((await sub.innerText()).startsWith('8 nodes (8 live) × 16 virtual nodes · 1,000 keys · R = 3'), `the store's ring: ${await sub.innerText()}`);
+  eq(await moved(page).count(), 0, 'no change yet');
+  // The store's datacenters, not the explorer's own nI mod 3: n3 is in eu-west-1.
+  const options = await explorer(page).getByRole('combobox', { name: 'Node to remove, fail or recover' }).innerText();
+  assert(options.includes('n3 ■ eu-west-1') && options.includes('n2 ● us-east-1'), options);
+  // About 3 simulated seconds a real second, so that the join at 3 s comes soon.
+  await page.getByRole('slider', { name: 'Speed (simulated time per real second)' }).fill('0.5');
+  await clickControl(page, 'Play');
+  await until(async () => (await sub.innerText()).startsWith('9 nodes (9 live)'), 'n8 in the explorer', 30_000);
+  await clickControl(page, 'Pause');
+  const m = await movedCounts(page);
+  assert(m.text.startsWith('n8 joined (in the simulated store):'), m.text);
+  eq(m.keys, 1000, 'keys');
+  // Ideal 1000/9 ≈ 111; only the keys n8 now owns move.
+  assert(m.ring > 40 && m.ring < 250, `ring moved ${m.ring}`);
+  assert(m.modn > 700, `hash % N moved ${m.modn}`);
+  await page.waitForTimeout(1400);
+  await explorer(page).screenshot({ path: join(SCREENSHOTS, 'ring-follow-explorer.png') });
+  // A manual change stops following; the store's later steps leave the explorer alone.
+  await explorer(page).getByRole('button', { name: 'Add a node' }).click();
+  assert(!(await followBox(page).isChecked()), 'a manual change stops following');
+  assert((await moved(page).innerText()).startsWith('n9 joined'), 'the manual change is shown');
+  assert((await sub.innerText()).startsWith('10 nodes (10 live)'), await sub.innerText());
+  // Ticking it again shows the store's ring at once.
+  await followBox(page).check();
+  await until(async () => (await sub.innerText()).startsWith('9 nodes (9 live) × 16 virtual nodes'), 'the store again');
 });
 
 test('ring-sloppy', 'sloppy quorums under a partition: the read property reports the divergence', async (t) => {
