@@ -410,18 +410,19 @@ impl Explorer {
                 return false;
             }
             let mut what: Vec<String> = Vec::new();
-            what.extend(members.difference(&self.members).map(|n| format!("n{n} joined")));
-            what.extend(self.members.difference(&members).map(|n| format!("n{n} left")));
-            what.extend(
-                failed
-                    .difference(&self.failed)
-                    .map(|n| format!("n{n} failed (its tokens stay; the next nodes serve its keys)")),
-            );
-            what.extend(
-                self.failed.difference(&failed).filter(|n| members.contains(n)).map(|n| format!("n{n} recovered")),
-            );
             // The same words as a manual change, marked as the store's.
-            let text = format!("{} (in the simulated store)", what.join(", "));
+            what.extend(members.difference(&self.members).map(|n| format!("n{n} joined (in the simulated store)")));
+            what.extend(self.members.difference(&members).map(|n| format!("n{n} left (in the simulated store)")));
+            what.extend(failed.difference(&self.failed).map(|n| {
+                format!("n{n} failed (crashed in the simulated store; its tokens stay, the next nodes serve its keys)")
+            }));
+            what.extend(
+                self.failed
+                    .difference(&failed)
+                    .filter(|n| members.contains(n))
+                    .map(|n| format!("n{n} recovered (restarted in the simulated store)")),
+            );
+            let text = what.join(", ");
             self.change(text, |e| {
                 e.ring = HashRing::with_members(e.vnodes, s.members.iter().copied());
                 e.members = members;
@@ -916,7 +917,7 @@ impl Component for Explorer {
                     <p>{ "Positions are the first 8 bytes of a SHA-1 digest read as a big-endian number, on a ring of 2⁶⁴ points drawn clockwise from the top. A key's position hashes the key's own bytes: " }
                         <code>{ "printf 'user:42' | sha1sum" }</code>{ " prints adf14d23d3caa129…, so user:42 sits at 0xadf14d23d3caa129. Node n3's virtual node 17 hashes the text " }
                         <code>{ "n3#17" }</code>{ " (a12485832f960b3c…). A key belongs to the first token at or after it, wrapping at the top; its replicas are the next distinct nodes clockwise, first one per datacenter when that box is ticked." }</p>
-                    <p>{ "Shapes and tracks tell datacenters apart: ● us-east-1 (n0, n3, …) on the inner track, ■ eu-west-1 (n1, n4, …) in the middle, ▲ ap-southeast-1 (n2, n5, …) outside; colours tell nodes apart. A failed node keeps its tokens (grey); its keys are served by the next nodes until it recovers. Removing a node takes its tokens away." }</p>
+                    <p>{ "Shapes and tracks tell datacenters apart: ● the first datacenter on the inner track, ■ the second in the middle, ▲ the third outside (in the explorer's own ring ● us-east-1 holds n0, n3, …, ■ eu-west-1 n1, n4, …, ▲ ap-southeast-1 n2, n5, …; following the store, its topology decides); colours tell nodes apart. A failed node keeps its tokens (grey); its keys are served by the next nodes until it recovers. Removing a node takes its tokens away." }</p>
                 </details>
             </section>
         }

@@ -254,6 +254,22 @@ test('ring-follow', 'the explorer follows the store: n8 joining moves about a ni
   await until(async () => (await sub.innerText()).startsWith('9 nodes (9 live) × 16 virtual nodes'), 'the store again');
 });
 
+test('ring-follow-crash', 'a node crashed in the run is drawn failed in the explorer and its keys move to the next nodes', async (t) => {
+  const { page } = t;
+  await t.goto('ring/?v=1&s=ring&seed=1&t=20');
+  const sub = explorer(page).locator('h2 .sub');
+  assert((await sub.innerText()).startsWith('9 nodes (9 live)'), await sub.innerText());
+  await page.getByRole('button', { name: /^n4 in / }).click();
+  await page.locator('.inspector').getByRole('button', { name: 'Crash', exact: true }).click();
+  await until(async () => (await sub.innerText()).startsWith('9 nodes (8 live)'), 'n4 failed in the explorer');
+  const m = await movedCounts(page);
+  assert(m.text.startsWith('n4 failed (crashed in the simulated store'), m.text);
+  // With 9 nodes a crash moves about a ninth of the keys, hash % N most of them.
+  assert(m.ring > 40 && m.ring < 250 && m.modn > 700, `moved ${m.ring}, hash % N ${m.modn}`);
+  const options = await explorer(page).getByRole('combobox', { name: 'Node to remove, fail or recover' }).innerText();
+  assert(options.includes('n4 ■ eu-west-1 (failed)'), options);
+});
+
 test('ring-sloppy', 'sloppy quorums under a partition: the read property reports the divergence', async (t) => {
   const { page } = t;
   await t.goto('ring/?v=1&s=ring-sloppy&seed=1&t=600');
