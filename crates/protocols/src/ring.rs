@@ -69,7 +69,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha1::{Digest, Sha1};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub const NAME: &str = "ring";
 
@@ -507,6 +507,9 @@ pub struct Version {
 pub struct Stored {
     pub value: String,
     pub version: Version,
+    /// The key's ring position, hashed once when stored (the owner check runs after every step).
+    #[serde(skip)]
+    pub position: u64,
     /// Held for this home replica (a sloppy-quorum fallback copy).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint_for: Option<NodeId>,
@@ -816,7 +819,8 @@ impl Ring {
 
     fn store_newer(&mut self, key: String, value: String, version: Version, hint_for: Option<NodeId>) {
         if self.store.get(&key).is_none_or(|s| s.version < version) {
-            self.store.insert(key, Stored { value, version, hint_for });
+            let position = key_position(&key);
+            self.store.insert(key, Stored { value, version, position, hint_for });
         }
     }
 
@@ -1286,27 +1290,50 @@ fn crashed(view: &View<'_, Ring>) -> BTreeSet<NodeId> {
     view.node_ids().filter(|&n| matches!(view.status(n), Status::Crashed)).collect()
 }
 
+/// Positions of the load keys `k0`..`k63`, hashed once: the owner check runs after every step.
+fn load_key_positions() -> &'static [u64] {
+    static POSITIONS: OnceLock<Vec<u64>> = OnceLock::new();
+    POSITIONS.get_or_init(|| (0..MAX_CHECKED_LOAD_KEYS).map(|k| key_position(&format!("k{k}"))).collect())
+}
+
+/// Load keys the owner check covers besides the stored ones.
+const MAX_CHECKED_LOAD_KEYS: u32 = 64;
+
 fn exactly_r_owners(view: &View<'_, Ring>) -> Result<(), Failure> {
     let params = view.params();
     let down = crashed(view);
+    let r = params.replicas as usize;
     // The node that just stepped (its ring may have changed) and the lowest running node.
     let mut nodes: Vec<NodeId> = view.stepped_node().into_iter().chain(view.up().map(|(i, _)| i).take(1)).collect();
     nodes.dedup();
+    let loads = &load_key_positions()[..params.load_keys.min(MAX_CHECKED_LOAD_KEYS) as usize];
+    let mut list = Vec::with_capacity(r);
     for i in nodes {
         let Some(state) = view.state(i) else { continue };
         let ring = &state.ring;
         let live: Vec<NodeId> = ring.members().map(|(n, _)| n).filter(|n| !down.contains(n)).collect();
-        let want = (params.replicas as usize).min(live.len());
+        let want = r.min(live.len());
         let live_dcs = distinct(live.iter().filter_map(|&n| ring.dc_of(n)));
-        let keys = state.store.keys().cloned().chain((0..params.load_keys.min(64)).map(|k| format!("k{k}")));
-        for key in keys {
-            let list = owners(ring, params, &key, params.replicas as usize, &down);
-            let nodes = distinct(list.iter().copied());
-            if nodes.len() != want || list.len() != want || list.iter().any(|n| down.contains(n)) {
+        let census = ring.census(&down);
+        // (stored key or load key number, position): names are only spelled out in a failure.
+        let keys = state.store.iter().map(|(k, s)| (Ok(k.as_str()), s.position));
+        let keys = keys.chain(loads.iter().enumerate().map(|(k, &pos)| (Err(k), pos)));
+        for (key, pos) in keys {
+            match params.placement {
+                Placement::Ring => ring.preference_into(pos, r, params.datacenter_aware, &down, census, &mut list),
+                Placement::ModN => list = mod_n_list(pos, &live, r),
+            }
+            let key = || match key {
+                Ok(name) => name.to_string(),
+                Err(k) => format!("k{k}"),
+            };
+            let owners = (0..list.len()).filter(|&k| !list[..k].contains(&list[k])).count();
+            if owners != want || list.len() != want || list.iter().any(|n| down.contains(n)) {
                 return Err(Failure::new(format!(
-                    "In {}'s ring, key {key} has {} live owners ({}), not {want}.",
+                    "In {}'s ring, key {} has {} live owners ({}), not {want}.",
                     view.name(i),
-                    nodes.len(),
+                    key(),
+                    owners,
                     list.iter().map(|&n| view.name(n)).collect::<Vec<_>>().join(" ")
                 ))
                 .nodes(list));
@@ -1315,8 +1342,9 @@ fn exactly_r_owners(view: &View<'_, Ring>) -> Result<(), Failure> {
                 let dcs = distinct(list.iter().filter_map(|&n| ring.dc_of(n)));
                 if dcs.len() < want.min(live_dcs.len()) {
                     return Err(Failure::new(format!(
-                        "In {}'s ring, key {key}'s owners span {} datacenters though {} could be used.",
+                        "In {}'s ring, key {}'s owners span {} datacenters though {} could be used.",
                         view.name(i),
+                        key(),
                         dcs.len(),
                         want.min(live_dcs.len())
                     ))
