@@ -1613,6 +1613,16 @@ pub fn scenarios() -> Vec<Scenario> {
     let dc2 =
         || Input::Partition { a: vec![Endpoint::Dc(2)], b: vec![Endpoint::Dc(0), Endpoint::Dc(1)], one_way: false };
     let vote_no = |node: NodeId, txn: u32| Input::Request { node, request: json!({ "vote_no": { "txn": txn } }) };
+    // Commit logged at n0, Singapore cut off before its Commit arrives, n0 down until 4 s: the
+    // blocking case, shared by the plain and the cooperative scenario.
+    let crash_after_decision = || {
+        vec![
+            at(0.35, dc2()),
+            at(0.4, Input::Crash { node: 0 }),
+            at(1.0, Input::Heal),
+            at(4.0, Input::Restart { node: 0 }),
+        ]
+    };
     let make = |name: &str, description: &str, params: serde_json::Value, script| {
         let mut s = crate::scenario(name, description, NAME, TopologySpec::preset("three-regions", 2), script);
         s.protocol.params = params;
@@ -1641,23 +1651,13 @@ pub fn scenarios() -> Vec<Scenario> {
             "commit-2pc-crash-after-decision",
             "n0 logs Commit for T1 at about 0.33 s; ap-southeast-1 is cut off at 0.35 s, so its Commit never reaches n4 and n5, and n0 crashes at 0.4 s. The cut heals at 1 s but n4 and n5 stay in doubt, asking the dead n0, until it restarts at 4 s: its log holds the Commit, which it sends again.",
             json!({}),
-            vec![
-                at(0.35, dc2()),
-                at(0.4, Input::Crash { node: 0 }),
-                at(1.0, Input::Heal),
-                at(4.0, Input::Restart { node: 0 }),
-            ],
+            crash_after_decision(),
         ),
         make(
             "commit-2pc-cooperative",
             "The crash after the decision again, with cooperative termination: n4 and n5, in doubt, ask their peers as well as n0. n1 committed and tells them, so they commit after the heal without waiting for n0 to come back.",
             json!({ "cooperative": true }),
-            vec![
-                at(0.35, dc2()),
-                at(0.4, Input::Crash { node: 0 }),
-                at(1.0, Input::Heal),
-                at(4.0, Input::Restart { node: 0 }),
-            ],
+            crash_after_decision(),
         ),
         make(
             "commit-2pc-work-timeout",
