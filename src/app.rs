@@ -1,9 +1,11 @@
 //! The page: header, controls, map, side panels, diagram and dialogs, wired to the reducer.
 
 use crate::browser;
+use crate::components::Part;
 use crate::components::{
-    controls::Controls, diagram::SpaceTimeDiagram, faults::FaultsPanel, header::Header, help::HelpDialog,
-    inspector::Inspector, log::EventLog, map::TopologyMap, properties::PropertiesPanel, share::ShareDialog,
+    caption::Caption, controls::Controls, diagram::SpaceTimeDiagram, faults::FaultsPanel, header::Header,
+    help::HelpDialog, inspector::Inspector, log::EventLog, map::TopologyMap, properties::PropertiesPanel,
+    share::ShareDialog,
 };
 use crate::state::{Action, AppState, BannerKind, Dialog, RunRef};
 use caucus_protocols::share::Shared;
@@ -33,6 +35,7 @@ pub fn app() -> Html {
     let panels: Rc<crate::state::Snapshot> = (*panels).clone();
 
     use_animation_loop(&state);
+    use_compute_ahead(&state);
     use_keyboard(dispatch.clone(), state.dialog.is_some());
     {
         // Keep the address bar a link to what is on screen (not while playing: once per pause).
@@ -91,62 +94,97 @@ pub fn app() -> Html {
             selected_node={state.selected_node} selected_msg={state.selected_msg}
             highlight={highlight.clone()} dispatch={dispatch.clone()} />
     };
+    let timeline = {
+        let run = state.run.clone();
+        use_memo(state.timeline_version, move |_| Rc::new(crate::components::controls::Timeline::of(&**run.borrow())))
+    };
     let controls = html! {
         <Controls snapshot={snapshot.clone()} playing={state.playing} speed_log10={state.speed_log10}
-            view_time={state.view_time} dispatch={dispatch.clone()} />
+            view_time={state.view_time} timeline={(*timeline).clone()} computing={state.ahead}
+            drawer={state.drawer} dispatch={dispatch.clone()} />
     };
     let properties = html! { <PropertiesPanel snapshot={panels.clone()} dispatch={dispatch.clone()} /> };
+    let caption = html! { <Caption run={run.clone()} version={panels.version} cursor={panels.cursor} /> };
+    let figure = pack_panels(&run, snapshot.version, &dispatch, Part::Figure);
 
-    // Embed mode keeps the map, the controls and the properties; the rest is left out.
+    // Embed mode keeps the map, the figure, the caption and the controls (and what `panel=` asks for).
     let embed = state.embed;
+    let drawer = (state.drawer && !embed).then(|| {
+        let close = dispatch.reform(|_| Action::SetDrawer(false));
+        html! {
+            <aside class="drawer" aria-label="Faults and inspector" inert={modal}>
+                <div class="drawer-head">
+                    <h2>{"Faults by hand"}</h2>
+                    <button class="icon" aria-label="Close the faults drawer" title="Close (Esc)" onclick={close}>{"✕"}</button>
+                </div>
+                <Inspector snapshot={panels.clone()} run={run.clone()} selected_node={state.selected_node}
+                    selected_msg={state.selected_msg} dispatch={dispatch.clone()} />
+                <FaultsPanel snapshot={panels.clone()} dispatch={dispatch.clone()} />
+            </aside>
+        }
+    });
     html! {
-        <div class={classes!("app", embed.then_some("embed"))}>
+        <div class={classes!("app", embed.then_some("embed"), state.drawer.then_some("with-drawer"))}>
             <div class="page" inert={modal}>
             <Header snapshot={snapshot.clone()} embed={embed} dispatch={dispatch.clone()} />
             { for banner }
             { controls }
             <main class="workspace">
-                <section class="map-panel" aria-label="Topology map">{ map }</section>
-                <aside class="side" aria-label="Panels">
-                    { properties }
-                    if !embed {
-                        <Inspector snapshot={panels.clone()} run={run.clone()} selected_node={state.selected_node}
-                            selected_msg={state.selected_msg} dispatch={dispatch.clone()} />
-                        <FaultsPanel snapshot={panels.clone()} dispatch={dispatch.clone()} />
-                    }
-                </aside>
+                <div class="stage">
+                    <section class="map-panel" aria-label="Topology map">{ map }</section>
+                    { caption }
+                    if !embed { { properties.clone() } }
+                </div>
+                <div class="figure-column">{ figure }</div>
             </main>
-            if !embed { { pack_panels(&run, panels.version, &dispatch) } }
+            if embed { <div class="embed-extra">{ properties }</div> }
             if !embed {
+                { pack_panels(&run, panels.version, &dispatch, Part::Rest) }
                 <SpaceTimeDiagram run={run.clone()} snapshot={snapshot.clone()} view_time={state.view_time}
                     highlight={highlight} on_seek={dispatch.reform(Action::Seek)} playing={state.playing} speed={state.speed()} />
                 <EventLog run={run} snapshot={panels.clone()} dispatch={dispatch.clone()} />
             }
             </div>
+            { for drawer }
             { dialog }
         </div>
     }
 }
 
 /// The panels only one pack has (the election pack's log grid and experiment, the ring, the
-/// locks, the commit phases). Each takes the run, the version to re-render on, and the dispatcher.
-fn pack_panels(run: &RunRef, version: u64, dispatch: &Callback<Action>) -> Html {
+/// locks, the commit phases), in two parts: the family's figure, beside the map, and the rest
+/// (settings, experiments, comparisons), below. The core pack's figure is the heartbeat's
+/// suspicion matrix. Each takes the run, the version to re-render on and the dispatcher.
+fn pack_panels(run: &RunRef, version: u64, dispatch: &Callback<Action>, part: Part) -> Html {
     let (run, dispatch) = (run.clone(), dispatch.clone());
     #[cfg(feature = "election")]
-    let panel =
-        html! { <crate::components::election::ElectionPanel run={run} version={version} dispatch={dispatch} /> };
+    let panel = html! { <crate::components::election::ElectionPanel run={run} version={version} dispatch={dispatch} part={part} /> };
     #[cfg(feature = "ring")]
-    let panel = html! { <crate::components::ring::RingPanel run={run} version={version} dispatch={dispatch} /> };
+    let panel =
+        html! { <crate::components::ring::RingPanel run={run} version={version} dispatch={dispatch} part={part} /> };
     #[cfg(feature = "lock")]
-    let panel = html! { <crate::components::lock::LockPanel run={run} version={version} dispatch={dispatch} /> };
+    let panel =
+        html! { <crate::components::lock::LockPanel run={run} version={version} dispatch={dispatch} part={part} /> };
     #[cfg(feature = "commit")]
-    let panel = html! { <crate::components::commit::CommitPanel run={run} version={version} dispatch={dispatch} /> };
+    let panel = html! { <crate::components::commit::CommitPanel run={run} version={version} dispatch={dispatch} part={part} /> };
     #[cfg(not(any(feature = "election", feature = "ring", feature = "lock", feature = "commit")))]
-    let panel = {
-        let _ = (run, version, dispatch);
-        html! {}
+    let panel = match part {
+        Part::Figure => {
+            html! { <crate::components::heartbeat::HeartbeatFigure run={run} version={version} dispatch={dispatch} /> }
+        }
+        Part::Rest => html! {},
     };
     panel
+}
+
+/// Computes the run ahead to its scenario's end, one slice per frame, while there is more.
+#[hook]
+fn use_compute_ahead(state: &UseReducerHandle<AppState>) {
+    let dispatcher = state.dispatcher();
+    use_effect_with((state.ahead, state.timeline_version), move |&(ahead, _)| {
+        let frame = ahead.then(|| request_animation_frame(move |_| dispatcher.dispatch(Action::ComputeAhead)));
+        move || drop(frame)
+    });
 }
 
 /// While playing, one `Tick` per animation frame (or every half second with reduced motion).
@@ -186,7 +224,7 @@ fn use_animation_loop(state: &UseReducerHandle<AppState>) {
     });
 }
 
-/// Space, arrows, +/-, Home/End, ? and Escape, anywhere on the page but in text fields.
+/// Space, arrows, +/-, Home/End, [ and ] (moments), f (faults), ? and Escape, anywhere on the page but in text fields.
 #[hook]
 fn use_keyboard(dispatch: Callback<Action>, dialog_open: bool) {
     use_effect_with(dialog_open, move |&dialog_open| {
@@ -201,7 +239,8 @@ fn use_keyboard(dispatch: Callback<Action>, dialog_open: bool) {
                 .unwrap_or_default();
             let typing = matches!(tag.as_str(), "input" | "textarea" | "select");
             let action = match e.key().as_str() {
-                "Escape" => Some(Action::SetDialog(None)),
+                "Escape" if dialog_open => Some(Action::SetDialog(None)),
+                "Escape" => Some(Action::SetDrawer(false)),
                 _ if typing || dialog_open => None,
                 " " if tag != "button" => Some(Action::TogglePlay),
                 "ArrowRight" => Some(Action::Step),
@@ -211,6 +250,9 @@ fn use_keyboard(dispatch: Callback<Action>, dialog_open: bool) {
                 "Home" => Some(Action::Seek(0)),
                 "End" => Some(Action::Seek(u64::MAX)),
                 "?" => Some(Action::SetDialog(Some(Dialog::Help))),
+                "]" | "n" | "PageDown" => Some(Action::NextMoment),
+                "[" | "p" | "PageUp" => Some(Action::PrevMoment),
+                "f" => Some(Action::ToggleDrawer),
                 _ => None,
             };
             if let Some(action) = action {

@@ -31,6 +31,12 @@ pub const PACK: Pack = if cfg!(feature = "election") {
 };
 /// How often panels other than the map and the diagram refresh while playing.
 pub const PANEL_REFRESH_MS: f64 = 250.0;
+/// Real milliseconds one slice of computing the run ahead may take (between two frames).
+pub const AHEAD_SLICE_MS: f64 = 6.0;
+/// Steps the run is computed ahead at most (the rest is computed by playing on).
+pub const MAX_AHEAD_STEPS: u64 = 200_000;
+/// Real seconds a built-in story takes to play at its default speed.
+pub const STORY_SECONDS: f64 = 40.0;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum BannerKind {
@@ -83,6 +89,13 @@ pub struct AppState {
     pub dialog: Option<Dialog>,
     pub reduced_motion: bool,
     pub embed: bool,
+    /// The drawer with the inspector and the faults by hand is open.
+    pub drawer: bool,
+    /// The run is still being computed ahead to its scenario's end, one slice per frame.
+    pub ahead: bool,
+    /// Bumped whenever the recorded history changes (its length, its moments): what the
+    /// timeline keys on, without re-rendering the views for every slice computed ahead.
+    pub timeline_version: u64,
 }
 
 pub enum Action {
@@ -104,6 +117,13 @@ pub enum Action {
     SelectMsg(Option<MsgId>),
     SetBanner(Option<Banner>),
     SetDialog(Option<Dialog>),
+    SetDrawer(bool),
+    ToggleDrawer,
+    /// Computes one slice of the run ahead (see [`AHEAD_SLICE_MS`]).
+    ComputeAhead,
+    /// Jumps to the next (or previous) key moment of the run: inputs, failures, role changes.
+    NextMoment,
+    PrevMoment,
 }
 
 impl AppState {
@@ -120,6 +140,7 @@ impl AppState {
             ),
         };
         let view_time = run.now();
+        let speed_log10 = story_speed(run.scenario());
         AppState {
             run: Rc::new(RefCell::new(run)),
             version: 0,
@@ -127,14 +148,51 @@ impl AppState {
             panels_age_ms: 0.0,
             view_time,
             playing: false,
-            speed_log10: -1.5,
+            speed_log10,
             selected_node: None,
             selected_msg: None,
             banner,
             dialog: None,
             reduced_motion,
             embed,
+            drawer: false,
+            ahead: true,
+            timeline_version: 0,
         }
+    }
+
+    /// One slice of computing the run ahead to its scenario's end: the cursor stays where it is.
+    fn compute_ahead(&mut self) {
+        let mut run = self.run.borrow_mut();
+        let until = run.scenario().until_us;
+        let (cursor, head) = (run.cursor(), run.head());
+        run.seek(head);
+        let deadline = crate::browser::now_ms() + AHEAD_SLICE_MS;
+        let mut done = false;
+        'slice: while crate::browser::now_ms() < deadline {
+            for _ in 0..128 {
+                let next = run.next_event_time();
+                if next.is_none_or(|t| t > until) || run.head() >= MAX_AHEAD_STEPS {
+                    done = true;
+                    break 'slice;
+                }
+                match run.apply(Input::Step) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        done = true;
+                        break 'slice;
+                    }
+                    Err(e) => {
+                        done = true;
+                        self.banner = Banner::error(format!("The run stops at step {}: {e}", run.head()));
+                        break 'slice;
+                    }
+                }
+            }
+        }
+        run.seek(cursor);
+        self.ahead = !done;
+        self.timeline_version += 1;
     }
 
     pub fn speed(&self) -> f64 {
@@ -181,6 +239,12 @@ impl AppState {
             cut,
         }
     }
+}
+
+/// The speed (log10) at which a scenario's story plays in about [`STORY_SECONDS`] real seconds.
+pub fn story_speed(scenario: &caucus_sim::Scenario) -> f64 {
+    let simulated_s = scenario.until_us.max(1) as f64 / 1e6;
+    (simulated_s / STORY_SECONDS).log10().clamp(SPEED_MIN, SPEED_MAX)
 }
 
 /// The scenario a page opens without a link: the first built-in one of this pack.
@@ -243,8 +307,18 @@ impl Reducible for AppState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        if let Action::ComputeAhead = action {
+            // Not a new version: nothing on screen but the timeline changes.
+            if !self.ahead {
+                return self;
+            }
+            let mut s = (*self).clone();
+            s.compute_ahead();
+            return Rc::new(s);
+        }
         let mut s = (*self).clone();
         s.version += 1;
+        let head_before = s.run.borrow().head();
         let run_cell = s.run.clone();
         let mut run = run_cell.borrow_mut();
         match action {
@@ -273,6 +347,7 @@ impl Reducible for AppState {
                     Ok(fresh) => {
                         *run = fresh;
                         s.banner = None;
+                        s.ahead = true;
                     }
                     Err(e) => s.banner = Banner::error(e.to_string()),
                 }
@@ -318,12 +393,16 @@ impl Reducible for AppState {
                 Ok(_) => {
                     s.banner = None;
                     s.view_time = run.now();
+                    // An input by hand in the past starts a new branch: compute its future.
+                    s.ahead = true;
                 }
                 Err(e) => s.banner = Banner::error(e.to_string()),
             },
             Action::Load(fresh, banner) => {
                 *run = fresh;
                 s.playing = false;
+                s.ahead = true;
+                s.speed_log10 = story_speed(run.scenario());
                 s.banner = banner;
                 s.selected_node = None;
                 s.selected_msg = None;
@@ -333,6 +412,8 @@ impl Reducible for AppState {
                 Some(Ok(fresh)) => {
                     *run = fresh;
                     s.playing = false;
+                    s.ahead = true;
+                    s.speed_log10 = story_speed(run.scenario());
                     s.banner = None;
                     s.selected_node = None;
                     s.selected_msg = None;
@@ -348,16 +429,55 @@ impl Reducible for AppState {
                     Ok(fresh) => {
                         *run = fresh;
                         s.playing = false;
+                        s.ahead = true;
                         s.banner = None;
                         s.view_time = 0;
                     }
                     Err(e) => s.banner = Banner::error(e.to_string()),
                 }
             }
-            Action::SelectNode(n) => s.selected_node = n,
-            Action::SelectMsg(m) => s.selected_msg = m,
+            Action::SelectNode(n) => {
+                // Picking a node opens the drawer with its inspector and faults.
+                if n.is_some() {
+                    s.drawer = true;
+                }
+                s.selected_node = n;
+            }
+            Action::SelectMsg(m) => {
+                if m.is_some() {
+                    s.drawer = true;
+                }
+                s.selected_msg = m;
+            }
             Action::SetBanner(b) => s.banner = b,
             Action::SetDialog(d) => s.dialog = d,
+            Action::SetDrawer(open) => s.drawer = open,
+            Action::ToggleDrawer => s.drawer = !s.drawer,
+            Action::NextMoment | Action::PrevMoment => {
+                s.playing = false;
+                let cursor = run.cursor();
+                let moments = run.moments();
+                let target = if matches!(action, Action::NextMoment) {
+                    moments.iter().map(|m| m.step).find(|&step| step > cursor)
+                } else {
+                    moments.iter().map(|m| m.step).rfind(|&step| step < cursor)
+                };
+                match target {
+                    Some(step) => {
+                        run.seek(step);
+                        s.view_time = run.now();
+                        s.banner = None;
+                    }
+                    None if matches!(action, Action::NextMoment) && s.ahead => {
+                        s.banner = Banner::info("The rest of the run is still being computed: try again in a moment.")
+                    }
+                    None => {}
+                }
+            }
+            Action::ComputeAhead => {}
+        }
+        if run.head() != head_before {
+            s.timeline_version += 1;
         }
         drop(run);
         if s.playing {

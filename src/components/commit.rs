@@ -3,7 +3,7 @@
 //! each node's write-ahead log, who is blocked in doubt and for how long, the latency of each
 //! phase, and how latency grows with distance. Compiled only into the commit pack.
 
-use crate::components::fmt_time;
+use crate::components::{fmt_time, Part};
 use crate::state::{Action, Banner, RunRef};
 use caucus_protocols::commit::{
     latency_by_distance, participants, Commit, Entry, Latency, Msg, Params, Request, State, Variant, WalRecord,
@@ -20,6 +20,8 @@ pub struct CommitProps {
     /// Re-render when the run changes.
     pub version: u64,
     pub dispatch: Callback<Action>,
+    /// The figure (beside the map) or the rest of the panel (below).
+    pub part: Part,
 }
 
 /// Lanes drawing: label column, plot width, lane height, top margin.
@@ -66,8 +68,17 @@ pub fn commit_panel(p: &CommitProps) -> Html {
         Variant::ThreePhase => "Three-phase commit",
         Variant::Saga => "Saga",
     };
+    if p.part == Part::Rest {
+        return html! {
+            <section class="panel commit-more" aria-label="Commit: latency, logs and parameters">
+                if let Some(t) = txn { { latency(&model, t, &distance) } }
+                { wal_table(r, &model) }
+                <Settings key={settings_key} base={base} params={params} dispatch={p.dispatch.clone()} />
+            </section>
+        };
+    }
     html! {
-        <section class="panel commit" aria-label="Commit phases">
+        <section class="panel commit figure" data-figure="commit" aria-label="Commit phases">
             <h2>{ title }<span class="sub">{ model.summary(txn, &params) }</span></h2>
             <div class="row">
                 if model.txns > 0 { { picker } }
@@ -77,14 +88,11 @@ pub fn commit_panel(p: &CommitProps) -> Html {
                 { lanes(r, &model, t) }
                 <div class="commit-grid">
                     { machine(r, &model, t) }
-                    { latency(&model, t, &distance) }
+                    { in_doubt(r, &model) }
                 </div>
-                { in_doubt(r, &model) }
             } else {
                 <p class="hint">{ format!("No transaction has begun yet: the first begins at {}.", fmt_time(params.start_us)) }</p>
             }
-            { wal_table(r, &model) }
-            <Settings key={settings_key} base={base} params={params} dispatch={p.dispatch.clone()} />
         </section>
     }
 }

@@ -2,7 +2,7 @@
 //! presenter shortcuts in the spirit of RaftScope, the crash-the-leader experiment, and the state
 //! of Paxos acceptors and Bully nodes. Compiled only into the election pack.
 
-use crate::components::fmt_time;
+use crate::components::{fmt_time, Part};
 use crate::state::{Action, RunRef};
 use caucus_protocols::raft::{self, Raft, Role};
 use caucus_protocols::{bully, paxos};
@@ -23,6 +23,8 @@ pub struct ElectionProps {
     /// Re-render when the run changes.
     pub version: u64,
     pub dispatch: Callback<Action>,
+    /// The figure (beside the map) or the rest of the panel (below).
+    pub part: Part,
 }
 
 #[function_component(ElectionPanel)]
@@ -33,22 +35,32 @@ pub fn election_panel(p: &ElectionProps) -> Html {
         let scenario = caucus_sim::DynRun::scenario(r).clone();
         let params = r.sim().params().clone();
         let base = Rc::new(scenario);
-        return html! {
-            <>
-                { raft_panel(r, &p.dispatch) }
-                // Keyed by the run's scenario so their forms start from its values.
-                <RaftSettings key={format!("s{}", base.name)} base={base.clone()} params={params.clone()} dispatch={p.dispatch.clone()} />
-                <Experiment key={format!("e{}", base.name)} base={base.clone()} params={params} />
-            </>
+        return match p.part {
+            Part::Figure => figure(raft_panel(r, &p.dispatch)),
+            // Keyed by the run's scenario so their forms start from its values.
+            Part::Rest => html! {
+                <>
+                    <RaftSettings key={format!("s{}", base.name)} base={base.clone()} params={params.clone()} dispatch={p.dispatch.clone()} />
+                    <Experiment key={format!("e{}", base.name)} base={base.clone()} params={params} />
+                </>
+            },
         };
     }
+    if p.part == Part::Rest {
+        return html! {};
+    }
     if let Some(r) = any.downcast_ref::<Run<paxos::Paxos>>() {
-        return paxos_panel(r);
+        return figure(paxos_panel(r));
     }
     if let Some(r) = any.downcast_ref::<Run<bully::Bully>>() {
-        return bully_panel(r);
+        return figure(bully_panel(r));
     }
     html! {}
+}
+
+/// The family's figure, marked for the layout (and the tests) as `data-figure="election"`.
+fn figure(inner: Html) -> Html {
+    html! { <div class="figure" data-figure="election">{ inner }</div> }
 }
 
 fn term_colour(term: u64) -> &'static str {

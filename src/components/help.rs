@@ -13,6 +13,9 @@ const KEYS: &[(&str, &str)] = &[
     ("←", "step back"),
     ("+ / -", "faster / slower"),
     ("Home / End", "first step / last recorded step"),
+    ("] or n", "next moment: the next input, failure or change of role"),
+    ("[ or p", "previous moment"),
+    ("f", "open or close the faults drawer (inspector, partitions, links)"),
     ("?", "this help"),
     ("Esc", "close a dialog"),
     ("Tab, Enter", "reach and use every control, node and message"),
@@ -31,7 +34,7 @@ pub fn help_dialog(p: &HelpProps) -> Html {
                 </table>
                 <h3>{"How it works"}</h3>
                 <p>{"Every run is a deterministic simulation: one seed plus the inputs you apply (crashes, pauses, partitions, dropped messages) reproduce it exactly, so a link or an exported file shows the same run to anyone. Time is simulated; the speed slider sets how much of it passes per real second."}</p>
-                <p>{"The map shows datacenters, nodes and messages in flight. Click a node or a message to inspect it and to apply faults. The properties panel says whether each safety and liveness property holds at the current step; a violation links to the step where it first failed."}</p>
+                <p>{"The map shows datacenters, nodes and messages in flight. Click a node or a message (or press Faults) to open the drawer where you inspect it and apply faults. The properties panel says whether each safety and liveness property holds at the current step; a violation links to the step where it first failed."}</p>
                 <button class="primary" ref={focus} onclick={close}>{"Close"}</button>
             </div>
         </div>

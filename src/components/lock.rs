@@ -4,7 +4,7 @@
 //! retries, a fairness chart), presenter shortcuts, and a table comparing the variants on the
 //! same seed. Compiled only into the lock pack.
 
-use crate::components::{dc_colour, fmt_time};
+use crate::components::{dc_colour, fmt_time, Part};
 use crate::state::{Action, Banner, RunRef};
 use caucus_protocols::lock::{self, Layout, Lock, Phase, Storage, Summary, Variant, Verdict};
 use caucus_sim::{decimal, Input, Micros, NodeId, Run, Scenario, Sim, Status, SEC};
@@ -22,6 +22,8 @@ pub struct LockProps {
     /// Re-render when the run changes.
     pub version: u64,
     pub dispatch: Callback<Action>,
+    /// The figure (beside the map) or the rest of the panel (below).
+    pub part: Part,
 }
 
 #[function_component(LockPanel)]
@@ -37,8 +39,17 @@ pub fn lock_panel(p: &LockProps) -> Html {
     };
     let base = Rc::new(caucus_sim::DynRun::scenario(r).clone());
     let clients = client_rows(sim, &layout);
+    if p.part == Part::Rest {
+        return html! {
+            <>
+                { metrics(sim, &layout, &clients) }
+                <VariantSettings key={format!("v{}", base.name)} base={base.clone()} variant={params.variant} retry={params.retry} dispatch={p.dispatch.clone()} />
+                <Compare key={format!("c{}", base.name)} seed={base.seed} />
+            </>
+        };
+    }
     html! {
-        <>
+        <div class="figure" data-figure="lock">
             <section class="panel lockp" aria-label="Lock: clients, holder and storage">
                 <h2>{"Lock"}<span class="sub">{ format!("variant {} · retry {}", params.variant.word(), params.retry.word()) }</span></h2>
                 { holder_line(sim, &layout) }
@@ -48,10 +59,7 @@ pub fn lock_panel(p: &LockProps) -> Html {
                 { contenders(sim, &layout) }
                 { storage_log(sim, &layout) }
             </section>
-            { metrics(sim, &layout, &clients) }
-            <VariantSettings key={format!("v{}", base.name)} base={base.clone()} variant={params.variant} retry={params.retry} dispatch={p.dispatch.clone()} />
-            <Compare key={format!("c{}", base.name)} seed={base.seed} />
-        </>
+        </div>
     }
 }
 

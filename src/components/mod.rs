@@ -2,6 +2,7 @@
 //! declared under its feature (`#[cfg(feature = "ring")] pub mod ring;`), so that the other packs
 //! never compile it.
 
+pub mod caption;
 #[cfg(feature = "commit")]
 pub mod commit;
 pub mod controls;
@@ -10,6 +11,8 @@ pub mod diagram;
 pub mod election;
 pub mod faults;
 pub mod header;
+#[cfg(not(any(feature = "election", feature = "ring", feature = "lock", feature = "commit")))]
+pub mod heartbeat;
 pub mod help;
 pub mod inspector;
 #[cfg(feature = "lock")]
@@ -23,6 +26,14 @@ pub mod share;
 
 use caucus_sim::Micros;
 use yew::prelude::*;
+
+/// Which part of a family's panel to render: its figure (beside the map, `data-figure`) or the
+/// rest (settings, experiments, comparisons: below).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    Figure,
+    Rest,
+}
 
 /// Moves keyboard focus into a dialog when it opens (`autofocus` does not apply to elements
 /// inserted after the page loaded).

@@ -30,7 +30,9 @@ pub fn properties_panel(p: &PropertiesProps) -> Html {
             PropertyKind::Safety => "safety",
             PropertyKind::Liveness => "liveness",
         };
-        let first = prop.first_violation.as_ref().map(|v| {
+        // The run is computed ahead: a failure later in the recorded history is a mark on the
+        // timeline, not news here (a lesson asks before it shows).
+        let first = failed_before.map(|v| {
             let step = v.step;
             let here = step == s.cursor;
             html! {
@@ -42,7 +44,7 @@ pub fn properties_panel(p: &PropertiesProps) -> Html {
                 </div>
             }
         });
-        let now = prop.now.as_ref().err().filter(|_| prop.first_violation.is_none() || prop.kind == PropertyKind::Liveness);
+        let now = prop.now.as_ref().err().filter(|_| failed_before.is_none() || prop.kind == PropertyKind::Liveness);
         html! {
             <li class={classes!("property", class)}>
                 <div class="verdict">

@@ -8,7 +8,7 @@
 //! Rust and put on the canvas in one call), and per animation frame that layer copied plus the
 //! keys that move. That keeps a 64 × 256 × 10,000 ring at 60 frames a second.
 
-use crate::components::grouped;
+use crate::components::{grouped, Part};
 use crate::state::{Action, Banner, RunRef};
 use caucus_protocols::ring::{key_position, Assignment, HashRing, Load, Movement, Placement, Ring};
 use caucus_sim::{decimal, Input, NodeId, Run, Status};
@@ -26,6 +26,8 @@ pub struct RingProps {
     /// Re-render when the run changes.
     pub version: u64,
     pub dispatch: Callback<Action>,
+    /// The figure (beside the map) or the rest of the panel (below).
+    pub part: Part,
 }
 
 #[function_component(RingPanel)]
@@ -34,11 +36,10 @@ pub fn ring_panel(p: &RingProps) -> Html {
     let Some(r) = run.as_any().downcast_ref::<Run<Ring>>() else {
         return html! {};
     };
-    html! {
-        <>
-            { store_panel(r, &p.dispatch) }
-            <Explorer store={store_ring(r)} />
-        </>
+    // The ring is the figure; the store (members, requests) comes below it.
+    match p.part {
+        Part::Figure => html! { <div class="figure" data-figure="ring"><Explorer store={store_ring(r)} /></div> },
+        Part::Rest => store_panel(r, &p.dispatch),
     }
 }
 

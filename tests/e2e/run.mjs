@@ -14,6 +14,7 @@ import './election.mjs';
 import './ring.mjs';
 import './commit.mjs';
 import './lock.mjs';
+import './layout.mjs';
 
 const banner = (page) => page.locator('.banner[role=alert]');
 
