@@ -138,7 +138,7 @@ impl Bully {
         self.leader = None;
         let higher: Vec<NodeId> = ctx.peers().filter(|&p| p > ctx.id).collect();
         if higher.is_empty() {
-            ctx.note(format!("{why}; no node has a higher id, so it leads"));
+            ctx.moment(format!("{why}; no node has a higher id, so it leads"));
             self.become_leader(ctx);
             return;
         }
@@ -165,8 +165,11 @@ impl Bully {
     fn become_follower(&mut self, ctx: &mut Ctx<'_, Self>, leader: NodeId) {
         assert!(leader > ctx.id, "node {} would follow lower node {leader}", ctx.id);
         if self.leader != Some(leader) || self.role != Role::Follower {
-            let was = if self.role == Role::Leader { "steps down and " } else { "" };
-            ctx.note(format!("{was}follows {}", name(ctx, leader)));
+            if self.role == Role::Leader {
+                ctx.moment(format!("steps down and follows {}", name(ctx, leader)));
+            } else {
+                ctx.note(format!("follows {}", name(ctx, leader)));
+            }
         }
         Self::stop_timers(ctx);
         self.role = Role::Follower;
@@ -180,7 +183,7 @@ impl Bully {
             Role::Leader => ctx.send(from, Msg::Coordinator { leader: ctx.id }),
             Role::Electing | Role::AwaitingCoordinator => {}
             Role::Follower => {
-                let why = format!("{} claims to lead but is outranked", name(ctx, from));
+                let why = format!("sees {} claim to lead although it is outranked", name(ctx, from));
                 self.start_election(ctx, &why);
             }
         }
@@ -205,7 +208,7 @@ impl Bully {
         if self.role != Role::Electing {
             return;
         }
-        ctx.note(format!("{} answered: waits for the Coordinator", name(ctx, from)));
+        ctx.note(format!("hears {} answer: waits for the Coordinator", name(ctx, from)));
         ctx.cancel_timer(Timer::AnswerTimeout);
         self.role = Role::AwaitingCoordinator;
         ctx.set_timer(Timer::CoordinatorTimeout, ctx.params.coordinator_timeout_us);
@@ -304,7 +307,7 @@ impl Protocol for Bully {
             }
             Timer::AnswerTimeout => {
                 if self.role == Role::Electing {
-                    ctx.note("no higher node answered: it leads");
+                    ctx.moment("hears no answer from a higher node: it leads");
                     self.become_leader(ctx);
                 }
             }

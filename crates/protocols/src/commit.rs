@@ -492,7 +492,7 @@ impl Commit {
         }
         self.log(ctx, txn, if commit { Entry::Commit } else { Entry::Abort });
         let word = if commit { "commits" } else { "aborts" };
-        ctx.note(format!("{why}: {word} T{txn} (the decision is in its log before anyone hears it)"));
+        ctx.moment(format!("{word} T{txn}: {why} (the decision is in its log before anyone hears it)"));
         ctx.cancel_timer(Timer::VoteTimeout { txn });
         for p in Self::parts_of(ctx) {
             ctx.send(p, self.decision_msg(txn, commit));
@@ -693,7 +693,7 @@ impl Commit {
             run.voted_us = Some(ctx.now);
         }
         self.log(ctx, txn, if done { Entry::Commit } else { Entry::Abort });
-        ctx.note(if done {
+        ctx.moment(if done {
             format!("S{txn}: every step done, the saga committed")
         } else {
             format!("S{txn}: every done step compensated, the saga aborted")
@@ -721,7 +721,7 @@ impl Commit {
     fn on_prepare_timeout(&mut self, ctx: &mut Ctx<'_, Self>, txn: u32) {
         if self.parts.get(&txn).is_some_and(|p| p.state == State::Init && !p.asked) {
             self.apply(ctx, txn, false);
-            ctx.note(format!(
+            ctx.moment(format!(
                 "no Prepare for T{txn} within {} ms of its work: aborts alone (it has not voted, so it may)",
                 ctx.params.decision_timeout_us / MS
             ));
@@ -854,7 +854,7 @@ impl Commit {
             // Not voted yet: it may abort alone, and then the decision can only be abort.
             None | Some(State::Init) => {
                 self.apply(ctx, txn, false);
-                ctx.note(format!("has not voted on T{txn}: aborts alone so that {} may abort too", name(ctx, from)));
+                ctx.moment(format!("has not voted on T{txn}: aborts alone so that {} may abort too", name(ctx, from)));
                 let coordinator = self.coordinator;
                 ctx.send(coordinator, Msg::Vote { txn, yes: false });
                 ctx.send(from, Msg::Abort { txn });
@@ -881,7 +881,13 @@ impl Commit {
         } else {
             ""
         };
-        ctx.note(format!("in doubt about T{txn} for {waited} ms, blocked: asks {}{peers}", name(ctx, coordinator)));
+        let text = format!("in doubt about T{txn} for {waited} ms, blocked: asks {}{peers}", name(ctx, coordinator));
+        // The first time it asks is the turn of the story; asking again is routine.
+        if waited < 2 * ctx.params.decision_timeout_us / MS {
+            ctx.moment(text);
+        } else {
+            ctx.note(text);
+        }
         ctx.set_timer(Timer::Query { txn }, ctx.params.decision_timeout_us);
     }
 
@@ -890,11 +896,11 @@ impl Commit {
         match self.state_of(txn) {
             Some(State::Ready) => {
                 self.apply(ctx, txn, false);
-                ctx.note(format!("heard no PreCommit for T{txn}: aborts on its own (3PC's timeout rule)"));
+                ctx.moment(format!("heard no PreCommit for T{txn}: aborts on its own (3PC's timeout rule)"));
             }
             Some(State::PreCommitted) => {
                 self.apply(ctx, txn, true);
-                ctx.note(format!("pre-committed and heard nothing more: commits T{txn} on its own"));
+                ctx.moment(format!("pre-committed and heard nothing more: commits T{txn} on its own"));
             }
             _ => {}
         }
@@ -942,7 +948,7 @@ impl Commit {
         let open: Vec<(u32, State)> =
             self.parts.iter().filter(|(_, p)| !p.state.decided()).map(|(t, p)| (*t, p.state)).collect();
         for (txn, state) in open {
-            ctx.note(format!(
+            ctx.moment(format!(
                 "recovers {} on T{txn}: its log says {}, so it asks {}",
                 state.word(self.variant),
                 if state == State::Ready { "Prepared" } else { "PreCommit" },

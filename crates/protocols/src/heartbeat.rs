@@ -123,7 +123,7 @@ impl Protocol for Heartbeat {
         self.last_heard_us[from as usize] = ctx.now;
         if self.suspected_since_us[from as usize].take().is_some() {
             let name = ctx.topology.nodes[from as usize].name.clone();
-            ctx.note(format!("trusts {name} again"));
+            ctx.moment(format!("trusts {name} again"));
         }
     }
 
@@ -136,7 +136,7 @@ impl Protocol for Heartbeat {
             if self.suspected_since_us[p].is_none() && silent > timeout {
                 self.suspected_since_us[p] = Some(ctx.now);
                 let name = ctx.topology.nodes[p].name.clone();
-                ctx.note(format!("suspects {name} (silent for {} ms)", silent / MS));
+                ctx.moment(format!("suspects {name} (silent for {} ms)", silent / MS));
             }
         }
         ctx.set_timer(Timer::Tick, ctx.params.interval_us);

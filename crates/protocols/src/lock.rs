@@ -259,6 +259,10 @@ pub struct Server {
     pub contenders: Vec<NodeId>,
     pub refusals: u64,
     pub expiries: u64,
+    /// Whether the last lease ended by expiring rather than by a release: the next grant passes
+    /// the lock on behind its holder's back (a key moment of the story).
+    #[serde(skip)]
+    pub expired_last: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -452,7 +456,14 @@ impl Server {
                 let (token, client) = (g.token, g.client);
                 self.held = None;
                 self.expiries += 1;
-                ctx.note(format!("lease t{token} of {} expired", name(ctx, client)));
+                self.expired_last = true;
+                let text = format!("drops the key: lease t{token} of {} expired", name(ctx, client));
+                // With Redlock each instance expires on its own: the client's story tells it.
+                if ctx.params.variant == Variant::Redlock {
+                    ctx.note(text);
+                } else {
+                    ctx.moment(text);
+                }
                 self.notify(ctx);
             }
         }
@@ -486,7 +497,17 @@ impl Server {
         }
         self.held = Some(Grant { client: from, value, token, expires_at });
         self.contenders.retain(|&c| c != from);
-        ctx.note(format!("grants the lock to {} with token t{token}", name(ctx, from)));
+        let text = format!("grants the lock to {} with token t{token}", name(ctx, from));
+        if ctx.params.variant == Variant::Redlock {
+            ctx.note(text);
+        } else if self.expired_last {
+            ctx.moment(format!("{text}, although the last holder never released it"));
+        } else if token == 1 {
+            ctx.moment(text);
+        } else {
+            ctx.note(text);
+        }
+        self.expired_last = false;
         ctx.send(from, Msg::Granted { value, token });
     }
 
@@ -530,13 +551,16 @@ impl Storage {
         match (verdict, stale) {
             (Verdict::Rejected, Some((_, t, newer))) => {
                 self.rejected += 1;
-                ctx.note(format!("rejects {}'s write {label}: it has accepted token {newer} > {t}", name(ctx, from)));
+                ctx.moment(format!(
+                    "rejects {}'s stale write {label}: it has accepted token {newer} > {t}",
+                    name(ctx, from)
+                ));
             }
             (_, Some((i, t, newer))) => {
                 self.accepted += 1;
                 self.stale_accepted += 1;
-                ctx.note(format!(
-                    "accepts {}'s write {label} although it has accepted token {newer} > {t}: a stale lock wrote",
+                ctx.moment(format!(
+                    "accepts {}'s stale write {label} although it has accepted token {newer} > {t}: a stale lock wrote",
                     name(ctx, from)
                 ));
                 if self.first_stale.is_none() {
@@ -708,7 +732,7 @@ impl Client {
         match self.phase {
             Phase::Working => {
                 self.stats.gave_up += 1;
-                ctx.note("its lease ran out (by its clock) before the work was done: it gives up this round");
+                ctx.moment("its lease ran out (by its clock) before the work was done: it gives up this round");
                 self.release(ctx);
             }
             Phase::Writing => ctx.note("its lease ran out (by its clock) while its write is on its way"),
@@ -808,12 +832,20 @@ impl Protocol for Lock {
         if let Some(instance) = layout.instance_of(ctx.id) {
             let counter = match durable {
                 Some(Durable::Server(c)) => {
-                    ctx.note("restarts empty: the lock it held is forgotten (no persistence)");
+                    ctx.moment("restarts empty: the lock it held is forgotten (no persistence)");
                     c
                 }
                 _ => 0,
             };
-            let server = Server { instance, held: None, counter, contenders: Vec::new(), refusals: 0, expiries: 0 };
+            let server = Server {
+                instance,
+                held: None,
+                counter,
+                contenders: Vec::new(),
+                refusals: 0,
+                expiries: 0,
+                expired_last: false,
+            };
             return Lock::Server(server);
         }
         if ctx.id == layout.storage {
@@ -889,6 +921,15 @@ impl Protocol for Lock {
             }
             Lock::Client(_) => ctx.note("already busy with the lock; the request changes nothing"),
             _ => ctx.note("only clients take the lock; the request changes nothing"),
+        }
+    }
+
+    fn on_resume(&mut self, ctx: &mut Ctx<'_, Self>) {
+        if let Lock::Client(c) = self {
+            if c.phase.holds() {
+                let label = c.token.label(c.servers.len());
+                ctx.moment(format!("wakes from its pause and still believes it holds lock {label}"));
+            }
         }
     }
 

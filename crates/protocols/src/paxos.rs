@@ -424,7 +424,7 @@ impl Paxos {
             return;
         }
         let chosen = Proposal { ballot, value: value.clone() };
-        ctx.note(format!("{} is chosen: a majority accepted {chosen}", chosen.value));
+        ctx.moment(format!("sees {} chosen: a majority accepted {chosen}", chosen.value));
         self.stop_proposing(ctx);
         self.learn(ctx, chosen.clone());
         ctx.broadcast(Msg::Decided { ballot: chosen.ballot, value: chosen.value });

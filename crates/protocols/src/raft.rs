@@ -519,12 +519,18 @@ impl Raft {
     fn adopt_term(&mut self, ctx: &mut Ctx<'_, Self>, term: u64, from: NodeId) {
         assert!(term > self.term, "adopt_term({term}) in term {}", self.term);
         if self.role != Role::Follower {
-            ctx.note(format!(
+            let text = format!(
                 "steps down from {} of term {}: {} is in term {term}",
                 self.role.word(),
                 self.term,
                 Self::name(ctx, from)
-            ));
+            );
+            // A deposed leader is a turn of the story; a candidate giving up is routine.
+            if self.role == Role::Leader {
+                ctx.moment(text);
+            } else {
+                ctx.note(text);
+            }
         }
         let was_leader = self.role == Role::Leader;
         self.term = term;
@@ -592,7 +598,7 @@ impl Raft {
         let n = ctx.node_count();
         self.role = Role::Leader;
         self.leader = Some(ctx.id);
-        ctx.note(format!("elected leader of term {} with {} of {n} votes", self.term, self.votes.len()));
+        ctx.moment(format!("elected leader of term {} with {} of {n} votes", self.term, self.votes.len()));
         ctx.cancel_timer(Timer::Election);
         let next = self.log.len() as u64 + 1;
         self.next_index = vec![next; n];
@@ -810,7 +816,7 @@ impl Raft {
                 }
                 // A conflicting tail from a deposed leader: it was never committed, so it goes.
                 // (Were it committed, the safety properties would report it.)
-                ctx.note(format!(
+                ctx.moment(format!(
                     "drops {} from entry {} on: they conflict with the leader's log",
                     plural(self.log.len() - at, "entry", "entries"),
                     at + 1
@@ -1111,32 +1117,157 @@ fn eventually_a_leader(view: &View<'_, Raft>) -> Result<(), Failure> {
         return Ok(());
     }
     let up: Vec<NodeId> = view.up().map(|(i, _)| i).collect();
-    let roles: Vec<String> =
-        view.up().map(|(i, s)| format!("{} is {} in term {}", view.name(i), s.role.word(), s.term)).collect();
-    if roles.is_empty() {
+    if up.is_empty() {
         return Err(Failure::new("No node is running yet."));
     }
-    Err(Failure::new(format!("No leader is followed by a majority: {}.", roles.join(", "))).nodes(up))
+    let states: Vec<(NodeId, &Raft)> = view.up().collect();
+    let down: Vec<(NodeId, &'static str)> = view
+        .node_ids()
+        .filter_map(|i| match view.status(i) {
+            Status::Up => None,
+            s => Some((i, s.word())),
+        })
+        .collect();
+    let text = no_leader_in(view.node_ids().len(), &states, &down, |a, b| view.is_cut(a, b), |i| view.name(i));
+    Err(Failure::new(text).nodes(up))
+}
+
+/// Why no leader is followed by a majority: how many are needed, whom each running node follows,
+/// which nodes are down (`down`: crashed, paused, starting) and which a leader cannot reach.
+fn no_leader_in<'a>(
+    cluster: usize,
+    up: &[(NodeId, &Raft)],
+    down: &[(NodeId, &str)],
+    cut: impl Fn(NodeId, NodeId) -> bool,
+    name: impl Fn(NodeId) -> &'a str,
+) -> String {
+    let need = cluster / 2 + 1;
+    // Clauses with the nodes they are about, in order of first appearance.
+    let mut clauses: Vec<(String, Vec<NodeId>)> = Vec::new();
+    let mut add = |clause: String, node: NodeId| match clauses.iter_mut().find(|(c, _)| *c == clause) {
+        Some((_, nodes)) => nodes.push(node),
+        None => clauses.push((clause, vec![node])),
+    };
+    let leaders: Vec<(NodeId, &Raft)> = up.iter().copied().filter(|(_, s)| s.role == Role::Leader).collect();
+    for &(l, leader) in &leaders {
+        let followers: Vec<NodeId> = up
+            .iter()
+            .filter(|(i, s)| *i != l && s.term == leader.term && s.leader == Some(l))
+            .map(|(i, _)| *i)
+            .collect();
+        let with = if followers.is_empty() {
+            "only itself".to_string()
+        } else {
+            format!("itself and {}", join(followers.iter().map(|&i| name(i))))
+        };
+        let unreachable: Vec<&str> =
+            up.iter().filter(|(i, _)| *i != l && (cut(l, *i) || cut(*i, l))).map(|(i, _)| name(*i)).collect();
+        let cut_off = if unreachable.is_empty() {
+            String::new()
+        } else {
+            format!(" and cannot reach {}", join(unreachable.into_iter()))
+        };
+        add(format!("leads term {} with {} of the {need} ({with}){cut_off}", leader.term, followers.len() + 1), l);
+    }
+    for &(i, s) in up.iter().filter(|(_, s)| s.role != Role::Leader) {
+        let clause = match (s.role, s.leader) {
+            (Role::Follower, Some(l)) => {
+                match leaders.iter().find(|(x, _)| *x == l) {
+                    Some((_, ls)) if ls.term != s.term => {
+                        format!("follow{{s}} {} in term {}, but {} leads term {}", name(l), s.term, name(l), ls.term)
+                    }
+                    Some(_) => continue, // counted in its leader's clause
+                    None => format!("follow{{s}} {}, which no longer leads, in term {}", name(l), s.term),
+                }
+            }
+            (Role::Follower, None) => format!("follow{{s}} no leader yet in term {}", s.term),
+            (role, _) => format!("{{is}} {} in term {}", role.word(), s.term),
+        };
+        add(clause, i);
+    }
+    for &(i, word) in down {
+        add(format!("{{is}} {word}"), i);
+    }
+    let parts: Vec<String> = clauses
+        .into_iter()
+        .map(|(clause, nodes)| {
+            let one = nodes.len() == 1;
+            let clause =
+                clause.replace("{s}", if one { "s" } else { "" }).replace("{is}", if one { "is" } else { "are" });
+            format!("{} {clause}", join(nodes.iter().map(|&i| name(i))))
+        })
+        .collect();
+    format!(
+        "No leader is followed by a majority ({need} of {cluster} nodes, the leader included): {}.",
+        parts.join("; ")
+    )
+}
+
+/// `n0`, `n0 and n3`, `n0, n2 and n3`.
+fn join<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = names.collect();
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 fn replication_catches_up(view: &View<'_, Raft>) -> Result<(), Failure> {
-    let Some((l, leader)) = acknowledged_leader(view) else {
+    let Some(leader) = acknowledged_leader(view) else {
         return Ok(()); // "Eventually a leader" reports this
     };
+    with_running(view, |up| replication_in(leader, up, |i| view.name(i)))
+}
+
+/// Every running node holds the leader's committed entries and knows them to be committed; if
+/// not, says which entry is missing (or different) where.
+fn replication_in<'a>(
+    (l, leader): (NodeId, &Raft),
+    up: &[(NodeId, &Raft)],
+    name: impl Fn(NodeId) -> &'a str,
+) -> Result<(), Failure> {
     let committed = &leader.log[..leader.commit_index as usize];
-    for (i, s) in view.up() {
-        let holds = s.log.len() >= committed.len() && &s.log[..committed.len()] == committed;
-        if !holds || s.commit_index < leader.commit_index {
-            return Err(Failure::new(format!(
-                "{} has committed {} entries, but {} holds {} of them and knows {} to be committed.",
-                view.name(l),
-                leader.commit_index,
-                view.name(i),
-                s.log.iter().zip(committed).take_while(|(a, b)| a == b).count(),
-                s.commit_index.min(leader.commit_index)
-            ))
-            .nodes([l, i]));
+    let upto = match committed.len() {
+        1 => "entry 1".to_string(),
+        n => format!("entries 1 to {n}"),
+    };
+    for &(i, s) in up {
+        if i == l {
+            continue;
         }
+        let text = match (0..committed.len()).find(|&k| s.log.get(k) != Some(&committed[k])) {
+            Some(k) => match s.log.get(k) {
+                None => format!(
+                    "{} has committed {upto}, but {} lacks entry {} ({}): its log ends at entry {}.",
+                    name(l),
+                    name(i),
+                    k + 1,
+                    committed[k].describe(),
+                    s.log.len()
+                ),
+                Some(other) => format!(
+                    "{} has committed {upto}, but {} holds {} as entry {} instead of {}.",
+                    name(l),
+                    name(i),
+                    other.describe(),
+                    k + 1,
+                    committed[k].describe()
+                ),
+            },
+            None if s.commit_index < leader.commit_index => format!(
+                "{} has committed {upto}; {} holds them but knows only {} to be committed (it learns of commits from the leader's next AppendEntries).",
+                name(l),
+                name(i),
+                match s.commit_index {
+                    0 => "none of them".to_string(),
+                    1 => "entry 1".to_string(),
+                    n => format!("entries 1 to {n}"),
+                }
+            ),
+            None => continue,
+        };
+        return Err(Failure::new(text).nodes([l, i]));
     }
     Ok(())
 }
@@ -1408,6 +1539,48 @@ mod tests {
     fn check(f: Check, nodes: &[&Raft]) -> Result<(), Failure> {
         let up: Vec<(NodeId, &Raft)> = nodes.iter().enumerate().map(|(i, s)| (i as NodeId, *s)).collect();
         f(&up, name)
+    }
+
+    fn five(i: NodeId) -> &'static str {
+        ["n0", "n1", "n2", "n3", "n4"][i as usize]
+    }
+
+    #[test]
+    fn no_leader_says_how_many_are_needed_and_who_follows_whom() {
+        let f0 = node(Role::Follower, 2, None, &[], 0);
+        let l2 = node(Role::Leader, 2, Some(2), &[], 0);
+        let f3 = node(Role::Follower, 2, None, &[], 0);
+        let up = [(0, &f0), (2, &l2), (3, &f3)];
+        let text = no_leader_in(5, &up, &[(1, "crashed"), (4, "crashed")], |a, b| (a, b) == (2, 3), five);
+        assert_eq!(
+            text,
+            "No leader is followed by a majority (3 of 5 nodes, the leader included): n2 leads term 2 with 1 of the 3 (only itself) and cannot reach n3; n0 and n3 follow no leader yet in term 2; n1 and n4 are crashed."
+        );
+        let f0 = node(Role::Follower, 2, Some(2), &[], 0);
+        let c3 = node(Role::Candidate, 3, None, &[], 0);
+        let up = [(0, &f0), (2, &l2), (3, &c3)];
+        let text = no_leader_in(5, &up, &[(1, "paused"), (4, "crashed")], |_, _| false, five);
+        assert!(text.contains("n2 leads term 2 with 2 of the 3 (itself and n0); n3 is candidate in term 3; n1 is paused; n4 is crashed."), "{text}");
+    }
+
+    #[test]
+    fn replication_says_which_entry_is_missing_where() {
+        let leader = node(Role::Leader, 2, Some(1), &[(1, "a"), (2, "b")], 2);
+        let short = node(Role::Follower, 2, Some(1), &[(1, "a")], 1);
+        let err = replication_in((1, &leader), &[(0, &short), (1, &leader)], name).unwrap_err();
+        assert_eq!(
+            err.explanation,
+            "n1 has committed entries 1 to 2, but n0 lacks entry 2 (\"b\" (term 2)): its log ends at entry 1."
+        );
+        assert_eq!(err.nodes, [1, 0]);
+        let other = node(Role::Follower, 2, Some(1), &[(1, "a"), (1, "x")], 1);
+        let err = replication_in((1, &leader), &[(0, &other)], name).unwrap_err();
+        assert!(err.explanation.contains("n0 holds \"x\" (term 1) as entry 2 instead of \"b\" (term 2)"), "{err:?}");
+        let behind = node(Role::Follower, 2, Some(1), &[(1, "a"), (2, "b")], 1);
+        let err = replication_in((1, &leader), &[(0, &behind)], name).unwrap_err();
+        assert!(err.explanation.contains("n0 holds them but knows only entry 1 to be committed"), "{err:?}");
+        let caught_up = node(Role::Follower, 2, Some(1), &[(1, "a"), (2, "b")], 2);
+        assert!(replication_in((1, &leader), &[(0, &caught_up), (1, &leader)], name).is_ok());
     }
 
     #[test]

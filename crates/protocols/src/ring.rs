@@ -1016,7 +1016,13 @@ impl Ring {
             }
         }
         self.handed_off += copies;
-        ctx.note(format!("ring changes: {}; hands {copies} key copies to their new owners", what.join(", ")));
+        let text = format!("ring changes: {}; hands {copies} key copies to their new owners", what.join(", "));
+        // Keys moving is the turn of the story; a node that hands nothing over just notes it.
+        if copies > 0 {
+            ctx.moment(text);
+        } else {
+            ctx.note(text);
+        }
         true
     }
 
@@ -1041,7 +1047,7 @@ impl Ring {
             );
         }
         if !keys.is_empty() {
-            ctx.note(format!("hands {} back to {} (hinted hand-off)", keys.join(" "), name(ctx, home)));
+            ctx.moment(format!("hands {} back to {} (hinted hand-off)", keys.join(" "), name(ctx, home)));
         }
     }
 
@@ -1062,7 +1068,7 @@ impl Ring {
         }
         let mut members = self.members.clone();
         members[ctx.id as usize] = Member { version: me.version + 1, joined: join };
-        ctx.note(if join { "joins the ring" } else { "leaves the ring" });
+        ctx.moment(if join { "joins the ring" } else { "leaves the ring" });
         self.adopt(ctx, &members);
         ctx.broadcast(Msg::Membership { members });
     }

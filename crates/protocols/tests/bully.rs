@@ -76,7 +76,7 @@ fn the_next_highest_takes_over_when_the_leader_crashes() {
     // n4 noticed the silence after 500 ms, asked n5, and took over when no Answer came in 400 ms.
     let silent = noted(&run, 4, "heard nothing from n5");
     assert!(silent.len() == 1 && (2_400 * MS..2_600 * MS).contains(&silent[0]), "{silent:?}");
-    assert_eq!(noted(&run, 4, "no higher node answered: it leads"), [silent[0] + 400 * MS]);
+    assert_eq!(noted(&run, 4, "hears no answer from a higher node: it leads"), [silent[0] + 400 * MS]);
     assert!(run.violations().is_empty(), "the takeover itself never has two leaders");
 }
 

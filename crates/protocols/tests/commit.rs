@@ -77,7 +77,7 @@ fn one_no_vote_aborts_everyone_and_the_no_voter_aborts_first() {
     let run = run_to(scenario("commit-2pc-no-vote"), 10 * SEC);
     assert_eq!(states(&run, 1), all(State::Aborted));
     let aborted_alone = noted(&run, 3, "votes no on T1 (told to) and aborts at once");
-    let decided = noted(&run, 0, "n3 voted no: aborts T1");
+    let decided = noted(&run, 0, "aborts T1: n3 voted no");
     assert_eq!(aborted_alone.len(), 1);
     assert!(decided.len() == 1 && aborted_alone[0] < decided[0], "{aborted_alone:?} {decided:?}");
     // n3 never wrote Prepared; the others did and then aborted.

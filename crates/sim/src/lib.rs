@@ -27,7 +27,7 @@ pub mod topology;
 pub mod trace;
 
 pub use protocol::{Ctx, Failure, Property, PropertyKind, Protocol};
-pub use run::{DynRun, Run, Violation};
+pub use run::{DynRun, Moment, MomentKind, Run, Violation};
 pub use scenario::{Scenario, ScenarioError, SCENARIO_VERSION};
 pub use sim::{Countdown, DropReason, Endpoint, Input, MsgId, Record, ScriptEntry, Sim, SimError, Status, View};
 pub use time::{decimal, format_micros, parse_duration, Micros, MS, SEC};

@@ -40,6 +40,11 @@ pub trait Protocol: Clone + Debug + Serialize + Sized + 'static {
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, msg: Self::Msg);
     fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: Self::Timer);
     fn on_request(&mut self, ctx: &mut Ctx<'_, Self>, request: Self::Request);
+    /// The node wakes from a pause (its deferred messages and timers come next). Most protocols
+    /// do nothing here; a lock client notes what it still believes.
+    fn on_resume(&mut self, ctx: &mut Ctx<'_, Self>) {
+        let _ = ctx;
+    }
     /// The part of the state that a crash keeps.
     fn durable(&self) -> Self::Durable;
 
@@ -57,6 +62,23 @@ pub trait Protocol: Clone + Debug + Serialize + Sized + 'static {
         let _ = timer;
         None
     }
+    /// A timer in words for captions (`election timer`, `leader timeout`): by default the
+    /// variant's name split into lower-case words, with ` timer` unless it says `timeout`.
+    fn timer_label(timer: &Self::Timer) -> String {
+        let text = format!("{timer:?}");
+        let head = text.split([' ', '(', '{']).next().unwrap_or("");
+        let mut words = String::new();
+        for c in head.chars() {
+            if c.is_uppercase() && !words.is_empty() {
+                words.push(' ');
+            }
+            words.extend(c.to_lowercase());
+        }
+        if !words.ends_with("timeout") && !words.ends_with("timer") {
+            words.push_str(" timer");
+        }
+        words
+    }
     /// A short label for a message on the map and the diagram.
     fn msg_label(msg: &Self::Msg) -> String {
         let text = format!("{msg:?}");
@@ -72,10 +94,20 @@ pub trait Protocol: Clone + Debug + Serialize + Sized + 'static {
 /// What a handler may do, recorded for the simulator to carry out.
 #[derive(Clone, Debug)]
 pub enum Effect<P: Protocol> {
-    Send { to: NodeId, msg: P::Msg },
-    SetTimer { timer: P::Timer, after_us: Micros },
-    CancelTimer { timer: P::Timer },
+    Send {
+        to: NodeId,
+        msg: P::Msg,
+    },
+    SetTimer {
+        timer: P::Timer,
+        after_us: Micros,
+    },
+    CancelTimer {
+        timer: P::Timer,
+    },
     Note(String),
+    /// A note that is also a key moment of the run (a leader elected, a lock granted).
+    Moment(String),
 }
 
 /// The handler's view of the world and its outbox.
@@ -117,6 +149,11 @@ impl<'a, P: Protocol> Ctx<'a, P> {
     /// A sentence the UI shows in the log and on the diagram.
     pub fn note(&mut self, text: impl Into<String>) {
         self.effects.push(Effect::Note(text.into()));
+    }
+    /// A note that marks a key moment of the story (a leader elected, a lock granted, a decision
+    /// logged): it shows as a note and the timeline can jump to it. Not for routine events.
+    pub fn moment(&mut self, text: impl Into<String>) {
+        self.effects.push(Effect::Moment(text.into()));
     }
     /// A uniform integer in `0..n` from this node's own stream (`n` > 0).
     pub fn random_below(&mut self, n: u64) -> u64 {

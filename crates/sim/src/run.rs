@@ -32,6 +32,33 @@ pub struct Violation {
     pub failure: Failure,
 }
 
+/// Where a key moment of a run comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MomentKind {
+    /// An input of the scenario's script.
+    Script,
+    /// An input a person applied.
+    ByHand,
+    /// The first failure of a safety property.
+    Violation,
+    /// A turn of the story a protocol marked with [`crate::Ctx::moment`] (a leader elected, a
+    /// lock granted, a decision logged).
+    Role,
+}
+
+/// A key moment of the recorded history: what the timeline's "previous/next moment" jump to.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Moment {
+    /// `seek(step)` shows the state right after the moment happened (as [`Violation::step`]).
+    pub step: u64,
+    pub time: Micros,
+    pub kind: MomentKind,
+    /// One plain sentence for a tooltip: `n2 crashes (scripted)`, `n1 elected leader of term 3`.
+    pub label: String,
+    pub nodes: Vec<NodeId>,
+}
+
 pub struct Run<P: Protocol> {
     scenario: Scenario,
     sim: Sim<P>,
@@ -42,6 +69,9 @@ pub struct Run<P: Protocol> {
     head: u64,
     /// The first violation of each safety property, in the order found.
     violations: Vec<Violation>,
+    /// Key moments of the whole recorded history, by step; kept as steps are recorded (never on
+    /// replay) and cut when a branch forgets the future.
+    moments: Vec<Moment>,
     halted: Option<String>,
 }
 
@@ -59,6 +89,7 @@ impl<P: Protocol> Run<P> {
             trace: Trace::default(),
             head: 0,
             violations: Vec::new(),
+            moments: Vec::new(),
             halted: None,
         })
     }
@@ -71,6 +102,10 @@ impl<P: Protocol> Run<P> {
     }
     pub fn cursor(&self) -> u64 {
         self.sim.step_count()
+    }
+    /// Key moments of the recorded history (`0..=head`), by step.
+    pub fn moments(&self) -> &[Moment] {
+        &self.moments
     }
 
     fn recorded_input(&self, step: u64) -> Option<&Input> {
@@ -122,6 +157,7 @@ impl<P: Protocol> Run<P> {
                     self.inputs.push((cursor, input));
                 }
                 self.head += 1;
+                self.record_moments();
                 if self.head.is_multiple_of(CHECKPOINT_EVERY) {
                     self.checkpoints.push(self.sim.clone());
                 }
@@ -149,14 +185,48 @@ impl<P: Protocol> Run<P> {
         self.trace.truncate(cursor);
         self.checkpoints.truncate((cursor / CHECKPOINT_EVERY) as usize + 1);
         self.violations.retain(|v| v.step <= cursor);
+        self.moments.truncate(self.moments.partition_point(|m| m.step <= cursor));
         self.head = cursor;
         self.halted = None;
+    }
+
+    /// The moments of the step just recorded: its input, the notes its protocol marked.
+    fn record_moments(&mut self) {
+        let r = self.sim.last_record();
+        let t = self.sim.topology();
+        let step = self.head;
+        if let What::Input { input, scripted } = &r.what {
+            self.moments.push(Moment {
+                step,
+                time: r.time,
+                kind: if *scripted { MomentKind::Script } else { MomentKind::ByHand },
+                label: input_sentence(input, t, *scripted),
+                nodes: input.node().into_iter().collect(),
+            });
+        }
+        for &i in &r.moments {
+            let (node, text) = &r.notes[i];
+            self.moments.push(Moment {
+                step,
+                time: r.time,
+                kind: MomentKind::Role,
+                label: said_by(t, *node, text),
+                nodes: vec![*node],
+            });
+        }
     }
 
     fn check_safety(&mut self) {
         for (i, failure) in self.sim.check(PropertyKind::Safety) {
             let name = self.sim.properties()[i].name;
             if self.violations.iter().all(|v| v.property != name) {
+                self.moments.push(Moment {
+                    step: self.cursor(),
+                    time: self.sim.now(),
+                    kind: MomentKind::Violation,
+                    label: format!("Property `{name}` fails: {}", failure.explanation),
+                    nodes: failure.nodes.clone(),
+                });
                 self.violations.push(Violation {
                     property: name.to_string(),
                     kind: PropertyKind::Safety,
@@ -432,6 +502,11 @@ pub trait DynRun {
     fn reorder(&self) -> bool;
     fn properties(&self) -> Vec<PropertyView>;
     fn violations(&self) -> &[Violation];
+    /// Key moments of the whole recorded history (`0..=head`), sorted by step.
+    fn moments(&self) -> &[Moment];
+    /// One plain sentence on what step `step - 1` did (the step that led to cursor `step`), from
+    /// its notes or else from what the step was; `None` for step 0 or past the recorded history.
+    fn caption(&self, step: u64) -> Option<String>;
     fn check_liveness(&self) -> Vec<Violation>;
     fn trace_len(&self) -> usize;
     fn trace_step(&self, index: usize) -> StepView;
@@ -574,6 +649,53 @@ impl<P: Protocol> DynRun for Run<P> {
     fn violations(&self) -> &[Violation] {
         &self.violations
     }
+    fn moments(&self) -> &[Moment] {
+        &self.moments
+    }
+    fn caption(&self, step: u64) -> Option<String> {
+        let s = self.trace.steps.get(step.checked_sub(1)? as usize)?;
+        let t = self.sim.topology();
+        let notes = s.extra.as_ref().map_or(&[][..], |e| &e.notes[..]);
+        let mut said = String::new();
+        let mut last = None;
+        for (node, text) in notes {
+            if !said.is_empty() {
+                said.push_str("; ");
+            }
+            if last == Some(*node) {
+                said.push_str(text);
+            } else {
+                said.push_str(&said_by(t, *node, text));
+            }
+            last = Some(*node);
+        }
+        let name = |n: NodeId| node_name(t, n);
+        let label_of = |id: MsgId| P::msg_label(&self.trace.msgs[id as usize].msg);
+        let base = match &s.what {
+            What::Input { input, scripted } => {
+                let base = input_sentence(input, t, *scripted);
+                return Some(if said.is_empty() { base } else { format!("{base}: {said}") });
+            }
+            _ if !said.is_empty() => return Some(said),
+            What::Start { node } => format!("{} starts", name(*node)),
+            What::Deliver { msg, from, to } => {
+                format!("{} receives {} from {}", name(*to), label_of(*msg), name(*from))
+            }
+            What::Drop { msg, from, to, reason } => {
+                let what = format!("{} from {} to {}", label_of(*msg), name(*from), name(*to));
+                match reason {
+                    DropReason::Partition => format!("{what} is cut off by a partition"),
+                    DropReason::Loss => format!("{what} is lost on a lossy link"),
+                    DropReason::NodeDown => format!("{what} is lost: {} is down", name(*to)),
+                    DropReason::ByHand => format!("{what} is dropped by hand"),
+                }
+            }
+            What::Timer { node, timer } => format!("{}'s {} fires", name(*node), P::timer_label(timer)),
+            What::Resume { node } => format!("{} wakes from its pause", name(*node)),
+            What::Idle => "nothing happens".into(),
+        };
+        Some(base)
+    }
     fn check_liveness(&self) -> Vec<Violation> {
         Run::check_liveness(self)
     }
@@ -644,6 +766,48 @@ impl<P: Protocol> DynRun for Run<P> {
 fn compact<T: Serialize>(value: &T) -> String {
     let text = serde_json::to_string(value).unwrap_or_default();
     text.trim_matches('"').to_string()
+}
+
+/// A note with its node as the subject: `n2 grants the lock to n4`. A note that does not start
+/// with a verb (`n3 voted no: ...`, `S1: T2 done`) gets a colon: `n0: S1: T2 done`.
+fn said_by(t: &Topology, node: NodeId, text: &str) -> String {
+    let first = text.split([' ', ',', ':', ';']).next().unwrap_or("");
+    let verb = first.starts_with(|c: char| c.is_lowercase()) && !t.nodes.iter().any(|n| n.name == first);
+    format!("{}{} {text}", node_name(t, node), if verb { "" } else { ":" })
+}
+
+fn node_name(t: &Topology, n: NodeId) -> String {
+    t.nodes.get(n as usize).map_or(format!("node {n}"), |x| x.name.clone())
+}
+
+/// A plain sentence for an input applied by the script or by hand: `n0 crashes (scripted)`.
+pub fn input_sentence(input: &Input, t: &Topology, scripted: bool) -> String {
+    let name = |n: NodeId| node_name(t, n);
+    let text = match input {
+        Input::Crash { node } => format!("{} crashes", name(*node)),
+        Input::Restart { node } => format!("{} restarts", name(*node)),
+        Input::Pause { node, duration_us } => {
+            format!("{} stops for a {} pause", name(*node), format_micros(*duration_us))
+        }
+        Input::Skew { node, by_us } => {
+            let way = if *by_us < 0 { "back" } else { "ahead" };
+            format!("{}'s clock jumps {} {way}", name(*node), format_micros(by_us.unsigned_abs()))
+        }
+        Input::Drift { node, ppm } => format!("{}'s clock starts to drift {ppm:+} ppm", name(*node)),
+        Input::Partition { .. } => {
+            format!("the network is cut: {}", describe_input(input, t).trim_start_matches("partition "))
+        }
+        Input::Heal => "the partitions heal".into(),
+        Input::HealAll => "every fault heals".into(),
+        Input::Reorder { enabled: true } => "messages may now overtake each other".into(),
+        Input::Reorder { enabled: false } => "links are FIFO again".into(),
+        Input::Drop { msg } => format!("message #{msg} is dropped"),
+        Input::Duplicate { msg } => format!("message #{msg} is duplicated"),
+        Input::DeliverNext { msg } => format!("message #{msg} is delivered next"),
+        Input::Request { node, request } => format!("{} is asked: {request}", name(*node)),
+        Input::Step | Input::SetLink { .. } => describe_input(input, t),
+    };
+    format!("{text} ({})", if scripted { "scripted" } else { "by hand" })
 }
 
 /// A sentence for an input: `crash n3`, `partition us-east-1 | eu-west-1`.

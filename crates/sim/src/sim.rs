@@ -191,6 +191,8 @@ pub struct Record<P: Protocol> {
     /// Messages lost as a consequence (a crash loses what waited for a paused node).
     pub dropped: Vec<(MsgId, DropReason)>,
     pub notes: Vec<(NodeId, String)>,
+    /// Indices into `notes` of the notes that are key moments ([`Ctx::moment`]).
+    pub moments: Vec<usize>,
 }
 
 /// A message on its way.
@@ -423,7 +425,15 @@ impl<P: Protocol> Sim<P> {
             net_rng: rng_stream(seed, 0),
             failed_at: vec![0; n],
             network_failed_at: 0,
-            record: Record { step: 0, time: 0, what: What::Idle, sent: (0, 0), dropped: Vec::new(), notes: Vec::new() },
+            record: Record {
+                step: 0,
+                time: 0,
+                what: What::Idle,
+                sent: (0, 0),
+                dropped: Vec::new(),
+                notes: Vec::new(),
+                moments: Vec::new(),
+            },
             effects: Vec::new(),
         };
         for i in 0..n {
@@ -544,6 +554,11 @@ impl<P: Protocol> Sim<P> {
         self.network_failed_at.max(self.failed_at[a as usize]).max(self.failed_at[b as usize])
     }
 
+    /// What the last applied step did (its notes, which of them are key moments).
+    pub fn last_record(&self) -> &Record<P> {
+        &self.record
+    }
+
     /// Checks the properties of one kind; returns the failures, in declaration order.
     pub fn check(&self, kind: PropertyKind) -> Vec<(usize, Failure)> {
         let view = View { sim: self };
@@ -578,6 +593,7 @@ impl<P: Protocol> Sim<P> {
     ) -> Result<Option<&Record<P>>, SimError> {
         self.record.dropped.clear();
         self.record.notes.clear();
+        self.record.moments.clear();
         self.record.sent = (self.next_msg, self.next_msg);
         let done = match input {
             Input::Step => self.step_event(limit, obs)?,
@@ -665,6 +681,7 @@ impl<P: Protocol> Sim<P> {
                     self.begin(s.time);
                     self.record.what = What::Resume { node };
                     self.resume(node);
+                    self.handle(node, obs, |p, ctx| p.on_resume(ctx))?;
                     return Ok(true);
                 }
                 Event::Script(i) => {
@@ -765,6 +782,10 @@ impl<P: Protocol> Sim<P> {
                 Effect::SetTimer { timer, after_us } => self.set_timer(node, timer, after_us),
                 Effect::CancelTimer { timer } => self.nodes[node as usize].timers.retain(|t| t.timer != timer),
                 Effect::Note(text) => self.record.notes.push((node, text)),
+                Effect::Moment(text) => {
+                    self.record.moments.push(self.record.notes.len());
+                    self.record.notes.push((node, text));
+                }
             }
         }
         effects.clear();
@@ -1001,6 +1022,7 @@ impl<P: Protocol> Sim<P> {
                     match self.status(node) {
                         Status::Paused => {
                             self.resume(node);
+                            self.handle(node, obs, |p, ctx| p.on_resume(ctx))?;
                         }
                         Status::Crashed => {
                             self.apply_fault(&Input::Restart { node }, obs)?;
