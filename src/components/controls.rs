@@ -116,7 +116,7 @@ pub fn controls(p: &ControlsProps) -> Html {
             <div class="buttons">
                 <button aria-label="Reset the run" title="Reset" onclick={d.reform(|_| Action::Reset)}>{"↺ Reset"}</button>
                 <button aria-label="Previous moment" title={prev_title} disabled={prev.is_none()}
-                    onclick={d.reform(|_| Action::PrevMoment)}>{"⏮ Moment"}</button>
+                    onclick={d.reform(|_| Action::PrevMoment)}>{"‹ Moment"}</button>
                 <button aria-label="Step back" title="Step back (←)" disabled={s.cursor == 0}
                     onclick={d.reform(|_| Action::Back)}>{"◀ Back"}</button>
                 <button class="primary" aria-label={play_label} title={format!("{play_label} (Space)")} aria-pressed={p.playing.to_string()}
@@ -124,7 +124,7 @@ pub fn controls(p: &ControlsProps) -> Html {
                 <button aria-label="Step forward" title="Step: apply the next event (→)"
                     onclick={d.reform(|_| Action::Step)}>{"Step ▶"}</button>
                 <button aria-label="Next moment" title={next_title} disabled={next.is_none() && !p.computing}
-                    onclick={d.reform(|_| Action::NextMoment)}>{"Moment ⏭"}</button>
+                    onclick={d.reform(|_| Action::NextMoment)}>{"Moment ›"}</button>
             </div>
             <label class="speed">
                 <span>{"Speed "}<output>{ speed_label(p.speed_log10) }</output></span>

@@ -32,7 +32,7 @@ async function computed(page) {
 for (const { family, page: dir, scenario } of FAMILIES) {
   test(`layout-${family}`, `${family}: map, figure and properties on screen at 1280x800; the caption follows the steps; one column at 375 px`, async (t) => {
     const { page } = t;
-    await t.goto(`${dir}?s=${scenario}`);
+    await t.goto(`${dir}?v=1&s=${scenario}`);
     await page.waitForSelector(`[data-figure="${family}"]`);
     const map = await inViewport(page, '.map-panel');
     assert(map.inside, `the map is inside the viewport: ${JSON.stringify(map)}`);
@@ -74,7 +74,7 @@ const STORIES = [
 for (const { page: dir, scenario, what } of STORIES) {
   test(`moments-${scenario}`, `Next moment reaches ${what} in ${scenario} within 8 presses`, async (t) => {
     const { page } = t;
-    await t.goto(`${dir}?s=${scenario}`);
+    await t.goto(`${dir}?v=1&s=${scenario}`);
     await computed(page);
     const marks = await page.locator('.moments .mark.violation').count();
     assert(marks >= 1, `the violation is marked on the timeline (${marks})`);
@@ -98,7 +98,7 @@ for (const { page: dir, scenario, what } of STORIES) {
 for (const { family, page: dir, scenario } of FAMILIES) {
   test(`embed-figure-${family}`, `${family}: an embed at 900x560 shows the map, the figure and the caption`, async (t) => {
     const { page } = t;
-    await t.goto(`${dir}?s=${scenario}&embed=1`);
+    await t.goto(`${dir}?v=1&s=${scenario}&embed=1`);
     await page.waitForSelector(`[data-figure="${family}"]`);
     for (const sel of ['.map-panel', `[data-figure="${family}"]`, '.caption']) {
       const box = await inViewport(page, sel);
