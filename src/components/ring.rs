@@ -1389,3 +1389,31 @@ fn frame(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::owned_arcs;
+
+    const TURN: f64 = 18_446_744_073_709_551_616.0;
+
+    fn at(f: f64) -> u64 {
+        (f * TURN) as u64
+    }
+
+    #[test]
+    fn consecutive_tokens_of_one_node_make_one_stretch() {
+        // n1 owns (0.1, 0.2] and (0.2, 0.3], n2 (0.3, 0.6], n1 again (0.6, 1.1] across the top.
+        let tokens = [(at(0.1), 1), (at(0.2), 1), (at(0.3), 1), (at(0.6), 2)];
+        let arcs = owned_arcs(&tokens);
+        assert_eq!(arcs.len(), 2, "{arcs:?}");
+        let total: f64 = arcs.iter().map(|a| a.2 - a.1).sum();
+        assert!((total - 1.0).abs() < 1e-9, "the stretches cover the ring once: {arcs:?}");
+        let n1 = arcs.iter().find(|a| a.0 == 1).map(|a| a.2 - a.1).unwrap_or(0.0);
+        assert!((n1 - 0.7).abs() < 1e-9, "n1 owns 0.7 of the ring: {arcs:?}");
+    }
+
+    #[test]
+    fn one_node_owns_the_whole_ring() {
+        assert_eq!(owned_arcs(&[(at(0.5), 3), (at(0.7), 3)]), vec![(3, 0.0, 1.0)]);
+    }
+}
