@@ -388,8 +388,8 @@ pub fn topology_map(p: &MapProps) -> Html {
                     <circle class="countdown" r={num(NODE_R + 4.0)} transform="rotate(-90)"
                         stroke-dasharray={format!("{} 999", num(f * COUNTDOWN_LEN))} />
                 }
-                if leader { <circle class="leader-ring" r={num(NODE_R + 3.5)} /> }
                 <circle class="body" r={num(NODE_R)} style={format!("fill:{}", node_colour(n.id))} />
+                if leader { <circle class="leader-ring" r={num(NODE_R + 1.5)} /> }
                 if node_round(n.id) > 0 { <circle class="second-round" r={num(NODE_R - 4.0)} /> }
                 if leader {
                     <g class="crown" transform={format!("translate({},{}) scale({})", num(NODE_R - 1.0), num(-NODE_R + 1.0), decimal(k, 2))} aria-hidden="true">
