@@ -57,7 +57,9 @@ pub struct Layout {
     pub h: f64,
 }
 
-pub fn layout(s: &Snapshot) -> Layout {
+/// The layout for text `k` times its nominal size: each datacenter's box is wide enough for its
+/// name and region line.
+pub fn layout_at(s: &Snapshot, text_k: f64) -> Layout {
     let t = &s.topology;
     let mut dcs: Vec<DcBox> = t
         .datacenters
@@ -69,7 +71,7 @@ pub fn layout(s: &Snapshot) -> Layout {
             DcBox {
                 cx: d.x as f64,
                 cy: d.y as f64,
-                w: cols as f64 * NODE_GAP + 24.0,
+                w: (cols as f64 * NODE_GAP + 24.0).max(text_width(s, d.id, text_k) + 24.0),
                 h: rows as f64 * ROW_GAP + 50.0,
                 cols,
             }
@@ -97,6 +99,15 @@ pub fn layout(s: &Snapshot) -> Layout {
         }
     }
     Layout { dcs, nodes, h }
+}
+
+/// The wider of a datacenter's two text lines, estimated (name in bold 14 px, region line 12 px).
+fn text_width(s: &Snapshot, dc: DcId, k: f64) -> f64 {
+    let d = &s.topology.datacenters[dc as usize];
+    let intra = s.link(dc, dc);
+    let name = d.name.chars().count() + 2;
+    let region = format!("{} · {} inside", d.region, fmt_time(intra.latency_us)).chars().count();
+    (name as f64 * 0.64 * 14.0 * k).max(region as f64 * 0.56 * 12.0 * k)
 }
 
 /// Places boxes by their geographic hints on a `W` × `h` canvas and relaxes overlaps. Returns the
@@ -183,8 +194,7 @@ fn message_position(
 /// unit is less than a CSS pixel. Measured after mounting, on resize and a moment later (layout
 /// may still settle), never per frame.
 #[hook]
-fn use_text_scale(svg: &NodeRef, view_h: f64) -> f64 {
-    let k = use_state_eq(|| 1.0f64);
+fn use_text_scale(svg: &NodeRef, k: &UseStateHandle<f64>, view_h: f64) {
     {
         let (svg, k) = (svg.clone(), k.clone());
         use_effect_with(view_h.to_bits(), move |_| {
@@ -213,7 +223,6 @@ fn use_text_scale(svg: &NodeRef, view_h: f64) -> f64 {
             }
         });
     }
-    *k
 }
 
 /// The legend's items laid out in rows across the map's width at text scale `k`: `(x, row)`.
@@ -222,7 +231,7 @@ fn legend_rows(items: &[String], k: f64) -> Vec<(f64, usize)> {
     items
         .iter()
         .map(|text| {
-            let w = 7.2 * k * text.chars().count() as f64 + 18.0;
+            let w = 6.6 * k * text.chars().count() as f64 + 20.0;
             if x + w > W - 8.0 && x > 12.0 {
                 (x, row) = (12.0, row + 1);
             }
@@ -238,9 +247,11 @@ pub fn topology_map(p: &MapProps) -> Html {
     let hover = use_state(|| None::<MsgId>);
     let hovered = *hover;
     let s = &p.snapshot;
+    let k_state = use_state_eq(|| 1.0f64);
+    let k = *k_state;
     let lay = {
         let s = s.clone();
-        use_memo(s.topology.clone(), move |_| layout(&s))
+        use_memo((s.topology.clone(), k.to_bits()), move |_| layout_at(&s, k))
     };
     let svg_ref = use_node_ref();
     // The legend, in rows: the map grows by the rows it needs.
@@ -261,15 +272,10 @@ pub fn topology_map(p: &MapProps) -> Html {
     if s.nodes.iter().any(|n| n.countdown.is_some()) {
         legend.push("◔ ring: time left on a timeout".into());
     }
-    let k_guess = use_mut_ref(|| 1.0f64);
-    let placed_legend = legend_rows(&legend, *k_guess.borrow());
-    let rows = placed_legend.last().map_or(1, |&(_, r)| r + 1);
-    let view_h = lay.h + (rows as f64 - 1.0) * 16.0 * *k_guess.borrow() + 4.0;
-    let k = use_text_scale(&svg_ref, view_h);
-    *k_guess.borrow_mut() = k;
     let placed_legend = legend_rows(&legend, k);
     let rows = placed_legend.last().map_or(1, |&(_, r)| r + 1);
     let view_h = lay.h + (rows as f64 - 1.0) * 16.0 * k + 4.0 * k;
+    use_text_scale(&svg_ref, &k_state, view_h);
     let t = &s.topology;
     let dcs = t.datacenters.len();
 

@@ -1121,22 +1121,10 @@ fn labels(ctx: &CanvasRenderingContext2d, tokens: &[(u64, NodeId)], failed: &BTr
     ctx.set_text_baseline("middle");
     let mut arcs = owned_arcs(tokens);
     arcs.sort_by(|a, b| (b.2 - b.1).total_cmp(&(a.2 - a.1)));
-    let mut order: Vec<usize> = Vec::with_capacity(arcs.len());
-    let mut seen: Vec<NodeId> = Vec::new();
-    for (i, a) in arcs.iter().enumerate() {
-        if !seen.contains(&a.0) {
-            seen.push(a.0);
-            order.push(i);
-        }
-    }
-    // Other stretches long enough to hold a name.
-    let min_turn = 4.0 * font / (2.0 * PI * R_LABELS);
-    let more: Vec<usize> =
-        (0..arcs.len()).filter(|&i| arcs[i].2 - arcs[i].1 >= min_turn && !order.contains(&i)).collect();
-    order.extend(more);
     let c = SIZE / 2.0;
     let mut placed: Vec<(f64, f64, f64, f64)> = Vec::new();
-    for i in order {
+    // Places a name on stretch `i` unless it would touch one already placed.
+    let place = |i: usize, placed: &mut Vec<(f64, f64, f64, f64)>| -> bool {
         let (node, from, to) = arcs[i];
         let text = format!("n{node}");
         // Digits and "n" at weight 600 are about 0.62 em wide.
@@ -1147,7 +1135,7 @@ fn labels(ctx: &CanvasRenderingContext2d, tokens: &[(u64, NodeId)], failed: &BTr
         let y = (c + R_LABELS * a.sin()).clamp(h / 2.0 + 1.0, SIZE - h / 2.0 - 1.0);
         let bx = (x - w / 2.0, y - h / 2.0, x + w / 2.0, y + h / 2.0);
         if placed.iter().any(|p| bx.0 < p.2 && p.0 < bx.2 && bx.1 < p.3 && p.1 < bx.3) {
-            continue;
+            return false;
         }
         placed.push(bx);
         ctx.set_line_width(3.0);
@@ -1155,6 +1143,27 @@ fn labels(ctx: &CanvasRenderingContext2d, tokens: &[(u64, NodeId)], failed: &BTr
         let _ = ctx.stroke_text(&text, x, y);
         ctx.set_fill_style_str(if failed.contains(&node) { "#475569" } else { "#0f172a" });
         let _ = ctx.fill_text(&text, x, y);
+        true
+    };
+    // First one name per node, on its longest stretch that has room (nodes with the longest
+    // stretches first), then more names on stretches long enough to hold one.
+    let mut named: Vec<NodeId> = Vec::new();
+    let mut used = vec![false; arcs.len()];
+    for i in 0..arcs.len() {
+        let node = arcs[i].0;
+        if named.contains(&node) {
+            continue;
+        }
+        named.push(node);
+        if let Some(j) = (i..arcs.len()).filter(|&j| arcs[j].0 == node).find(|&j| place(j, &mut placed)) {
+            used[j] = true;
+        }
+    }
+    let min_turn = 4.0 * font / (2.0 * PI * R_LABELS);
+    for i in 0..arcs.len() {
+        if !used[i] && arcs[i].2 - arcs[i].1 >= min_turn {
+            place(i, &mut placed);
+        }
     }
     ctx.set_text_align("start");
     ctx.set_text_baseline("alphabetic");

@@ -217,7 +217,11 @@ pub fn state_view(names: &Names, json: &str) -> Html {
     let body = match (top.get("state"), top.get("durable")) {
         (Some(state), _) => Some(state),
         (None, Some(Value::Null)) => {
-            out.push(html! { <p class="hint">{ "Down, with nothing on its disk." }</p> });
+            let text = match top.get("status").and_then(Value::as_str) {
+                Some("booting") => "Not started yet.",
+                _ => "Down, with nothing on its disk.",
+            };
+            out.push(html! { <p class="hint">{ text }</p> });
             None
         }
         (None, Some(d)) => {
