@@ -441,7 +441,7 @@ fn fairness(sim: &Sim<Lock>, stats: &[(NodeId, u16, lock::ClientStats)]) -> Html
     let counts: Vec<String> =
         stats.iter().map(|(id, _, s)| format!("{} {}", t.nodes[*id as usize].name, s.acquisitions)).collect();
     html! {
-        <figure class="fairness">
+        <figure class="fairness scroll">
             <svg viewBox={format!("0 0 {} {}", w as u32, h as u32)} role="img"
                 aria-label={format!("Fairness: acquisitions per client. {}", counts.join(", "))}>
                 { for bars }
