@@ -3,7 +3,7 @@
 //! each node's write-ahead log, who is blocked in doubt and for how long, the latency of each
 //! phase, and how latency grows with distance. Compiled only into the commit pack.
 
-use crate::components::{fmt_time, Part};
+use crate::components::{fmt_time, node_chip, node_colour, Part};
 use crate::state::{Action, Banner, RunRef};
 use caucus_protocols::commit::{
     latency_by_distance, participants, Commit, Entry, Latency, Msg, Params, Request, State, Variant, WalRecord,
@@ -385,8 +385,9 @@ fn lanes(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
         });
         html! {
             <g class="lane">
-                <text class="who" x="4" y={num(yy + LANE_H / 2.0)}>{ name.clone() }</text>
-                <text class="what" x="4" y={num(yy + LANE_H / 2.0 + 12.0)}>{ role }</text>
+                <circle class="swatch" cx="9" cy={num(yy + LANE_H / 2.0 - 4.0)} r="5" fill={node_colour(n)} />
+                <text class="who" x="18" y={num(yy + LANE_H / 2.0)}>{ name.clone() }</text>
+                <text class="what" x="4" y={num(yy + LANE_H / 2.0 + 13.0)}>{ role }</text>
                 <line class="track" x1={num(LABEL_W)} x2={num(LABEL_W + PLOT_W)} y1={num(yy + LANE_H / 2.0)} y2={num(yy + LANE_H / 2.0)} />
                 { for segs }
                 { for downs }
@@ -436,7 +437,7 @@ fn lanes(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
     );
     html! {
         <figure class="lanes">
-            <svg viewBox={format!("0 0 {} {}", num(width), num(height))} role="img" aria-label={label}>
+            <svg viewBox={format!("0 0 {} {}", num(width), num(height))} style={format!("min-width:{}px", num(width))} role="img" aria-label={label}>
                 { for bands }
                 { for rows }
                 { for arrows }
@@ -560,7 +561,7 @@ fn machine(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
     html! {
         <figure class="machine">
             <figcaption><strong>{"Participants' state machine"}</strong>{" · boxes with names are where each participant is now (bold)"}</figcaption>
-            <svg viewBox={format!("0 0 {} 142", num(width))} role="img" aria-label={format!("State machine; now: {}", summary.join(", "))}>
+            <svg viewBox={format!("0 0 {} 142", num(width))} style={format!("min-width:{}px", num(width))} role="img" aria-label={format!("State machine; now: {}", summary.join(", "))}>
                 <defs><marker id="commit-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" /></marker></defs>
                 { for edge_html }
                 { for box_html }
@@ -728,7 +729,7 @@ fn wal_table(r: &Run<Commit>, m: &Model) -> Html {
         let who = if n == m.coordinator { " (coordinator)" } else { "" };
         html! {
             <tr class={classes!((status == Status::Crashed).then_some("crashed"))}>
-                <th scope="row">{ format!("{}{who}", m.names[n as usize]) }</th>
+                <th scope="row">{ node_chip(n, &m.names[n as usize], None) }{ who }</th>
                 <td class="hint">{ if status == Status::Crashed { "down: log on disk" } else { status.word() } }</td>
                 <td><ol class="wal">
                     if first > 0 { <li class="rec more">{ format!("… {first} earlier") }</li> }

@@ -21,7 +21,7 @@
 //!    only what changed: the marks near the cursor and the messages in flight.
 
 use crate::browser;
-use crate::components::{dc_colour, fmt_time, grouped};
+use crate::components::{dc_glyph, fmt_time, grouped, node_colour};
 use crate::state::{RunRef, Snapshot};
 use caucus_sim::run::{MsgTraceView, StepKind, StepView};
 use caucus_sim::topology::NodeSpec;
@@ -744,8 +744,7 @@ fn lanes_html(s: &Snapshot, lanes: &Lanes, f: &Frame, highlight: &[NodeId]) -> H
     let t = &s.topology;
     let bands = lanes.groups.iter().map(|&(i, top)| {
         html! {
-            <rect class="st-band" x="0" y={num(top)} width={num(f.width)} height={num(DC_HEAD_H)}
-                fill={dc_colour(t.datacenters[i].id)} />
+            <rect class="st-band" x="0" y={num(top)} width={num(f.width)} height={num(DC_HEAD_H)} data-dc={t.datacenters[i].id.to_string()} />
         }
     });
     let nodes = t.nodes.iter().map(|n| {
@@ -765,7 +764,8 @@ fn lanes_html(s: &Snapshot, lanes: &Lanes, f: &Frame, highlight: &[NodeId]) -> H
                     </rect>
                 }
                 <line class="st-lane-line" x1={num(GUTTER)} y1={num(y)} x2={num(f.width - RIGHT_PAD)} y2={num(y)}
-                    stroke={dc_colour(n.dc)} />
+                    stroke={node_colour(n.id)} />
+                <circle class="st-swatch" cx="14" cy={num(y)} r="4.5" fill={node_colour(n.id)} />
                 <text class="st-node" x="22" y={num(y + 4.0)}>
                     { if bad { "⚠ " } else { "" } }{ &n.name }<tspan class="st-status">{ suffix }</tspan>
                 </text>
@@ -790,8 +790,7 @@ fn dc_labels_html(t: &Topology, lanes: &Lanes) -> Html {
         let dc = &t.datacenters[i];
         html! {
             <g class="st-group">
-                <rect x="6" y={num(top + 4.0)} width="10" height="10" rx="2" fill={dc_colour(dc.id)} />
-                <text class="st-dc" x="22" y={num(top + 13.0)}>{ &dc.name }
+                <text class="st-dc" x="6" y={num(top + 13.0)}>{ format!("{} {}", dc_glyph(dc.id), dc.name) }
                     if !dc.region.is_empty() { <tspan class="st-region">{ format!(" · {}", dc.region) }</tspan> }
                 </text>
             </g>
@@ -883,7 +882,7 @@ fn legend_layout(width: f64) -> Vec<(f64, usize)> {
     LEGEND
         .iter()
         .map(|&(key, text)| {
-            let w = if matches!(key, Key::Line(_)) { 34.0 } else { 24.0 } + 6.5 * text.chars().count() as f64;
+            let w = if matches!(key, Key::Line(_)) { 34.0 } else { 24.0 } + 7.0 * text.chars().count() as f64;
             if x + w > width - RIGHT_PAD && x > 10.0 {
                 (x, row) = (10.0, row + 1);
             }
@@ -990,14 +989,14 @@ fn shorten(text: &str, max: usize) -> String {
 /// rule is scoped to the diagram's id (an inline SVG's style applies to the whole page). No
 /// transitions or animations: nothing moves unless the simulation does.
 const SVG_STYLE: &str = "
-#spacetime-svg{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;font-size:11px}
+#spacetime-svg{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;font-size:12px}
 #spacetime-svg .st-bg{fill:#ffffff}
 #spacetime-svg text{fill:#334155}
-#spacetime-svg .st-band{opacity:.09}
+#spacetime-svg .st-band{fill:#64748b;opacity:.09}
 #spacetime-svg .st-dc{font-weight:600;fill:#0f172a;paint-order:stroke;stroke:#ffffff;stroke-width:3px;stroke-linejoin:round}
 #spacetime-svg .st-region{font-weight:400;fill:#64748b}
 #spacetime-svg .st-row-label{fill:#64748b;font-style:italic}
-#spacetime-svg .st-lane-line{stroke-opacity:.45;stroke-width:1}
+#spacetime-svg .st-lane-line{stroke-opacity:.6;stroke-width:1.5}
 #spacetime-svg .st-alert{fill:#fecaca;opacity:.6}
 #spacetime-svg .st-bad .st-node{fill:#b91c1c;font-weight:700}
 #spacetime-svg .st-bad .st-lane-line{stroke:#dc2626;stroke-opacity:.8;stroke-width:1.5}

@@ -2,7 +2,7 @@
 //! presenter shortcuts in the spirit of RaftScope, the crash-the-leader experiment, and the state
 //! of Paxos acceptors and Bully nodes. Compiled only into the election pack.
 
-use crate::components::{fmt_time, Part};
+use crate::components::{fmt_time, node_chip, Part};
 use crate::state::{Action, RunRef};
 use caucus_protocols::raft::{self, Raft, Role};
 use caucus_protocols::{bully, paxos};
@@ -88,7 +88,7 @@ fn raft_panel(r: &Run<Raft>, dispatch: &Callback<Action>) -> Html {
         match sim.state(i) {
             None => html! {
                 <tr class="crashed">
-                    <th scope="row">{ name }</th>
+                    <th scope="row">{ node_chip(i, name, None) }</th>
                     <td class="who">{ sim.status(i).word() }</td>
                     <td colspan={(LOG_WINDOW + 1).to_string()} class="hint">{
                         if sim.status(i) == Status::Booting { "not started yet" } else { "down: term, vote and log wait on its disk" }
@@ -116,7 +116,8 @@ fn raft_panel(r: &Run<Raft>, dispatch: &Callback<Action>) -> Html {
                 let who = format!("{} · t{}", s.role.word(), s.term);
                 html! {
                     <tr class={classes!((s.role == Role::Leader).then_some("leader"))}>
-                        <th scope="row">{ name }{ if s.role == Role::Leader { " ★" } else { "" } }</th>
+                        <th scope="row">{ node_chip(i, name, None) }
+                            if s.role == Role::Leader { <span class="role-leader">{ " leader" }</span> }</th>
                         <td class="who">{ who }</td>
                         { for cells }
                         <td class="commit">{ format!("commit {}", s.commit_index) }</td>
@@ -222,7 +223,7 @@ fn paxos_panel(r: &Run<paxos::Paxos>) -> Html {
                 </> }
             }
         };
-        html! { <tr><th scope="row">{ name }</th>{ cells }</tr> }
+        html! { <tr><th scope="row">{ node_chip(i, name, None) }</th>{ cells }</tr> }
     });
     html! {
         <section class="panel election" aria-label="Paxos acceptors">
@@ -244,7 +245,9 @@ fn bully_panel(r: &Run<bully::Bully>) -> Html {
             None => (sim.status(i).word().to_string(), String::new()),
             Some(s) => (caucus_sim::Protocol::role(s), caucus_sim::Protocol::badge(s)),
         };
-        html! { <tr><th scope="row">{ name }</th><td>{ role }</td><td>{ badge }</td></tr> }
+        let dc = t.nodes[i as usize].dc;
+        html! { <tr><th scope="row">{ node_chip(i, name, Some((dc, &t.datacenters[dc as usize].name))) }</th>
+        <td class={classes!((role == "leader").then_some("role-leader"))}>{ role }</td><td>{ badge }</td></tr> }
     });
     html! {
         <section class="panel election" aria-label="Bully nodes">

@@ -1,7 +1,8 @@
 //! The inspector: the selected node's state and the faults that apply to it, or the selected
 //! message and what can be done to it (drop, duplicate, deliver next).
 
-use crate::components::fmt_time;
+use crate::components::state_view::{state_view, Names};
+use crate::components::{dc_label, fmt_time, node_chip};
 use crate::state::{Action, RunRef, Snapshot};
 use caucus_sim::{Input, MsgId, NodeId, Status};
 use std::rc::Rc;
@@ -33,7 +34,8 @@ pub fn inspector(p: &InspectorProps) -> Html {
         html! {
             <div class="msg-inspector">
                 <h3>{ format!("Message #{} · {}", m.id, m.label) }</h3>
-                <p>{ format!("{} → {}, sent {}, arrives {}", t.nodes[m.source as usize].name, t.nodes[m.target as usize].name, fmt_time(m.sent_at), fmt_time(m.deliver_at)) }</p>
+                <p>{ node_chip(m.source, &t.nodes[m.source as usize].name, None) }{ " → " }{ node_chip(m.target, &t.nodes[m.target as usize].name, None) }
+                    { format!(", sent {}, arrives {}", fmt_time(m.sent_at), fmt_time(m.deliver_at)) }</p>
                 <pre class="json">{ p.run.0.borrow().msg_detail(id).unwrap_or_default() }</pre>
                 <div class="row">
                     <button onclick={d.reform(move |_| Action::Apply(Input::Drop { msg: id }))}>{"Drop"}</button>
@@ -81,14 +83,8 @@ pub fn inspector(p: &InspectorProps) -> Html {
             };
             html! {
                 <div class="node-inspector">
-                    <h3>{ format!("{} · {}", n.name, s.topology.datacenters[n.dc as usize].name) }</h3>
-                    <dl class="facts">
-                        <dt>{"status"}</dt><dd>{ n.status.word() }
-                            { n.paused_until.map(|t| format!(" until {}", fmt_time(t))).unwrap_or_default() }</dd>
-                        if !n.role.is_empty() { <dt>{"role"}</dt><dd>{ &n.role }</dd> }
-                        <dt>{"local clock"}</dt><dd>{ format!("{} ({:+} ms{})", fmt_time(n.local_time), n.clock_offset_us / 1000,
-                            if n.drift_ppm != 0 { format!(", drift {:+} ppm", n.drift_ppm) } else { String::new() }) }</dd>
-                    </dl>
+                    <h3>{ node_chip(n.id, &n.name, Some((n.dc, &s.topology.datacenters[n.dc as usize].name))) }</h3>
+                    <p class="headline">{ headline(n, &s.topology.datacenters[n.dc as usize].name) }</p>
                     <div class="row">
                         if n.status == Status::Booting {
                             <span class="hint">{"Starting: faults apply once it has started."}</span>
@@ -119,9 +115,11 @@ pub fn inspector(p: &InspectorProps) -> Html {
                         <textarea aria-label="Request JSON" rows="2" value={(*request).clone()} oninput={on_request_text} />
                         <button onclick={send_request}>{"Send request"}</button>
                     </details>
-                    <details open=true>
-                        <summary>{"State"}</summary>
-                        <pre class="json" tabindex="0" aria-label={format!("State of {}", n.name)}>{ json }</pre>
+                    <h4 class="state-head">{ format!("What {} holds", n.name) }</h4>
+                    { state_view(&Names::new(&s.topology), &json) }
+                    <details>
+                        <summary>{"Raw state (JSON)"}</summary>
+                        <pre class="json" tabindex="0" aria-label={format!("State of {} as JSON", n.name)}>{ json }</pre>
                     </details>
                 </div>
             }
@@ -135,4 +133,34 @@ pub fn inspector(p: &InspectorProps) -> Html {
             { node_section }
         </section>
     }
+}
+
+/// One sentence: who, where, in what state, with its role and badge, and its clock.
+fn headline(n: &caucus_sim::run::NodeView, dc: &str) -> String {
+    let status = match n.status {
+        Status::Up => "up".to_string(),
+        Status::Crashed => "crashed".to_string(),
+        Status::Booting => "starting".to_string(),
+        Status::Paused => match n.paused_until {
+            Some(t) => format!("paused until {}", fmt_time(t)),
+            None => "paused".to_string(),
+        },
+    };
+    let role = match (n.status, n.role.as_str()) {
+        (Status::Crashed, _) | (_, "") => String::new(),
+        (_, "leader") => ", ★ the leader".to_string(),
+        (_, role) => format!(", {role}"),
+    };
+    let badge = if n.badge.is_empty() { String::new() } else { format!(" ({})", n.badge) };
+    let clock = if n.clock_offset_us != 0 || n.drift_ppm != 0 {
+        format!(
+            " Its clock reads {} ({:+} ms{}).",
+            fmt_time(n.local_time),
+            n.clock_offset_us / 1000,
+            if n.drift_ppm != 0 { format!(", drift {:+} ppm", n.drift_ppm) } else { String::new() }
+        )
+    } else {
+        format!(" Its clock reads {}, on time.", fmt_time(n.local_time))
+    };
+    format!("{} in {} is {status}{role}{badge}.{clock}", n.name, dc_label(n.dc, dc))
 }

@@ -4,7 +4,7 @@
 //! retries, a fairness chart), presenter shortcuts, and a table comparing the variants on the
 //! same seed. Compiled only into the lock pack.
 
-use crate::components::{dc_colour, fmt_time, Part};
+use crate::components::{dc_label, fmt_time, node_chip, node_colour, Part};
 use crate::state::{Action, Banner, RunRef};
 use caucus_protocols::lock::{self, Layout, Lock, Phase, Storage, Summary, Variant, Verdict};
 use caucus_sim::{decimal, Input, Micros, NodeId, Run, Scenario, Sim, Status, SEC};
@@ -263,8 +263,8 @@ fn clients_table(sim: &Sim<Lock>, clients: &[ClientRow], dispatch: &Callback<Act
         );
         html! {
             <tr class={class}>
-                <th scope="row"><span class="dot" style={format!("background:{}", dc_colour(c.dc))} />{ &c.name }</th>
-                <td>{ dc }</td>
+                <th scope="row">{ node_chip(c.id, &c.name, None) }</th>
+                <td>{ dc_label(c.dc, dc) }</td>
                 <td class="word">{ c.word() }</td>
                 <td>{ token }</td>
                 <td>{ lease }</td>
@@ -330,7 +330,7 @@ fn storage_log(sim: &Sim<Lock>, layout: &Layout) -> Html {
         html! {
             <tr class={class}>
                 <td class="num">{ s.dropped + i as u64 + 1 }</td>
-                <td>{ &t.nodes[e.client as usize].name }</td>
+                <td>{ node_chip(e.client, &t.nodes[e.client as usize].name, None) }</td>
                 <td>{ e.token.label(instances) }</td>
                 <td>{ verdict }</td>
                 <td class="num">{ fmt_time(e.at_us) }</td>
@@ -387,7 +387,7 @@ fn metrics(sim: &Sim<Lock>, layout: &Layout, clients: &[ClientRow]) -> Html {
         let wasted: u64 = mine.iter().map(|s| s.failed_attempts).sum();
         Some(html! {
             <tr>
-                <th scope="row"><span class="dot" style={format!("background:{}", dc_colour(d.id))} />{ &d.name }</th>
+                <th scope="row">{ dc_label(d.id, &d.name) }</th>
                 <td class="num">{ mine.len() }</td>
                 <td class="num">{ acq }</td>
                 <td class="num">{ waited.checked_div(acq).map(fmt_time).unwrap_or_else(|| "–".into()) }</td>
@@ -434,12 +434,12 @@ fn fairness(sim: &Sim<Lock>, stats: &[(NodeId, u16, lock::ClientStats)]) -> Html
     let bars = stats.iter().enumerate().map(|(i, (id, dc, s))| {
         let y = 3.0 + i as f64 * row;
         let bw = s.acquisitions as f64 / top * (w - left - 50.0);
-        let label = format!("{} ({})", t.nodes[*id as usize].name, t.datacenters[*dc as usize].name);
+        let label = format!("{} ({})", t.nodes[*id as usize].name, dc_label(*dc, &t.datacenters[*dc as usize].name));
         html! {
             <g>
                 <text x="4" y={decimal(y + 13.0, 1)}>{ label.clone() }</text>
                 <rect x={decimal(left, 1)} y={decimal(y + 2.0, 1)} width={decimal(bw.max(1.0), 1)} height={decimal(row - 6.0, 1)}
-                    style={format!("fill:{}", dc_colour(*dc))}>
+                    style={format!("fill:{}", node_colour(*id))}>
                     <title>{ format!("{label}: {} acquisitions", s.acquisitions) }</title>
                 </rect>
                 <text x={decimal(left + bw + 4.0, 1)} y={decimal(y + 13.0, 1)}>{ s.acquisitions }</text>
@@ -449,12 +449,12 @@ fn fairness(sim: &Sim<Lock>, stats: &[(NodeId, u16, lock::ClientStats)]) -> Html
     let counts: Vec<String> =
         stats.iter().map(|(id, _, s)| format!("{} {}", t.nodes[*id as usize].name, s.acquisitions)).collect();
     html! {
-        <figure class="fairness">
+        <figure class="fairness scroll">
             <svg viewBox={format!("0 0 {} {}", w as u32, h as u32)} role="img"
                 aria-label={format!("Fairness: acquisitions per client. {}", counts.join(", "))}>
                 { for bars }
             </svg>
-            <figcaption>{"Fairness: acquisitions per client (bar colour = datacenter, also named on the left)."}</figcaption>
+            <figcaption>{"Fairness: acquisitions per client (bar colour = the client's own colour, as on the map; its name and datacenter on the left)."}</figcaption>
         </figure>
     }
 }

@@ -3,7 +3,7 @@
 //! Message positions are interpolated between send and delivery time at `view_time`, on the
 //! render side only: drawing never feeds back into the simulation.
 
-use crate::components::{dc_colour, fmt_time};
+use crate::components::{dc_glyph, fmt_time, node_colour, node_round};
 use crate::state::{Action, Cut, Snapshot};
 use caucus_sim::run::NodeView;
 use caucus_sim::{decimal, DcId, Micros, MsgId, NodeId, Status};
@@ -23,6 +23,8 @@ const ROW_GAP: f64 = 70.0;
 const NODE_R: f64 = 17.0;
 /// Circumference of the countdown ring (radius `NODE_R + 4`).
 const COUNTDOWN_LEN: f64 = 2.0 * std::f64::consts::PI * (NODE_R + 4.0);
+/// Text on the map is at least this many CSS pixels tall at the size the map is drawn.
+const MIN_TEXT_PX: f64 = 12.0;
 /// Messages drawn at most, and how many of them are reachable with Tab.
 const MAX_DRAWN_MSGS: usize = 2_000;
 const MAX_FOCUSABLE_MSGS: usize = 40;
@@ -55,7 +57,9 @@ pub struct Layout {
     pub h: f64,
 }
 
-pub fn layout(s: &Snapshot) -> Layout {
+/// The layout for text `k` times its nominal size: each datacenter's box is wide enough for its
+/// name and region line.
+pub fn layout_at(s: &Snapshot, text_k: f64) -> Layout {
     let t = &s.topology;
     let mut dcs: Vec<DcBox> = t
         .datacenters
@@ -67,7 +71,7 @@ pub fn layout(s: &Snapshot) -> Layout {
             DcBox {
                 cx: d.x as f64,
                 cy: d.y as f64,
-                w: cols as f64 * NODE_GAP + 24.0,
+                w: (cols as f64 * NODE_GAP + 24.0).max(text_width(s, d.id, text_k) + 24.0),
                 h: rows as f64 * ROW_GAP + 50.0,
                 cols,
             }
@@ -95,6 +99,15 @@ pub fn layout(s: &Snapshot) -> Layout {
         }
     }
     Layout { dcs, nodes, h }
+}
+
+/// The wider of a datacenter's two text lines, estimated (name in bold 14 px, region line 12 px).
+fn text_width(s: &Snapshot, dc: DcId, k: f64) -> f64 {
+    let d = &s.topology.datacenters[dc as usize];
+    let intra = s.link(dc, dc);
+    let name = d.name.chars().count() + 2;
+    let region = format!("{} · {} inside", d.region, fmt_time(intra.latency_us)).chars().count();
+    (name as f64 * 0.64 * 14.0 * k).max(region as f64 * 0.56 * 12.0 * k)
 }
 
 /// Places boxes by their geographic hints on a `W` × `h` canvas and relaxes overlaps. Returns the
@@ -176,15 +189,93 @@ fn message_position(
     (sx + ux * along + ox, sy + uy * along + oy, sx + ox, sy + oy, tx + ox, ty + oy)
 }
 
+/// How much bigger than its nominal size the map's text must be for `MIN_TEXT_PX` at the size
+/// the map is drawn: the SVG scales with its viewBox, so in a 900 × 560 embed or on a phone one
+/// unit is less than a CSS pixel. Measured after mounting, on resize and a moment later (layout
+/// may still settle), never per frame.
+#[hook]
+fn use_text_scale(svg: &NodeRef, k: &UseStateHandle<f64>, view_h: f64) {
+    {
+        let (svg, k) = (svg.clone(), k.clone());
+        use_effect_with(view_h.to_bits(), move |_| {
+            let measure = move || {
+                if let Some(el) = svg.cast::<web_sys::Element>() {
+                    let r = el.get_bounding_client_rect();
+                    if r.width() > 0.0 && r.height() > 0.0 {
+                        let scale = (r.width() / W).min(r.height() / view_h);
+                        // Rounded to a twentieth so that small changes do not re-render.
+                        k.set(((MIN_TEXT_PX / 12.0 / scale).clamp(1.0, 2.5) * 20.0).ceil() / 20.0);
+                    }
+                }
+            };
+            measure();
+            let later = {
+                let measure = measure.clone();
+                gloo_timers::callback::Timeout::new(400, move || measure())
+            };
+            let listener = wasm_bindgen::closure::Closure::<dyn Fn()>::new(measure);
+            let window = crate::browser::window();
+            let _ = window.add_event_listener_with_callback("resize", listener.as_ref().unchecked_ref());
+            move || {
+                drop(later);
+                let _ = window.remove_event_listener_with_callback("resize", listener.as_ref().unchecked_ref());
+                drop(listener);
+            }
+        });
+    }
+}
+
+/// The legend's items laid out in rows across the map's width at text scale `k`: `(x, row)`.
+fn legend_rows(items: &[String], k: f64) -> Vec<(f64, usize)> {
+    let (mut x, mut row) = (12.0, 0);
+    items
+        .iter()
+        .map(|text| {
+            let w = 6.6 * k * text.chars().count() as f64 + 20.0;
+            if x + w > W - 8.0 && x > 12.0 {
+                (x, row) = (12.0, row + 1);
+            }
+            let at = (x, row);
+            x += w;
+            at
+        })
+        .collect()
+}
+
 #[function_component(TopologyMap)]
 pub fn topology_map(p: &MapProps) -> Html {
     let hover = use_state(|| None::<MsgId>);
     let hovered = *hover;
     let s = &p.snapshot;
+    let k_state = use_state_eq(|| 1.0f64);
+    let k = *k_state;
     let lay = {
         let s = s.clone();
-        use_memo(s.topology.clone(), move |_| layout(&s))
+        use_memo((s.topology.clone(), k.to_bits()), move |_| layout_at(&s, k))
     };
+    let svg_ref = use_node_ref();
+    // The legend, in rows: the map grows by the rows it needs.
+    let mut legend: Vec<String> = [
+        "● up (colour: the node, in every view)",
+        "✕ crashed",
+        "‖ paused",
+        "⚠ property violated",
+        "✂ partition",
+        "○ message in flight (hover or focus)",
+    ]
+    .iter()
+    .map(|t| t.to_string())
+    .collect();
+    if s.nodes.iter().any(|n| n.role == "leader") {
+        legend.push("★ leader (bold ring)".into());
+    }
+    if s.nodes.iter().any(|n| n.countdown.is_some()) {
+        legend.push("◔ ring: time left on a timeout".into());
+    }
+    let placed_legend = legend_rows(&legend, k);
+    let rows = placed_legend.last().map_or(1, |&(_, r)| r + 1);
+    let view_h = lay.h + (rows as f64 - 1.0) * 16.0 * k + 4.0 * k;
+    use_text_scale(&svg_ref, &k_state, view_h);
     let t = &s.topology;
     let dcs = t.datacenters.len();
 
@@ -229,9 +320,10 @@ pub fn topology_map(p: &MapProps) -> Html {
         html! {
             <g class="dc">
                 <rect x={num(b.cx - b.w / 2.0)} y={num(b.cy - b.h / 2.0)} width={num(b.w)} height={num(b.h)}
-                    rx="12" style={format!("stroke:{}", dc_colour(d.id))} />
-                <text class="dc-name" x={num(b.cx - b.w / 2.0 + 12.0)} y={num(b.cy - b.h / 2.0 + 18.0)}>{ &d.name }</text>
-                <text class="dc-region" x={num(b.cx - b.w / 2.0 + 12.0)} y={num(b.cy - b.h / 2.0 + 32.0)}>
+                    rx="12" />
+                <text class="dc-name" x={num(b.cx - b.w / 2.0 + 12.0)} y={num(b.cy - b.h / 2.0 + 18.0)}>
+                    <tspan class="dc-glyph" aria-hidden="true">{ dc_glyph(d.id) }</tspan>{ format!(" {}", d.name) }</text>
+                <text class="dc-region" x={num(b.cx - b.w / 2.0 + 12.0)} y={num(b.cy - b.h / 2.0 + 18.0 + 15.0 * k)}>
                     { format!("{} · {} inside", d.region, fmt_time(intra.latency_us)) }
                 </text>
             </g>
@@ -302,19 +394,26 @@ pub fn topology_map(p: &MapProps) -> Html {
                     <circle class="countdown" r={num(NODE_R + 4.0)} transform="rotate(-90)"
                         stroke-dasharray={format!("{} 999", num(f * COUNTDOWN_LEN))} />
                 }
-                if leader { <text class="crown" x={num(NODE_R + 1.0)} y={num(-NODE_R + 6.0)} text-anchor="middle">{"★"}</text> }
-                <circle class="body" r={num(NODE_R)} style={format!("fill:{}", dc_colour(n.dc))} />
+                <circle class="body" r={num(NODE_R)} style={format!("fill:{}", node_colour(n.id))} />
+                if leader { <circle class="leader-ring" r={num(NODE_R + 1.5)} /> }
+                if node_round(n.id) > 0 { <circle class="second-round" r={num(NODE_R - 4.0)} /> }
+                if leader {
+                    <g class="crown" transform={format!("translate({},{}) scale({})", num(NODE_R - 1.0), num(-NODE_R + 1.0), decimal(k, 2))} aria-hidden="true">
+                        <circle r="9" />
+                        <text y="4.5" text-anchor="middle">{"★"}</text>
+                    </g>
+                }
                 <text class="icon" y="5" text-anchor="middle">{ icon }</text>
                 if icon.is_empty() { <text class="name-in" y="4" text-anchor="middle">{ &n.name }</text> }
-                <text class="badge" y={num(NODE_R + 13.0)} text-anchor="middle">
+                <text class="badge" y={num(NODE_R + 4.0 + 10.0 * k)} text-anchor="middle">
                     { if icon.is_empty() { word.clone() } else { format!("{} {}", n.name, word) } }
                     { if highlighted { " ⚠" } else { "" } }
                 </text>
                 if !n.badge.is_empty() {
-                    <text class="badge extra" y={num(NODE_R + 26.0)} text-anchor="middle">{ &n.badge }</text>
+                    <text class="badge extra" y={num(NODE_R + 4.0 + 23.0 * k)} text-anchor="middle">{ &n.badge }</text>
                 }
                 if let Some(w) = waiting_line {
-                    <text class="badge" y={num(NODE_R + if n.badge.is_empty() { 26.0 } else { 39.0 })} text-anchor="middle">{ w }</text>
+                    <text class="badge" y={num(NODE_R + 4.0 + k * if n.badge.is_empty() { 23.0 } else { 36.0 })} text-anchor="middle">{ w }</text>
                 }
             </g>
         }
@@ -329,9 +428,9 @@ pub fn topology_map(p: &MapProps) -> Html {
         .take(MAX_DRAWN_MSGS)
         .map(|m| message_position(&lay, m.source, m.target, m.sent_at, m.deliver_at, p.view_time))
         .collect();
-    let mut dots = vec![String::new(); dcs];
+    let mut dots = vec![String::new(); t.nodes.len()];
     for (m, &(x, y, ..)) in s.msgs.iter().zip(&placed) {
-        let d = &mut dots[t.nodes[m.source as usize].dc as usize];
+        let d = &mut dots[m.source as usize];
         d.push_str(&format!("M{},{}m-4.5,0a4.5,4.5 0 1,0 9,0a4.5,4.5 0 1,0 -9,0", decimal(x, 1), decimal(y, 1)));
     }
     let describe = |m: &caucus_sim::run::MsgView| {
@@ -377,19 +476,19 @@ pub fn topology_map(p: &MapProps) -> Html {
     let hovered_tip =
         hovered.and_then(|id| s.msgs.iter().zip(&placed).find(|(m, _)| m.id == id)).map(|(m, &(x, y, ..))| {
             let text = describe(m);
-            let width = 7.0 * text.chars().count() as f64 + 16.0;
+            let width = 7.0 * k * text.chars().count() as f64 + 16.0;
             let left = (x + 10.0).min(W - width - 4.0).max(4.0);
             let top = if y > 40.0 { y - 30.0 } else { y + 12.0 };
             html! {
                 <g class="tooltip" transform={format!("translate({},{})", decimal(left, 1), decimal(top, 1))}>
-                    <rect width={num(width)} height="22" rx="5" />
-                    <text x="8" y="15">{ text }</text>
+                    <rect width={num(width)} height={num(10.0 + 14.0 * k)} rx="5" />
+                    <text x="8" y={num(3.0 + 12.0 * k)}>{ text }</text>
                 </g>
             }
         });
     let nearest = {
         let placed = placed.clone();
-        let h = lay.h;
+        let h = view_h;
         let ids: Vec<MsgId> = s.msgs.iter().take(MAX_DRAWN_MSGS).map(|m| m.id).collect();
         move |e: &MouseEvent| -> Option<MsgId> {
             // Yew delegates events to its root, so find the map's svg from the event's target.
@@ -439,22 +538,22 @@ pub fn topology_map(p: &MapProps) -> Html {
     html! {
         <div class="map">
             <p class="map-hint" aria-hidden="true">{"← The map scrolls sideways →"}</p>
-            <svg viewBox={format!("0 0 {} {}", W as u32, lay.h as u32)} role="group" aria-label={format!("{} datacenters, {} nodes, {} messages in flight", dcs, s.nodes.len(), s.msgs.len())}
+            <svg ref={svg_ref} viewBox={format!("0 0 {} {}", W as u32, view_h.ceil() as u32)} style={format!("--k:{}", decimal(k, 2))} role="group" aria-label={format!("{} datacenters, {} nodes, {} messages in flight", dcs, s.nodes.len(), s.msgs.len())}
                 onmousemove={on_move} onmouseleave={on_leave} onclick={on_click}>
                 <g class="links">{ for links }</g>
                 <g class="regions">{ for regions }</g>
                 <g class="nodes">{ for nodes }</g>
                 <g class="msgs">
-                    { for dots.iter().enumerate().filter(|(_, d)| !d.is_empty()).map(|(dc, d)| html! {
-                        <path class="dots" d={d.clone()} style={format!("stroke:{}", dc_colour(dc as u16))} />
+                    { for dots.iter().enumerate().filter(|(_, d)| !d.is_empty()).map(|(from, d)| html! {
+                        <path class="dots" d={d.clone()} style={format!("stroke:{}", node_colour(from as u16))} />
                     }) }
                     { for handles }
                 </g>
                 { for hovered_tip }
-                <g class="legend" transform={format!("translate(12,{})", (lay.h - 14.0) as u32)}>
-                    <text>{ format!("● up   ✕ crashed   ‖ paused   ⚠ property violated   ✂ partition   ○ messages in flight (hover or focus for content){}{}",
-                        if s.nodes.iter().any(|n| n.role == "leader") { "   ★ leader" } else { "" },
-                        if s.nodes.iter().any(|n| n.countdown.is_some()) { "   ◔ ring: time left on a timeout" } else { "" }) }</text>
+                <g class="legend" transform={format!("translate(0,{})", num(lay.h - 14.0))}>
+                    { for legend.iter().zip(&placed_legend).map(|(text, &(x, row))| html! {
+                        <text x={num(x)} y={num(row as f64 * 16.0 * k)}>{ text }</text>
+                    }) }
                 </g>
             </svg>
             if hidden > 0 { <p class="note">{ format!("{hidden} more messages in flight are not drawn.") }</p> }

@@ -23,6 +23,7 @@ pub mod properties;
 #[cfg(feature = "ring")]
 pub mod ring;
 pub mod share;
+pub mod state_view;
 
 use caucus_sim::Micros;
 use yew::prelude::*;
@@ -69,10 +70,77 @@ pub fn grouped(n: usize) -> String {
     out
 }
 
-/// A colour per datacenter (paired with text labels everywhere: colour is never the only signal).
-pub const DC_COLOURS: &[&str] =
-    &["#2563eb", "#059669", "#d97706", "#7c3aed", "#db2777", "#0891b2", "#65a30d", "#dc2626"];
+/// One identity colour per node, the same in every view (map, diagram lanes, ring, tables,
+/// charts): dark enough for 4.5:1 contrast on white and for white text on it (5:1 or more), and
+/// ordered so that the first few nodes differ most. Node 12 and up reuse the colours; their
+/// names are always written beside them (colour is never the only signal), and the map marks
+/// the second round with an inner ring. The same list is in `static/palette.css` as
+/// `--node-0` to `--node-11` (a test keeps them equal).
+pub const NODE_COLOURS: [&str; 12] = [
+    "#1d4ed8", "#c2410c", "#047857", "#7e22ce", "#0e7490", "#be123c", "#4d7c0f", "#a21caf", "#92400e", "#4338ca",
+    "#0f766e", "#be185d",
+];
 
-pub fn dc_colour(dc: u16) -> &'static str {
-    DC_COLOURS[dc as usize % DC_COLOURS.len()]
+pub fn node_colour(id: u16) -> &'static str {
+    NODE_COLOURS[id as usize % NODE_COLOURS.len()]
+}
+
+/// The colour as RGB bytes, for the ring's pixel buffer.
+#[cfg_attr(not(feature = "ring"), allow(dead_code))]
+pub fn node_rgb(id: u16) -> [u8; 3] {
+    let hex = node_colour(id).as_bytes();
+    let byte = |i: usize| {
+        let d = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+        d(hex[i]) * 16 + d(hex[i + 1])
+    };
+    [byte(1), byte(3), byte(5)]
+}
+
+/// Which round of the palette a node is in (0 for n0 to n11): drawn as a mark where it matters.
+pub fn node_round(id: u16) -> usize {
+    id as usize / NODE_COLOURS.len()
+}
+
+/// A datacenter is shown one way everywhere: its glyph and its name (`▲ ap-southeast-1`), and on
+/// the map the box that holds its nodes. The glyphs are also the ring's token shapes.
+pub const DC_GLYPHS: [&str; 8] = ["●", "■", "▲", "▼", "◐", "▣", "◉", "◈"];
+
+pub fn dc_glyph(dc: u16) -> &'static str {
+    DC_GLYPHS[dc as usize % DC_GLYPHS.len()]
+}
+
+/// `▲ ap-southeast-1`: how a node's datacenter is written wherever a node is listed.
+pub fn dc_label(glyph_of: u16, name: &str) -> String {
+    format!("{} {name}", dc_glyph(glyph_of))
+}
+
+/// A node's name with its colour swatch and, when given, its datacenter (`■ n3 ▲ ap-southeast-1`).
+pub fn node_chip(id: u16, name: &str, dc: Option<(u16, &str)>) -> Html {
+    html! {
+        <span class="node-chip">
+            <span class="swatch" aria-hidden="true" style={format!("background:{}", node_colour(id))} />
+            <span class="name">{ name }</span>
+            if let Some((d, dc_name)) = dc { <span class="dc-tag">{ dc_label(d, dc_name) }</span> }
+        </span>
+    }
+}
+
+#[cfg(test)]
+mod palette_tests {
+    use super::*;
+
+    #[test]
+    fn the_stylesheet_has_the_same_node_colours() {
+        let css = include_str!("../../static/palette.css");
+        for (i, c) in NODE_COLOURS.iter().enumerate() {
+            assert!(css.contains(&format!("--node-{i}: {c};")), "--node-{i} should be {c}");
+        }
+    }
+
+    #[test]
+    fn rgb_matches_the_hex() {
+        assert_eq!(node_rgb(0), [0x1d, 0x4e, 0xd8]);
+        assert_eq!(node_rgb(13), [0xc2, 0x41, 0x0c]);
+        assert_eq!(node_round(13), 1);
+    }
 }

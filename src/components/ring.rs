@@ -8,7 +8,7 @@
 //! Rust and put on the canvas in one call), and per animation frame that layer copied plus the
 //! keys that move. That keeps a 64 × 256 × 10,000 ring at 60 frames a second.
 
-use crate::components::{grouped, Part};
+use crate::components::{dc_label, grouped, node_chip, node_colour, node_rgb, Part};
 use crate::state::{Action, Banner, RunRef};
 use caucus_protocols::ring::{key_position, Assignment, HashRing, Load, Movement, Placement, Ring};
 use caucus_sim::{decimal, Input, NodeId, Run, Status};
@@ -76,8 +76,8 @@ fn store_panel(r: &Run<Ring>, dispatch: &Callback<Action>) -> Html {
         let onclick = dispatch.reform(move |_| Action::Apply(Input::Request { node: i, request: json!(request) }));
         html! {
             <tr class={classes!(word)}>
-                <th scope="row">{ &node.name }</th>
-                <td>{ format!("{} {dc}", DC_SHAPES[node.dc as usize % DC_SHAPES.len()]) }</td>
+                <th scope="row">{ node_chip(i, &node.name, None) }</th>
+                <td>{ dc_label(node.dc, dc) }</td>
                 <td>{ word }</td>
                 <td>{ keys }{ if hints > 0 { format!(" ({hints} as fallback)") } else { String::new() } }</td>
                 <td><button aria-label={label} disabled={matches!(status, Status::Crashed | Status::Booting)} onclick={onclick}>{ request }</button></td>
@@ -103,7 +103,7 @@ fn store_panel(r: &Run<Ring>, dispatch: &Callback<Action>) -> Html {
         };
         html! {
             <tr class={classes!((!d.ok).then_some("failed"), d.sloppy.then_some("sloppy"))}>
-                <td>{ &t.nodes[*i as usize].name }</td>
+                <td>{ node_chip(*i, &t.nodes[*i as usize].name, None) }</td>
                 <td>{ &d.text }</td>
                 <td class="num">{ format!("{} ms", decimal(d.latency_us as f64 / 1000.0, 1)) }</td>
                 <td>{ mark }</td>
@@ -248,8 +248,9 @@ pub struct ExplorerProps {
 }
 
 const DC_NAMES: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-1"];
-/// Datacenters are told apart by shape as well as by name: circle, square, triangle.
-const DC_SHAPES: [&str; 3] = ["●", "■", "▲"];
+/// Datacenters are told apart by shape as well as by name, the glyphs of `dc_glyph`: circle,
+/// square, triangle, upside-down triangle (a fifth datacenter and up reuse these on the canvas).
+const DC_SHAPES: usize = 4;
 const MAX_EXPLORER_NODES: u16 = 64;
 /// The explorer's own ring when it does not follow the store.
 const OWN_NODES: u16 = 12;
@@ -257,18 +258,14 @@ const OWN_VNODES: u32 = 8;
 const ANIMATION_MS: f64 = 1200.0;
 /// The canvas's size in CSS pixels.
 const SIZE: f64 = 460.0;
-const R_TOKENS: f64 = 190.0;
+const R_TOKENS: f64 = 178.0;
 /// Each datacenter's tokens sit on their own track, this much further out.
 const TRACK: f64 = 6.0;
-const R_ARCS: f64 = 178.0;
-const R_KEYS: f64 = 152.0;
-const KEY_BAND: f64 = 36.0;
-
-fn node_colour(n: NodeId) -> String {
-    let hue = (n as u32 * 47) % 360;
-    let light = if n.is_multiple_of(2) { 42 } else { 58 };
-    format!("hsl({hue} 70% {light}%)")
-}
+const R_ARCS: f64 = 166.0;
+const R_KEYS: f64 = 142.0;
+const KEY_BAND: f64 = 34.0;
+/// Node names go outside the tokens, centred on this radius.
+const R_LABELS: f64 = 212.0;
 
 /// A node's datacenter in the explorer's own ring: nI is in datacenter I mod 3.
 fn dc_of(n: NodeId) -> u16 {
@@ -501,9 +498,21 @@ impl Explorer {
             None => (&empty, &empty),
         };
         if self.dirty {
-            self.layer = layer(self.layer.take(), Some(&self.ring), &self.failed, &self.keys, &self.assignment, moving);
+            // Labels are at least 12 CSS pixels at the size the canvas is shown (it shrinks on a
+            // phone or in an embed).
+            let shown = self.canvas.cast::<HtmlCanvasElement>().map_or(0, |c| c.client_width());
+            let text_scale = if shown > 0 { (SIZE / shown as f64).clamp(1.0, 2.0) } else { 1.0 };
+            self.layer = layer(
+                self.layer.take(),
+                Some(&self.ring),
+                &self.failed,
+                &self.keys,
+                &self.assignment,
+                moving,
+                text_scale,
+            );
             self.layer_mod = if self.show_mod_n {
-                layer(self.layer_mod.take(), None, &self.failed, &self.keys, &self.mod_n, mod_moving)
+                layer(self.layer_mod.take(), None, &self.failed, &self.keys, &self.mod_n, mod_moving, 1.0)
             } else {
                 None
             };
@@ -810,10 +819,10 @@ impl Component for Explorer {
             .batch_callback(|e: InputEvent| e.target_dyn_into::<HtmlInputElement>().map(|i| Msg::Lookup(i.value())));
         let follow =
             link.batch_callback(|e: Event| e.target_dyn_into::<HtmlInputElement>().map(|i| Msg::Follow(i.checked())));
-        let legend = (0..DC_SHAPES.len())
+        let legend = (0..self.dc_names.len().max(DC_NAMES.len()))
             .map(|d| {
-                let name = self.dc_names.get(d).map_or(DC_NAMES[d], String::as_str);
-                format!("{} {name}", DC_SHAPES[d])
+                let name = self.dc_names.get(d).map_or(DC_NAMES[d % DC_NAMES.len()], String::as_str);
+                dc_label(d as u16, name)
             })
             .collect::<Vec<_>>()
             .join(", ");
@@ -845,7 +854,7 @@ impl Component for Explorer {
         let focus_text = self.focus.as_ref().map(|f| {
             let list = self.ring.preference_list(f.pos, self.replicas, self.dc_aware, &self.failed);
             let describe =
-                |n: &NodeId| format!("n{n} {} {}", DC_SHAPES[self.dc(*n) as usize % DC_SHAPES.len()], self.dc_name(*n));
+                |n: &NodeId| format!("n{n} {}", dc_label(self.dc(*n), &self.dc_name(*n)));
             let owners: Vec<String> = list.iter().map(describe).collect();
             let mod_owner = caucus_protocols::ring::mod_n_list(f.pos, &live, 1);
             format!(
@@ -860,7 +869,7 @@ impl Component for Explorer {
         });
         let options = self.members.iter().map(|&n| {
             let failed = if self.failed.contains(&n) { " (failed)" } else { "" };
-            html! { <option value={n.to_string()} selected={n == self.selected}>{ format!("n{n} {} {}{failed}", DC_SHAPES[self.dc(n) as usize % DC_SHAPES.len()], self.dc_name(n)) }</option> }
+            html! { <option value={n.to_string()} selected={n == self.selected}>{ format!("n{n} {}{failed}", dc_label(self.dc(n), &self.dc_name(n))) }</option> }
         });
         html! {
             <section class="panel ring-explorer" aria-label="Ring explorer">
@@ -939,12 +948,12 @@ fn load_chart(load: &Load) -> Html {
     });
     // Few bars: name each node under its bar.
     let labels = load.per_node.iter().enumerate().filter(|_| n <= 24).map(|(i, &(node, _))| {
-        html! { <text x={decimal((i as f64 + 0.5) * bw, 1)} y={decimal(h + 11.0, 1)} text-anchor="middle">{ format!("n{node}") }</text> }
+        html! { <text x={decimal((i as f64 + 0.5) * bw, 1)} y={decimal(h + 13.0, 1)} text-anchor="middle">{ format!("n{node}") }</text> }
     });
     let mean_y = h - load.mean / top * (h - 10.0);
     html! {
         <figure class="load-chart">
-            <svg viewBox={format!("0 0 {w} {}", h + 14.0)} role="img" aria-label={format!("Keys per node: max {}, mean {}, standard deviation {}", load.max, decimal(load.mean, 1), decimal(load.std_dev, 1))}>
+            <svg viewBox={format!("0 0 {w} {}", h + 17.0)} role="img" aria-label={format!("Keys per node: max {}, mean {}, standard deviation {}", load.max, decimal(load.mean, 1), decimal(load.std_dev, 1))}>
                 { for bars }
                 { for labels }
                 <line class="mean" x1="0" x2={w.to_string()} y1={decimal(mean_y, 1)} y2={decimal(mean_y, 1)} />
@@ -989,6 +998,7 @@ fn layer(
     keys: &[u64],
     assignment: &Assignment,
     moving: &[(usize, NodeId)],
+    text_scale: f64,
 ) -> Option<HtmlCanvasElement> {
     let canvas = match reuse {
         Some(canvas) => canvas,
@@ -1032,9 +1042,9 @@ fn layer(
                 }
             }
             for (pos, node) in visible {
-                let dc = dc_in(ring, node) % 3;
-                let (a, r) = (angle(pos), R_TOKENS + TRACK * dc as f64);
-                px.shape(dc, SIZE / 2.0 + r * a.cos(), SIZE / 2.0 + r * a.sin(), s, colour_of(node));
+                let dc = dc_in(ring, node);
+                let (a, r) = (angle(pos), R_TOKENS + TRACK * (dc % 3) as f64);
+                px.shape(dc % DC_SHAPES as u16, SIZE / 2.0 + r * a.cos(), SIZE / 2.0 + r * a.sin(), s, colour_of(node));
             }
         }
         _ => px.annulus(R_ARCS, 0.5, |_| [0xcb, 0xd5, 0xe1]),
@@ -1053,21 +1063,111 @@ fn layer(
     let image =
         web_sys::ImageData::new_with_u8_clamped_array_and_sh(Clamped(&px.data), px.w as u32, px.w as u32).ok()?;
     ctx.put_image_data(&image, 0.0, 0.0).ok()?;
-    if let Some(ring) = ring.filter(|r| r.tokens().len() <= 256) {
-        // Few tokens: name the nodes beside them.
-        let c = SIZE / 2.0;
-        ctx.set_font("10px system-ui, sans-serif");
-        ctx.set_fill_style_str("#334155");
-        for &(pos, node) in ring.tokens() {
-            let a = angle(pos);
-            let _ = ctx.fill_text(
-                &format!("n{node}"),
-                c + (R_TOKENS + 3.0 * TRACK + 8.0) * a.cos() - 7.0,
-                c + (R_TOKENS + 3.0 * TRACK + 8.0) * a.sin() + 3.0,
-            );
-        }
+    if let Some(ring) = ring.filter(|r| !r.tokens().is_empty()) {
+        labels(&ctx, ring.tokens(), failed, text_scale);
     }
     Some(canvas)
+}
+
+/// The stretches of the ring each owned by one node: `(node, start, end)` in turns from the top
+/// (`end` may pass 1 where a stretch wraps), consecutive tokens of one node merged.
+fn owned_arcs(tokens: &[(u64, NodeId)]) -> Vec<(NodeId, f64, f64)> {
+    const FULL: f64 = 18_446_744_073_709_551_616.0;
+    let turn = |p: u64| p as f64 / FULL;
+    let n = tokens.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    // Start at a token whose owner differs from the one before it, so no stretch is cut in two.
+    let Some(start) = (0..n).find(|&i| tokens[i].1 != tokens[(i + n - 1) % n].1) else {
+        return vec![(tokens[0].1, 0.0, 1.0)];
+    };
+    let mut arcs: Vec<(NodeId, f64, f64)> = Vec::new();
+    for k in 0..n {
+        let i = (start + k) % n;
+        let prev = tokens[(i + n - 1) % n].0;
+        let (node, pos) = (tokens[i].1, tokens[i].0);
+        let (mut from, mut to) = (turn(prev), turn(pos));
+        if to < from {
+            to += 1.0;
+        }
+        match arcs.last_mut() {
+            Some(last) if last.0 == node => {
+                if to < last.2 {
+                    to += 1.0;
+                }
+                last.2 = to;
+            }
+            _ => {
+                if let Some(last) = arcs.last() {
+                    while from < last.2 - 1e-12 {
+                        from += 1.0;
+                        to += 1.0;
+                    }
+                }
+                arcs.push((node, from, to));
+            }
+        }
+    }
+    arcs
+}
+
+/// Node names round the ring, never overlapping: first each node's longest stretch, then other
+/// long stretches, each skipped when it would touch a name already placed. Hover or focus names
+/// any key's owner in the text under the ring.
+fn labels(ctx: &CanvasRenderingContext2d, tokens: &[(u64, NodeId)], failed: &BTreeSet<NodeId>, scale: f64) {
+    let font = 12.0 * scale;
+    ctx.set_font(&format!("600 {}px system-ui, sans-serif", decimal(font, 1)));
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("middle");
+    let mut arcs = owned_arcs(tokens);
+    arcs.sort_by(|a, b| (b.2 - b.1).total_cmp(&(a.2 - a.1)));
+    let c = SIZE / 2.0;
+    let mut placed: Vec<(f64, f64, f64, f64)> = Vec::new();
+    // Places a name on stretch `i` unless it would touch one already placed.
+    let place = |i: usize, placed: &mut Vec<(f64, f64, f64, f64)>| -> bool {
+        let (node, from, to) = arcs[i];
+        let text = format!("n{node}");
+        // Digits and "n" at weight 600 are about 0.62 em wide.
+        let w = 0.62 * font * text.chars().count() as f64 + 4.0;
+        let h = font + 2.0;
+        let a = (from + to) / 2.0 * 2.0 * PI - PI / 2.0;
+        let x = (c + R_LABELS * a.cos()).clamp(w / 2.0 + 1.0, SIZE - w / 2.0 - 1.0);
+        let y = (c + R_LABELS * a.sin()).clamp(h / 2.0 + 1.0, SIZE - h / 2.0 - 1.0);
+        let bx = (x - w / 2.0, y - h / 2.0, x + w / 2.0, y + h / 2.0);
+        if placed.iter().any(|p| bx.0 < p.2 && p.0 < bx.2 && bx.1 < p.3 && p.1 < bx.3) {
+            return false;
+        }
+        placed.push(bx);
+        ctx.set_line_width(3.0);
+        ctx.set_stroke_style_str("#ffffff");
+        let _ = ctx.stroke_text(&text, x, y);
+        ctx.set_fill_style_str(if failed.contains(&node) { "#475569" } else { "#0f172a" });
+        let _ = ctx.fill_text(&text, x, y);
+        true
+    };
+    // First one name per node, on its longest stretch that has room (nodes with the longest
+    // stretches first), then more names on stretches long enough to hold one.
+    let mut named: Vec<NodeId> = Vec::new();
+    let mut used = vec![false; arcs.len()];
+    for i in 0..arcs.len() {
+        let node = arcs[i].0;
+        if named.contains(&node) {
+            continue;
+        }
+        named.push(node);
+        if let Some(j) = (i..arcs.len()).filter(|&j| arcs[j].0 == node).find(|&j| place(j, &mut placed)) {
+            used[j] = true;
+        }
+    }
+    let min_turn = 4.0 * font / (2.0 * PI * R_LABELS);
+    for i in 0..arcs.len() {
+        if !used[i] && arcs[i].2 - arcs[i].1 >= min_turn {
+            place(i, &mut placed);
+        }
+    }
+    ctx.set_text_align("start");
+    ctx.set_text_baseline("alphabetic");
 }
 
 /// The colour of each of `n` equal slices of the ring: its owners' colours mixed in proportion
@@ -1100,25 +1200,6 @@ fn arc_slices(tokens: &[(u64, NodeId)], n: usize, colour_of: impl Fn(NodeId) -> 
 }
 
 const GREY: [u8; 3] = [0x94, 0xa3, 0xb8];
-
-/// A node's colour as RGB, the same as `node_colour`'s hsl.
-fn node_rgb(n: NodeId) -> [u8; 3] {
-    let h = ((n as u32 * 47) % 360) as f64 / 60.0;
-    let (s, l): (f64, f64) = (0.7, if n.is_multiple_of(2) { 0.42 } else { 0.58 });
-    let chroma = (1.0 - (2.0 * l - 1.0).abs()) * s;
-    let x = chroma * (1.0 - (h % 2.0 - 1.0).abs());
-    let (r, g, b) = match h as u32 {
-        0 => (chroma, x, 0.0),
-        1 => (x, chroma, 0.0),
-        2 => (0.0, chroma, x),
-        3 => (0.0, x, chroma),
-        4 => (x, 0.0, chroma),
-        _ => (chroma, 0.0, x),
-    };
-    let m = l - chroma / 2.0;
-    let byte = |v: f64| ((v + m) * 255.0).round().clamp(0.0, 255.0) as u8;
-    [byte(r), byte(g), byte(b)]
-}
 
 /// An opaque white RGBA buffer the size of the canvas, drawn on in CSS pixels with coverage
 /// (anti-aliased edges) and painted over in drawing order.
@@ -1168,7 +1249,8 @@ impl Pixels {
         }
     }
 
-    /// A datacenter's mark: circle, square or triangle of size `s` centred at (x, y).
+    /// A datacenter's mark: circle, square, triangle or upside-down triangle of size `s`
+    /// centred at (x, y).
     fn shape(&mut self, dc: u16, x: f64, y: f64, s: f64, rgb: [u8; 3]) {
         if dc == 1 {
             return self.square(x, y, s, rgb);
@@ -1177,7 +1259,11 @@ impl Pixels {
         let (cx, cy, s) = (x * r, y * r, s * r);
         // The triangle's edges as unit normals pointing inwards with offsets: a pixel's signed
         // distance to an edge is nx * x + ny * y + d, positive inside.
-        let corners = [(cx, cy - s * 1.2), (cx + s * 1.1, cy + s * 0.9), (cx - s * 1.1, cy + s * 0.9)];
+        let corners = if dc == 3 {
+            [(cx, cy + s * 1.2), (cx - s * 1.1, cy - s * 0.9), (cx + s * 1.1, cy - s * 0.9)]
+        } else {
+            [(cx, cy - s * 1.2), (cx + s * 1.1, cy + s * 0.9), (cx - s * 1.1, cy + s * 0.9)]
+        };
         let edges: [(f64, f64, f64); 3] = std::array::from_fn(|i| {
             let ((ax, ay), (bx, by)) = (corners[i], corners[(i + 1) % 3]);
             let (ex, ey) = (bx - ax, by - ay);
@@ -1271,7 +1357,7 @@ fn frame(
             let (a, r) = (angle(keys[i]), key_radius(keys[i]) + hop);
             ctx.rect(c + r * a.cos() - k / 2.0, c + r * a.sin() - k / 2.0, k, k);
         }
-        ctx.set_fill_style_str(&node_colour(colour));
+        ctx.set_fill_style_str(node_colour(colour));
         ctx.fill();
         if moving.len() <= 2000 {
             ctx.stroke();
@@ -1311,5 +1397,33 @@ fn frame(
             ctx.set_fill_style_str("#0f172a");
             let _ = ctx.fill_text(&format!("n{owner}"), x + 8.0, y - 8.0);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::owned_arcs;
+
+    const TURN: f64 = 18_446_744_073_709_551_616.0;
+
+    fn at(f: f64) -> u64 {
+        (f * TURN) as u64
+    }
+
+    #[test]
+    fn consecutive_tokens_of_one_node_make_one_stretch() {
+        // n1 owns (0.1, 0.2] and (0.2, 0.3], n2 (0.3, 0.6], n1 again (0.6, 1.1] across the top.
+        let tokens = [(at(0.1), 1), (at(0.2), 1), (at(0.3), 1), (at(0.6), 2)];
+        let arcs = owned_arcs(&tokens);
+        assert_eq!(arcs.len(), 2, "{arcs:?}");
+        let total: f64 = arcs.iter().map(|a| a.2 - a.1).sum();
+        assert!((total - 1.0).abs() < 1e-9, "the stretches cover the ring once: {arcs:?}");
+        let n1 = arcs.iter().find(|a| a.0 == 1).map(|a| a.2 - a.1).unwrap_or(0.0);
+        assert!((n1 - 0.7).abs() < 1e-9, "n1 owns 0.7 of the ring: {arcs:?}");
+    }
+
+    #[test]
+    fn one_node_owns_the_whole_ring() {
+        assert_eq!(owned_arcs(&[(at(0.5), 3), (at(0.7), 3)]), vec![(3, 0.0, 1.0)]);
     }
 }
