@@ -131,8 +131,9 @@ pub fn app() -> Html {
             { controls }
             <main class="workspace">
                 <div class="stage">
+                    if embed { { caption.clone() } }
                     <section class="map-panel" aria-label="Topology map">{ map }</section>
-                    { caption }
+                    if !embed { { caption } }
                     if !embed { { properties.clone() } }
                 </div>
                 <div class="figure-column">{ figure }</div>

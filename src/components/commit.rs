@@ -71,7 +71,12 @@ pub fn commit_panel(p: &CommitProps) -> Html {
     if p.part == Part::Rest {
         return html! {
             <section class="panel commit-more" aria-label="Commit: latency, logs and parameters">
-                if let Some(t) = txn { { latency(&model, t, &distance) } }
+                if let Some(t) = txn {
+                    <div class="commit-grid">
+                        { machine(r, &model, t) }
+                        { latency(&model, t, &distance) }
+                    </div>
+                }
                 { wal_table(r, &model) }
                 <Settings key={settings_key} base={base} params={params} dispatch={p.dispatch.clone()} />
             </section>
@@ -86,10 +91,7 @@ pub fn commit_panel(p: &CommitProps) -> Html {
             </div>
             if let Some(t) = txn {
                 { lanes(r, &model, t) }
-                <div class="commit-grid">
-                    { machine(r, &model, t) }
-                    { in_doubt(r, &model) }
-                </div>
+                { in_doubt(r, &model) }
             } else {
                 <p class="hint">{ format!("No transaction has begun yet: the first begins at {}.", fmt_time(params.start_us)) }</p>
             }

@@ -61,6 +61,9 @@ pub struct Layout {
 /// name and region line.
 pub fn layout_at(s: &Snapshot, text_k: f64) -> Layout {
     let t = &s.topology;
+    // Labels under the nodes grow with the text: so does the room between nodes, or the labels
+    // of neighbours run into each other ("n0 crashedin doubt").
+    let (node_gap, row_gap) = (NODE_GAP * text_k.clamp(1.0, 2.5), ROW_GAP + (text_k.clamp(1.0, 2.5) - 1.0) * 40.0);
     let mut dcs: Vec<DcBox> = t
         .datacenters
         .iter()
@@ -71,8 +74,8 @@ pub fn layout_at(s: &Snapshot, text_k: f64) -> Layout {
             DcBox {
                 cx: d.x as f64,
                 cy: d.y as f64,
-                w: (cols as f64 * NODE_GAP + 24.0).max(text_width(s, d.id, text_k) + 24.0),
-                h: rows as f64 * ROW_GAP + 50.0,
+                w: (cols as f64 * node_gap + 24.0).max(text_width(s, d.id, text_k) + 24.0),
+                h: rows as f64 * row_gap + 50.0 + (text_k.clamp(1.0, 2.5) - 1.0) * 30.0,
                 cols,
             }
         })
@@ -91,11 +94,11 @@ pub fn layout_at(s: &Snapshot, text_k: f64) -> Layout {
     let mut nodes = vec![(0.0, 0.0); t.nodes.len()];
     for d in &t.datacenters {
         let b = dcs[d.id as usize];
-        let left = b.cx - b.w / 2.0 + 12.0 + NODE_GAP / 2.0;
-        let top = b.cy - b.h / 2.0 + 62.0;
+        let left = b.cx - (b.cols as f64 - 1.0) * node_gap / 2.0;
+        let top = b.cy - b.h / 2.0 + 62.0 + (text_k.clamp(1.0, 2.5) - 1.0) * 30.0;
         for (k, n) in t.nodes_in(d.id).enumerate() {
             let (col, row) = (k % b.cols, k / b.cols);
-            nodes[n as usize] = (left + col as f64 * NODE_GAP, top + row as f64 * ROW_GAP);
+            nodes[n as usize] = (left + col as f64 * node_gap, top + row as f64 * row_gap);
         }
     }
     Layout { dcs, nodes, h }

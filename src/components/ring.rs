@@ -38,7 +38,7 @@ pub fn ring_panel(p: &RingProps) -> Html {
     };
     // The ring is the figure; the store (members, requests) comes below it.
     match p.part {
-        Part::Figure => html! { <div class="figure" data-figure="ring"><Explorer store={store_ring(r)} /></div> },
+        Part::Figure => html! { <div class="figure"><Explorer store={store_ring(r)} /></div> },
         Part::Rest => store_panel(r, &p.dispatch),
     }
 }
@@ -876,34 +876,8 @@ impl Component for Explorer {
                 <h2>{ "The ring" }<span class="sub">{ format!("{} nodes ({} live) × {} virtual nodes · {} keys · R = {}",
                     self.members.len(), live.len(), self.vnodes, grouped(self.keys.len()), self.replicas) }</span></h2>
                 <p class="hint">{ hint }</p>
-                if ctx.props().store.is_some() {
-                    <label class="follow"><input type="checkbox" checked={self.follow} onchange={follow} />{ " Follow the store: show the simulated ring, as its first running node sees it, and move with it (untick for a ring of its own)" }</label>
-                }
-                <div class="ring-controls">
-                    <label>{ format!("nodes {}", self.members.len()) }
-                        <input type="range" min="1" max="64" value={self.members.len().to_string()} aria-label="Number of nodes" oninput={nodes} /></label>
-                    <label>{ format!("virtual nodes {}", self.vnodes) }
-                        <input type="range" min="1" max="256" value={self.vnodes.to_string()} aria-label="Virtual nodes per node" oninput={vnodes} /></label>
-                    <label>{ format!("keys {}", grouped(self.keys.len())) }
-                        <input type="range" min="100" max="10000" step="100" value={self.keys.len().to_string()} aria-label="Number of keys" oninput={keys} /></label>
-                    <label>{ format!("replicas {}", self.replicas) }
-                        <input type="range" min="1" max="5" value={self.replicas.to_string()} aria-label="Replicas per key" oninput={replicas} /></label>
-                    <label><input type="checkbox" checked={self.dc_aware} onchange={dc} />{ " replicas in distinct datacenters" }</label>
-                    <label><input type="checkbox" checked={self.show_mod_n} onchange={modn} />{ " show hash % N beside" }</label>
-                    <button onclick={link.callback(|_| Msg::Scale)} aria-label="Scale: 64 nodes, 256 virtual nodes, 10,000 keys">{ "64 × 256 × 10,000" }</button>
-                </div>
-                <div class="ring-controls membership" role="group" aria-label="Membership">
-                    <button onclick={link.callback(|_| Msg::Add)} disabled={full}>{ "Add a node" }</button>
-                    <label>{ "node " }<select aria-label="Node to remove, fail or recover" onchange={select}>{ for options }</select></label>
-                    <button onclick={link.callback(|_| Msg::Remove)} disabled={self.members.len() <= 1}>{ "Remove" }</button>
-                    if selected_failed {
-                        <button onclick={link.callback(|_| Msg::Recover)}>{ "Recover" }</button>
-                    } else {
-                        <button onclick={link.callback(|_| Msg::Fail)} disabled={live.len() <= 1}>{ "Fail" }</button>
-                    }
-                </div>
-                { for summary }
-                <div class="ring-figures">
+                <div class="ring-main">
+                <div class={classes!("ring-figures", self.show_mod_n.then_some("two"))} data-figure="ring">
                     <figure>
                         <canvas ref={self.canvas.clone()} class="ring-canvas" tabindex="0" role="img"
                             aria-label="The hash ring: tokens around the outside coloured by node and shaped by datacenter, ownership arcs, keys as points inside. Hover, or focus and use the arrow keys, to inspect a key."
@@ -918,9 +892,42 @@ impl Component for Explorer {
                         </figure>
                     }
                 </div>
+                <div class="ring-side">
+                { for summary }
                 <label class="lookup">{ "Look up a key " }
                     <input type="text" placeholder="user:42" value={self.lookup.clone()} aria-label="Look up a key by name" oninput={lookup} /></label>
                 <p class="focus" aria-live="polite">{ focus_text.unwrap_or_else(|| "Hover over the ring, focus it and press the arrow keys, or type a key to see its owner and replicas.".into()) }</p>
+                if ctx.props().store.is_some() {
+                    <label class="follow"><input type="checkbox" checked={self.follow} onchange={follow} />{ " Follow the store: the simulated ring as its first running node sees it (untick for a ring of your own)" }</label>
+                }
+                <details class="explore">
+                <summary>{ format!("Shape the ring: {} nodes, {} virtual nodes, {} keys, R = {}", self.members.len(), self.vnodes, grouped(self.keys.len()), self.replicas) }</summary>
+                <div class="ring-controls">
+                    <label>{ format!("nodes {}", self.members.len()) }
+                        <input type="range" min="1" max="64" value={self.members.len().to_string()} aria-label="Number of nodes" oninput={nodes} /></label>
+                    <label>{ format!("virtual nodes {}", self.vnodes) }
+                        <input type="range" min="1" max="256" value={self.vnodes.to_string()} aria-label="Virtual nodes per node" oninput={vnodes} /></label>
+                    <label>{ format!("keys {}", grouped(self.keys.len())) }
+                        <input type="range" min="100" max="10000" step="100" value={self.keys.len().to_string()} aria-label="Number of keys" oninput={keys} /></label>
+                    <label>{ format!("replicas {}", self.replicas) }
+                        <input type="range" min="1" max="5" value={self.replicas.to_string()} aria-label="Replicas per key" oninput={replicas} /></label>
+                    <label><input type="checkbox" checked={self.dc_aware} onchange={dc} />{ " replicas in distinct datacenters" }</label>
+                    <label><input type="checkbox" checked={self.show_mod_n} onchange={modn} />{ " show hash % N beside" }</label>
+                    <button onclick={link.callback(|_| Msg::Scale)} aria-label="Scale: 64 nodes, 256 virtual nodes, 10,000 keys">{ "64 × 256 × 10,000" }</button>
+                </div>
+                </details>
+                <div class="ring-controls membership" role="group" aria-label="Membership">
+                    <button onclick={link.callback(|_| Msg::Add)} disabled={full}>{ "Add a node" }</button>
+                    <label>{ "node " }<select aria-label="Node to remove, fail or recover" onchange={select}>{ for options }</select></label>
+                    <button onclick={link.callback(|_| Msg::Remove)} disabled={self.members.len() <= 1}>{ "Remove" }</button>
+                    if selected_failed {
+                        <button onclick={link.callback(|_| Msg::Recover)}>{ "Recover" }</button>
+                    } else {
+                        <button onclick={link.callback(|_| Msg::Fail)} disabled={live.len() <= 1}>{ "Fail" }</button>
+                    }
+                </div>
+                </div>
+                </div>
                 { load_chart(&load) }
                 <details class="how">
                     <summary>{ "How it works" }</summary>

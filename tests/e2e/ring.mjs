@@ -19,6 +19,11 @@ const QUIET = {
 const explorer = (page) => page.locator('section.ring-explorer');
 const moved = (page) => explorer(page).locator('p.moved');
 const banner = (page) => page.locator('.banner[role=alert]');
+/** Opens "Shape the ring" (the explorer's sliders) when it is closed. */
+async function shapeControls(page) {
+  const d = explorer(page).locator('details.explore');
+  if (!(await d.evaluate((el) => el.open))) await d.locator('summary').click();
+}
 const followBox = (page) => explorer(page).getByRole('checkbox', { name: /Follow the store/ });
 
 /** Unticks "Follow the store": the explorer's own ring of 12 nodes x 8 virtual nodes. */
@@ -118,6 +123,7 @@ test('ring-explorer-lookup', 'looking up user:42 gives the hand-computed SHA-1 p
   const text = await explorer(page).locator('p.focus').innerText();
   assert(text.startsWith('user:42 is at position 0xadf14d23d3caa129'), text);
   // One vnode, three nodes: the owner follows from n0#0 = 781e…, n1#0 = 8b93…, n2#0 = d5d3… by hand.
+  await shapeControls(page);
   await explorer(page).getByRole('slider', { name: 'Number of nodes' }).fill('3');
   await explorer(page).getByRole('slider', { name: 'Virtual nodes per node' }).fill('1');
   const three = await explorer(page).locator('p.focus').innerText();
@@ -182,6 +188,7 @@ test('ring-scale', '64 nodes x 256 virtual nodes x 10,000 keys: frame times whil
   const { page } = t;
   await t.goto('ring/?v=1&s=ring&seed=1&t=0');
   const clickStart = Date.now();
+  await shapeControls(page);
   await explorer(page).getByRole('button', { name: 'Scale: 64 nodes, 256 virtual nodes, 10,000 keys' }).click();
   await until(async () => (await explorer(page).locator('h2 .sub').innerText()).startsWith('64 nodes (64 live) × 256 virtual nodes · 10,000 keys'), 'the big ring');
   const buildMs = Date.now() - clickStart;
