@@ -26,10 +26,10 @@ test('commit-2pc-blocked', '2PC participants stay in doubt while the coordinator
   assert(/n4 in doubt about T1 for 3\.[0-9]+ s/.test(items.join(' ')), `and for how long: ${items.join(' | ')}`);
   const label = await page.locator('.map g.node').nth(4).getAttribute('aria-label');
   assert(label.includes('in doubt'), `the map says so too: ${label}`);
-  const machine = await page.locator('.panel.commit .machine svg').getAttribute('aria-label');
+  const machine = await page.locator('.machine svg').getAttribute('aria-label');
   assert(machine.includes('n1 in doubt') && machine.includes('n5 in doubt'), `state machine: ${machine}`);
-  eq(await page.locator('.panel.commit .machine .state.on').count(), 1, 'one state highlighted');
-  assert((await page.locator('.panel.commit .wal-table').innerText()).includes('down: log on disk'), 'n0 is down with its log');
+  eq(await page.locator('.machine .state.on').count(), 1, 'one state highlighted');
+  assert((await page.locator('.wal-table').innerText()).includes('down: log on disk'), 'n0 is down with its log');
   await t.shot('commit-2pc-in-doubt', page, { fullPage: true });
   // On: n0 restarts at 4 s, presumes abort, and nobody is in doubt any more.
   await press(page, 'ArrowRight', 15);
@@ -43,9 +43,9 @@ test('commit-3pc-partition', 'a partition splits 3PC and the atomicity property 
   await until(async () => (await page.locator('section.properties li.property.fails').count()) > 0, 'the violation');
   const text = await page.locator('section.properties').innerText();
   assert(text.includes('n1 committed T1 while n4 aborted it: a partition split 3PC'), `properties: ${text}`);
-  const machine = await page.locator('.panel.commit .machine svg').getAttribute('aria-label');
+  const machine = await page.locator('.machine svg').getAttribute('aria-label');
   assert(machine.includes('n1 committed') && machine.includes('n4 aborted'), `state machine: ${machine}`);
-  eq(await page.locator('.panel.commit .machine .state.on').count(), 2, 'committed and aborted both highlighted');
+  eq(await page.locator('.machine .state.on').count(), 2, 'committed and aborted both highlighted');
   await t.shot('commit-3pc-partition', page, { fullPage: true });
 });
 
@@ -60,9 +60,9 @@ test('commit-saga', 'a failed saga step is compensated in reverse; the lanes sho
   eq(await page.locator('.panel.commit h2').evaluate((h) => h.firstChild.textContent), 'Saga', 'title');
   const lanes = await page.locator('.panel.commit .lanes svg').innerHTML();
   for (const word of ['compensated', 'failed', 'done']) assert(lanes.includes(`>${word}<`), `lanes show ${word}`);
-  const machine = await page.locator('.panel.commit .machine svg').getAttribute('aria-label');
+  const machine = await page.locator('.machine svg').getAttribute('aria-label');
   assert(machine.includes('n3 compensated') && machine.includes('n4 failed') && machine.includes('n5 not asked'), `machine: ${machine}`);
-  const wal = await page.locator('.panel.commit .wal-table tbody tr').first().innerText();
+  const wal = await page.locator('.wal-table tbody tr').first().innerText();
   assert(/T4 failed.*C3 done.*C2 done.*C1 done/s.test(wal), `orchestrator log: ${wal}`);
   await t.shot('commit-saga-compensate', page, { fullPage: true });
 });
@@ -80,17 +80,17 @@ test('commit-presenter', 'vote no by hand, begin by hand, restart as a saga, bad
   await page.getByRole('button', { name: 'Begin T2' }).click();
   await press(page, 'ArrowRight', 40);
   await until(async () => (await page.locator('.panel.commit h2 .sub').innerText()).startsWith('T2 committed'), 'T2 committed');
-  const settings = page.locator('.panel.commit details.settings');
+  const settings = page.locator('details.settings');
   await settings.locator('summary').click();
   await settings.getByRole('combobox', { name: 'Variant' }).selectOption('saga');
   await settings.getByRole('button', { name: 'Restart with these' }).click();
   await until(async () => (await page.locator('.panel.commit h2').innerText()).startsWith('Saga'), 'the saga');
   eq(await page.locator('.banner[role=alert]').count(), 0, 'no error');
-  await page.locator('.panel.commit details.settings summary').click();
-  const count = page.locator('.panel.commit details.settings').getByRole('spinbutton', { name: 'Transactions' });
+  await page.locator('details.settings summary').click();
+  const count = page.locator('details.settings').getByRole('spinbutton', { name: 'Transactions' });
   await count.fill('500');
   await count.dispatchEvent('change');
-  await page.locator('.panel.commit details.settings').getByRole('button', { name: 'Restart with these' }).click();
+  await page.locator('details.settings').getByRole('button', { name: 'Restart with these' }).click();
   await until(async () => (await page.locator('.banner[role=alert]').count()) === 1, 'an error banner');
   assert((await page.locator('.banner[role=alert]').innerText()).includes('transactions must be between 1 and 100'), 'it says why');
   assert((await page.locator('.panel.commit h2').innerText()).startsWith('Saga'), 'the last good run stays');
@@ -100,7 +100,7 @@ test('commit-work-timeout', 'a coordinator crash before the vote blocks nobody: 
   const { page } = t;
   await t.goto('commit/?v=1&s=commit-2pc-work-timeout&seed=1&t=18');
   await page.waitForSelector('.panel.commit .lanes svg');
-  const machine = await page.locator('.panel.commit .machine svg').getAttribute('aria-label');
+  const machine = await page.locator('.machine svg').getAttribute('aria-label');
   for (const n of ['n1', 'n2', 'n3', 'n4', 'n5']) assert(machine.includes(`${n} aborted`), `${n} aborted alone: ${machine}`);
   eq(await page.locator('.panel.commit .in-doubt-none').count(), 1, 'nobody in doubt');
   const lanes = await page.locator('.panel.commit .lanes svg').innerHTML();

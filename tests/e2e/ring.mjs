@@ -105,7 +105,9 @@ test('ring-explorer-add', 'adding a node moves about K/N keys; hash % N moves mo
   await explorer(page).screenshot({ path: join(SCREENSHOTS, 'ring-explorer-add-panel.png') });
   // Hover, then the keyboard: the focused key's owner and replicas are written out.
   const canvas = explorer(page).locator('canvas.ring-canvas').first();
-  await canvas.hover({ position: { x: 230, y: 70 } });
+  const cbox = await canvas.boundingBox();
+  // The top of the key band, scaled to the canvas's size on screen (it shares the row with hash % N).
+  await canvas.hover({ position: { x: cbox.width / 2, y: cbox.width * (230 - 150) / 460 } });
   await until(async () => /^key[0-9]+ is at position 0x[0-9a-f]{16}/.test(await explorer(page).locator('p.focus').innerText()), 'hover text');
   await canvas.focus();
   const before = await explorer(page).locator('p.focus').innerText();
