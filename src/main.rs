@@ -7,6 +7,12 @@ mod state;
 
 fn main() {
     browser::install_panic_hook();
+    // The root page without a query is the index of the families (core pack only).
+    #[cfg(feature = "core")]
+    if components::index::wanted(&browser::query()) {
+        components::index::mount();
+        return;
+    }
     // A link to a run of a protocol this bundle does not carry opens the page that does.
     let query = browser::query();
     let named = query.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix("s="));

@@ -11,6 +11,8 @@ pub mod election;
 pub mod faults;
 pub mod header;
 pub mod help;
+#[cfg(feature = "core")]
+pub mod index;
 pub mod inspector;
 #[cfg(feature = "lock")]
 pub mod lock;
