@@ -26,7 +26,12 @@ pub fn open_in_pack(pack: caucus_protocols::Pack, query: &str) -> bool {
         return false;
     }
     let up = if crate::state::PACK.dir().is_empty() { "" } else { "../" };
-    let url = format!("{up}{}?{}", pack.dir(), query.trim_start_matches('?'));
+    let mut query = query.trim_start_matches('?');
+    // The root page without a query is the index of the families: ask for the core's scenario.
+    if query.is_empty() && pack == caucus_protocols::Pack::Core {
+        query = "s=heartbeat";
+    }
+    let url = format!("{up}{}?{query}", pack.dir());
     window().location().assign(&url).is_ok()
 }
 
