@@ -26,7 +26,12 @@ pub fn open_in_pack(pack: caucus_protocols::Pack, query: &str) -> bool {
         return false;
     }
     let up = if crate::state::PACK.dir().is_empty() { "" } else { "../" };
-    let url = format!("{up}{}?{}", pack.dir(), query.trim_start_matches('?'));
+    let mut query = query.trim_start_matches('?');
+    // The root page without a query is the index of the families: ask for the core's scenario.
+    if query.is_empty() && pack == caucus_protocols::Pack::Core {
+        query = "s=heartbeat";
+    }
+    let url = format!("{up}{}?{query}", pack.dir());
     window().location().assign(&url).is_ok()
 }
 
@@ -68,6 +73,110 @@ pub fn copy_text(text: &str) -> bool {
     true
 }
 
+/// A scenario's name (or any text) as part of a file name: ASCII letters, digits and `_` stay,
+/// every other run of characters (path separators, dots, spaces, control and reserved
+/// characters) becomes one `-`; at most 64 characters, `run` when nothing is left.
+pub fn file_stem(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+        if out.len() >= 64 {
+            break;
+        }
+    }
+    let out = out.trim_matches('-');
+    if out.is_empty() {
+        "run".to_string()
+    } else {
+        out.to_string()
+    }
+}
+
+/// Which parts an embed (`embed=1`) shows, from `panel=` in its URL: a comma list of
+/// [`EmbedPanels::NAMES`], e.g. `panel=figure,caption,properties`. The header and the playback
+/// controls are always there (an embed must stay operable). Without `panel=`, or when it names
+/// nothing known, an embed shows what it always has: the map and the properties.
+// Read by the embed layout (not wired in yet).
+#[allow(dead_code)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EmbedPanels {
+    /// The topology map.
+    pub map: bool,
+    /// The family's own figure (log grid, ring, lock storage log, phase lanes).
+    pub figure: bool,
+    /// The sentence saying what just happened.
+    pub caption: bool,
+    pub properties: bool,
+    /// The space-time diagram.
+    pub diagram: bool,
+    pub log: bool,
+    pub inspector: bool,
+}
+
+#[allow(dead_code)]
+impl EmbedPanels {
+    /// What `embed=1` shows without `panel=`.
+    pub const DEFAULT: EmbedPanels = EmbedPanels {
+        map: true,
+        figure: false,
+        caption: false,
+        properties: true,
+        diagram: false,
+        log: false,
+        inspector: false,
+    };
+    /// The names `panel=` understands, in the order [`EmbedPanels::to_param`] writes them.
+    pub const NAMES: [&'static str; 7] = ["map", "figure", "caption", "properties", "diagram", "log", "inspector"];
+
+    fn slot(&mut self, name: &str) -> Option<&mut bool> {
+        Some(match name {
+            "map" => &mut self.map,
+            "figure" => &mut self.figure,
+            "caption" => &mut self.caption,
+            "properties" => &mut self.properties,
+            "diagram" => &mut self.diagram,
+            "log" => &mut self.log,
+            "inspector" => &mut self.inspector,
+            _ => return None,
+        })
+    }
+
+    /// Reads `panel=` from a query (with or without `?`; `,` may come as `%2C`). Unknown names
+    /// are ignored; a repeated `panel=` adds to the list.
+    pub fn from_query(query: &str) -> EmbedPanels {
+        let mut panels = EmbedPanels::default();
+        let mut any = false;
+        for value in query.trim_start_matches('?').split('&').filter_map(|kv| kv.strip_prefix("panel=")) {
+            for name in value.replace("%2C", ",").replace("%2c", ",").split(',') {
+                if let Some(slot) = panels.slot(name.trim()) {
+                    *slot = true;
+                    any = true;
+                }
+            }
+        }
+        if any {
+            panels
+        } else {
+            EmbedPanels::DEFAULT
+        }
+    }
+
+    /// `panel=map,properties` for these panels (to append to an embed link); empty when they are
+    /// the default.
+    pub fn to_param(self) -> String {
+        if self == EmbedPanels::DEFAULT {
+            return String::new();
+        }
+        let mut copy = self;
+        let names: Vec<&str> = Self::NAMES.into_iter().filter(|n| copy.slot(n).is_some_and(|b| *b)).collect();
+        format!("panel={}", names.join(","))
+    }
+}
+
 /// Offers `contents` as a file download.
 pub fn download(filename: &str, mime: &str, contents: &str) {
     let parts = js_sys::Array::of1(&contents.into());
@@ -88,4 +197,30 @@ pub fn download(filename: &str, mime: &str, contents: &str) {
         }
     }
     let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embed_panels_come_from_the_query() {
+        let p = EmbedPanels::from_query("?v=1&s=lock-lease&embed=1&panel=figure,caption,properties");
+        assert_eq!(p, EmbedPanels { figure: true, caption: true, properties: true, ..EmbedPanels::default() });
+        assert_eq!(p.to_param(), "panel=figure,caption,properties");
+        assert_eq!(EmbedPanels::from_query(&format!("embed=1&{}", p.to_param())), p, "round trip");
+        assert_eq!(EmbedPanels::from_query("embed=1"), EmbedPanels::DEFAULT);
+        assert_eq!(EmbedPanels::from_query("panel=nonsense,"), EmbedPanels::DEFAULT);
+        assert_eq!(EmbedPanels::DEFAULT.to_param(), "");
+        let p = EmbedPanels::from_query("panel=map%2Cdiagram&panel=log,bogus");
+        assert_eq!(p, EmbedPanels { map: true, diagram: true, log: true, ..EmbedPanels::default() });
+    }
+
+    #[test]
+    fn downloads_get_safe_names() {
+        assert_eq!(file_stem("../x/.bashrc"), "x-bashrc");
+        assert_eq!(file_stem("a\u{202e}b\tc"), "a-b-c");
+        assert_eq!(file_stem(&"k".repeat(300)).len(), 64);
+        assert_eq!(file_stem("..."), "run");
+    }
 }

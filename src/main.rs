@@ -9,6 +9,11 @@ fn main() {
     browser::install_panic_hook();
     // A link to a run of a protocol this bundle does not carry opens the page that does.
     let query = browser::query();
+    // The root page without a query is the index of the families (core pack only).
+    #[cfg(feature = "core")]
+    if components::index::wanted(&query) {
+        return;
+    }
     let named = query.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix("s="));
     let pack = match named {
         Some(name) => caucus_protocols::pack_of_scenario(name),

@@ -14,6 +14,8 @@ pub mod header;
 #[cfg(not(any(feature = "election", feature = "ring", feature = "lock", feature = "commit")))]
 pub mod heartbeat;
 pub mod help;
+#[cfg(feature = "core")]
+pub mod index;
 pub mod inspector;
 #[cfg(feature = "lock")]
 pub mod lock;

@@ -44,10 +44,7 @@ pub fn share_dialog(p: &ShareProps) -> Html {
         }
     });
     if p.kind == Dialog::Embed {
-        let snippet = format!(
-            "<iframe src=\"{link}&embed=1\" width=\"900\" height=\"560\" style=\"border:0\" title=\"Caucus: {}\" loading=\"lazy\"></iframe>",
-            shared.scenario.name
-        );
+        let snippet = embed_snippet(&format!("{link}&embed=1"), &shared.scenario.name);
         return html! {
             <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="embed-title">
                 <div class="dialog">
@@ -65,7 +62,7 @@ pub fn share_dialog(p: &ShareProps) -> Html {
     }
     let export_run = {
         let file = shared.to_file();
-        let name = format!("caucus-{}-seed-{}.json", shared.scenario.name, shared.scenario.seed);
+        let name = run_file_name(&shared.scenario.name, shared.scenario.seed);
         Callback::from(move |_| browser::download(&name, "application/json", &file))
     };
     let import = {
@@ -104,6 +101,40 @@ pub fn share_dialog(p: &ShareProps) -> Html {
     }
 }
 
+/// Escapes text for HTML, attribute values included (`&`, `<`, `>`, `"`, `'`): what goes into a
+/// snippet that a teacher pastes into a page we do not control.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One line of HTML that embeds `src`: as wide as its container up to 900 px, 900 by 560 in
+/// shape (never shorter than 420 px, so that a phone still shows the map and the controls).
+/// `name` is the scenario's, which a link may set to anything: it is escaped like `src`.
+pub fn embed_snippet(src: &str, name: &str) -> String {
+    format!(
+        "<iframe src=\"{}\" title=\"Caucus: {}\" loading=\"lazy\" style=\"display:block;width:100%;max-width:900px;aspect-ratio:900/560;min-height:420px;border:0\"></iframe>",
+        escape_html(src),
+        escape_html(name)
+    )
+}
+
+/// `caucus-NAME-seed-N.json`, the name reduced to a safe file name (a scenario's name may hold
+/// slashes, dots or control characters).
+pub fn run_file_name(name: &str, seed: u64) -> String {
+    format!("caucus-{}-seed-{seed}.json", browser::file_stem(name))
+}
+
 /// Reads a chosen file and loads the run it describes, or says why it cannot.
 fn read_file(file: web_sys::File, dispatch: Callback<Action>) {
     let Ok(reader) = web_sys::FileReader::new() else {
@@ -129,4 +160,28 @@ fn read_file(file: web_sys::File, dispatch: Callback<Action>) {
     });
     reader.set_onload(Some(onload.unchecked_ref()));
     let _ = reader.read_as_text(&file);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_snippet_escapes_what_it_carries() {
+        let s = embed_snippet("https://h/x/?v=1&sc=abc&embed=1", "lab\" onload=\"alert(1)\" x='<b>&");
+        assert_eq!(s.matches('"').count(), 8, "only our own quotes: {s}");
+        assert!(!s.contains('\'') && !s.contains("<b>"), "{s}");
+        assert!(s.contains("title=\"Caucus: lab&quot; onload=&quot;alert(1)&quot; x=&#39;&lt;b&gt;&amp;\""), "{s}");
+        assert!(s.contains("src=\"https://h/x/?v=1&amp;sc=abc&amp;embed=1\""), "{s}");
+        assert!(s.contains("width:100%") && s.contains("aspect-ratio") && !s.contains("width=\""), "responsive: {s}");
+        assert_eq!(s.lines().count(), 1, "one line");
+    }
+
+    #[test]
+    fn run_file_names_are_safe() {
+        assert_eq!(run_file_name("heartbeat-gc-pause", 3), "caucus-heartbeat-gc-pause-seed-3.json");
+        assert_eq!(run_file_name("../../etc/passwd", 1), "caucus-etc-passwd-seed-1.json");
+        assert_eq!(run_file_name("a\\b\u{0}c\nd:e*f?g", 1), "caucus-a-b-c-d-e-f-g-seed-1.json");
+        assert_eq!(run_file_name("", 1), "caucus-run-seed-1.json");
+    }
 }

@@ -26,7 +26,8 @@ async function firstRender(env) {
     };
     new MutationObserver(seen).observe(document, { childList: true, subtree: true });
   });
-  await page.goto(env.base);
+  // The simulator (the bare root is the index of the families).
+  await page.goto(env.base + '?s=heartbeat');
   await page.waitForFunction(() => window.__firstRender, null, { timeout: 20_000 });
   const ms = await page.evaluate(() => ({
     render: window.__firstRender,

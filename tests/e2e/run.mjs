@@ -15,6 +15,8 @@ import './ring.mjs';
 import './commit.mjs';
 import './lock.mjs';
 import './layout.mjs';
+import './index.mjs';
+import './embed.mjs';
 
 const banner = (page) => page.locator('.banner[role=alert]');
 
@@ -24,7 +26,7 @@ async function stepTimes(page, n) {
 
 test('load', 'title, map with its nodes, properties panel', async (t) => {
   const { page } = t;
-  await t.goto();
+  await t.goto('?s=heartbeat');
   assert((await page.title()).includes('Caucus'), `title: ${await page.title()}`);
   eq(await page.locator('.map svg g.node[role=button]').count(), 6, 'nodes on the map of the default scenario');
   eq(await page.locator('.map svg g.dc').count(), 3, 'datacenters on the map');
@@ -41,7 +43,7 @@ test('load', 'title, map with its nodes, properties panel', async (t) => {
 
 test('play-pause', 'the step counter advances while playing, then stops', async (t) => {
   const { page } = t;
-  await t.goto();
+  await t.goto('?s=heartbeat');
   await clickControl(page, 'Play');
   eq(await controls(page).getByRole('button', { name: 'Pause' }).getAttribute('aria-pressed'), 'true', 'pressed');
   await until(async () => (await stepNo(page)) > 5, 'the step counter to advance while playing');
@@ -59,7 +61,7 @@ test('play-pause', 'the step counter advances while playing, then stops', async 
 
 test('step-back', 'Step is +1, Back is -1, and the map is exactly as before', async (t) => {
   const { page } = t;
-  await t.goto();
+  await t.goto('?s=heartbeat');
   await stepTimes(page, 25);
   eq(await stepNo(page), 25, 'after 25 steps');
   const map = await page.locator('.map svg').innerHTML();
@@ -79,7 +81,7 @@ test('step-back', 'Step is +1, Back is -1, and the map is exactly as before', as
 
 test('crash-restart', 'crash a node from the inspector, then restart it', async (t) => {
   const { page } = t;
-  await t.goto();
+  await t.goto('?s=heartbeat');
   await stepTimes(page, 10); // every node starts at 0 s, one step each
   const n2 = page.getByRole('button', { name: /^n2 in / });
   await n2.click();
@@ -98,7 +100,7 @@ test('crash-restart', 'crash a node from the inspector, then restart it', async 
 
 test('partition-heal', 'partition from the Network panel, then heal', async (t) => {
   const { page } = t;
-  await t.goto();
+  await t.goto('?s=heartbeat');
   await stepTimes(page, 10);
   const faults = page.locator('section.faults');
   assert(await faults.getByRole('button', { name: 'Heal', exact: true }).isDisabled(), 'Heal disabled without cuts');
@@ -117,7 +119,7 @@ test('partition-heal', 'partition from the Network panel, then heal', async (t) 
 test('share-link', 'a copied link opens the same run in a new page', async (t) => {
   const { page } = t;
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.base });
-  await t.goto();
+  await t.goto('?s=heartbeat');
   await stepTimes(page, 30);
   await page.getByRole('button', { name: /^n1 in / }).click();
   await page.locator('.inspector').getByRole('button', { name: 'Crash', exact: true }).click();
@@ -160,11 +162,11 @@ test('share-link', 'a copied link opens the same run in a new page', async (t) =
 
 test('embed', '?embed=1 has controls and the map, no diagram and no log', async (t) => {
   const { page } = t;
-  await t.goto();
+  await t.goto('?s=heartbeat');
   await stepTimes(page, 12);
   await page.getByRole('button', { name: 'Embed…' }).click();
   const code = await page.getByRole('dialog').getByRole('textbox', { name: 'Embed code' }).inputValue();
-  const src = /src="([^"]+)"/.exec(code)?.[1];
+  const src = /src="([^"]+)"/.exec(code)?.[1]?.replaceAll('&amp;', '&');
   assert(src && src.includes('&embed=1') && src.includes('t=12'), `embed code: ${code}`);
   await t.shot('embed-dialog', page);
   for (const query of ['?embed=1', src.slice(t.base.length)]) {
@@ -207,7 +209,7 @@ test('malformed-links', 'an error banner, no page error, and the default scenari
 
 test('keyboard', 'Tab to the controls, arrows, Space, ? and Escape', async (t) => {
   const { page } = t;
-  await t.goto();
+  await t.goto('?s=heartbeat');
   const play = controls(page).locator('button.primary');
   let tabs = 0;
   while (!(await play.evaluate((b) => b === document.activeElement))) {
@@ -248,7 +250,7 @@ test('keyboard', 'Tab to the controls, arrows, Space, ? and Escape', async (t) =
 
 test('mobile-375', '375 px wide: no horizontal scrollbar', async (t) => {
   const { page } = t;
-  await t.goto('', page);
+  await t.goto('?s=heartbeat', page);
   await stepTimes(page, 30);
   const width = await page.evaluate(() => document.scrollingElement.scrollWidth);
   await t.shot('mobile-375-viewport', page);
@@ -278,7 +280,7 @@ test('mobile-375', '375 px wide: no horizontal scrollbar', async (t) => {
 test('reduced-motion', 'prefers-reduced-motion: playing still advances steps', async (t) => {
   const { page } = t;
   await page.emulateMedia({ reducedMotion: 'reduce' });
-  await t.goto('', page);
+  await t.goto('?s=heartbeat', page);
   eq(await page.evaluate(() => matchMedia('(prefers-reduced-motion: reduce)').matches), true, 'emulated');
   await clickControl(page, 'Play');
   await page.waitForTimeout(1700);
@@ -315,7 +317,7 @@ test('gc-pause', 'a property violation and its "Jump to step" button', async (t)
 
 test('import', 'a malformed file shows an error; an exported run imports back', async (t) => {
   const { page } = t;
-  await t.goto();
+  await t.goto('?s=heartbeat');
   await stepTimes(page, 20);
   await page.getByRole('button', { name: 'Share…' }).click();
   const dialog = page.getByRole('dialog');
@@ -340,7 +342,7 @@ test('import', 'a malformed file shows an error; an exported run imports back', 
   const json = JSON.parse(readFileSync(file, 'utf8'));
   eq([json.format, json.version, json.step], ['caucus-run', 1, 20], 'the exported file');
   const other = await t.newPage();
-  await t.goto('', other);
+  await t.goto('?s=heartbeat', other);
   await other.getByRole('button', { name: 'Share…' }).click();
   await other.getByRole('dialog').locator('input[type=file]').setInputFiles(file);
   await until(async () => (await other.getByRole('dialog').count()) === 0, 'the dialog to close after importing');

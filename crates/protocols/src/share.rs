@@ -6,7 +6,8 @@
 //!
 //! `?v=1&s=NAME&seed=N&t=STEP&i=INPUTS` or `?v=1&sc=SCENARIO&t=STEP&i=INPUTS`
 //!
-//! where INPUTS and SCENARIO are base64url (no padding) of compact JSON: `[[step, input], ...]`
+//! or, typed by hand, `?s=NAME` (a built-in scenario, no version needed), where INPUTS and
+//! SCENARIO are base64url (no padding) of compact JSON: `[[step, input], ...]`
 //! and the scenario. The file format is `{"format": "caucus-run", "version": 1, "scenario",
 //! "inputs": [{"step", "input"}], "step"}`.
 
@@ -89,6 +90,9 @@ impl Shared {
         match version.as_deref() {
             Some(v) if v == LINK_VERSION.to_string() => {}
             Some(v) => return Err(format!("this link is version {v}, and this Caucus reads version {LINK_VERSION}")),
+            // A short link to a built-in scenario, as the index and people write them:
+            // `?s=raft-leader-crash` (and optionally `&seed=`, `&t=`). Names are stable.
+            None if sc.is_none() && get("i").is_none() => {}
             None => return Err("this link has no version (v=): it was not made by Caucus".into()),
         }
         let mut scenario = match (name, sc) {
@@ -280,7 +284,11 @@ mod tests {
         assert_eq!(Shared::from_query("").unwrap(), None);
         assert_eq!(Shared::from_query("?embed=1").unwrap(), None);
         assert!(err("v=9&s=heartbeat").contains("version 9"));
-        assert!(err("s=heartbeat").contains("no version"));
+        assert!(err("sc=e30").contains("no version"));
+        assert!(err("s=heartbeat&i=W10").contains("no version"));
+        let short = Shared::from_query("?s=heartbeat-gc-pause").unwrap().unwrap();
+        assert_eq!(short.scenario, builtin("heartbeat-gc-pause").unwrap(), "a short link needs no version");
+        assert_eq!(Shared::from_query("s=heartbeat&seed=4").unwrap().unwrap().scenario.seed, 4);
         assert!(err("v=1&s=nope").contains("unknown scenario `nope`"));
         assert!(err("v=1&s=heartbeat&seed=x").contains("seed"));
         assert!(err("v=1&s=heartbeat&i=%%%").contains("garbled"));
