@@ -45,6 +45,10 @@ pub fn app() -> Html {
                 let mut query = Shared::of(state.run.borrow().as_ref()).to_query();
                 if state.embed {
                     query += "&embed=1";
+                    let panels = state.embed_panels.to_param();
+                    if !panels.is_empty() {
+                        query += &format!("&{panels}");
+                    }
                 }
                 browser::replace_query(&query);
             }
@@ -109,7 +113,13 @@ pub fn app() -> Html {
 
     // Embed mode keeps the map, the figure, the caption and the controls (and what `panel=` asks for).
     let embed = state.embed;
-    let drawer = (state.drawer && !embed).then(|| {
+    // Outside an embed everything shows; in one, what `panel=` chose.
+    let shown = if embed {
+        state.embed_panels
+    } else {
+        crate::browser::EmbedPanels { map: true, figure: true, caption: true, ..Default::default() }
+    };
+    let drawer = state.drawer.then(|| {
         let close = dispatch.reform(|_| Action::SetDrawer(false));
         html! {
             <aside class="drawer" aria-label="Faults and inspector" inert={modal}>
@@ -131,14 +141,19 @@ pub fn app() -> Html {
             { controls }
             <main class="workspace">
                 <div class="stage">
-                    if embed { { caption.clone() } }
-                    <section class="map-panel" aria-label="Topology map">{ map }</section>
+                    if embed && shown.caption { { caption.clone() } }
+                    if shown.map { <section class="map-panel" aria-label="Topology map">{ map }</section> }
                     if !embed { { caption } }
                     if !embed { { properties.clone() } }
                 </div>
-                <div class="figure-column">{ figure }</div>
+                if shown.figure { <div class="figure-column">{ figure }</div> }
             </main>
-            if embed { <div class="embed-extra">{ properties }</div> }
+            if embed && shown.properties { <div class="embed-extra">{ properties }</div> }
+            if embed && shown.diagram {
+                <SpaceTimeDiagram run={run.clone()} snapshot={snapshot.clone()} view_time={state.view_time}
+                    highlight={highlight.clone()} on_seek={dispatch.reform(Action::Seek)} playing={state.playing} speed={state.speed()} />
+            }
+            if embed && shown.log { <EventLog run={run.clone()} snapshot={panels.clone()} dispatch={dispatch.clone()} /> }
             if !embed {
                 { pack_panels(&run, panels.version, &dispatch, Part::Rest) }
                 <SpaceTimeDiagram run={run.clone()} snapshot={snapshot.clone()} view_time={state.view_time}

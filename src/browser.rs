@@ -99,8 +99,7 @@ pub fn file_stem(text: &str) -> String {
 /// Which parts an embed (`embed=1`) shows, from `panel=` in its URL: a comma list of
 /// [`EmbedPanels::NAMES`], e.g. `panel=figure,caption,properties`. The header and the playback
 /// controls are always there (an embed must stay operable). Without `panel=`, or when it names
-/// nothing known, an embed shows what it always has: the map and the properties.
-// Read by the embed layout (not wired in yet).
+/// nothing known, an embed shows the map, the family's figure, the caption and the properties.
 #[allow(dead_code)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct EmbedPanels {
@@ -122,8 +121,8 @@ impl EmbedPanels {
     /// What `embed=1` shows without `panel=`.
     pub const DEFAULT: EmbedPanels = EmbedPanels {
         map: true,
-        figure: false,
-        caption: false,
+        figure: true,
+        caption: true,
         properties: true,
         diagram: false,
         log: false,

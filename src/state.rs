@@ -89,6 +89,8 @@ pub struct AppState {
     pub dialog: Option<Dialog>,
     pub reduced_motion: bool,
     pub embed: bool,
+    /// What an embed shows (`panel=`).
+    pub embed_panels: crate::browser::EmbedPanels,
     /// The drawer with the inspector and the faults by hand is open.
     pub drawer: bool,
     /// The run is still being computed ahead to its scenario's end, one slice per frame.
@@ -155,6 +157,7 @@ impl AppState {
             dialog: None,
             reduced_motion,
             embed,
+            embed_panels: crate::browser::EmbedPanels::from_query(query),
             drawer: false,
             ahead: true,
             timeline_version: 0,
