@@ -25,9 +25,10 @@ pub fn heartbeat_figure(p: &HeartbeatProps) -> Html {
     let sim = r.sim();
     let t = sim.topology();
     let n = t.nodes.len() as NodeId;
-    let up = |i: NodeId| matches!(sim.status(i), Status::Up);
-    // A node every live observer can reach and that is running: suspecting it is a false alarm.
-    let reachable = |from: NodeId, to: NodeId| up(to) && !sim.is_cut(to, from);
+    // A node that has not failed (up, or only paused: slow is not dead) and whose beats can reach
+    // the observer: suspecting it is a false alarm.
+    let alive = |i: NodeId| matches!(sim.status(i), Status::Up | Status::Paused);
+    let reachable = |from: NodeId, to: NodeId| alive(to) && !sim.is_cut(to, from);
     let mut false_alarms = 0;
     let mut right = 0;
     let head = (0..n)
@@ -57,7 +58,7 @@ pub fn heartbeat_figure(p: &HeartbeatProps) -> Html {
                         right += 1;
                     }
                     let (class, mark, why) = if wrong {
-                        ("suspects wrong", "✗!", format!("{name} suspects {peer} although {peer} is up and reachable: a false alarm"))
+                        ("suspects wrong", "✗!", format!("{name} suspects {peer} although {peer} has not failed (up or only paused) and is reachable: a false alarm"))
                     } else {
                         ("suspects", "✗", format!("{name} suspects {peer}, rightly: {peer} is down or cut off"))
                     };
@@ -77,7 +78,7 @@ pub fn heartbeat_figure(p: &HeartbeatProps) -> Html {
     let summary = match (right, false_alarms) {
         (0, 0) => "Every running node trusts every other: all beats arrive in time.".to_string(),
         (r, 0) => format!("{r} suspicion{} and all of them right: the suspected nodes are down or cut off.", plural(r)),
-        (_, f) => format!("{f} false alarm{}: a node suspects a peer that is up and reachable (marked ✗!).", plural(f)),
+        (_, f) => format!("{f} false alarm{}: a node suspects a peer that has not failed, only paused or slow (marked ✗!).", plural(f)),
     };
     html! {
         <section class="panel figure heartbeat-figure" data-figure="heartbeat" aria-label="Who suspects whom">
@@ -89,7 +90,7 @@ pub fn heartbeat_figure(p: &HeartbeatProps) -> Html {
                     <tbody>{ for rows }</tbody>
                 </table>
             </div>
-            <p class="legend-line">{"✓ trusts · ✗ suspects (rightly) · ✗! suspects a node that is up: a false alarm · a node suspects a peer it has not heard from for longer than the timeout."}</p>
+            <p class="legend-line">{"✓ trusts · ✗ suspects (rightly) · ✗! suspects a node that has not failed: a false alarm · a node suspects a peer it has not heard from for longer than the timeout."}</p>
         </section>
     }
 }
