@@ -375,6 +375,20 @@ impl Protocol for Raft {
         Persistent { term: self.term, voted_for: self.voted_for, log: self.log.clone() }
     }
 
+    fn roles() -> &'static [caucus_sim::Role] {
+        use caucus_sim::Role;
+        const ROLES: &[caucus_sim::Role] = &[
+            Role::new("leader", "the leader"),
+            Role::new("follower", "a follower"),
+            Role::new("candidate", "a candidate"),
+        ];
+        ROLES
+    }
+
+    fn has_role(&self, role: &str, _arg: &str) -> bool {
+        self.role.word() == role
+    }
+
     fn role(&self) -> String {
         self.role.word().to_string()
     }
