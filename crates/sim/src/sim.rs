@@ -872,7 +872,7 @@ impl<P: Protocol> Sim<P> {
                 let from = crate::time::format_micros(at_us);
                 let to = crate::time::format_micros(deadline);
                 let who = if when.newly { format!("became {phrase}") } else { format!("was {phrase}") };
-                Ok(skip(self, format!("no node {who} between {from} and {to}")))
+                Ok(skip(self, format!("from {from} to {to}, no node {who}")))
             }
             Due::Waiting { .. } => Ok(false),
         }
@@ -890,6 +890,11 @@ impl<P: Protocol> Sim<P> {
         self.begin(time);
         let input =
             self.script[i as usize].input.aimed_at(node, &self.topology).expect("validated: an input with a target");
+        // A partition names no node: say whose datacenter it cuts off.
+        let phrase = match (&phrase, input.node()) {
+            (Some(p), None) => Some(format!("{} ({p})", self.name(node))),
+            _ => phrase,
+        };
         if let Err(e) = self.apply_fault(&input, obs) {
             if let SimError::Limit(_) = e {
                 return Err(e);
