@@ -48,7 +48,7 @@ pub fn link_crash_4s() -> String {
 /// `raft-leader-crash` (seed 2) run to 12 s: an election, the leader's crash, a new leader, and the
 /// old one back as a follower. Built from `raft::scenarios()` and a typed `Run` so that the core
 /// pack's browser tests can run it without the election pack's registry.
-pub const RAFT_LEADER_CRASH_12S: &str = "802f9391153877185958e13fd9c9717bec0f5eee";
+pub const RAFT_LEADER_CRASH_12S: &str = "7f704ae8c9852347782501670d6dbcc6f817d191";
 
 pub fn raft_scenario(name: &str) -> caucus_sim::Scenario {
     caucus_protocols::raft::scenarios().into_iter().find(|s| s.name == name).expect("a built-in Raft scenario")

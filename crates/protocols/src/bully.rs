@@ -325,6 +325,20 @@ impl Protocol for Bully {
 
     fn durable(&self) {}
 
+    fn roles() -> &'static [caucus_sim::Role] {
+        const ROLES: &[caucus_sim::Role] =
+            &[caucus_sim::Role::new("leader", "the leader"), caucus_sim::Role::new("follower", "a follower")];
+        ROLES
+    }
+
+    fn has_role(&self, role: &str, _arg: &str) -> bool {
+        match role {
+            "leader" => self.role == Role::Leader,
+            "follower" => self.role == Role::Follower,
+            _ => false,
+        }
+    }
+
     fn role(&self) -> String {
         match self.role {
             Role::Leader => "leader",

@@ -237,7 +237,27 @@ pub fn scenario(
 
 /// A script entry at `seconds` of simulated time.
 pub fn at(seconds: f64, input: Input) -> ScriptEntry {
-    ScriptEntry { at_us: (seconds * 1e6) as u64, input }
+    ScriptEntry::new((seconds * 1e6) as u64, input)
+}
+
+/// A script entry at `seconds` aimed at the first node with `role` (waiting for one, at most
+/// ten seconds); the input's own node is replaced, write 0.
+pub fn at_role(seconds: f64, role: &str, input: Input) -> ScriptEntry {
+    let when = caucus_sim::When { role: Some(role.into()), ..Default::default() };
+    ScriptEntry { when: Some(when), ..at(seconds, input) }
+}
+
+/// A script entry aimed at the first node that takes `role` after `seconds`, at the step it
+/// takes it.
+pub fn at_new_role(seconds: f64, role: &str, input: Input) -> ScriptEntry {
+    let when = caucus_sim::When { role: Some(role.into()), newly: true, ..Default::default() };
+    ScriptEntry { when: Some(when), ..at(seconds, input) }
+}
+
+/// A script entry at `seconds` aimed at the node entry `entry` of the same script went to.
+pub fn at_same(seconds: f64, entry: u32, input: Input) -> ScriptEntry {
+    let when = caucus_sim::When { same_as: Some(entry), ..Default::default() };
+    ScriptEntry { when: Some(when), ..at(seconds, input) }
 }
 
 /// The built-in scenarios, the default first.

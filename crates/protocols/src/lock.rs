@@ -941,6 +941,44 @@ impl Protocol for Lock {
         }
     }
 
+    fn roles() -> &'static [caucus_sim::Role] {
+        use caucus_sim::Role;
+        const ROLES: &[caucus_sim::Role] = &[
+            Role::new("holder", "the holder"),
+            Role::new("working", "the holder, before its write"),
+            Role::with_arg(
+                "granter",
+                "instance {} of the holder's lock",
+                "1, 2, ... for the first, second, ... instance that granted it",
+            ),
+        ];
+        ROLES
+    }
+
+    fn has_role(&self, role: &str, _arg: &str) -> bool {
+        match (self, role) {
+            (Lock::Client(c), "holder") => c.phase.holds(),
+            (Lock::Client(c), "working") => c.phase == Phase::Working,
+            _ => false,
+        }
+    }
+
+    /// `granter:k`: the `k`-th lock service, by id, whose key is held by a client that believes
+    /// it holds the lock (the lowest such client).
+    fn with_role(view: &View<'_, Self>, role: &str, arg: &str) -> Vec<NodeId> {
+        if role != "granter" {
+            return view.up().filter(|(_, p)| p.has_role(role, arg)).map(|(i, _)| i).collect();
+        }
+        let Some(k) = arg.parse::<usize>().ok().filter(|&k| k > 0) else { return Vec::new() };
+        let Some((holder, _)) = view.up().find(|(_, p)| p.has_role("holder", "")) else { return Vec::new() };
+        let granters: Vec<NodeId> = view
+            .up()
+            .filter(|(_, p)| matches!(p, Lock::Server(s) if s.held.as_ref().is_some_and(|g| g.client == holder)))
+            .map(|(i, _)| i)
+            .collect();
+        granters.get(k - 1).copied().into_iter().collect()
+    }
+
     fn role(&self) -> String {
         match self {
             Lock::Server(s) if s.held.is_some() => "held",
@@ -1124,7 +1162,7 @@ fn with(mut s: Scenario, params: serde_json::Value) -> Scenario {
 
 /// The built-in scenarios of this protocol (listed by `caucus list` and the app's picker).
 pub fn scenarios() -> Vec<Scenario> {
-    use crate::{at, scenario};
+    use crate::{at_new_role, at_role, scenario};
     use serde_json::json;
     let lease = json!({"variant": "lease"});
     let fencing = json!({"variant": "fencing"});
@@ -1144,15 +1182,15 @@ pub fn scenarios() -> Vec<Scenario> {
         ),
         one(
             "lock-lease-gc-pause",
-            "n2 takes the lease (t7) at 4.4 s and stops for a 2 s GC pause before writing. Its lease expires at the service, n8 (t8) and n1 (t9) take the lock and write; n2 wakes, still believes it holds the lock and writes with t7: the storage accepts it, and the safety property catches the stale write.",
+            "The first client to take the lease after 4 s (n2 with t7 on seed 1) stops for a 2 s GC pause before writing. Its lease expires at the service, other clients (n8 with t8 and n1 with t9) take the lock and write; the paused client wakes, still believes it holds the lock and writes with its old token: the storage accepts it, and the safety property catches the stale write.",
             &lease,
-            vec![at(4.5, Input::Pause { node: 2, duration_us: 2 * SEC })],
+            vec![at_new_role(4.0, "working", Input::Pause { node: 0, duration_us: 2 * SEC })],
         ),
         one(
             "lock-lease-clock-skew",
-            "n2's clock jumps 2 s back just after it takes the lease (t7): by its clock its work and its lease last 2 s longer. The service's lease ends on time, n8 (t8) and n1 (t9) take the lock and write; n2 then writes with t7 and the storage accepts it.",
+            "The clock of the first client to take the lease after 4 s (n2 with t7 on seed 1) jumps 2 s back just after it takes it: by its clock its work and its lease last 2 s longer. The service's lease ends on time, other clients take the lock and write; the skewed client then writes with its old token and the storage accepts it.",
             &lease,
-            vec![at(4.5, Input::Skew { node: 2, by_us: -2_000_000 })],
+            vec![at_new_role(4.0, "working", Input::Skew { node: 0, by_us: -2_000_000 })],
         ),
         one(
             "lock-fencing",
@@ -1162,9 +1200,9 @@ pub fn scenarios() -> Vec<Scenario> {
         ),
         one(
             "lock-fencing-gc-pause",
-            "The same 2 s GC pause of the holder n2 as in lock-lease-gc-pause, with fencing: n8 and n1 take the lock and write with t8 and t9, so when n2 wakes and writes with t7 the storage rejects it. Both believed they held the lock; only one could write.",
+            "The same 2 s GC pause of the first holder after 4 s as in lock-lease-gc-pause (n2 with t7 on seed 1), with fencing: other clients take the lock and write with newer tokens, so when the paused client wakes and writes with its old token the storage rejects it. Both believed they held the lock; only one could write.",
             &fencing,
-            vec![at(4.5, Input::Pause { node: 2, duration_us: 2 * SEC })],
+            vec![at_new_role(4.0, "working", Input::Pause { node: 0, duration_us: 2 * SEC })],
         ),
         one(
             "lock-setnx",
@@ -1174,9 +1212,9 @@ pub fn scenarios() -> Vec<Scenario> {
         ),
         one(
             "lock-setnx-crash",
-            "The holder n2 crashes at 4.5 s while holding a lock without expiry: nobody ever releases it, every other client retries every second for good, and the liveness property reports the deadlock.",
+            "The holder of the lock at 4.5 s (n2 on seed 1; or the next one to take it) crashes while holding a lock without expiry: nobody ever releases it, every other client retries every second for good, and the liveness property reports the deadlock.",
             &setnx,
-            vec![at(4.5, Input::Crash { node: 2 })],
+            vec![at_role(4.5, "holder", Input::Crash { node: 0 })],
         ),
         one(
             "lock-backoff",
@@ -1197,27 +1235,27 @@ pub fn scenarios() -> Vec<Scenario> {
         ),
         five(
             "lock-redlock-gc-pause",
-            "Redlock and a 2 s GC pause of the holder n7 just after it took the lock on a majority: the majority does not help, its leases expire on every instance, n2 and n11 take the lock and write, and n7 wakes and writes with its stale lock. Caught by the safety property.",
-            vec![at(3.9, Input::Pause { node: 7, duration_us: 2 * SEC })],
+            "Redlock and a 3 s GC pause of the first client to take the lock on a majority after 3.5 s (n7 on seed 1), just after it took it: the majority does not help, its leases expire on every instance, other clients (n2 and n11) take the lock and write, and the paused client wakes and writes with its stale lock. Caught by the safety property.",
+            vec![at_new_role(3.5, "working", Input::Pause { node: 0, duration_us: 3 * SEC })],
         ),
         with(
             scenario(
                 "lock-redlock-instance-clock-jump",
-                "Redlock with release notifications, and the clocks of the three instances that granted n2 its majority (n4, n1, n5) jump 1 s ahead at 3.9 s: they expire n2's lease at once and notify the waiting clients, and n6 takes a majority at 4.11 s while n2 still holds by its clock. Two holders at once (the panel's overlap warning); n2's write happens to reach the storage first, so nothing stale is accepted: luck, not safety.",
+                "Redlock with release notifications, and the clocks of the first three instances that granted the holder at 3.9 s its majority (n1, n4, n5 granting n2 on seed 1) jump 1 s ahead: they expire its lease at once and notify the waiting clients, and another client (n6) takes a majority while the holder still holds by its clock. Two holders at once (the panel's overlap warning); the first holder's write happens to reach the storage first, so nothing stale is accepted: luck, not safety.",
                 NAME,
                 redlock_topology(),
                 vec![
-                    at(3.9, Input::Skew { node: 4, by_us: 1_000_000 }),
-                    at(3.9, Input::Skew { node: 1, by_us: 1_000_000 }),
-                    at(3.9, Input::Skew { node: 5, by_us: 1_000_000 }),
+                    at_role(3.9, "granter:1", Input::Skew { node: 0, by_us: 1_000_000 }),
+                    at_role(3.9, "granter:2", Input::Skew { node: 0, by_us: 1_000_000 }),
+                    at_role(3.9, "granter:3", Input::Skew { node: 0, by_us: 1_000_000 }),
                 ],
             ),
             json!({"variant": "redlock", "retry": "notify"}),
         ),
         five(
             "lock-redlock-clock-jump",
-            "Redlock and a clock jump: the holder n7's clock jumps 2 s back just after it took the lock, so by its clock its work and its validity last 2 s longer. Its leases expire on every instance, n2 and n11 take the lock and write, and n7's late write is accepted after theirs.",
-            vec![at(3.9, Input::Skew { node: 7, by_us: -2_000_000 })],
+            "Redlock and a clock jump: the clock of the first client to take the lock after 3.5 s (n7 on seed 1) jumps 3 s back just after it took it, so by its clock its work and its validity last 3 s longer. Its leases expire on every instance, other clients take the lock and write, and its late write is accepted after theirs.",
+            vec![at_new_role(3.5, "working", Input::Skew { node: 0, by_us: -3_000_000 })],
         ),
     ]
 }

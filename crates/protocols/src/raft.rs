@@ -375,6 +375,31 @@ impl Protocol for Raft {
         Persistent { term: self.term, voted_for: self.voted_for, log: self.log.clone() }
     }
 
+    fn roles() -> &'static [caucus_sim::Role] {
+        use caucus_sim::Role;
+        const ROLES: &[caucus_sim::Role] = &[
+            Role::new("leader", "the leader"),
+            Role::new("follower", "a follower"),
+            Role::new("candidate", "a candidate"),
+        ];
+        ROLES
+    }
+
+    fn has_role(&self, role: &str, _arg: &str) -> bool {
+        self.role.word() == role
+    }
+
+    /// The leader of the highest term first: during a partition an old leader may still believe
+    /// it leads, and "the leader" is the one the majority follows.
+    fn with_role(view: &View<'_, Self>, role: &str, arg: &str) -> Vec<NodeId> {
+        let mut nodes: Vec<(NodeId, u64)> =
+            view.up().filter(|(_, p)| p.has_role(role, arg)).map(|(i, p)| (i, p.term)).collect();
+        if role == "leader" {
+            nodes.sort_by_key(|&(i, term)| (std::cmp::Reverse(term), i));
+        }
+        nodes.into_iter().map(|(i, _)| i).collect()
+    }
+
     fn role(&self) -> String {
         self.role.word().to_string()
     }
@@ -1394,7 +1419,7 @@ fn raft_scenario(
 /// The five-node ones place two nodes in us-east-1 (n0, n1), two in eu-west-1 (n2, n3) and one in
 /// ap-southeast-1 (n4); with seed 2, n1 wins the first election at about 1.1 s.
 pub fn scenarios() -> Vec<Scenario> {
-    use crate::at;
+    use crate::{at, at_role, at_same};
     use caucus_sim::Endpoint::Dc;
     let five = || placed("three-regions", &[2, 2, 1]);
     let cut_off =
@@ -1411,15 +1436,15 @@ pub fn scenarios() -> Vec<Scenario> {
 
     let crash = raft_scenario(
         "raft-leader-crash",
-        "The leader n1 crashes at 4 s. About an election timeout later a follower becomes candidate for term 2 and wins; n1 restarts at 9 s with its term and log from disk and follows the new leader.",
+        "The leader (n1 on seed 2) crashes at 4 s. About an election timeout later a follower becomes candidate for the next term and wins; the old leader restarts at 9 s with its term and log from disk and follows the new leader.",
         five(),
         2,
         16,
         vec![
             at(3.0, submit(2, "x=1")),
-            at(4.0, Input::Crash { node: 1 }),
-            at(7.0, submit(2, "x=2")),
-            at(9.0, Input::Restart { node: 1 }),
+            at_role(4.0, "leader", Input::Crash { node: 0 }),
+            at_role(7.0, "leader", submit(0, "x=2")),
+            at_same(9.0, 1, Input::Restart { node: 0 }),
         ],
     );
 
@@ -1436,15 +1461,15 @@ pub fn scenarios() -> Vec<Scenario> {
 
     let partition = raft_scenario(
         "raft-partition-leader-dc",
-        "us-east-1, home of the leader n1, is cut off at 4 s. The three nodes beyond it elect a new leader and go on committing, while the command sent to n1 at 5 s is never committed. After the heal at 9 s n1 steps down and that entry is erased.",
+        "The leader's datacenter (us-east-1, home of n1, on seed 2) is cut off at 4 s. The nodes beyond it elect a new leader and go on committing, while the command sent to the old leader at 5 s is never committed. After the heal at 9 s the old leader steps down and that entry is erased.",
         five(),
         2,
         14,
         vec![
             at(3.0, submit(2, "x=1")),
-            at(4.0, cut_off(0)),
-            at(5.0, submit(1, "lost=1")),
-            at(7.0, submit(2, "x=2")),
+            at_role(4.0, "leader", Input::Partition { a: vec![], b: vec![], one_way: false }),
+            at_same(5.0, 1, submit(0, "lost=1")),
+            at_role(7.0, "leader", submit(0, "x=2")),
             at(9.0, Input::Heal),
         ],
     );
@@ -1477,16 +1502,16 @@ pub fn scenarios() -> Vec<Scenario> {
 
     let repair = raft_scenario(
         "raft-log-repair",
-        "Follower n3 crashes at 3 s and misses three commands. It restarts at 8 s with its old log and refuses the leader's next AppendEntries; the leader steps back to where their logs agree and sends what n3 missed.",
+        "A follower (n0 on seed 2) crashes at 3 s and misses three commands sent to the leader. It restarts at 8 s with its old log and refuses the leader's next AppendEntries; the leader steps back to where their logs agree and sends what the follower missed.",
         five(),
         2,
         14,
         vec![
-            at(3.0, Input::Crash { node: 3 }),
-            at(4.0, submit(0, "x=1")),
-            at(5.0, submit(1, "y=2")),
-            at(6.0, submit(4, "z=3")),
-            at(8.0, Input::Restart { node: 3 }),
+            at_role(3.0, "follower", Input::Crash { node: 0 }),
+            at_role(4.0, "leader", submit(0, "x=1")),
+            at_role(5.0, "leader", submit(0, "y=2")),
+            at_role(6.0, "leader", submit(0, "z=3")),
+            at_same(8.0, 0, Input::Restart { node: 0 }),
         ],
     );
 

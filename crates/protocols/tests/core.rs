@@ -43,7 +43,7 @@ fn announce() -> Value {
 
 /// A scenario's script as JSON, from timed inputs.
 fn script_json(entries: impl IntoIterator<Item = (Micros, Input)>) -> Value {
-    let script: Vec<ScriptEntry> = entries.into_iter().map(|(at_us, input)| ScriptEntry { at_us, input }).collect();
+    let script: Vec<ScriptEntry> = entries.into_iter().map(|(at_us, input)| ScriptEntry::new(at_us, input)).collect();
     serde_json::to_value(script).unwrap()
 }
 
@@ -1216,11 +1216,11 @@ fn a_topology_over_the_node_limit_is_refused() {
 
 #[test]
 fn a_script_over_the_limit_is_refused() {
-    let entry = ScriptEntry { at_us: 1, input: Input::Heal };
+    let entry = ScriptEntry::new(1, Input::Heal);
     let mut scenario = builtin("heartbeat").unwrap();
     scenario.script = vec![entry; MAX_SCRIPT];
     assert!(build(&scenario).is_ok());
-    scenario.script.push(ScriptEntry { at_us: 1, input: Input::Heal });
+    scenario.script.push(ScriptEntry::new(1, Input::Heal));
     let e = build(&scenario).err().expect("refused");
     assert_eq!(e.field, "script");
     assert!(e.message.contains("10001 inputs is over the limit of 10000"), "{}", e.message);

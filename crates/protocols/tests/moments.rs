@@ -88,7 +88,10 @@ fn captions_tell_what_each_step_did() {
     assert_eq!(run.caption(run.head() + 1), None);
     let moment = |text: &str| run.moments().iter().find(|m| m.label.contains(text)).expect(text).step;
     let pause = moment("pause (scripted)");
-    assert_eq!(run.caption(pause).as_deref(), Some("n2 stops for a 2.000 s pause (scripted)"));
+    assert_eq!(
+        run.caption(pause).as_deref(),
+        Some("n2 (the holder, before its write) stops for a 2.000 s pause (scripted)")
+    );
     let wake = moment("wakes from its pause");
     assert_eq!(run.caption(wake).as_deref(), Some("n2 wakes from its pause and still believes it holds lock t7"));
     let stale = moment("stale write");

@@ -26,9 +26,9 @@ pub mod time;
 pub mod topology;
 pub mod trace;
 
-pub use protocol::{Ctx, Failure, Property, PropertyKind, Protocol};
+pub use protocol::{Ctx, Failure, Property, PropertyKind, Protocol, Role};
 pub use run::{DynRun, Moment, MomentKind, Run, Violation};
 pub use scenario::{Scenario, ScenarioError, SCENARIO_VERSION};
-pub use sim::{Countdown, DropReason, Endpoint, Input, MsgId, Record, ScriptEntry, Sim, SimError, Status, View};
+pub use sim::{Countdown, DropReason, Endpoint, Input, MsgId, Record, ScriptEntry, Sim, SimError, Status, View, When};
 pub use time::{decimal, format_micros, parse_duration, Micros, MS, SEC};
 pub use topology::{DcId, Link, NodeId, Topology, TopologySpec};

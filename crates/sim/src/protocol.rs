@@ -52,6 +52,25 @@ pub trait Protocol: Clone + Debug + Serialize + Sized + 'static {
     fn role(&self) -> String {
         String::new()
     }
+    /// The roles a script entry may target (`when.role`, see [`crate::scenario`]): "the holder",
+    /// "the leader". A role is a predicate on the world, so it may also be a condition ("the
+    /// holder, before its write"). Empty (the default): the protocol has no targetable roles.
+    fn roles() -> &'static [Role] {
+        &[]
+    }
+    /// Whether this node has `role` (one of [`Protocol::roles`]; `arg` is the part after `:` in
+    /// `owner:k3`, empty for roles without one).
+    fn has_role(&self, role: &str, arg: &str) -> bool {
+        let _ = (role, arg);
+        false
+    }
+    /// Every node that has `role` now, in the order the simulator should prefer them (it takes
+    /// the first). By default the running (or paused) nodes whose [`Protocol::has_role`] says so,
+    /// lowest id first; a protocol whose roles depend on the whole world (the owner of a key on
+    /// a ring) overrides this.
+    fn with_role(view: &crate::sim::View<'_, Self>, role: &str, arg: &str) -> Vec<NodeId> {
+        view.up().filter(|(_, p)| p.has_role(role, arg)).map(|(i, _)| i).collect()
+    }
     /// A short extra line under the node on the map (`term 3`); empty for none.
     fn badge(&self) -> String {
         String::new()
@@ -89,6 +108,29 @@ pub trait Protocol: Clone + Debug + Serialize + Sized + 'static {
     }
     /// Safety and liveness properties, checked by the simulator.
     fn properties() -> Vec<Property<Self>>;
+}
+
+/// A role a script can target: `name` in `when.role`, `phrase` in captions (`the holder`; a
+/// role that takes an argument, `owner:k3`, has `{}` in its phrase: `the owner of {}`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Role {
+    pub name: &'static str,
+    pub phrase: &'static str,
+    /// What the argument after `:` is (`a key such as k3`), or `None` for a role without one.
+    pub arg: Option<&'static str>,
+}
+
+impl Role {
+    pub const fn new(name: &'static str, phrase: &'static str) -> Role {
+        Role { name, phrase, arg: None }
+    }
+    pub const fn with_arg(name: &'static str, phrase: &'static str, arg: &'static str) -> Role {
+        Role { name, phrase, arg: Some(arg) }
+    }
+    /// The phrase with the argument filled in.
+    pub fn phrase_of(&self, arg: &str) -> String {
+        self.phrase.replace("{}", arg)
+    }
 }
 
 /// What a handler may do, recorded for the simulator to carry out.

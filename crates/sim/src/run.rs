@@ -195,14 +195,22 @@ impl<P: Protocol> Run<P> {
         let r = self.sim.last_record();
         let t = self.sim.topology();
         let step = self.head;
-        if let What::Input { input, scripted } = &r.what {
-            self.moments.push(Moment {
+        match &r.what {
+            What::Input { input, scripted, role } => self.moments.push(Moment {
                 step,
                 time: r.time,
                 kind: if *scripted { MomentKind::Script } else { MomentKind::ByHand },
-                label: input_sentence(input, t, *scripted),
+                label: input_sentence_as(input, t, *scripted, role.as_deref()),
                 nodes: input.node().into_iter().collect(),
-            });
+            }),
+            What::ScriptSkipped { entry, reason } => self.moments.push(Moment {
+                step,
+                time: r.time,
+                kind: MomentKind::Script,
+                label: skipped_sentence::<P>(&self.scenario, *entry, reason),
+                nodes: Vec::new(),
+            }),
+            _ => {}
         }
         for &i in &r.moments {
             let (node, text) = &r.notes[i];
@@ -368,7 +376,8 @@ impl<P: Protocol> Run<P> {
     }
 }
 
-/// The protocol's parameters from a scenario, checked against the topology.
+/// The protocol's parameters from a scenario, checked against the topology; the script's roles
+/// checked against the protocol's.
 pub fn params_of<P: Protocol>(scenario: &Scenario, topology: &Topology) -> Result<P::Params, ScenarioError> {
     if scenario.protocol.name != P::NAME {
         return Err(ScenarioError::new("protocol.name", format!("expected `{}`", P::NAME)));
@@ -379,6 +388,7 @@ pub fn params_of<P: Protocol>(scenario: &Scenario, topology: &Topology) -> Resul
         from_json_value(scenario.protocol.params.clone(), "protocol.params")?
     };
     P::validate(&params, topology).map_err(|m| ScenarioError::new("protocol.params", m))?;
+    crate::scenario::check_roles(&scenario.script, P::NAME, P::roles())?;
     Ok(params)
 }
 
@@ -672,8 +682,11 @@ impl<P: Protocol> DynRun for Run<P> {
         let name = |n: NodeId| node_name(t, n);
         let label_of = |id: MsgId| P::msg_label(&self.trace.msgs[id as usize].msg);
         let base = match &s.what {
-            What::Input { input, scripted } => {
-                let base = input_sentence(input, t, *scripted);
+            What::ScriptSkipped { entry, reason } => {
+                return Some(skipped_sentence::<P>(&self.scenario, *entry, reason))
+            }
+            What::Input { input, scripted, role } => {
+                let base = input_sentence_as(input, t, *scripted, role.as_deref());
                 return Some(if said.is_empty() { base } else { format!("{base}: {said}") });
             }
             _ if !said.is_empty() => return Some(said),
@@ -719,9 +732,13 @@ impl<P: Protocol> DynRun for Run<P> {
             ),
             What::Timer { node, timer } => (StepKind::Timer, None, format!("{} timer {}", name(*node), compact(timer))),
             What::Resume { node } => (StepKind::Resume, None, format!("{} resumes after its pause", name(*node))),
-            What::Input { input, scripted } => {
+            What::Input { input, scripted, role } => {
                 let who = if *scripted { "script" } else { "by hand" };
-                (StepKind::Input, None, format!("{} ({who})", describe_input(input, t)))
+                let text = describe_input_as(input, t, role.as_deref());
+                (StepKind::Input, None, format!("{text} ({who})"))
+            }
+            What::ScriptSkipped { entry, reason } => {
+                (StepKind::Input, None, skipped_sentence::<P>(&self.scenario, *entry, reason))
             }
             What::Idle => (StepKind::Idle, None, "nothing".into()),
         };
@@ -780,9 +797,36 @@ fn node_name(t: &Topology, n: NodeId) -> String {
     t.nodes.get(n as usize).map_or(format!("node {n}"), |x| x.name.clone())
 }
 
+/// A sentence for a script entry that did not happen: `script[1] (pause for 2 s) is skipped: no
+/// node was the holder between 4 s and 14 s`.
+fn skipped_sentence<P: Protocol>(scenario: &Scenario, entry: u32, reason: &str) -> String {
+    let what = scenario.script.get(entry as usize).map_or(String::new(), |e| {
+        let text = serde_json::to_string(&e.input).unwrap_or_default();
+        let word = text.trim_start_matches(['{', '"']).split('"').next().unwrap_or("").to_string();
+        match e.when.as_ref().and_then(|w| w.role_parts()) {
+            Some((name, arg)) => {
+                let role = P::roles().iter().find(|r| r.name == name);
+                format!(" ({word} {})", role.map_or(name.to_string(), |r| r.phrase_of(arg)))
+            }
+            None => format!(" ({word})"),
+        }
+    });
+    format!("script[{entry}]{what} is skipped: {reason}")
+}
+
 /// A plain sentence for an input applied by the script or by hand: `n0 crashes (scripted)`.
 pub fn input_sentence(input: &Input, t: &Topology, scripted: bool) -> String {
-    let name = |n: NodeId| node_name(t, n);
+    input_sentence_as(input, t, scripted, None)
+}
+
+/// [`input_sentence`] naming the node's role, from a script entry's `when`: `n2 (the holder)
+/// stops for a 2 s pause (scripted)`.
+pub fn input_sentence_as(input: &Input, t: &Topology, scripted: bool, role: Option<&str>) -> String {
+    let named = |n: NodeId| node_name(t, n);
+    let name = |n: NodeId| match role {
+        Some(r) if input.node() == Some(n) => format!("{} ({r})", named(n)),
+        _ => named(n),
+    };
     let text = match input {
         Input::Crash { node } => format!("{} crashes", name(*node)),
         Input::Restart { node } => format!("{} restarts", name(*node)),
@@ -795,7 +839,12 @@ pub fn input_sentence(input: &Input, t: &Topology, scripted: bool) -> String {
         }
         Input::Drift { node, ppm } => format!("{}'s clock starts to drift {ppm:+} ppm", name(*node)),
         Input::Partition { .. } => {
-            format!("the network is cut: {}", describe_input(input, t).trim_start_matches("partition "))
+            let text = describe_input(input, t);
+            let text = text.trim_start_matches("partition ");
+            match role {
+                Some(r) => format!("the datacenter of {r} is cut off: {text}"),
+                None => format!("the network is cut: {text}"),
+            }
         }
         Input::Heal => "the partitions heal".into(),
         Input::HealAll => "every fault heals".into(),
@@ -812,8 +861,17 @@ pub fn input_sentence(input: &Input, t: &Topology, scripted: bool) -> String {
 
 /// A sentence for an input: `crash n3`, `partition us-east-1 | eu-west-1`.
 pub fn describe_input(input: &Input, t: &Topology) -> String {
+    describe_input_as(input, t, None)
+}
+
+/// [`describe_input`] naming the node's role: `pause n2 (the holder) for 2 s`.
+pub fn describe_input_as(input: &Input, t: &Topology, role: Option<&str>) -> String {
     use crate::sim::Endpoint;
-    let name = |n: NodeId| t.nodes.get(n as usize).map_or(format!("node {n}"), |x| x.name.clone());
+    let named = |n: NodeId| t.nodes.get(n as usize).map_or(format!("node {n}"), |x| x.name.clone());
+    let name = |n: NodeId| match role {
+        Some(r) if input.node() == Some(n) => format!("{} ({r})", named(n)),
+        _ => named(n),
+    };
     let dc = |d: DcId| t.datacenters.get(d as usize).map_or(format!("dc {d}"), |x| x.name.clone());
     let side = |s: &[Endpoint]| {
         s.iter()

@@ -10,9 +10,40 @@
 //!   "seed": 7, "until_us": 10000000,
 //!   "script": [ { "at_us": 2000000, "input": { "pause": { "node": 3, "duration_us": 900000 } } } ] }
 //! ```
+//!
+//! A script entry may aim its input at whoever plays a part in the story, resolved while the run
+//! plays, instead of at a node id:
+//!
+//! ```json
+//! { "at_us": 4000000, "when": { "role": "working", "newly": true, "within_us": 5000000 },
+//!   "input": { "pause": { "duration_us": 2000000 } } }
+//! { "at_us": 9000000, "when": { "same_as": 1 }, "input": "restart" }
+//! ```
+//!
+//! - `when.role` names one of the protocol's roles (`Protocol::roles`: `leader`, `holder`,
+//!   `coordinator`, `owner:k3` with an argument after the colon). From `at_us` on, the entry waits
+//!   until some node has the role (checked after every step) and then applies its input to the
+//!   first node the protocol names (lowest id by default). A role may be a condition ("the
+//!   holder, before its write"), so waiting for it is how an entry waits for a condition.
+//! - `when.newly: true`: only a node that takes the role after `at_us` counts, at the step it
+//!   takes it ("just after it was granted the lock").
+//! - `when.within_us` (default 10 s): if nobody had the role by `at_us + within_us`, the run
+//!   records a step `script_skipped` saying so; an entry is never dropped silently.
+//! - `when.same_as: j`: the node that entry `j` (an earlier one) went to, at `at_us`, without
+//!   waiting; skipped with a step saying why if entry `j` did not happen.
+//! - The input's `node` is replaced by the node found and may be left out (it is read as 0 and
+//!   written as the node found in the trace). A `partition` with `when` cuts the node's
+//!   datacenter off from every other one: write `a` and `b` as empty lists, or leave them out.
+//!   Only inputs aimed at a node (crash, restart, pause, skew, drift, request) and partitions
+//!   may have a `when`.
+//! - The trace records the concrete input (`what.input` names the node) with `what.role`, the
+//!   role in words, so captions read `n2 (the holder, before its write) stops for a 2 s pause`.
+//! - An unknown role, or one the protocol does not have, is refused up front naming the field
+//!   (`script[3].when.role`).
 
-use crate::limits::MAX_SCRIPT;
-use crate::sim::{Input, ScriptEntry};
+use crate::limits::{MAX_FAULT_US, MAX_SCRIPT};
+use crate::protocol::Role;
+use crate::sim::{Input, ScriptEntry, When};
 use crate::time::{Micros, SEC};
 use crate::topology::{Topology, TopologySpec};
 use serde::{Deserialize, Serialize};
@@ -161,6 +192,41 @@ pub fn pretty<T: Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string_pretty(&value).expect("JSON values print")
 }
 
+/// Script entries with `when` may leave out their input's `node` (and a partition its sides):
+/// they are filled in as 0 (and empty) for the typed parse; the simulator replaces them.
+fn fill_aimed_inputs(value: &mut serde_json::Value) {
+    let Some(script) = value.get_mut("script").and_then(|s| s.as_array_mut()) else { return };
+    for entry in script {
+        let Some(entry) = entry.as_object_mut() else { continue };
+        if !entry.get("when").is_some_and(|w| w.is_object()) {
+            continue;
+        }
+        let Some(input) = entry.get_mut("input") else { continue };
+        if let Some(name) = input.as_str() {
+            if matches!(name, "crash" | "restart") {
+                *input = serde_json::json!({ name: { "node": 0 } });
+            }
+            continue;
+        }
+        let Some(object) = input.as_object_mut() else { continue };
+        if object.len() != 1 {
+            continue;
+        }
+        let (name, body) = object.iter_mut().next().expect("one key");
+        let Some(body) = body.as_object_mut() else { continue };
+        match name.as_str() {
+            "crash" | "restart" | "pause" | "skew" | "drift" | "request" => {
+                body.entry("node").or_insert(serde_json::json!(0));
+            }
+            "partition" => {
+                body.entry("a").or_insert(serde_json::json!([]));
+                body.entry("b").or_insert(serde_json::json!([]));
+            }
+            _ => {}
+        }
+    }
+}
+
 fn strip_position(message: &str) -> String {
     match message.find(" at line ") {
         Some(i) => message[..i].to_string(),
@@ -189,6 +255,8 @@ impl Scenario {
             }
             _ => {}
         }
+        let mut value = value;
+        fill_aimed_inputs(&mut value);
         let scenario: Scenario = from_json_value(value, "")?;
         scenario.validate()?;
         Ok(scenario)
@@ -216,6 +284,10 @@ impl Scenario {
             if entry.input == Input::Step {
                 return Err(ScenarioError::new(field, "a script cannot contain `step`: events happen by themselves"));
             }
+            if let Some(when) = &entry.when {
+                check_when(&self.script, i, when, &topology)?;
+                continue;
+            }
             if let Some(node) = entry.input.node() {
                 if node as usize >= nodes {
                     return Err(ScenarioError::new(
@@ -227,6 +299,90 @@ impl Scenario {
         }
         Ok(topology)
     }
+}
+
+/// The protocol-independent checks of entry `i`'s `when`.
+fn check_when(script: &[ScriptEntry], i: usize, when: &When, topology: &Topology) -> Result<(), ScenarioError> {
+    let field = |f: &str| format!("script[{i}].{f}");
+    if script[i].input.aimed_at(0, topology).is_none() {
+        return Err(ScenarioError::new(
+            field("input"),
+            "an input with `when` must be aimed at a node (crash, restart, pause, skew, drift, request) or be a partition",
+        ));
+    }
+    if let Input::Partition { a, b, .. } = &script[i].input {
+        if !a.is_empty() || !b.is_empty() {
+            return Err(ScenarioError::new(
+                field("input.partition"),
+                "a partition with `when` cuts the node's datacenter off from the others: leave `a` and `b` empty",
+            ));
+        }
+    }
+    match (&when.role, when.same_as) {
+        (Some(_), Some(_)) => {
+            return Err(ScenarioError::new(field("when"), "give either `role` or `same_as`, not both"))
+        }
+        (None, None) => return Err(ScenarioError::new(field("when"), "needs a `role` or a `same_as`")),
+        (Some(role), None) if role.is_empty() || role.starts_with(':') => {
+            return Err(ScenarioError::new(field("when.role"), "a role needs a name"))
+        }
+        (None, Some(j)) => {
+            let j = j as usize;
+            if j >= i {
+                return Err(ScenarioError::new(
+                    field("when.same_as"),
+                    format!("must name an earlier entry (0 to {}), not {j}", i as i64 - 1),
+                ));
+            }
+            if script[j].when.is_none() && script[j].input.node().is_none() {
+                return Err(ScenarioError::new(field("when.same_as"), format!("script[{j}] is not aimed at a node")));
+            }
+            if when.newly || when.within_us.is_some() {
+                return Err(ScenarioError::new(
+                    field("when"),
+                    "`newly` and `within_us` go with a `role`; `same_as` does not wait",
+                ));
+            }
+        }
+        _ => {}
+    }
+    if let Some(w) = when.within_us {
+        if w == 0 || w > MAX_FAULT_US {
+            return Err(ScenarioError::new(
+                field("when.within_us"),
+                format!("must be between 1 µs and {MAX_FAULT_US} µs (one hour)"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The checks of script roles that need the protocol: every `when.role` is one of `roles`, with
+/// an argument exactly when the role takes one.
+pub fn check_roles(script: &[ScriptEntry], protocol: &str, roles: &[Role]) -> Result<(), ScenarioError> {
+    for (i, entry) in script.iter().enumerate() {
+        let Some((name, arg)) = entry.when.as_ref().and_then(|w| w.role_parts()) else { continue };
+        let field = format!("script[{i}].when.role");
+        let Some(role) = roles.iter().find(|r| r.name == name) else {
+            let known: Vec<String> = roles
+                .iter()
+                .map(|r| if r.arg.is_some() { format!("{}:…", r.name) } else { r.name.to_string() })
+                .collect();
+            let known =
+                if known.is_empty() { "it has none".to_string() } else { format!("its roles: {}", known.join(", ")) };
+            return Err(ScenarioError::new(field, format!("`{name}` is not a role of {protocol} ({known})")));
+        };
+        match (role.arg, arg.is_empty()) {
+            (Some(what), true) => {
+                return Err(ScenarioError::new(field, format!("`{name}` needs an argument after `:`, {what}")))
+            }
+            (None, false) => {
+                return Err(ScenarioError::new(field, format!("`{name}` takes no argument (remove `:{arg}`)")))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -149,6 +149,15 @@ pub enum What<P: Protocol> {
     Input {
         input: Box<Input>,
         scripted: bool,
+        /// For a script entry with `when`: who the input's node was (`the holder`), in words.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role: Option<String>,
+    },
+    /// A script entry with `when` that did not happen: nobody had the role before its deadline,
+    /// or the entry it refers to did not happen. `reason` is a sentence.
+    ScriptSkipped {
+        entry: u32,
+        reason: String,
     },
     /// The next event would pass the run's end; nothing happened.
     Idle,
@@ -161,7 +170,7 @@ impl<P: Protocol> What<P> {
             What::Start { node } | What::Timer { node, .. } | What::Resume { node } => Some(*node),
             What::Deliver { to, .. } | What::Drop { to, .. } => Some(*to),
             What::Input { input, .. } => input.node(),
-            What::Idle => None,
+            What::Idle | What::ScriptSkipped { .. } => None,
         }
     }
 }
@@ -177,6 +186,27 @@ impl Input {
             | Input::Request { node, .. } => Some(*node),
             _ => None,
         }
+    }
+
+    /// The input aimed at `node` instead (a script entry's `when`): a node input gets `node`; a
+    /// partition cuts `node`'s datacenter off from every other one. `None` for other inputs.
+    pub fn aimed_at(&self, node: NodeId, topology: &Topology) -> Option<Input> {
+        let mut input = self.clone();
+        match &mut input {
+            Input::Crash { node: n }
+            | Input::Restart { node: n }
+            | Input::Pause { node: n, .. }
+            | Input::Skew { node: n, .. }
+            | Input::Drift { node: n, .. }
+            | Input::Request { node: n, .. } => *n = node,
+            Input::Partition { a, b, .. } => {
+                let dc = topology.dc_of(node);
+                *a = vec![Endpoint::Dc(dc)];
+                *b = (0..topology.datacenters.len() as DcId).filter(|&d| d != dc).map(Endpoint::Dc).collect();
+            }
+            _ => return None,
+        }
+        Some(input)
     }
 }
 
@@ -343,7 +373,71 @@ impl Status {
 #[serde(deny_unknown_fields)]
 pub struct ScriptEntry {
     pub at_us: Micros,
+    /// Aim the input at a node by its role, or at the node of an earlier entry, resolved while
+    /// the run plays (see [`When`]); `None`: the input's own node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<When>,
     pub input: Input,
+}
+
+impl ScriptEntry {
+    pub fn new(at_us: Micros, input: Input) -> ScriptEntry {
+        ScriptEntry { at_us, when: None, input }
+    }
+}
+
+/// How long an entry with a role waits for someone to have it, unless `within_us` says.
+pub const DEFAULT_WITHIN_US: Micros = 10_000_000;
+
+/// Who a script entry's input is for, decided when it is due (the format is in
+/// [`crate::scenario`]). Exactly one of `role` and `same_as`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct When {
+    /// A role of the protocol (`holder`, `leader`, `owner:k3`): the input goes to the first
+    /// node the protocol names for it (lowest id by default). From `at_us` the entry waits,
+    /// checked after every step, until some node has the role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// Only a node that takes the role after `at_us` counts, at the step it takes it ("just
+    /// after it was granted the lock"), not one that had it already.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub newly: bool,
+    /// Give up this long after `at_us` (default [`DEFAULT_WITHIN_US`]): the run records a step
+    /// that says the entry was skipped and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within_us: Option<Micros>,
+    /// The node an earlier entry (by index) went to: restart the leader that was crashed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub same_as: Option<u32>,
+}
+
+impl When {
+    /// The role's name and argument: `owner:k3` is `("owner", "k3")`.
+    pub fn role_parts(&self) -> Option<(&str, &str)> {
+        let role = self.role.as_deref()?;
+        Some(role.split_once(':').unwrap_or((role, "")))
+    }
+}
+
+/// Where a script entry with `when` stands.
+#[derive(Clone, Debug, PartialEq)]
+enum Due {
+    /// Not due yet.
+    Pending,
+    /// Due, waiting for a node with the role. `had`: who had it at the last check (`newly`);
+    /// `chosen`: the node found, whose input is queued to apply next.
+    Waiting {
+        deadline: Micros,
+        had: Vec<bool>,
+        chosen: Option<NodeId>,
+    },
+    Done {
+        node: NodeId,
+        at: Micros,
+        phrase: Option<String>,
+    },
+    Skipped,
 }
 
 /// The whole simulated world at one step. `Clone` is a checkpoint.
@@ -377,6 +471,10 @@ pub struct Sim<P: Protocol> {
     network_failed_at: Micros,
     record: Record<P>,
     effects: Vec<Effect<P>>,
+    /// Per script entry with `when` (else `Pending` for good), where it stands.
+    due: Vec<Due>,
+    /// Entries in `Due::Waiting`.
+    waiting: usize,
 }
 
 /// RNG streams: stream 0 is the network, node `i` is stream `i + 1`, so adding a node does not
@@ -435,7 +533,10 @@ impl<P: Protocol> Sim<P> {
                 moments: Vec::new(),
             },
             effects: Vec::new(),
+            due: Vec::new(),
+            waiting: 0,
         };
+        sim.due = vec![Due::Pending; sim.script.len()];
         for i in 0..n {
             sim.schedule(0, Event::Start(i as NodeId));
         }
@@ -600,7 +701,7 @@ impl<P: Protocol> Sim<P> {
             other => {
                 self.begin(self.now);
                 self.apply_fault(&other, obs)?;
-                self.record.what = What::Input { input: Box::new(other), scripted: false };
+                self.record.what = What::Input { input: Box::new(other), scripted: false, role: None };
                 true
             }
         };
@@ -610,6 +711,9 @@ impl<P: Protocol> Sim<P> {
         self.record.sent.1 = self.next_msg;
         self.step += 1;
         obs.stepped(&self.record);
+        if self.waiting > 0 {
+            self.check_waiting();
+        }
         Ok(Some(&self.record))
     }
 
@@ -684,6 +788,11 @@ impl<P: Protocol> Sim<P> {
                     self.handle(node, obs, |p, ctx| p.on_resume(ctx))?;
                     return Ok(true);
                 }
+                Event::Script(i) if self.script[i as usize].when.is_some() => {
+                    if self.script_when(i, s.time, obs)? {
+                        return Ok(true);
+                    }
+                }
                 Event::Script(i) => {
                     self.begin(s.time);
                     let input = self.script[i as usize].input.clone();
@@ -693,12 +802,136 @@ impl<P: Protocol> Sim<P> {
                         let node = input.node().unwrap_or(0);
                         self.record.notes.push((node, format!("script input skipped: {e}")));
                     }
-                    self.record.what = What::Input { input: Box::new(input), scripted: true };
+                    self.record.what = What::Input { input: Box::new(input), scripted: true, role: None };
                     return Ok(true);
                 }
             }
         }
         Ok(false)
+    }
+
+    /// A due script entry with `when` (its event popped at `time`). Returns whether it made a
+    /// step: it applied its input, or gave up. Waiting makes no step.
+    fn script_when<O: Observer<P>>(&mut self, i: u32, time: Micros, obs: &mut O) -> Result<bool, SimError> {
+        let entry = &self.script[i as usize];
+        let when = entry.when.clone().expect("an entry with `when`");
+        let at_us = entry.at_us;
+        let skip = |sim: &mut Self, reason: String| {
+            if matches!(sim.due[i as usize], Due::Waiting { .. }) {
+                sim.waiting -= 1;
+            }
+            sim.due[i as usize] = Due::Skipped;
+            sim.begin(time);
+            sim.record.what = What::ScriptSkipped { entry: i, reason };
+            true
+        };
+        if let Some(j) = when.same_as {
+            return Ok(match self.due.get(j as usize).cloned() {
+                Some(Due::Done { node, at, phrase }) => {
+                    let phrase = phrase.map(|p| format!("{p} at {}", crate::time::format_micros(at)));
+                    self.fire(i, node, time, phrase, obs)?;
+                    true
+                }
+                _ if self.script.get(j as usize).is_some_and(|e| e.when.is_none()) => {
+                    let node = self.script[j as usize].input.node().expect("validated: names a node");
+                    self.fire(i, node, time, None, obs)?;
+                    true
+                }
+                _ => skip(self, format!("script[{j}], whose node it names, did not happen")),
+            });
+        }
+        let (role, arg) = when.role_parts().expect("validated: a role or same_as");
+        let role_info = P::roles().iter().find(|r| r.name == role).copied();
+        let phrase = role_info.map_or_else(|| role.to_string(), |r| r.phrase_of(arg));
+        match self.due[i as usize].clone() {
+            Due::Done { .. } | Due::Skipped => Ok(false),
+            Due::Pending => {
+                let holders = P::with_role(&View { sim: self }, role, arg);
+                if !when.newly {
+                    if let Some(&node) = holders.first() {
+                        self.fire(i, node, time, Some(phrase), obs)?;
+                        return Ok(true);
+                    }
+                }
+                let mut had = vec![false; self.nodes.len()];
+                for n in holders {
+                    had[n as usize] = true;
+                }
+                let deadline = at_us.saturating_add(when.within_us.unwrap_or(DEFAULT_WITHIN_US));
+                self.due[i as usize] = Due::Waiting { deadline, had, chosen: None };
+                self.waiting += 1;
+                self.schedule(deadline, Event::Script(i));
+                Ok(false)
+            }
+            Due::Waiting { chosen: Some(node), .. } => {
+                self.waiting -= 1;
+                self.fire(i, node, time, Some(phrase), obs)?;
+                Ok(true)
+            }
+            Due::Waiting { deadline, chosen: None, .. } if time >= deadline => {
+                let from = crate::time::format_micros(at_us);
+                let to = crate::time::format_micros(deadline);
+                let who = if when.newly { format!("became {phrase}") } else { format!("was {phrase}") };
+                Ok(skip(self, format!("from {from} to {to}, no node {who}")))
+            }
+            Due::Waiting { .. } => Ok(false),
+        }
+    }
+
+    /// Applies entry `i`'s input aimed at `node` as this step.
+    fn fire<O: Observer<P>>(
+        &mut self,
+        i: u32,
+        node: NodeId,
+        time: Micros,
+        phrase: Option<String>,
+        obs: &mut O,
+    ) -> Result<(), SimError> {
+        self.begin(time);
+        let input =
+            self.script[i as usize].input.aimed_at(node, &self.topology).expect("validated: an input with a target");
+        // A partition names no node: say whose datacenter it cuts off.
+        let phrase = match (&phrase, input.node()) {
+            (Some(p), None) => Some(format!("{} ({p})", self.name(node))),
+            _ => phrase,
+        };
+        if let Err(e) = self.apply_fault(&input, obs) {
+            if let SimError::Limit(_) = e {
+                return Err(e);
+            }
+            self.record.notes.push((node, format!("script input skipped: {e}")));
+        }
+        self.due[i as usize] = Due::Done { node, at: self.now, phrase: phrase.clone() };
+        self.record.what = What::Input { input: Box::new(input), scripted: true, role: phrase };
+        Ok(())
+    }
+
+    /// After a step: does a waiting entry's role now have a node? Then its input comes next.
+    fn check_waiting(&mut self) {
+        for i in 0..self.due.len() {
+            let Due::Waiting { chosen: None, .. } = &self.due[i] else { continue };
+            let when = self.script[i].when.as_ref().expect("waiting entries have `when`");
+            let (role, arg) = when.role_parts().expect("waiting entries have a role");
+            let newly = when.newly;
+            let holders = P::with_role(&View { sim: self }, role, arg);
+            let Due::Waiting { had, chosen, .. } = &mut self.due[i] else { unreachable!() };
+            let found = if newly {
+                let found = holders.iter().copied().find(|&n| !had[n as usize]);
+                had.iter_mut().for_each(|h| *h = false);
+                for &n in &holders {
+                    had[n as usize] = true;
+                }
+                found
+            } else {
+                holders.first().copied()
+            };
+            if let Some(node) = found {
+                *chosen = Some(node);
+                let now = self.now;
+                self.seq += 1;
+                self.urgent.push_back(Scheduled { time: now, seq: self.seq, event: Event::Script(i as u32) });
+            }
+        }
     }
 
     fn deliver<O: Observer<P>>(&mut self, slot: u32, obs: &mut O) -> Result<(), SimError> {

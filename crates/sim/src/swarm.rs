@@ -100,7 +100,7 @@ impl FaultProfile {
         let span = self.safety_us.max(1);
         let at = |rng: &mut _| random_below(rng, span);
         let push =
-            |script: &mut Vec<ScriptEntry>, at_us: Micros, input: Input| script.push(ScriptEntry { at_us, input });
+            |script: &mut Vec<ScriptEntry>, at_us: Micros, input: Input| script.push(ScriptEntry::new(at_us, input));
 
         for _ in 0..minutes(self.crashes_per_min) {
             let t = at(&mut rng);
