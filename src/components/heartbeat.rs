@@ -78,7 +78,10 @@ pub fn heartbeat_figure(p: &HeartbeatProps) -> Html {
     let summary = match (right, false_alarms) {
         (0, 0) => "Every running node trusts every other: all beats arrive in time.".to_string(),
         (r, 0) => format!("{r} suspicion{} and all of them right: the suspected nodes are down or cut off.", plural(r)),
-        (_, f) => format!("{f} false alarm{}: a node suspects a peer that has not failed, only paused or slow (marked ✗!).", plural(f)),
+        (_, f) => format!(
+            "{f} false alarm{}: a node suspects a peer that has not failed, only paused or slow (marked ✗!).",
+            plural(f)
+        ),
     };
     html! {
         <section class="panel figure heartbeat-figure" data-figure="heartbeat" aria-label="Who suspects whom">
