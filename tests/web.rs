@@ -334,7 +334,8 @@ async fn step_and_back_change_the_step_counter() {
     m.click_button("Step forward").await;
     m.click_button("Step back").await;
     assert_eq!(step_no(&m.step_text()), before + 1);
-    assert!(m.step_text().contains("of 2 recorded"), "{}", m.step_text());
+    // The run is computed ahead to its end, so the step counter says how far it goes.
+    assert!(m.step_text().contains(" of "), "{}", m.step_text());
     m.click_button("Reset").await;
     assert_eq!(step_no(&m.step_text()), 0);
 }
@@ -355,6 +356,8 @@ async fn play_advances_and_pause_stops() {
 #[wasm_bindgen_test]
 async fn selecting_a_node_shows_it_in_the_inspector_and_crash_restart_work() {
     let m = Mounted::new().await;
+    // The inspector and the faults by hand live in a drawer.
+    m.click_button("Faults and inspector").await;
     assert!(m.count(".inspector .hint") > 0, "the inspector starts with a hint");
     for _ in 0..10 {
         m.click_button("Step forward").await; // every node starts at 0 s, one step each
@@ -362,12 +365,12 @@ async fn selecting_a_node_shows_it_in_the_inspector_and_crash_restart_work() {
     let node = m.find_with("g.node", "n2 ");
     m.click(&node).await;
     assert_eq!(m.find_with("g.node", "n2 ").get_attribute("aria-pressed").as_deref(), Some("true"));
-    assert!(m.text(".inspector h3").starts_with("n2 · "), "{}", m.text(".inspector h3"));
+    assert!(m.text(".inspector h3").starts_with("n2"), "{}", m.text(".inspector h3"));
     assert!(m.text(".inspector pre.json").contains('{'), "the node's state is shown as JSON");
     m.click_button("Crash").await;
     let label = m.find_with("g.node", "n2 ").get_attribute("aria-label").unwrap();
     assert!(label.contains("crashed"), "{label}");
-    assert!(m.text(".inspector dl.facts").contains("crashed"));
+    assert!(m.text(".inspector .headline").contains("crashed"), "{}", m.text(".inspector .headline"));
     m.click_button("Restart").await;
     let label = m.find_with("g.node", "n2 ").get_attribute("aria-label").unwrap();
     assert!(!label.contains("crashed"), "{label}");
@@ -376,6 +379,7 @@ async fn selecting_a_node_shows_it_in_the_inspector_and_crash_restart_work() {
 #[wasm_bindgen_test]
 async fn partition_and_heal_from_the_network_panel() {
     let m = Mounted::new().await;
+    m.click_button("Faults and inspector").await;
     assert!(m.find_with(".faults button", "Heal").has_attribute("disabled"), "nothing to heal yet");
     m.click(&m.find_with(".faults button", "Partition")).await;
     assert!(m.count("g.link.cut") > 0, "a cut link is drawn");
@@ -413,5 +417,5 @@ async fn a_dialog_action_opens_the_embed_code() {
     let m = Mounted::new().await;
     m.click_button("Embed…").await;
     let code = js("return el.querySelector('textarea').value", &m.root, &JsValue::NULL).as_string().unwrap();
-    assert!(code.starts_with("<iframe") && code.contains("&embed=1"), "{code}");
+    assert!(code.starts_with("<iframe") && code.contains("&amp;embed=1"), "{code}");
 }
