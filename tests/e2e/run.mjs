@@ -102,6 +102,8 @@ test('partition-heal', 'partition from the Network panel, then heal', async (t) 
   const { page } = t;
   await t.goto('?s=heartbeat');
   await stepTimes(page, 10);
+  // The Network panel lives in the faults drawer.
+  await clickControl(page, 'Faults and inspector');
   const faults = page.locator('section.faults');
   assert(await faults.getByRole('button', { name: 'Heal', exact: true }).isDisabled(), 'Heal disabled without cuts');
   await faults.getByRole('button', { name: 'Partition', exact: true }).click();
