@@ -4,6 +4,9 @@
 //! caucus list
 //! caucus run heartbeat-gc-pause --seed 3 --until 8s --trace run.json
 //! caucus swarm heartbeat --seeds 200 --profile pauses
+//! caucus moments lock-lease-gc-pause --seed 4
+//! caucus lesson list
+//! caucus lesson check lock-leases --seeds 100
 //! caucus experiment crash-leader raft --trials 500 --timeout 150ms..300ms
 //! ```
 
@@ -58,10 +61,45 @@ enum Command {
         #[arg(long)]
         out: Option<String>,
     },
+    /// Print a run's key moments (what lessons start chapters at) and its properties' failures.
+    Moments {
+        /// A built-in scenario name or a scenario JSON file.
+        scenario: String,
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// List the lessons or check them on many seeds.
+    Lesson {
+        #[command(subcommand)]
+        which: LessonCommand,
+    },
     /// Run many seeded trials of an experiment and print the distribution of its outcome.
     Experiment {
         #[command(subcommand)]
         which: ExperimentKind,
+    },
+}
+
+#[derive(Subcommand)]
+enum LessonCommand {
+    /// One lesson per line: id, family, title.
+    List {
+        /// The folder of lesson files (default: `lessons/` here, else the checkout's).
+        #[arg(long)]
+        dir: Option<String>,
+    },
+    /// Validate lesson files and play every chapter's moment, question, task and challenge on
+    /// many seeds; fails naming the chapter that does not happen as written.
+    Check {
+        /// A lesson id or a lesson file (default: every lesson).
+        lesson: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        seeds: u64,
+        /// First seed.
+        #[arg(long, default_value_t = 1)]
+        from: u64,
+        #[arg(long)]
+        dir: Option<String>,
     },
 }
 
@@ -111,6 +149,18 @@ fn load(name_or_file: &str) -> Result<Scenario, String> {
     Scenario::from_json(&text).map_err(|e| format!("{name_or_file}: {e}"))
 }
 
+/// The lessons' folder: `--dir`, else `lessons/` in the working directory, else the checkout's.
+fn lessons_dir(dir: Option<String>) -> std::path::PathBuf {
+    if let Some(d) = dir {
+        return d.into();
+    }
+    let here = std::path::Path::new("lessons");
+    if here.is_dir() {
+        return here.into();
+    }
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lessons")
+}
+
 fn execute(command: Command) -> Result<ExitCode, String> {
     match command {
         Command::List => {
@@ -138,6 +188,93 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             }
             if let Err(e) = outcome {
                 return Err(format!("the run stopped early: {e}"));
+            }
+        }
+        Command::Moments { scenario, seed } => {
+            let mut scenario = load(&scenario)?;
+            if let Some(seed) = seed {
+                scenario.seed = seed;
+            }
+            let mut run = build(&scenario).map_err(|e| e.to_string())?;
+            let outcome = run.run_until(scenario.until_us);
+            println!("{} on seed {}: {} steps", scenario.name, scenario.seed, run.head());
+            for m in run.moments() {
+                let kind =
+                    serde_json::to_value(m.kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+                println!("step {:>7}  {:>10}  {:<9} {}", m.step, format_micros(m.time), kind, m.label);
+            }
+            for p in run.properties() {
+                let state = match &p.first_violation {
+                    Some(v) => format!("fails at step {} ({})", v.step, format_micros(v.time)),
+                    None => "holds".into(),
+                };
+                println!("property “{}”: {state}", p.name);
+            }
+            let roles: Vec<_> = run.roles().iter().map(|r| r.name).collect();
+            println!("roles: {}", if roles.is_empty() { "none".into() } else { roles.join(", ") });
+            if let Err(e) = outcome {
+                return Err(format!("the run stopped early: {e}"));
+            }
+        }
+        Command::Lesson { which: LessonCommand::List { dir } } => {
+            for (path, lesson) in caucus_lessons::files::load_dir(&lessons_dir(dir))? {
+                match lesson {
+                    Ok(l) => println!("{:<28} {:<10} {}", l.id, l.family.word(), l.title),
+                    Err(e) => return Err(format!("{}: {e}", path.display())),
+                }
+            }
+        }
+        Command::Lesson { which: LessonCommand::Check { lesson, seeds, from, dir } } => {
+            let to = from.checked_add(seeds).ok_or("--from plus --seeds is past the last seed")?;
+            if seeds == 0 {
+                return Err("--seeds must be at least 1".into());
+            }
+            let mut lessons = Vec::new();
+            match lesson.as_deref() {
+                Some(file) if file.ends_with(".toml") => {
+                    lessons.push(caucus_lessons::files::load(std::path::Path::new(file)).map_err(|e| e.to_string())?)
+                }
+                _ => {
+                    let mut ids = Vec::new();
+                    for (_, l) in caucus_lessons::files::load_dir(&lessons_dir(dir))? {
+                        let l = l.map_err(|e| e.to_string())?;
+                        if ids.contains(&l.id) {
+                            return Err(format!("two lessons have the id `{}`", l.id));
+                        }
+                        ids.push(l.id.clone());
+                        if lesson.as_deref().is_none_or(|id| id == l.id) {
+                            lessons.push(l);
+                        }
+                    }
+                    if let Some(id) = &lesson {
+                        if lessons.is_empty() {
+                            return Err(format!("no lesson `{id}` (see `caucus lesson list`)"));
+                        }
+                    }
+                }
+            }
+            let mut failed = 0;
+            for l in &lessons {
+                let outcome = l
+                    .validate()
+                    .map_err(|e| e.to_string())
+                    .and_then(|()| caucus_lessons::check::check(l, from..to).map_err(|f| f.to_string()));
+                match outcome {
+                    Ok(()) => println!(
+                        "ok    {:<28} {} chapters, {} challenges, seeds {from}..{to}",
+                        l.id,
+                        l.chapters.len(),
+                        l.challenges.len()
+                    ),
+                    Err(e) => {
+                        failed += 1;
+                        println!("FAIL  {e}");
+                    }
+                }
+            }
+            println!("lessons: {} checked, {failed} failed", lessons.len());
+            if failed > 0 {
+                return Ok(ExitCode::FAILURE);
             }
         }
         Command::Experiment { which: ExperimentKind::CrashLeader { scenario, trials, seed, timeout, limit, csv } } => {

@@ -14,6 +14,7 @@ pub mod share;
 
 use caucus_sim::limits::MAX_FAULT_US;
 use caucus_sim::swarm::{FaultProfile, SwarmReport};
+#[allow(unused_imports)] // `Run` is used only when a protocol is compiled in.
 use caucus_sim::{
     DynRun, Endpoint, Input, Micros, Run, Scenario, ScenarioError, ScriptEntry, TopologySpec, SCENARIO_VERSION, SEC,
 };
@@ -175,6 +176,7 @@ pub fn swarm(
     seeds: std::ops::Range<u64>,
 ) -> Result<SwarmReport, ScenarioError> {
     let name = base.protocol.name.as_str();
+    let _ = (&profile, &seeds); // Unused only when no protocol is compiled in.
     macro_rules! each {
         (; $($feature:literal => $p:ty),*) => {
             $(#[cfg(feature = $feature)]

@@ -528,6 +528,10 @@ pub trait DynRun {
     /// the browser bundle should not carry through this trait's vtable.
     fn as_any(&self) -> &dyn std::any::Any;
     fn trace_bytes(&self) -> usize;
+    /// The protocol's roles ([`Protocol::roles`]), for what names them (lessons, scripts).
+    fn roles(&self) -> &'static [crate::protocol::Role];
+    /// The nodes that have `role` (`holder`, `owner:k3`) in the current state, preferred first.
+    fn with_role(&self, role: &str) -> Vec<NodeId>;
 }
 
 impl<P: Protocol> DynRun for Run<P> {
@@ -641,6 +645,13 @@ impl<P: Protocol> DynRun for Run<P> {
     }
     fn reorder(&self) -> bool {
         self.sim.reorder()
+    }
+    fn roles(&self) -> &'static [crate::protocol::Role] {
+        P::roles()
+    }
+    fn with_role(&self, role: &str) -> Vec<NodeId> {
+        let (name, arg) = role.split_once(':').unwrap_or((role, ""));
+        P::with_role(&crate::sim::View { sim: &self.sim }, name, arg)
     }
     fn properties(&self) -> Vec<PropertyView> {
         let view = crate::sim::View { sim: &self.sim };
