@@ -36,13 +36,16 @@ pub fn app() -> Html {
 
     use_animation_loop(&state);
     use_compute_ahead(&state);
-    use_keyboard(dispatch.clone(), state.dialog.is_some());
+    use_keyboard(dispatch.clone(), state.dialog.is_some(), state.lesson.is_some());
     {
         // Keep the address bar a link to what is on screen (not while playing: once per pause).
         let state = state.clone();
         use_effect_with((state.version, state.playing), move |(_, playing)| {
             if !*playing {
                 let mut query = Shared::of(state.run.borrow().as_ref()).to_query();
+                if let Some(play) = &state.lesson {
+                    query += &format!("&lesson={}&chapter={}", play.lesson.id, play.chapter + 1);
+                }
                 if state.embed {
                     query += "&embed=1";
                     let panels = state.embed_panels.to_param();
@@ -93,10 +96,27 @@ pub fn app() -> Html {
         },
         None => html! {},
     };
+    // What the lesson's chapter asks to look at: nodes (on the map and in the figure) and rows
+    // of the figure, outlined by a generated rule.
+    let (look, look_css) = match &state.lesson {
+        Some(play) => {
+            let nodes = play.look(state.run.borrow().as_ref());
+            let mut selectors: Vec<String> =
+                nodes.iter().map(|n| format!(".figure-column [data-node=\"{n}\"]")).collect();
+            selectors.extend(play.rows().iter().map(|r| format!("[data-row=\"{}\"]", css_escape(r))));
+            let css = if selectors.is_empty() {
+                String::new()
+            } else {
+                format!("{} {{ outline: 3px dashed var(--look); outline-offset: 2px; }}", selectors.join(", "))
+            };
+            (nodes, css)
+        }
+        None => (Vec::new(), String::new()),
+    };
     let map = html! {
         <TopologyMap snapshot={snapshot.clone()} view_time={state.view_time}
             selected_node={state.selected_node} selected_msg={state.selected_msg}
-            highlight={highlight.clone()} dispatch={dispatch.clone()} />
+            highlight={highlight.clone()} look={look} compact={state.lesson.is_some()} dispatch={dispatch.clone()} />
     };
     let timeline = {
         let run = state.run.clone();
@@ -110,6 +130,46 @@ pub fn app() -> Html {
     let properties = html! { <PropertiesPanel snapshot={panels.clone()} dispatch={dispatch.clone()} /> };
     let caption = html! { <Caption run={run.clone()} version={panels.version} cursor={panels.cursor} /> };
     let figure = pack_panels(&run, snapshot.version, &dispatch, Part::Figure);
+    let in_lesson = state.lesson.is_some();
+    let lesson_card = state.lesson.as_ref().map(|play| {
+        let changed = {
+            let r = state.run.borrow();
+            !r.inputs().is_empty() || play.challenge.is_some()
+        };
+        let times: Vec<Option<caucus_sim::Micros>> = play
+            .starts
+            .iter()
+            .map(|f| f.as_ref().map(|f| f.step))
+            .map(|s| s.map(|s| time_at(&**state.run.borrow(), s)))
+            .collect();
+        html! {
+            <crate::components::lesson::LessonCard play={play.clone()} cursor={snapshot.cursor} times={times}
+                computing={state.ahead} changed={changed} dispatch={dispatch.clone()} />
+        }
+    });
+    // A chapter with a contrast shows a second run's figure beside the first, at the same time.
+    let contrast = state.lesson.as_ref().and_then(|play| {
+        let (c, other) = play.contrast.as_ref()?;
+        let spec = play.lesson.chapters[*c].contrast.as_ref()?;
+        let (cursor, name) = {
+            let o = other.0.borrow();
+            (o.cursor(), o.scenario().name.clone())
+        };
+        let noop = Callback::from(|_: Action| {});
+        Some(html! {
+            <div class="contrast" role="group" aria-label={format!("{} beside {}", spec.label, spec.other)}>
+                <section class="contrast-pane" aria-label={spec.label.clone()}>
+                    <h2 class="contrast-label">{ &spec.label }<code>{ &snapshot.scenario_name }</code></h2>
+                    { figure.clone() }
+                </section>
+                <section class="contrast-pane" aria-label={spec.other.clone()}>
+                    <h2 class="contrast-label">{ &spec.other }<code>{ name }</code></h2>
+                    { pack_panels(other, snapshot.version, &noop, Part::Figure) }
+                    <Caption run={other.clone()} version={snapshot.version} cursor={cursor} />
+                </section>
+            </div>
+        })
+    });
 
     // Embed mode keeps the map, the figure, the caption and the controls (and what `panel=` asks for).
     let embed = state.embed;
@@ -134,20 +194,31 @@ pub fn app() -> Html {
         }
     });
     html! {
-        <div class={classes!("app", embed.then_some("embed"), state.drawer.then_some("with-drawer"))}>
+        <div class={classes!("app", embed.then_some("embed"), state.drawer.then_some("with-drawer"), state.lesson.is_some().then_some("in-lesson"))}>
             <div class="page" inert={modal}>
             <Header snapshot={snapshot.clone()} embed={embed} dispatch={dispatch.clone()} />
             { for banner }
             { controls }
-            <main class="workspace">
+            <style>{ look_css }</style>
+            <main class={classes!("workspace", lesson_card.is_some().then_some("with-lesson"), contrast.is_some().then_some("with-contrast"))}>
                 <div class="stage">
+                    { for lesson_card }
                     if embed && shown.caption { { caption.clone() } }
-                    if shown.map { <section class="map-panel" aria-label="Topology map">{ map }</section> }
-                    if !embed { { caption } }
+                    if shown.map && contrast.is_none() { <section class="map-panel" aria-label="Topology map">{ map.clone() }</section> }
+                    if !embed && !in_lesson { { caption.clone() } }
                     if !embed { { properties.clone() } }
                 </div>
-                if shown.figure { <div class="figure-column">{ figure }</div> }
+                if let Some(contrast) = contrast.clone() {
+                    <div class="figure-column">{ contrast }</div>
+                } else if shown.figure {
+                    <div class="figure-column">
+                        // In a lesson the stage holds the chapter: the caption goes over the figure.
+                        if in_lesson && !embed { { caption } }
+                        { figure }
+                    </div>
+                }
             </main>
+            if contrast.is_some() && shown.map { <section class="map-panel below" aria-label="Topology map">{ map }</section> }
             if embed && shown.properties { <div class="embed-extra">{ properties }</div> }
             if embed && shown.diagram {
                 <SpaceTimeDiagram run={run.clone()} snapshot={snapshot.clone()} view_time={state.view_time}
@@ -191,6 +262,20 @@ fn pack_panels(run: &RunRef, version: u64, dispatch: &Callback<Action>, part: Pa
         Part::Rest => html! {},
     };
     panel
+}
+
+/// The simulated time after `step` steps (of the recorded run).
+fn time_at(run: &dyn caucus_sim::DynRun, step: u64) -> caucus_sim::Micros {
+    match step {
+        0 => 0,
+        s if (s as usize) <= run.trace_len() => run.trace_step(s as usize - 1).time,
+        _ => run.now(),
+    }
+}
+
+/// A row name as a CSS string: only what lesson files may write (letters, digits, `-`, `_`).
+fn css_escape(name: &str) -> String {
+    name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
 }
 
 /// Computes the run ahead to its scenario's end, one slice per frame, while there is more.
@@ -242,8 +327,8 @@ fn use_animation_loop(state: &UseReducerHandle<AppState>) {
 
 /// Space, arrows, +/-, Home/End, [ and ] (moments), f (faults), ? and Escape, anywhere on the page but in text fields.
 #[hook]
-fn use_keyboard(dispatch: Callback<Action>, dialog_open: bool) {
-    use_effect_with(dialog_open, move |&dialog_open| {
+fn use_keyboard(dispatch: Callback<Action>, dialog_open: bool, lesson: bool) {
+    use_effect_with((dialog_open, lesson), move |&(dialog_open, lesson)| {
         let listener = Closure::<dyn Fn(KeyboardEvent)>::new(move |e: KeyboardEvent| {
             if e.ctrl_key() || e.meta_key() || e.alt_key() {
                 return;
@@ -259,6 +344,8 @@ fn use_keyboard(dispatch: Callback<Action>, dialog_open: bool) {
                 "Escape" => Some(Action::SetDrawer(false)),
                 _ if typing || dialog_open => None,
                 " " if tag != "button" => Some(Action::TogglePlay),
+                "ArrowRight" | "." if lesson && (e.shift_key() || e.key() == ".") => Some(Action::NextChapter),
+                "ArrowLeft" | "," if lesson && (e.shift_key() || e.key() == ",") => Some(Action::PrevChapter),
                 "ArrowRight" => Some(Action::Step),
                 "ArrowLeft" => Some(Action::Back),
                 "+" | "=" => Some(Action::Faster),

@@ -223,3 +223,28 @@ mod tests {
         assert_eq!(file_stem("..."), "run");
     }
 }
+
+/// Where met challenges are remembered (`lesson/challenge` ids, one per line).
+const CHALLENGES_KEY: &str = "caucus-challenges";
+
+fn storage() -> Option<web_sys::Storage> {
+    // Storage can be refused (a sandboxed frame, private mode): progress is then not kept.
+    window().local_storage().ok().flatten()
+}
+
+/// The challenges met on an earlier visit, as `lesson/challenge`.
+pub fn met_challenges() -> Vec<String> {
+    let text = storage().and_then(|s| s.get_item(CHALLENGES_KEY).ok().flatten()).unwrap_or_default();
+    text.lines().map(String::from).filter(|l| !l.is_empty()).collect()
+}
+
+/// Remembers a challenge met; never required (a refused storage keeps nothing).
+pub fn remember_challenge(id: &str) {
+    let mut all = met_challenges();
+    if !all.iter().any(|c| c == id) {
+        all.push(id.to_string());
+        if let Some(s) = storage() {
+            let _ = s.set_item(CHALLENGES_KEY, &all.join("\n"));
+        }
+    }
+}

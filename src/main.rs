@@ -3,6 +3,7 @@
 mod app;
 mod browser;
 mod components;
+mod lesson;
 mod state;
 
 fn main() {
@@ -12,7 +13,17 @@ fn main() {
     // The root page without a query is the index of the families (core pack only).
     #[cfg(feature = "core")]
     if components::index::wanted(&query) {
+        components::index::render_lessons(&lesson::index());
         return;
+    }
+    // A lesson of another family opens on its family's page.
+    if let Some(id) = lesson::named(&query) {
+        let here = lesson::compiled().iter().any(|l| l.id == id);
+        if let Some(family) = lesson::family_of(&id).filter(|_| !here) {
+            if browser::open_in_pack(family.pack(), &query) {
+                return;
+            }
+        }
     }
     let named = query.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix("s="));
     let pack = match named {

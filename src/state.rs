@@ -98,6 +98,8 @@ pub struct AppState {
     /// Bumped whenever the recorded history changes (its length, its moments): what the
     /// timeline keys on, without re-rendering the views for every slice computed ahead.
     pub timeline_version: u64,
+    /// The lesson being followed (`?lesson=`), if any.
+    pub lesson: Option<crate::lesson::Play>,
 }
 
 pub enum Action {
@@ -126,6 +128,18 @@ pub enum Action {
     /// Jumps to the next (or previous) key moment of the run: inputs, failures, role changes.
     NextMoment,
     PrevMoment,
+    /// The lesson's chapters: the next, the previous, one by index; each moves the run there.
+    NextChapter,
+    PrevChapter,
+    GoChapter(usize),
+    /// The student's choice for chapter `.0`'s question.
+    Answer(usize, usize),
+    /// Applies the chapter's task's solution ("Show me").
+    ShowMe,
+    /// Starts trying challenge `.0` (on its own scenario, on the same seed).
+    StartChallenge(usize),
+    /// Goes back to the lesson's own run (the same seed, no inputs by hand).
+    LessonRestart,
 }
 
 impl AppState {
@@ -133,6 +147,11 @@ impl AppState {
     /// why the link could not be opened.
     pub fn from_query(query: &str, reduced_motion: bool) -> AppState {
         let embed = query.trim_start_matches('?').split('&').any(|kv| kv == "embed=1");
+        if let Some(id) = crate::lesson::named(query) {
+            if let Some(state) = Self::lesson_from_query(query, &id, reduced_motion, embed) {
+                return state;
+            }
+        }
         let (run, banner) = match Shared::from_query(query).and_then(|s| s.map(|s| s.restore()).transpose()) {
             Ok(Some(run)) => (run, None),
             Ok(None) => (default_run(), None),
@@ -141,6 +160,57 @@ impl AppState {
                 Banner::error(format!("This link could not be opened: {e}. Showing the default scenario instead.")),
             ),
         };
+        AppState::from_run(run, banner, reduced_motion, embed, query)
+    }
+
+    /// The first state of a lesson's link: its run (the link's own, when it carries one, else
+    /// the lesson's scenario) at its chapter. `None` (with the reason on the default run's
+    /// banner) when this page has no such lesson.
+    fn lesson_from_query(query: &str, id: &str, reduced_motion: bool, embed: bool) -> Option<AppState> {
+        let Some(lesson) = crate::lesson::compiled().into_iter().find(|l| l.id == id) else {
+            let without: Vec<&str> =
+                query.trim_start_matches('?').split('&').filter(|kv| !kv.starts_with("lesson=")).collect();
+            let mut state = AppState::from_query(&without.join("&"), reduced_motion);
+            state.banner =
+                Banner::error(format!("There is no lesson `{id}` on this page: see the index for the lessons."));
+            return Some(state);
+        };
+        let own = Shared::from_query(query).and_then(|s| s.map(|s| s.restore()).transpose());
+        let (run, banner) = match own {
+            Ok(Some(run)) => (run, None),
+            Ok(None) => {
+                match lesson.scenario().map_err(|e| e.to_string()).and_then(|sc| build(&sc).map_err(|e| e.to_string()))
+                {
+                    Ok(run) => (run, None),
+                    Err(e) => (default_run(), Banner::error(format!("The lesson's scenario cannot run: {e}"))),
+                }
+            }
+            Err(e) => match lesson.scenario().ok().and_then(|sc| build(&sc).ok()) {
+                Some(run) => (
+                    run,
+                    Banner::error(format!(
+                        "This link's run could not be opened: {e}. Showing the lesson from its start."
+                    )),
+                ),
+                None => (default_run(), Banner::error(format!("This link could not be opened: {e}"))),
+            },
+        };
+        let chapter = crate::lesson::chapter_param(query).unwrap_or(1).saturating_sub(1);
+        let mut state = AppState::from_run(run, banner, reduced_motion, embed, query);
+        let mut play = crate::lesson::Play::new(lesson, chapter);
+        play.pending = chapter > 0 && Shared::from_query(query).ok().flatten().is_none();
+        state.lesson = Some(play);
+        state.relocate();
+        Some(state)
+    }
+
+    fn from_run(
+        run: Box<dyn DynRun>,
+        banner: Option<Banner>,
+        reduced_motion: bool,
+        embed: bool,
+        query: &str,
+    ) -> AppState {
         let view_time = run.now();
         let speed_log10 = story_speed(run.scenario());
         AppState {
@@ -161,7 +231,32 @@ impl AppState {
             drawer: false,
             ahead: true,
             timeline_version: 0,
+            lesson: None,
         }
+    }
+
+    /// Finds the lesson's chapters on the run as recorded now; seeks to a chapter that was
+    /// asked for before the run reached it. Returns whether the cursor moved.
+    fn relocate(&mut self) -> bool {
+        let Some(play) = self.lesson.as_mut() else { return false };
+        let mut run = self.run.borrow_mut();
+        if let Some(c) = play.locate(run.as_mut()) {
+            let title = &play.lesson.challenges[c].title;
+            self.banner = Banner::info(format!("Challenge met: {title}"));
+        }
+        if play.pending {
+            if let Some(start) = play.starts[play.chapter].as_ref().map(|f| f.step) {
+                play.pending = false;
+                run.seek(start);
+                self.view_time = run.now();
+                self.playing = false;
+                return true;
+            }
+            if !self.ahead {
+                play.pending = false;
+            }
+        }
+        false
     }
 
     /// One slice of computing the run ahead to its scenario's end: the cursor stays where it is.
@@ -244,6 +339,49 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// After the cursor moved: the chapter follows it; playing into a new chapter pauses at its
+    /// start (the lesson's pace); the contrast run (if the chapter has one) shows the same time.
+    fn follow_chapters(&mut self, navigated: bool) {
+        let Some(play) = self.lesson.as_mut() else { return };
+        let mut run = self.run.borrow_mut();
+        if !navigated && play.follow(run.cursor()) && self.playing {
+            self.playing = false;
+            if let Some(start) = play.starts[play.chapter].as_ref().map(|f| f.step) {
+                run.seek(start);
+                self.view_time = run.now();
+            }
+        }
+        let chapter = play.chapter;
+        let wanted = play.lesson.chapters[chapter].contrast.as_ref();
+        match (wanted, &play.contrast) {
+            (None, _) => play.contrast = None,
+            (Some(_), Some((c, _))) if *c == chapter => {}
+            (Some(contrast), _) => {
+                let seed = run.scenario().seed;
+                let built = caucus_lessons::resolve_scenario(&contrast.scenario, "contrast.scenario")
+                    .map_err(|e| e.to_string())
+                    .and_then(|mut sc| {
+                        sc.seed = seed;
+                        caucus_lessons::check::play(&sc)
+                    });
+                match built {
+                    Ok(other) => play.contrast = Some((chapter, RunRef(Rc::new(RefCell::new(other))))),
+                    Err(e) => {
+                        play.contrast = None;
+                        self.banner = Banner::error(format!("The contrast run cannot be built: {e}"));
+                    }
+                }
+            }
+        }
+        if let Some((_, other)) = &play.contrast {
+            let mut other = other.0.borrow_mut();
+            let step = other.step_at_time(run.now() + 1) as u64;
+            other.seek(step);
+        }
+    }
+}
+
 /// The speed (log10) at which a scenario's story plays in about [`STORY_SECONDS`] real seconds.
 pub fn story_speed(scenario: &caucus_sim::Scenario) -> f64 {
     let simulated_s = scenario.until_us.max(1) as f64 / 1e6;
@@ -317,11 +455,18 @@ impl Reducible for AppState {
             }
             let mut s = (*self).clone();
             s.compute_ahead();
+            if s.relocate() {
+                s.version += 1;
+                s.panels_version = s.version;
+            }
             return Rc::new(s);
         }
         let mut s = (*self).clone();
         s.version += 1;
         let head_before = s.run.borrow().head();
+        // Chapter moves choose the chapter themselves; other moves of the cursor may pass into
+        // another chapter.
+        let mut navigated = false;
         let run_cell = s.run.clone();
         let mut run = run_cell.borrow_mut();
         match action {
@@ -477,12 +622,104 @@ impl Reducible for AppState {
                     None => {}
                 }
             }
+            Action::NextChapter | Action::PrevChapter | Action::GoChapter(_) => {
+                s.playing = false;
+                if let Some(play) = s.lesson.as_mut() {
+                    let last = play.lesson.chapters.len() - 1;
+                    let to = match action {
+                        Action::NextChapter => (play.chapter + 1).min(last),
+                        Action::PrevChapter => play.chapter.saturating_sub(1),
+                        Action::GoChapter(i) => i.min(last),
+                        _ => unreachable!(),
+                    };
+                    play.chapter = to;
+                    s.banner = None;
+                    match play.starts[to].as_ref().map(|f| f.step) {
+                        Some(step) => {
+                            run.seek(step);
+                            s.view_time = run.now();
+                        }
+                        None if s.ahead => play.pending = true,
+                        None => {}
+                    }
+                }
+                navigated = true;
+            }
+            Action::Answer(chapter, choice) => {
+                if let Some(play) = s.lesson.as_mut() {
+                    if let Some(a) = play.answers.get_mut(chapter) {
+                        *a = Some(choice);
+                    }
+                }
+                navigated = true;
+            }
+            Action::ShowMe => {
+                s.playing = false;
+                if let Some(play) = s.lesson.as_ref() {
+                    match play.show_me(run.as_mut()) {
+                        Ok(()) => {
+                            s.banner = None;
+                            s.ahead = true;
+                        }
+                        Err(e) => s.banner = Banner::error(format!("The task cannot be shown here: {e}")),
+                    }
+                    s.view_time = run.now();
+                }
+                navigated = true;
+            }
+            Action::StartChallenge(_) | Action::LessonRestart => {
+                s.playing = false;
+                if let Some(play) = s.lesson.as_mut() {
+                    let seed = run.scenario().seed;
+                    let challenge = match action {
+                        Action::StartChallenge(i) => Some(i.min(play.lesson.challenges.len().saturating_sub(1))),
+                        _ => None,
+                    };
+                    let scenario = match challenge {
+                        Some(c) => play.lesson.challenge_scenario(c),
+                        None => play.lesson.scenario(),
+                    };
+                    match scenario.map_err(|e| e.to_string()).and_then(|mut sc| {
+                        sc.seed = seed;
+                        build(&sc).map_err(|e| e.to_string())
+                    }) {
+                        Ok(fresh) => {
+                            *run = fresh;
+                            s.ahead = true;
+                            s.view_time = 0;
+                            s.speed_log10 = story_speed(run.scenario());
+                            play.challenge = challenge;
+                            play.contrast = None;
+                            s.banner = challenge.map_or(None, |c| {
+                                Banner::info(format!(
+                                    "Challenge: {}. Open the faults drawer (f) to break things.",
+                                    play.lesson.challenges[c].title
+                                ))
+                            });
+                            if challenge.is_none() {
+                                play.chapter = 0;
+                            }
+                        }
+                        Err(e) => s.banner = Banner::error(e),
+                    }
+                }
+                navigated = true;
+            }
             Action::ComputeAhead => {}
         }
         if run.head() != head_before {
             s.timeline_version += 1;
         }
         drop(run);
+        if s.lesson.is_some() {
+            let timeline_changed = s.timeline_version != self.timeline_version
+                || !Rc::ptr_eq(&s.run, &self.run)
+                || matches!(self.lesson.as_ref().map(|p| p.lesson.id.as_str()), None);
+            if timeline_changed || navigated {
+                s.relocate();
+            }
+            s.follow_chapters(navigated);
+        }
         if s.playing {
             if s.panels_age_ms >= PANEL_REFRESH_MS {
                 s.panels_version = s.version;

@@ -36,6 +36,12 @@ pub struct MapProps {
     pub selected_node: Option<NodeId>,
     pub selected_msg: Option<MsgId>,
     pub highlight: Vec<NodeId>,
+    /// Nodes a lesson's chapter asks to look at.
+    #[prop_or_default]
+    pub look: Vec<NodeId>,
+    /// No legend (a lesson's page, where the chapter explains what to look at).
+    #[prop_or_default]
+    pub compact: bool,
     pub dispatch: Callback<Action>,
 }
 
@@ -275,6 +281,9 @@ pub fn topology_map(p: &MapProps) -> Html {
     if s.nodes.iter().any(|n| n.countdown.is_some()) {
         legend.push("◔ ring: time left on a timeout".into());
     }
+    if p.compact {
+        legend.clear();
+    }
     let placed_legend = legend_rows(&legend, k);
     let rows = placed_legend.last().map_or(1, |&(_, r)| r + 1);
     let view_h = lay.h + (rows as f64 - 1.0) * 16.0 * k + 4.0 * k;
@@ -344,6 +353,7 @@ pub fn topology_map(p: &MapProps) -> Html {
         let waiting_line = (n.status == Status::Paused && waiting[n.id as usize] > 0)
             .then(|| format!("{} waiting", waiting[n.id as usize]));
         let highlighted = p.highlight.contains(&n.id);
+        let look = p.look.contains(&n.id);
         let selected = p.selected_node == Some(n.id);
         let leader = n.status != Status::Crashed && n.role == "leader";
         let class = classes!(
@@ -351,6 +361,7 @@ pub fn topology_map(p: &MapProps) -> Html {
             format!("status-{}", n.status.word()),
             selected.then_some("selected"),
             highlighted.then_some("violating"),
+            look.then_some("look"),
             leader.then_some("leader")
         );
         // A countdown (election timeout, lease) drawn as the remaining fraction of a ring.
@@ -385,12 +396,13 @@ pub fn topology_map(p: &MapProps) -> Html {
             countdown.map(|(what, left, _)| format!(", {what} in {}", fmt_time(left))).unwrap_or_default(),
             waiting_line.as_ref().map(|w| format!(", {w}")).unwrap_or_default(),
             if n.clock_offset_us != 0 { format!(", clock {:+} ms", n.clock_offset_us / 1000) } else { String::new() },
-            if highlighted { ", involved in a property violation" } else { "" }
-        );
+            if highlighted { ", involved in a property violation" } else { "" },
+        ) + if look { ", highlighted by the lesson" } else { "" };
         html! {
             <g key={n.id as u64} class={class} transform={format!("translate({},{})", decimal(x, 1), decimal(y, 1))} tabindex="0" role="button"
                 aria-label={label.clone()} aria-pressed={selected.to_string()} onclick={select} onkeydown={on_key}>
                 <title>{ label }</title>
+                if look { <circle class="look-ring" r={num(NODE_R + 10.0)} /> }
                 if highlighted { <circle class="violation-ring" r={num(NODE_R + 6.0)} /> }
                 if let Some((_, _, f)) = countdown {
                     <circle class="countdown-track" r={num(NODE_R + 4.0)} />

@@ -17,6 +17,7 @@ pub mod help;
 #[cfg(feature = "core")]
 pub mod index;
 pub mod inspector;
+pub mod lesson;
 #[cfg(feature = "lock")]
 pub mod lock;
 pub mod log;
@@ -119,7 +120,7 @@ pub fn dc_label(glyph_of: u16, name: &str) -> String {
 /// A node's name with its colour swatch and, when given, its datacenter (`■ n3 ▲ ap-southeast-1`).
 pub fn node_chip(id: u16, name: &str, dc: Option<(u16, &str)>) -> Html {
     html! {
-        <span class="node-chip">
+        <span class="node-chip" data-node={id.to_string()}>
             <span class="swatch" aria-hidden="true" style={format!("background:{}", node_colour(id))} />
             <span class="name">{ name }</span>
             if let Some((d, dc_name)) = dc { <span class="dc-tag">{ dc_label(d, dc_name) }</span> }
