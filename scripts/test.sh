@@ -69,8 +69,11 @@ cargo fmt --all -- --check
 section "Native tests (cargo test --workspace)"
 cargo test --workspace
 
-section "Core crates for wasm32 (caucus-sim, caucus-protocols)"
-cargo build --target wasm32-unknown-unknown -p caucus-sim -p caucus-protocols
+section "Lessons: every chapter, question, task and challenge on 100 seeds (caucus lesson check)"
+cargo run -q -p caucus-cli -- lesson check --seeds 100
+
+section "Core crates for wasm32 (caucus-sim, caucus-protocols, caucus-lessons)"
+cargo build --target wasm32-unknown-unknown -p caucus-sim -p caucus-protocols -p caucus-lessons
 
 section "Component tests in headless Chromium (wasm-bindgen-test)"
 # The runner comes from .cargo/config.toml; it starts chromedriver and a headless Chromium.

@@ -160,12 +160,13 @@ pub fn app() -> Html {
             <div class="contrast" role="group" aria-label={format!("{} beside {}", spec.label, spec.other)}>
                 <section class="contrast-pane" aria-label={spec.label.clone()}>
                     <h2 class="contrast-label">{ &spec.label }<code>{ &snapshot.scenario_name }</code></h2>
+                    <Caption run={run.clone()} version={panels.version} cursor={panels.cursor} />
                     { figure.clone() }
                 </section>
                 <section class="contrast-pane" aria-label={spec.other.clone()}>
                     <h2 class="contrast-label">{ &spec.other }<code>{ name }</code></h2>
-                    { pack_panels(other, snapshot.version, &noop, Part::Figure) }
                     <Caption run={other.clone()} version={snapshot.version} cursor={cursor} />
+                    { pack_panels(other, snapshot.version, &noop, Part::Figure) }
                 </section>
             </div>
         })
@@ -199,7 +200,7 @@ pub fn app() -> Html {
             <Header snapshot={snapshot.clone()} embed={embed} dispatch={dispatch.clone()} />
             { for banner }
             { controls }
-            <style>{ look_css }</style>
+            <style data-look="">{ look_css }</style>
             <main class={classes!("workspace", lesson_card.is_some().then_some("with-lesson"), contrast.is_some().then_some("with-contrast"))}>
                 <div class="stage">
                     { for lesson_card }

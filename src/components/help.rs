@@ -15,6 +15,8 @@ const KEYS: &[(&str, &str)] = &[
     ("Home / End", "first step / last recorded step"),
     ("] or n", "next moment: the next input, failure or change of role"),
     ("[ or p", "previous moment"),
+    (". or Shift+→", "in a lesson: next chapter"),
+    (", or Shift+←", "in a lesson: previous chapter"),
     ("f", "open or close the faults drawer (inspector, partitions, links)"),
     ("?", "this help"),
     ("Esc", "close a dialog"),

@@ -17,6 +17,7 @@ import './lock.mjs';
 import './layout.mjs';
 import './index.mjs';
 import './embed.mjs';
+import './lesson.mjs';
 
 const banner = (page) => page.locator('.banner[role=alert]');
 
