@@ -128,7 +128,7 @@ fn store_panel(r: &Run<Ring>, dispatch: &Callback<Action>) -> Html {
             <h2>{ "The store" }<span class="sub">{ quorums }</span></h2>
             <div class="ring-store-grid">
                 <div class="table-scroll">
-                <table class="state-table">
+                <table class="state-table" data-row="members">
                     <caption>{ "Members, as the first running node sees them" }</caption>
                     <thead><tr><th scope="col">{"node"}</th><th scope="col">{"datacenter"}</th><th scope="col">{"ring"}</th><th scope="col">{"keys held"}</th><th scope="col">{"membership"}</th></tr></thead>
                     <tbody>{ for rows }</tbody>
@@ -136,7 +136,7 @@ fn store_panel(r: &Run<Ring>, dispatch: &Callback<Action>) -> Html {
                 </div>
                 <div class="table-scroll">
                     <RequestForm nodes={t.nodes.iter().map(|n| n.name.clone()).collect::<Vec<_>>()} dispatch={dispatch.clone()} />
-                    <table class="state-table requests">
+                    <table class="state-table requests" data-row="requests">
                         <caption>{ "Latest requests: the latency is the price of distance to the quorum" }</caption>
                         <thead><tr><th scope="col">{"coordinator"}</th><th scope="col">{"request"}</th><th scope="col">{"latency"}</th><th scope="col">{"outcome"}</th></tr></thead>
                         <tbody>{ for requests }</tbody>
@@ -842,7 +842,7 @@ impl Component for Explorer {
             let ring_ppm = c.movement.primary_ppm();
             let mod_ppm = (c.mod_n_moving.len() as u64 * 1_000_000) / keys as u64;
             html! {
-                <p class="moved" role="status">
+                <p class="moved" role="status" data-row="moved">
                     <strong>{ &c.text }{ ": " }</strong>
                     { format!("the ring moved {} of {} keys ({}), the ideal is about K/N = {}; ",
                         grouped(c.movement.primary_moved), grouped(keys), pct(ring_ppm), pct(c.ideal_ppm)) }
@@ -878,14 +878,14 @@ impl Component for Explorer {
                 <p class="hint">{ hint }</p>
                 <div class="ring-main">
                 <div class={classes!("ring-figures", self.show_mod_n.then_some("two"))} data-figure="ring">
-                    <figure>
+                    <figure data-row="ring">
                         <canvas ref={self.canvas.clone()} class="ring-canvas" tabindex="0" role="img"
                             aria-label="The hash ring: tokens around the outside coloured by node and shaped by datacenter, ownership arcs, keys as points inside. Hover, or focus and use the arrow keys, to inspect a key."
                             onmousemove={hover} onkeydown={keydown} />
                         <figcaption>{ "Consistent hashing: keys that changed owner are drawn larger" }</figcaption>
                     </figure>
                     if self.show_mod_n {
-                        <figure>
+                        <figure data-row="mod-n">
                             <canvas ref={self.canvas_mod.clone()} class="ring-canvas" role="img"
                                 aria-label="The same keys placed with hash modulo N; keys that changed owner are drawn larger." />
                             <figcaption>{ format!("hash % {}: keys that changed owner are drawn larger", live.len()) }</figcaption>
@@ -959,7 +959,7 @@ fn load_chart(load: &Load) -> Html {
     });
     let mean_y = h - load.mean / top * (h - 10.0);
     html! {
-        <figure class="load-chart">
+        <figure class="load-chart" data-row="load">
             <svg viewBox={format!("0 0 {w} {}", h + 17.0)} role="img" aria-label={format!("Keys per node: max {}, mean {}, standard deviation {}", load.max, decimal(load.mean, 1), decimal(load.std_dev, 1))}>
                 { for bars }
                 { for labels }
