@@ -327,7 +327,7 @@ fn lanes(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
         let fits = |text: &str| (xb - xa) > 6.0 * text.len() as f64 + 4.0;
         let shown = if fits(label) { label } else if fits(short) { short } else { "" };
         Some(html! {
-            <g class={classes!("band", format!("band{i}"))}>
+            <g class={classes!("band", format!("band{i}"))} data-row={match (m.variant, i) { (Variant::Saga, 0) => "saga-steps", (Variant::Saga, _) => "saga-compensations", (_, 0) => "phase-votes", (_, 1) => "phase-precommit", _ => "phase-decision" }}>
                 <rect x={num(xa)} y={num(TOP - 4.0)} width={num((xb - xa).max(1.0))} height={num(order.len() as f64 * LANE_H)} />
                 <text x={num(xa + 3.0)} y={num(TOP - 8.0)}>{ shown }</text>
                 <title>{ format!("{label}: +{} to +{}", fmt_time(a - t0), fmt_time(b - t0)) }</title>
@@ -386,7 +386,7 @@ fn lanes(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
             }
         });
         html! {
-            <g class="lane">
+            <g class="lane" data-row={format!("lane-{name}")}>
                 <circle class="swatch" cx="9" cy={num(yy + LANE_H / 2.0 - 4.0)} r="5" fill={node_colour(n)} />
                 <text class="who" x="18" y={num(yy + LANE_H / 2.0)}>{ name.clone() }</text>
                 <text class="what" x="4" y={num(yy + LANE_H / 2.0 + 13.0)}>{ role }</text>
@@ -438,7 +438,7 @@ fn lanes(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
         "Phase lanes for transaction {txn}: one lane per node over time from its begin, coloured and labelled by state, with the phase boundaries and each message; votes marked yes or no."
     );
     html! {
-        <figure class="lanes">
+        <figure class="lanes" data-row="lanes">
             <svg viewBox={format!("0 0 {} {}", num(width), num(height))} style={format!("min-width:{}px", num(width))} role="img" aria-label={label}>
                 { for bands }
                 { for rows }
@@ -561,7 +561,7 @@ fn machine(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
         .map(|(n, s)| format!("{} {}", m.names[*n as usize], s.map(|s| s.word(m.variant)).unwrap_or("not asked")))
         .collect();
     html! {
-        <figure class="machine">
+        <figure class="machine" data-row="machine">
             <figcaption><strong>{"Participants' state machine"}</strong>{" · boxes with names are where each participant is now (bold)"}</figcaption>
             <svg viewBox={format!("0 0 {} 142", num(width))} style={format!("min-width:{}px", num(width))} role="img" aria-label={format!("State machine; now: {}", summary.join(", "))}>
                 <defs><marker id="commit-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" /></marker></defs>
@@ -669,10 +669,10 @@ fn in_doubt(r: &Run<Commit>, m: &Model) -> Html {
     rows.sort_by_key(|r| (r.0, r.1));
     let rows: Vec<Html> = rows.into_iter().map(|r| r.2).collect();
     if rows.is_empty() {
-        return html! { <p class="hint in-doubt-none">{"Nobody is in doubt: every participant that voted yes knows the decision."}</p> };
+        return html! { <p class="hint in-doubt-none" data-row="in-doubt">{"Nobody is in doubt: every participant that voted yes knows the decision."}</p> };
     }
     html! {
-        <div class="in-doubt" role="status">
+        <div class="in-doubt" role="status" data-row="in-doubt">
             <h3>{"In doubt"}</h3>
             <ul>{ for rows }</ul>
         </div>
@@ -696,10 +696,10 @@ fn visible(r: &Run<Commit>, m: &Model) -> Html {
     });
     let rows: Vec<Html> = rows.collect();
     if rows.is_empty() {
-        return html! { <p class="hint in-doubt-none">{"No saga is half done right now: nothing partial is visible to others."}</p> };
+        return html! { <p class="hint in-doubt-none" data-row="visible">{"No saga is half done right now: nothing partial is visible to others."}</p> };
     }
     html! {
-        <div class="in-doubt visible" role="status">
+        <div class="in-doubt visible" role="status" data-row="visible">
             <h3>{"Visible before the saga ends"}</h3>
             <ul>{ for rows }</ul>
         </div>
@@ -742,7 +742,7 @@ fn wal_table(r: &Run<Commit>, m: &Model) -> Html {
         }
     });
     html! {
-        <table class="state-table wal-table">
+        <table class="state-table wal-table" data-row="logs">
             <caption>{"Write-ahead logs: what each node forced to disk, oldest first; a crash keeps exactly this."}</caption>
             <thead><tr><th scope="col">{"node"}</th><th scope="col">{"status"}</th><th scope="col">{"log records"}</th></tr></thead>
             <tbody>{ for rows }</tbody>
