@@ -188,12 +188,12 @@ fn raft_panel(r: &Run<Raft>, dispatch: &Callback<Action>) -> Html {
                 <button onclick={heal}>{"Heal partitions"}</button>
             </div>
             <div class="log-grid-wrap">
-                <table class="log-grid">
+                <table class="log-grid" data-row="log">
                     <caption>{ format!(
                         "Each node's log{}: a cell per entry showing its term (colour follows the term); filled and bold = committed, pale = not yet committed.",
                         if first > 0 { format!(", entries {}–{}", first + 1, longest) } else { String::new() }
                     ) }</caption>
-                    <thead><tr><th scope="col">{"node"}</th><th scope="col">{"role · term"}</th>{ for header }<th scope="col">{"commit index"}</th></tr></thead>
+                    <thead><tr><th scope="col">{"node"}</th><th scope="col" data-row="term">{"role · term"}</th>{ for header }<th scope="col" data-row="commit">{"commit index"}</th></tr></thead>
                     <tbody>{ for rows }</tbody>
                 </table>
             </div>
@@ -228,8 +228,8 @@ fn paxos_panel(r: &Run<paxos::Paxos>) -> Html {
     html! {
         <section class="panel election" aria-label="Paxos acceptors">
             <h2>{"Paxos acceptors and learners"}</h2>
-            <table class="state-table">
-                <thead><tr><th scope="col">{"node"}</th><th scope="col">{"promised"}</th><th scope="col">{"accepted"}</th><th scope="col">{"learned"}</th></tr></thead>
+            <table class="state-table" data-row="acceptors">
+                <thead><tr><th scope="col">{"node"}</th><th scope="col" data-row="promised">{"promised"}</th><th scope="col" data-row="accepted">{"accepted"}</th><th scope="col" data-row="learned">{"learned"}</th></tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
         </section>
@@ -252,7 +252,7 @@ fn bully_panel(r: &Run<bully::Bully>) -> Html {
     html! {
         <section class="panel election" aria-label="Bully nodes">
             <h2>{"Bully: who each node follows"}</h2>
-            <table class="state-table">
+            <table class="state-table" data-row="nodes">
                 <thead><tr><th scope="col">{"node"}</th><th scope="col">{"role"}</th><th scope="col">{"believes"}</th></tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>

@@ -88,7 +88,7 @@ pub fn heartbeat_figure(p: &HeartbeatProps) -> Html {
             <h2>{"Who suspects whom"}<span class="sub">{"rows watch columns"}</span></h2>
             <p class="figure-summary">{ summary }</p>
             <div class="table-scroll">
-                <table class="suspicion">
+                <table class="suspicion" data-row="suspicion">
                     <thead><tr><th scope="col">{"watcher ↓ · watched →"}</th>{ for head }</tr></thead>
                     <tbody>{ for rows }</tbody>
                 </table>
