@@ -88,7 +88,7 @@ pub fn lesson_card(p: &LessonCardProps) -> Html {
         });
         html! {
             <div class="question" role="group" aria-labelledby="question-ask">
-                <p class="question-ask" id="question-ask"><strong>{ "Predict: " }</strong>{ &q.ask }</p>
+                <p class="question-ask" id="question-ask"><strong>{ "Predict: " }</strong>{ rendered(&q.ask_html) }</p>
                 <ul class="choices">{ for choices }</ul>
                 if revealed {
                     { answer_box(q, chosen, false) }
@@ -104,11 +104,11 @@ pub fn lesson_card(p: &LessonCardProps) -> Html {
         let done = play.done[i];
         html! {
             <div class={classes!("task", done.is_some().then_some("done"))}>
-                <p><strong>{ "Your turn: " }</strong>{ &t.ask }</p>
+                <p><strong>{ "Your turn: " }</strong>{ rendered(&t.ask_html) }</p>
                 if let Some(step) = done {
                     <p class="task-done" role="status">{ format!("✓ Done (step {step}). Press Next chapter to see what follows.") }</p>
                 } else {
-                    <details class="hint"><summary>{ "Hint" }</summary><p>{ &t.hint }</p></details>
+                    <details class="hint"><summary>{ "Hint" }</summary><p>{ rendered(&t.hint_html) }</p></details>
                     <button onclick={d.reform(|_| Action::ShowMe)}>{ "Show me" }</button>
                 }
             </div>
@@ -131,7 +131,7 @@ pub fn lesson_card(p: &LessonCardProps) -> Html {
                     <h4>{ &c.title }</h4>
                     { rendered(&c.html) }
                     { status }
-                    <details class="hint"><summary>{ "Hint" }</summary><p>{ &c.hint }</p></details>
+                    <details class="hint"><summary>{ "Hint" }</summary><p>{ rendered(&c.hint_html) }</p></details>
                     if !trying {
                         <button onclick={d.reform(move |_| Action::StartChallenge(k))}
                             aria-label={format!("Try the challenge: {}", c.title)}>{ "Try it" }</button>
@@ -183,7 +183,7 @@ fn answer_box(q: &caucus_lessons::Question, chosen: Option<usize>, earlier: bool
     };
     html! {
         <div class={classes!("answer", (chosen == Some(q.answer)).then_some("right"))} role="status">
-            if earlier { <p class="answer-q">{ &q.ask }</p> }
+            if earlier { <p class="answer-q">{ rendered(&q.ask_html) }</p> }
             <p><strong>{ verdict }</strong>{ &q.choices[q.answer] }{ "." }</p>
             { rendered(&q.explain_html) }
         </div>

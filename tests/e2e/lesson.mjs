@@ -150,3 +150,19 @@ test('lesson-embed-keyboard', 'a lesson embedded at 900×560, worked by keyboard
   assert(width <= 900, `no sideways scroll in the embed: ${width}`);
   await t.shot('lesson-embed-900x560', page);
 });
+
+test('lesson-shots', 'every lesson opens at its last chapter from a link (screenshots for people to look at)', async (t) => {
+  const { page } = t;
+  await page.goto(t.base);
+  const families = await indexLessons(page);
+  for (const f of families) {
+    for (const l of f.lessons) {
+      await page.goto(`${t.base}${l.href}&chapter=99`);
+      await card(page).waitFor({ timeout: 20_000 });
+      await chapterReady(page);
+      const total = await card(page).locator('.chapter-dot').count();
+      eq(await chapterNo(page), total, `${l.title}: chapter=99 opens the last chapter`);
+      await t.shot(`lesson-${l.href.split('lesson=')[1]}-last`, page);
+    }
+  }
+}, { timeout: 180_000 });

@@ -34,10 +34,16 @@ pub fn render(lesson: &mut Lesson) {
         ch.html = markdown(&ch.text);
         if let Some(q) = &mut ch.question {
             q.explain_html = markdown(&q.explain);
+            q.ask_html = inline(&q.ask);
+        }
+        if let Some(t) = &mut ch.task {
+            t.ask_html = inline(&t.ask);
+            t.hint_html = inline(&t.hint);
         }
     }
     for c in &mut lesson.challenges {
         c.html = markdown(&c.text);
+        c.hint_html = inline(&c.hint);
     }
 }
 
@@ -52,6 +58,16 @@ pub fn markdown(text: &str) -> String {
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, parser);
     html
+}
+
+/// One paragraph of Markdown as inline HTML (no `<p>` around it), for questions and hints.
+pub fn inline(text: &str) -> String {
+    let html = markdown(text);
+    let trimmed = html.trim_end();
+    match trimmed.strip_prefix("<p>").and_then(|t| t.strip_suffix("</p>")) {
+        Some(inner) if !inner.contains("<p>") => inner.to_string(),
+        _ => html,
+    }
 }
 
 /// Every `*.toml` file under `dir`, sorted by name, each read and validated.

@@ -127,7 +127,10 @@ pub struct Chapter {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Question {
+    /// The question (a little Markdown, one paragraph).
     pub ask: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ask_html: String,
     pub choices: Vec<String>,
     /// The index of the right choice, from 0.
     pub answer: usize,
@@ -145,11 +148,15 @@ pub struct Question {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Task {
-    /// What to do, in words: "Crash the leader now."
+    /// What to do, in words: "Crash the leader now." (a little Markdown, one paragraph).
     pub ask: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ask_html: String,
     /// Done when this holds at or after the chapter's start (an `input` here is one by hand).
     pub done: Cond,
     pub hint: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub hint_html: String,
     /// The inputs that do it, applied by "Show me" and by `caucus lesson check`.
     pub solution: Vec<Act>,
 }
@@ -169,6 +176,8 @@ pub struct Challenge {
     pub scenario: serde_json::Value,
     pub goal: Cond,
     pub hint: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub hint_html: String,
     /// Inputs that meet it, from the run's start: `caucus lesson check` plays them.
     pub solution: Vec<Act>,
 }
