@@ -136,14 +136,8 @@ pub fn app() -> Html {
             let r = state.run.borrow();
             !r.inputs().is_empty() || play.challenge.is_some()
         };
-        let times: Vec<Option<caucus_sim::Micros>> = play
-            .starts
-            .iter()
-            .map(|f| f.as_ref().map(|f| f.step))
-            .map(|s| s.map(|s| time_at(&**state.run.borrow(), s)))
-            .collect();
         html! {
-            <crate::components::lesson::LessonCard play={play.clone()} cursor={snapshot.cursor} times={times}
+            <crate::components::lesson::LessonCard play={play.clone()} cursor={snapshot.cursor} times={play.times.clone()}
                 computing={state.ahead} changed={changed} dispatch={dispatch.clone()} />
         }
     });
@@ -263,15 +257,6 @@ fn pack_panels(run: &RunRef, version: u64, dispatch: &Callback<Action>, part: Pa
         Part::Rest => html! {},
     };
     panel
-}
-
-/// The simulated time after `step` steps (of the recorded run).
-fn time_at(run: &dyn caucus_sim::DynRun, step: u64) -> caucus_sim::Micros {
-    match step {
-        0 => 0,
-        s if (s as usize) <= run.trace_len() => run.trace_step(s as usize - 1).time,
-        _ => run.now(),
-    }
 }
 
 /// A row name as a CSS string: only what lesson files may write (letters, digits, `-`, `_`).

@@ -48,6 +48,8 @@ pub struct Play {
     pub chapter: usize,
     /// Where each chapter starts on the run as it stands; `None`: not (yet) in the recorded run.
     pub starts: Vec<Option<Found>>,
+    /// The simulated time at each chapter's start (found with `starts`, not per frame).
+    pub times: Vec<Option<caucus_sim::Micros>>,
     /// Where each chapter's question is revealed.
     pub reveals: Vec<Option<u64>>,
     /// Where each chapter's task was done.
@@ -77,6 +79,7 @@ impl Play {
         Play {
             chapter: chapter.min(n.saturating_sub(1)),
             starts: vec![None; n],
+            times: vec![None; n],
             reveals: vec![None; n],
             done: vec![None; n],
             answers: vec![None; n],
@@ -108,6 +111,7 @@ impl Play {
                 break;
             }
         }
+        self.times = self.starts.iter().map(|f| f.as_ref().map(|f| time_at(run, f.step))).collect();
         for (i, ch) in chapters.iter().enumerate() {
             let Some(start) = self.starts[i].as_ref().map(|f| f.step) else {
                 self.reveals[i] = None;
@@ -193,5 +197,14 @@ impl Play {
             }
         }
         apply_acts(run, &task.solution, "solution").map(|_| ()).map_err(|e| e.message)
+    }
+}
+
+/// The simulated time after `step` steps of the recorded run.
+fn time_at(run: &dyn DynRun, step: u64) -> caucus_sim::Micros {
+    match step {
+        0 => 0,
+        s if (s as usize) <= run.trace_len() => run.trace_step(s as usize - 1).time,
+        _ => run.now(),
     }
 }

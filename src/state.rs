@@ -175,7 +175,9 @@ impl AppState {
                 Banner::error(format!("There is no lesson `{id}` on this page: see the index for the lessons."));
             return Some(state);
         };
-        let own = Shared::from_query(query).and_then(|s| s.map(|s| s.restore()).transpose());
+        let shared = Shared::from_query(query);
+        let carries_run = matches!(shared, Ok(Some(_)));
+        let own = shared.and_then(|s| s.map(|s| s.restore()).transpose());
         let (run, banner) = match own {
             Ok(Some(run)) => (run, None),
             Ok(None) => {
@@ -198,7 +200,7 @@ impl AppState {
         let chapter = crate::lesson::chapter_param(query).unwrap_or(1).saturating_sub(1);
         let mut state = AppState::from_run(run, banner, reduced_motion, embed, query);
         let mut play = crate::lesson::Play::new(lesson, chapter);
-        play.pending = chapter > 0 && Shared::from_query(query).ok().flatten().is_none();
+        play.pending = chapter > 0 && !carries_run;
         state.lesson = Some(play);
         state.relocate();
         Some(state)
