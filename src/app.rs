@@ -225,6 +225,7 @@ pub fn app() -> Html {
                 <SpaceTimeDiagram run={run.clone()} snapshot={snapshot.clone()} view_time={state.view_time}
                     highlight={highlight} on_seek={dispatch.reform(Action::Seek)} playing={state.playing} speed={state.speed()} />
                 <EventLog run={run} snapshot={panels.clone()} dispatch={dispatch.clone()} />
+                <crate::components::essay::Essays />
             }
             </div>
             { for drawer }

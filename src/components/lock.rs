@@ -188,7 +188,7 @@ fn holder_line(sim: &Sim<Lock>, layout: &Layout) -> Html {
             </li>
         }
     });
-    html! { <ul class="holders" aria-label="Lock services and their holders">{ for items }</ul> }
+    html! { <ul class="holders" data-row="services" aria-label="Lock services and their holders">{ for items }</ul> }
 }
 
 fn overlap_line(clients: &[ClientRow]) -> Html {
@@ -199,7 +199,7 @@ fn overlap_line(clients: &[ClientRow]) -> Html {
     }
     let names: Vec<String> = inside.iter().map(|c| c.name.clone()).collect();
     html! {
-        <p class="overlap" role="status">
+        <p class="overlap" data-row="overlap" role="status">
             <strong>{"⚠ Overlapping critical sections: "}</strong>
             { format!("{} each believe they hold the lock right now. ", names.join(" and ")) }
             { "Whichever writes last with an older token makes a stale write; fencing would reject it." }
@@ -276,7 +276,7 @@ fn clients_table(sim: &Sim<Lock>, clients: &[ClientRow], dispatch: &Callback<Act
         }
     });
     html! {
-        <div class="scroll"><table class="state-table clients">
+        <div class="scroll" data-row="clients"><table class="state-table clients">
             <caption>{"Clients: what each believes. \"Believes it holds\" means its own clock says it holds the lock but the lock service has let it go."}</caption>
             <thead><tr>
                 <th scope="col">{"client"}</th><th scope="col">{"datacenter"}</th><th scope="col">{"state"}</th>
@@ -298,7 +298,7 @@ fn contenders(sim: &Sim<Lock>, layout: &Layout) -> Html {
     let names: Vec<String> = list.iter().map(|&c| t.nodes[c as usize].name.clone()).collect();
     let text = if names.is_empty() { "nobody".to_string() } else { names.join(" → ") };
     html! {
-        <p class="queue">
+        <p class="queue" data-row="contenders">
             <strong>{ format!("Contenders at {}: ", t.nodes[first as usize].name) }</strong>
             <span class="names">{ text }</span>
             <span class="hint">{" (turned away since the last grant, in order. Redis keeps no queue: whoever asks first after the release wins.)"}</span>
@@ -345,7 +345,7 @@ fn storage_log(sim: &Sim<Lock>, layout: &Layout) -> Html {
         if s.stale_accepted == 1 { "" } else { "s" }
     );
     html! {
-        <div class="storage">
+        <div class="storage" data-row="storage">
             <h3>{ format!("Storage log at {}", t.nodes[layout.storage as usize].name) }<span class="sub">{ summary }</span></h3>
             if s.log.is_empty() {
                 <p class="hint">{"No writes yet."}</p>

@@ -9,6 +9,7 @@ pub mod controls;
 pub mod diagram;
 #[cfg(feature = "election")]
 pub mod election;
+pub mod essay;
 pub mod faults;
 pub mod header;
 #[cfg(not(any(feature = "election", feature = "ring", feature = "lock", feature = "commit")))]

@@ -1,41 +1,4 @@
-//! # The Bully election
-//!
-//! **The problem.** Many systems want one node in charge (a leader to order writes, a coordinator
-//! to hand out work). When the leader fails the others must notice and agree on a new one. The
-//! Bully algorithm is the classic answer, and the simplest: the live node with the highest id wins.
-//!
-//! **The algorithm** (Garcia-Molina, "Elections in a Distributed Computing System", IEEE
-//! Transactions on Computers, 1982):
-//! 1. The leader sends `Alive` to every node every `heartbeat_us`. A follower that hears nothing
-//!    from its leader for `failure_timeout_us` decides the leader has failed.
-//! 2. A node that decides so starts an *election*: it sends `Election` to every node with a
-//!    higher id.
-//! 3. A higher node that gets `Election` answers `Answer` ("I am alive and outrank you; stand
-//!    down") and starts an election of its own, unless it is already holding one. A leader that
-//!    gets `Election` answers and tells the asker `Coordinator` directly.
-//! 4. A node that gets no `Answer` within `answer_timeout_us` has no live superior: it becomes the
-//!    leader and sends `Coordinator` to every node.
-//! 5. A node that got an `Answer` waits `coordinator_timeout_us` for a `Coordinator`; if none comes
-//!    (the higher node died mid-election), it starts over.
-//! 6. A node that starts, or restarts after a crash, holds an election at once. If it has the
-//!    highest id it wins at once and takes over from the current leader: it *bullies* its way in.
-//! 7. A leader that hears `Coordinator` or `Alive` from a lower node claiming to lead tells it
-//!    `Coordinator`; a follower that hears `Coordinator` from a lower node holds an election. A
-//!    node that hears `Alive` from a node higher than its leader follows it. Either way the
-//!    highest id wins again (this is how two leaders merge when a partition heals).
-//!
-//! **What the visualization shows.** The cascade of `Election` and `Answer` messages climbing the
-//! ids, `Coordinator n5` fanning out, and the leader's `Alive` beats; each node's role (`leader`,
-//! `follower`, `electing`), whom it follows (`leader n5`), and the failure-detection countdown.
-//!
-//! **What breaks it.** Bully trusts its failure detector, and has no quorum. Cut a datacenter off
-//! and each side decides the other has failed: the side without the leader elects its own highest
-//! id, the leader's side keeps its leader, and two nodes lead at once (`bully-partition`). A leader
-//! that is only slow or paused is replaced while it still believes it leads. Even without faults,
-//! when a higher node recovers it announces itself at once, and until its `Coordinator` reaches the
-//! old leader both lead (`bully-leader-crash` shows this brief overlap, and the safety property
-//! reports it honestly). These are lessons, not bugs in Caucus: a protocol that must never have two
-//! leaders needs majorities and terms (Raft) or fencing tokens, which Bully does not have.
+#![doc = include_str!("../essays/bully.md")]
 
 use caucus_sim::{
     Ctx, Endpoint, Failure, Input, Micros, NodeId, Property, PropertyKind, Protocol, Scenario, Status, Topology,

@@ -1,28 +1,4 @@
-//! # Heartbeat failure detection
-//!
-//! **The problem.** Before a system can replace a failed leader or lock holder it has to decide
-//! that the node *has* failed. Over a network it can only observe silence, and silence has many
-//! causes: a crash, a partition, a lost message, a slow link, a stop-the-world GC pause, a clock
-//! that jumped. A failure detector turns silence into suspicion; this one shows what it gets right
-//! and what it cannot.
-//!
-//! **The algorithm** (the classic heartbeat detector, as in Chandra and Toueg, "Unreliable failure
-//! detectors for reliable distributed systems", JACM 1996):
-//! 1. Every `interval_us` of its local clock, a node sends `Beat` to every peer. The first beat
-//!    comes at a random phase so that nodes do not tick in lockstep.
-//! 2. On each beat it records the local time it heard from the sender; a suspected sender is
-//!    trusted again.
-//! 3. On each tick it suspects every peer it has not heard from for more than `timeout_us`.
-//! 4. A crash loses everything but the incarnation number, which the restarted node increments.
-//!
-//! **What the visualization shows.** Beats crossing the map between datacenters, the time they
-//! take, and each node's suspicions as they come and go (notes in the log and on the diagram).
-//!
-//! **What breaks it.** A crashed or cut-off node is rightly suspected (*completeness*). But a node
-//! that is merely paused, a link that got slower, or a detector whose clock jumped forward produce
-//! the same silence: the node is suspected although it is alive, which violates *strong accuracy*.
-//! No timeout fixes this in an asynchronous network; that is the point of the lesson, and why
-//! leases need fencing tokens (see the locks scenarios).
+#![doc = include_str!("../essays/heartbeat.md")]
 
 use caucus_sim::{Ctx, Failure, Micros, NodeId, Property, PropertyKind, Protocol, Status, Topology, View, MS};
 use serde::{Deserialize, Serialize};
