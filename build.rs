@@ -1,10 +1,14 @@
 //! Compiles the lessons (`lessons/*.toml`) and the protocols' essays
-//! (`crates/protocols/essays/*.md`) into the page: parsed, checked and rendered from Markdown
+//! (`crates/protocols/essays/*.md`) for the page: parsed, checked and rendered from Markdown
 //! here, so the browser gets JSON and HTML and carries no TOML or Markdown parser.
 //!
-//! Writes to `OUT_DIR`: `lessons.json` (the lessons of this pack's family, whole),
-//! `lesson_index.json` (every lesson's id, family and title: the index and other packs link to
-//! them) and `essays.json` (this pack's protocols' essays). A lesson file that does not parse
+//! Into the bundle (`OUT_DIR`): `lesson_index.json` (every lesson's id, family, title and size:
+//! the index and links to another family's lesson) and `essay_titles.json` (this pack's essays'
+//! titles, for their collapsed sections). Beside the bundle, fetched only when needed:
+//! `lessons/<id>.json` (one lesson, whole, when a `?lesson=` page opens) and `essays.json` (the
+//! essays' bodies, when "How it works" is opened). Those go to
+//! `<target>/wasm32-unknown-unknown/<profile>/caucus-pages/<pack>/`, which the Trunk hook
+//! `scripts/trunk-pages.sh` copies into the pack's dist folder. A lesson file that does not parse
 //! fails the build with its field named; `caucus lesson check` plays them on many seeds.
 
 use caucus_lessons::files::{load_dir, markdown};
@@ -37,9 +41,15 @@ fn main() {
         if index.iter().any(|e: &Entry| e.id == lesson.id) {
             panic!("two lessons have the id `{}`", lesson.id);
         }
-        index.push(Entry::of(&lesson));
+        let mut entry = Entry::of(&lesson);
+        if family != Family::Heartbeat {
+            // Only the root page (the core pack) lists the lessons; other packs route by id.
+            entry.summary.clear();
+            entry.title.clear();
+        }
+        index.push(entry);
         if lesson.family == family {
-            mine.push(lesson);
+            mine.push(without_sources(lesson));
         }
     }
     let protocols: &[&str] = match family {
@@ -49,20 +59,68 @@ fn main() {
         Family::Lock => &["lock"],
         Family::Commit => &["commit"],
     };
-    let mut essays = Vec::new();
+    let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).to_path_buf();
+    let pack = match family {
+        Family::Heartbeat => "core",
+        Family::Election => "election",
+        Family::Ring => "ring",
+        Family::Lock => "lock",
+        Family::Commit => "commit",
+    };
+    // OUT_DIR is <target>/<triple>/<profile>/build/<crate>-<hash>/out.
+    let pages = out.ancestors().nth(3).expect("OUT_DIR is inside the target folder").join("caucus-pages").join(pack);
+    let _ = std::fs::remove_dir_all(&pages);
+    std::fs::create_dir_all(pages.join("lessons")).unwrap_or_else(|e| panic!("cannot create {}: {e}", pages.display()));
+    let mut titles = Vec::new();
+    let mut bodies = Vec::new();
     for p in protocols {
         let path = essays_dir.join(format!("{p}.md"));
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            essays.push(serde_json::json!({ "protocol": p, "html": markdown(&text) }));
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        // The essay's first line, `# Title`, names its section; the rest is its body.
+        let (title, body) = match text.split_once('\n') {
+            Some((first, rest)) if first.starts_with("# ") => (first[2..].trim().to_string(), rest),
+            _ => (p.to_string(), text.as_str()),
+        };
+        titles.push(serde_json::json!({ "protocol": p, "title": plain(&title) }));
+        bodies.push(serde_json::json!({ "protocol": p, "html": markdown(body) }));
+    }
+    let write = |dir: &Path, name: &str, value: &dyn erased::Json| {
+        let path = dir.join(name);
+        std::fs::write(&path, value.json()).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()))
+    };
+    for lesson in mine {
+        write(&pages.join("lessons"), &format!("{}.json", lesson.id), &lesson);
+    }
+    write(&pages, "essays.json", &bodies);
+    write(&out, "lesson_index.json", &index);
+    write(&out, "essay_titles.json", &titles);
+}
+
+/// A heading's Markdown as plain text: the code marks and emphasis dropped.
+fn plain(md: &str) -> String {
+    md.chars().filter(|c| !matches!(c, '`' | '*' | '_')).collect()
+}
+
+/// The lesson as the page needs it: the Markdown is already rendered to HTML, so its sources
+/// are left out (they stay required, and checked, in the files).
+fn without_sources(mut lesson: caucus_lessons::Lesson) -> caucus_lessons::Lesson {
+    lesson.summary.clear(); // the index's, which has its own copy
+    for ch in &mut lesson.chapters {
+        ch.text.clear();
+        if let Some(q) = &mut ch.question {
+            q.ask.clear();
+            q.explain.clear();
+        }
+        if let Some(t) = &mut ch.task {
+            t.ask.clear();
+            t.hint.clear();
         }
     }
-    let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).to_path_buf();
-    let write = |name: &str, value: &dyn erased::Json| {
-        std::fs::write(out.join(name), value.json()).unwrap_or_else(|e| panic!("cannot write {name}: {e}"))
-    };
-    write("lessons.json", &mine);
-    write("lesson_index.json", &index);
-    write("essays.json", &essays);
+    for c in &mut lesson.challenges {
+        c.text.clear();
+        c.hint.clear();
+    }
+    lesson
 }
 
 mod erased {

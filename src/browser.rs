@@ -233,6 +233,20 @@ fn storage() -> Option<web_sys::Storage> {
 }
 
 /// The challenges met on an earlier visit, as `lesson/challenge`.
+/// The text of `url` (relative to the page), fetched; the error says what went wrong in words.
+pub async fn fetch_text(url: &str) -> Result<String, String> {
+    use wasm_bindgen_futures::JsFuture;
+    let said = |e: wasm_bindgen::JsValue| e.as_string().unwrap_or_else(|| format!("{url} could not be read"));
+    let response =
+        JsFuture::from(window().fetch_with_str(url)).await.map_err(|_| format!("{url} could not be fetched"))?;
+    let response: web_sys::Response = response.dyn_into().map_err(said)?;
+    if !response.ok() {
+        return Err(format!("{url} answered HTTP {}", response.status()));
+    }
+    let text = JsFuture::from(response.text().map_err(said)?).await.map_err(said)?;
+    text.as_string().ok_or_else(|| format!("{url} is not text"))
+}
+
 pub fn met_challenges() -> Vec<String> {
     let text = storage().and_then(|s| s.get_item(CHALLENGES_KEY).ok().flatten()).unwrap_or_default();
     text.lines().map(String::from).filter(|l| !l.is_empty()).collect()

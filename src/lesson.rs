@@ -1,19 +1,47 @@
 //! The lesson player's state: which lesson, which chapter, where each chapter starts on the run
 //! as it stands (recomputed whenever the recorded history changes), the student's answers, the
-//! challenge being tried and the ones met. The lessons themselves are data, compiled in by
-//! `build.rs` (this pack's lessons whole, every lesson's index entry).
+//! challenge being tried and the ones met. The lessons themselves are data written by `build.rs`:
+//! every lesson's index entry is in the bundle; a lesson itself (`lessons/<id>.json` beside the
+//! bundle) is fetched when a `?lesson=` page opens, before the app first renders.
 
 use caucus_lessons::check::{apply_acts, met};
 use caucus_lessons::{Cond, Entry, Family, Found, Lesson};
 use caucus_sim::{DynRun, NodeId};
 use std::rc::Rc;
 
-const LESSONS_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/lessons.json"));
 const INDEX_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/lesson_index.json"));
 
-/// This pack's lessons (checked when built: a file that does not parse fails the build).
-pub fn compiled() -> Vec<Lesson> {
-    serde_json::from_str(LESSONS_JSON).unwrap_or_default()
+/// The family of this pack's lessons.
+pub const HERE: Family = if cfg!(feature = "election") {
+    Family::Election
+} else if cfg!(feature = "ring") {
+    Family::Ring
+} else if cfg!(feature = "lock") {
+    Family::Lock
+} else if cfg!(feature = "commit") {
+    Family::Commit
+} else {
+    Family::Heartbeat
+};
+
+thread_local! {
+    /// The lesson this page opened with, once fetched (or why it could not be).
+    static LOADED: std::cell::RefCell<Option<(String, Result<Lesson, String>)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Fetches lesson `id` of this pack (checked when built: a file that does not parse fails the
+/// build) and keeps it for [`loaded`].
+pub async fn load(id: &str) {
+    let got = match crate::browser::fetch_text(&format!("lessons/{id}.json")).await {
+        Ok(text) => serde_json::from_str::<Lesson>(&text).map_err(|e| format!("lessons/{id}.json does not parse: {e}")),
+        Err(e) => Err(e),
+    };
+    LOADED.with(|l| *l.borrow_mut() = Some((id.to_string(), got)));
+}
+
+/// Lesson `id` as [`load`] left it: `None` when it was not loaded (no such lesson here).
+pub fn loaded(id: &str) -> Option<Result<Lesson, String>> {
+    LOADED.with(|l| l.borrow().as_ref().filter(|(i, _)| i == id).map(|(_, r)| r.clone()))
 }
 
 /// Every lesson of every family, for the index and for links to another family's lesson.
@@ -41,9 +69,27 @@ pub fn family_of(id: &str) -> Option<Family> {
     index().into_iter().find(|e| e.id == id).map(|e| e.family)
 }
 
+/// The lesson a page plays: shared, never changed once loaded, so two are equal when they are
+/// the same one (a pointer compare, not the whole lesson on every frame).
+#[derive(Clone)]
+pub struct Shared(Rc<Lesson>);
+
+impl PartialEq for Shared {
+    fn eq(&self, other: &Shared) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::ops::Deref for Shared {
+    type Target = Lesson;
+    fn deref(&self) -> &Lesson {
+        &self.0
+    }
+}
+
 #[derive(Clone, PartialEq)]
 pub struct Play {
-    pub lesson: Rc<Lesson>,
+    pub lesson: Shared,
     /// The chapter shown (from 0).
     pub chapter: usize,
     /// Where each chapter starts on the run as it stands; `None`: not (yet) in the recorded run.
@@ -87,7 +133,7 @@ impl Play {
             met,
             contrast: None,
             pending: false,
-            lesson: Rc::new(lesson),
+            lesson: Shared(Rc::new(lesson)),
         }
     }
 

@@ -17,12 +17,22 @@ fn main() {
         return;
     }
     // A lesson of another family opens on its family's page.
+    // A lesson of this family is fetched first; the app renders when it is in (or failed).
     if let Some(id) = lesson::named(&query) {
-        let here = lesson::compiled().iter().any(|l| l.id == id);
-        if let Some(family) = lesson::family_of(&id).filter(|_| !here) {
-            if browser::open_in_pack(family.pack(), &query) {
+        match lesson::family_of(&id) {
+            Some(family) if family != lesson::HERE => {
+                if browser::open_in_pack(family.pack(), &query) {
+                    return;
+                }
+            }
+            Some(_) => {
+                wasm_bindgen_futures::spawn_local(async move {
+                    lesson::load(&id).await;
+                    yew::Renderer::<app::App>::new().render();
+                });
                 return;
             }
+            None => {}
         }
     }
     let named = query.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix("s="));

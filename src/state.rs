@@ -167,13 +167,18 @@ impl AppState {
     /// the lesson's scenario) at its chapter. `None` (with the reason on the default run's
     /// banner) when this page has no such lesson.
     fn lesson_from_query(query: &str, id: &str, reduced_motion: bool, embed: bool) -> Option<AppState> {
-        let Some(lesson) = crate::lesson::compiled().into_iter().find(|l| l.id == id) else {
-            let without: Vec<&str> =
-                query.trim_start_matches('?').split('&').filter(|kv| !kv.starts_with("lesson=")).collect();
-            let mut state = AppState::from_query(&without.join("&"), reduced_motion);
-            state.banner =
-                Banner::error(format!("There is no lesson `{id}` on this page: see the index for the lessons."));
-            return Some(state);
+        let lesson = match crate::lesson::loaded(id) {
+            Some(Ok(lesson)) => lesson,
+            got => {
+                let without: Vec<&str> =
+                    query.trim_start_matches('?').split('&').filter(|kv| !kv.starts_with("lesson=")).collect();
+                let mut state = AppState::from_query(&without.join("&"), reduced_motion);
+                state.banner = Banner::error(match got {
+                    Some(Err(e)) => format!("The lesson `{id}` could not be loaded: {e}."),
+                    _ => format!("There is no lesson `{id}` on this page: see the index for the lessons."),
+                });
+                return Some(state);
+            }
         };
         let shared = Shared::from_query(query);
         let carries_run = matches!(shared, Ok(Some(_)));

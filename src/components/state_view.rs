@@ -79,7 +79,7 @@ pub fn humanize(key: &str) -> String {
     let words = k.replace('_', " ");
     let mut c = words.chars();
     match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
+        Some(f) => std::iter::once(f.to_ascii_uppercase()).chain(c).collect(),
         None => String::new(),
     }
 }
@@ -113,9 +113,9 @@ fn text(names: &Names, key: &str, v: &Value) -> String {
             .iter()
             .map(|(k, x)| {
                 if scalar(x) {
-                    format!("{} {}", humanize(k).to_lowercase(), text(names, k, x))
+                    format!("{} {}", humanize(k).to_ascii_lowercase(), text(names, k, x))
                 } else {
-                    format!("{} ({})", humanize(k).to_lowercase(), text(names, k, x))
+                    format!("{} ({})", humanize(k).to_ascii_lowercase(), text(names, k, x))
                 }
             })
             .collect::<Vec<_>>()

@@ -2,10 +2,15 @@
 import { assert, eq, test, until } from './harness.mjs';
 
 const FAMILIES = ['Hash ring', 'Locks', 'Commit', 'Election', 'Heartbeat'];
+const FAM = 'section[aria-labelledby=index-families]';
+/** Lessons per family on the index (lessons/*.toml), in the families' order. */
+const LESSONS = { 'Consistent hashing': 3, 'Distributed locks': 4, 'Distributed transactions': 4, 'Leader election and consensus': 4, 'Failure detection': 1 };
 
 async function openIndex(t, page = t.page) {
   await page.goto(t.base);
   await page.waitForSelector('.index-cards a', { timeout: 20_000 });
+  // The lessons are filled in by the app (from the build's lesson index) once it runs.
+  await page.waitForSelector('#index-lessons:not([hidden]) .index-lesson-list a', { timeout: 20_000 });
 }
 
 /** Every link on the index: where it points (absolute) and its text. */
@@ -36,10 +41,20 @@ test('index-1280', 'the root lists the five families, their lessons, scenarios a
   eq(await page.locator('.map').count(), 0, 'no simulator on the index');
   eq(await page.locator('h1').count(), 1, 'one h1');
   eq(await page.locator('main').count(), 1, 'a main landmark');
-  eq(await page.locator('section h2').allInnerTexts(), ['Families', 'Featured contrasts'], 'the sections');
-  const titles = await page.locator('section:first-of-type article h3').allInnerTexts();
+  eq(await page.locator('section h2').allInnerTexts(), ['Lessons', 'Families', 'Featured contrasts'], 'the sections');
+  // The lessons come first, one card per family, each lesson with its size.
+  const lessonCards = page.locator('#index-lessons article');
+  eq(await lessonCards.locator('h3').allInnerTexts(), Object.keys(LESSONS), 'a lesson card per family, in the families\' order');
+  for (const card of await lessonCards.all()) {
+    const family = await card.locator('h3').innerText();
+    eq(await card.locator('ol a').count(), LESSONS[family], `${family}: its lessons`);
+    for (const about of await card.locator('.index-lesson-about').allInnerTexts()) {
+      assert(/^\d+ chapters/.test(about), `${family}: a lesson says how long it is (${about})`);
+    }
+  }
+  const titles = await page.locator(`${FAM} article h3`).allInnerTexts();
   eq(titles.map((s) => s.replace(/\s*→$/, '')), FAMILIES, 'the family cards, in order');
-  for (const card of await page.locator('section:first-of-type article').all()) {
+  for (const card of await page.locator(`${FAM} article`).all()) {
     const n = await card.locator('ul a').count();
     assert(n >= 2 && n <= 4, `2 to 4 scenarios per family, got ${n}`);
     assert((await card.locator('.index-lesson').innerText()).length > 40, 'a one-line lesson');
@@ -49,15 +64,15 @@ test('index-1280', 'the root lists the five families, their lessons, scenarios a
   for (const c of await contrasts.all()) eq(await c.locator('a').count(), 2, 'each contrast is two links');
   eq(await tinyText(page), [], 'text under 12 px');
   // Two columns or more at 1280 px, the cards side by side.
-  const tops = await page.locator('section:first-of-type article').evaluateAll((as) => as.map((a) => a.getBoundingClientRect().top));
+  const tops = await page.locator(`${FAM} article`).evaluateAll((as) => as.map((a) => a.getBoundingClientRect().top));
   eq(tops[0], tops[1], 'the first two cards share a row');
-  // Keyboard: the first Tab reaches the first family's link, with a visible focus ring.
+  // Keyboard: the first Tab reaches the first lesson (of the first family), with a visible focus ring.
   await page.keyboard.press('Tab');
   const focused = await page.evaluate(() => ({
     text: document.activeElement.textContent,
     outline: getComputedStyle(document.activeElement).outlineStyle,
   }));
-  assert(focused.text.startsWith('Hash ring'), `first Tab stop: ${focused.text}`);
+  eq(focused.text, await page.locator('#index-lessons ol a').first().innerText(), 'first Tab stop: the first lesson');
   assert(focused.outline !== 'none', 'the focused link shows a focus ring');
   await t.shot('index-1280x800', page);
   await page.keyboard.press('Shift+Tab');
@@ -67,7 +82,8 @@ test('index-links', 'every link on the index opens its page with that scenario s
   const { page } = t;
   await openIndex(t);
   const all = await links(page);
-  eq(all.length, 5 + 19 + 8, 'links on the index');
+  const lessons = Object.values(LESSONS).reduce((a, b) => a + b, 0);
+  eq(all.length, lessons + 5 + 19 + 8, 'links on the index');
   const base = new URL(t.base);
   for (const { href, text } of all) {
     const url = new URL(href);
@@ -102,7 +118,7 @@ test('index-375', 'the index at 375 px: one column, no horizontal scroll, every 
   await openIndex(t);
   const width = await page.evaluate(() => document.scrollingElement.scrollWidth);
   assert(width <= 375, `scroll width ${width} px at 375 px`);
-  const lefts = await page.locator('section:first-of-type article').evaluateAll((as) => as.map((a) => Math.round(a.getBoundingClientRect().left)));
+  const lefts = await page.locator(`${FAM} article`).evaluateAll((as) => as.map((a) => Math.round(a.getBoundingClientRect().left)));
   assert(lefts.every((l) => l === lefts[0]), `one column: ${lefts}`);
   eq(await tinyText(page), [], 'text under 12 px');
   // Touch targets: every link at least 24 px tall.

@@ -160,10 +160,39 @@ test('lesson-shots', 'every lesson opens at its last chapter from a link (screen
       await page.goto(`${t.base}${l.href}&chapter=99`);
       await card(page).waitFor({ timeout: 20_000 });
       // A chapter after a task starts only once the student has done it: then the card says so.
-      await until(async () => (await page.locator('.chapter-wait').count()) === 0 || !(await page.locator('.chapter-wait').innerText()).includes('still being computed'), 'the run computed', 20_000);
+      // One look at the page (the note can go between two separate queries).
+      await until(() => page.evaluate(() => !document.querySelector('.chapter-wait')?.textContent.includes('still being computed')), 'the run computed', 20_000);
       const total = await card(page).locator('.chapter-dot').count();
       eq(await chapterNo(page), total, `${l.title}: chapter=99 opens the last chapter`);
       await t.shot(`lesson-${l.href.split('lesson=')[1]}-last`, page);
     }
   }
 }, { timeout: 180_000 });
+
+test('essays', '"How it works" shows each protocol’s essay, fetched when first opened', async (t) => {
+  const { page } = t;
+  const fetched = [];
+  page.on('request', (r) => { if (r.url().endsWith('/essays.json')) fetched.push(r.url()); });
+  await page.goto(`${t.base}election/?s=raft`);
+  await page.waitForSelector('.map svg g.node', { timeout: 20_000 });
+  const sections = page.locator('section.essays details.essay');
+  eq(await sections.locator('summary').allInnerTexts(), ['Raft', 'Single-decree Paxos', 'The Bully election'], 'one section per protocol of the pack, titled');
+  eq(fetched.length, 0, 'no essay is downloaded before one is opened');
+  const raft = sections.filter({ hasText: 'Raft' }).first();
+  await raft.locator('summary').focus();
+  await press(page, 'Enter');
+  await until(async () => (await raft.locator('.essay-body p').count()) > 3, 'the Raft essay', 20_000);
+  assert((await raft.locator('.essay-body').innerText()).includes('term'), 'the essay talks about terms');
+  eq(await raft.locator('.essay-body h1').count(), 0, 'the title is not repeated in the body');
+  eq(fetched.length, 1, 'the essays are fetched once');
+  await page.locator('section.essays').scrollIntoViewIfNeeded();
+  await t.shot('essays-raft', page);
+  // A lesson page whose lesson cannot be fetched says so and still runs.
+  t.allowErrors(/404|Failed to load resource/);
+  await page.route('**/lessons/raft-basics.json', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await page.goto(`${t.base}election/?lesson=raft-basics`);
+  await page.waitForSelector('.map svg g.node', { timeout: 20_000 });
+  const banner = await page.locator('.banner[role=alert]').innerText();
+  assert(/could not be loaded/.test(banner) && banner.includes('404'), `banner: ${banner}`);
+  eq(await card(page).count(), 0, 'no lesson card without the lesson');
+});

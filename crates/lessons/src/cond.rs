@@ -23,7 +23,7 @@ use caucus_sim::{DynRun, Input, MomentKind, NodeId, SEC};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "files", serde(deny_unknown_fields))]
 pub struct Cond {
     /// The run's end: its last recorded step.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -65,7 +65,22 @@ pub enum Kind {
     Role,
 }
 
+/// Seconds as simulated microseconds (negative and not-a-number as 0).
+fn seconds(s: f64) -> caucus_sim::Micros {
+    (s.max(0.0) * caucus_sim::SEC as f64) as caucus_sim::Micros
+}
+
 impl Kind {
+    /// The kind in words, as a file names it with `_` for spaces.
+    pub fn words(self) -> &'static str {
+        match self {
+            Kind::Script => "script",
+            Kind::ByHand => "by hand",
+            Kind::Violation => "violation",
+            Kind::Role => "role",
+        }
+    }
+
     fn matches(self, k: MomentKind) -> bool {
         matches!(
             (self, k),
@@ -118,20 +133,13 @@ impl Cond {
             parts.push("the run's end".to_string());
         }
         if let Some(t) = self.time_s {
-            parts.push(format!("{t} s"));
+            parts.push(caucus_sim::format_micros(seconds(t)));
         }
         if let Some(m) = &self.moment {
             parts.push(format!("a moment saying “{m}”"));
         }
         if let Some(k) = self.kind {
-            parts.push(format!(
-                "a {} moment",
-                serde_json::to_value(k)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default()
-                    .replace('_', " ")
-            ));
+            parts.push(format!("a {} moment", k.words()));
         }
         if let Some(p) = &self.fails {
             parts.push(format!("property “{p}” failing"));
@@ -147,7 +155,7 @@ impl Cond {
             parts.push(format!("involving n{n}"));
         }
         if let Some(p) = self.plus_s {
-            parts.push(format!("plus {p} s"));
+            parts.push(format!("plus {}", caucus_sim::format_micros(seconds(p))));
         }
         if parts.is_empty() {
             return "where the previous chapter starts".into();
@@ -252,11 +260,11 @@ impl Cond {
             return self.find_input(run, kind, from);
         }
         if self.moment.is_some() || self.kind.is_some() {
-            let text = self.moment.as_deref().map(str::to_lowercase);
+            let text = self.moment.as_deref().map(str::to_ascii_lowercase);
             let m = run.moments().iter().find(|m| {
                 m.step >= from
                     && self.kind.is_none_or(|k| k.matches(m.kind))
-                    && text.as_deref().is_none_or(|t| m.label.to_lowercase().contains(t))
+                    && text.as_deref().is_none_or(|t| m.label.to_ascii_lowercase().contains(t))
                     && self.node.is_none_or(|n| m.nodes.contains(&n))
             })?;
             return Some(Found { step: m.step, nodes: m.nodes.clone() });

@@ -34,7 +34,8 @@ pub enum Family {
 }
 
 impl Family {
-    pub const ALL: [Family; 5] = [Family::Heartbeat, Family::Election, Family::Ring, Family::Lock, Family::Commit];
+    /// In the order the root page lists the families.
+    pub const ALL: [Family; 5] = [Family::Ring, Family::Lock, Family::Commit, Family::Election, Family::Heartbeat];
 
     pub fn pack(self) -> Pack {
         match self {
@@ -77,7 +78,7 @@ impl Family {
 
 /// One lesson, as its file says (with `html` filled in by [`files`] from the Markdown).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "files", serde(deny_unknown_fields))]
 pub struct Lesson {
     /// Lowercase words joined by `-`, unique: what `?lesson=` names.
     pub id: String,
@@ -97,7 +98,7 @@ pub struct Lesson {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "files", serde(deny_unknown_fields))]
 pub struct Chapter {
     pub title: String,
     /// A little Markdown: emphasis, code, lists, links.
@@ -125,7 +126,7 @@ pub struct Chapter {
 
 /// A question answered by stepping on: its answer is revealed when `reveal` happens.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "files", serde(deny_unknown_fields))]
 pub struct Question {
     /// The question (a little Markdown, one paragraph).
     pub ask: String,
@@ -146,7 +147,7 @@ pub struct Question {
 
 /// Something for the student to do by hand, checked by a condition on what they did.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "files", serde(deny_unknown_fields))]
 pub struct Task {
     /// What to do, in words: "Crash the leader now." (a little Markdown, one paragraph).
     pub ask: String,
@@ -163,7 +164,7 @@ pub struct Task {
 
 /// A goal graded live: met when `goal` holds after at least one input by hand.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "files", serde(deny_unknown_fields))]
 pub struct Challenge {
     pub id: String,
     pub title: String,
@@ -184,7 +185,7 @@ pub struct Challenge {
 
 /// A second run beside the lesson's, on the same seed.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "files", serde(deny_unknown_fields))]
 pub struct Contrast {
     /// A built-in scenario's name, or one inline.
     pub scenario: serde_json::Value,
@@ -197,7 +198,7 @@ pub struct Contrast {
 /// An input the student (or the checker) applies: at a node, at whoever has a role then, or at
 /// the node an earlier act went to; after waiting `after_s` of simulated time.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "files", serde(deny_unknown_fields))]
 pub struct Act {
     /// Simulated seconds to play before applying it (from the chapter's start, or the last act).
     #[serde(default)]

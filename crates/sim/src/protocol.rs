@@ -88,10 +88,10 @@ pub trait Protocol: Clone + Debug + Serialize + Sized + 'static {
         let head = text.split([' ', '(', '{']).next().unwrap_or("");
         let mut words = String::new();
         for c in head.chars() {
-            if c.is_uppercase() && !words.is_empty() {
+            if c.is_ascii_uppercase() && !words.is_empty() {
                 words.push(' ');
             }
-            words.extend(c.to_lowercase());
+            words.push(c.to_ascii_lowercase());
         }
         if !words.ends_with("timeout") && !words.ends_with("timer") {
             words.push_str(" timer");

@@ -800,7 +800,7 @@ fn compact<T: Serialize>(value: &T) -> String {
 /// with a verb (`n3 voted no: ...`, `S1: T2 done`) gets a colon: `n0: S1: T2 done`.
 fn said_by(t: &Topology, node: NodeId, text: &str) -> String {
     let first = text.split([' ', ',', ':', ';']).next().unwrap_or("");
-    let verb = first.starts_with(|c: char| c.is_lowercase()) && !t.nodes.iter().any(|n| n.name == first);
+    let verb = first.starts_with(|c: char| c.is_ascii_lowercase()) && !t.nodes.iter().any(|n| n.name == first);
     format!("{}{} {text}", node_name(t, node), if verb { "" } else { ":" })
 }
 
