@@ -11,19 +11,6 @@ use std::rc::Rc;
 
 const INDEX_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/lesson_index.json"));
 
-/// The family of this pack's lessons.
-pub const HERE: Family = if cfg!(feature = "election") {
-    Family::Election
-} else if cfg!(feature = "ring") {
-    Family::Ring
-} else if cfg!(feature = "lock") {
-    Family::Lock
-} else if cfg!(feature = "commit") {
-    Family::Commit
-} else {
-    Family::Heartbeat
-};
-
 thread_local! {
     /// The lesson this page opened with, once fetched (or why it could not be).
     static LOADED: std::cell::RefCell<Option<(String, Result<Lesson, String>)>> = const { std::cell::RefCell::new(None) };

@@ -20,7 +20,7 @@ fn main() {
     // A lesson of this family is fetched first; the app renders when it is in (or failed).
     if let Some(id) = lesson::named(&query) {
         match lesson::family_of(&id) {
-            Some(family) if family != lesson::HERE => {
+            Some(family) if family.pack() != state::PACK => {
                 if browser::open_in_pack(family.pack(), &query) {
                     return;
                 }
