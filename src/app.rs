@@ -39,8 +39,16 @@ pub fn app() -> Html {
     use_keyboard(dispatch.clone(), state.dialog.is_some(), state.lesson.is_some());
     {
         // Keep the address bar a link to what is on screen (not while playing: once per pause).
+        // A link that could not be opened stays in the address bar, to be read and corrected,
+        // until the student changes what is on screen.
+        let opened =
+            use_mut_ref(|| (state.version, state.banner.as_ref().is_some_and(|b| b.kind == BannerKind::Error)));
         let state = state.clone();
-        use_effect_with((state.version, state.playing), move |(_, playing)| {
+        use_effect_with((state.version, state.playing), move |(version, playing)| {
+            let (first, refused) = *opened.borrow();
+            if refused && *version == first {
+                return;
+            }
             if !*playing {
                 let mut query = Shared::of(state.run.borrow().as_ref()).to_query();
                 if let Some(play) = &state.lesson {

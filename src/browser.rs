@@ -9,10 +9,21 @@ pub fn window() -> web_sys::Window {
 
 /// Shows a panic in the page (and the console) instead of freezing silently.
 pub fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
+    // Through Yew: a plain `std::panic::set_hook` is replaced by Yew's own (console only) when
+    // the app renders, which is why the message never showed.
+    yew::set_custom_panic_hook(Box::new(|info| {
         let text = format!("Caucus hit a bug and stopped: {info}. Reload the page to start again; the link in the address bar keeps your run.");
         web_sys::console::error_1(&text.clone().into());
-        if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("panic")) {
+        // The page's `#panic` is gone once the app has mounted on <body>: make one then.
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+        let el = doc.get_element_by_id("panic").or_else(|| {
+            let el = doc.create_element("div").ok()?;
+            el.set_id("panic");
+            el.set_attribute("role", "alert").ok()?;
+            doc.body()?.append_child(&el).ok()?;
+            Some(el)
+        });
+        if let Some(el) = el {
             el.set_text_content(Some(&text));
             let _ = el.remove_attribute("hidden");
         }
@@ -149,8 +160,9 @@ impl EmbedPanels {
     pub fn from_query(query: &str) -> EmbedPanels {
         let mut panels = EmbedPanels::default();
         let mut any = false;
-        for value in query.trim_start_matches('?').split('&').filter_map(|kv| kv.strip_prefix("panel=")) {
-            for name in value.replace("%2C", ",").replace("%2c", ",").split(',') {
+        let params = caucus_protocols::share::Params::lenient(query);
+        for value in params.all("panel") {
+            for name in value.split(',') {
                 if let Some(slot) = panels.slot(name.trim()) {
                     *slot = true;
                     any = true;
@@ -261,4 +273,25 @@ pub fn remember_challenge(id: &str) {
             let _ = s.set_item(CHALLENGES_KEY, &all.join("\n"));
         }
     }
+}
+
+/// Where a run file made for another family waits while its page opens (this tab only).
+const IMPORT_KEY: &str = "caucus-import";
+
+/// Opens the page of `pack` with the run file `text`, handed over through this tab's session
+/// storage (a file can be far longer than a link may be). False when that cannot be done.
+pub fn import_in_pack(pack: caucus_protocols::Pack, text: &str) -> bool {
+    let Some(session) = window().session_storage().ok().flatten() else { return false };
+    if session.set_item(IMPORT_KEY, text).is_err() {
+        return false;
+    }
+    open_in_pack(pack, "import=1")
+}
+
+/// The run file another page handed over with [`import_in_pack`], taken (read once).
+pub fn take_import() -> Option<String> {
+    let session = window().session_storage().ok().flatten()?;
+    let text = session.get_item(IMPORT_KEY).ok().flatten()?;
+    let _ = session.remove_item(IMPORT_KEY);
+    Some(text)
 }

@@ -38,17 +38,12 @@ pub fn index() -> Vec<Entry> {
 
 /// The lesson a query names (`lesson=`), if any.
 pub fn named(query: &str) -> Option<String> {
-    query
-        .trim_start_matches('?')
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("lesson="))
-        .map(|v| v.to_string())
-        .filter(|v| !v.is_empty())
+    caucus_protocols::share::Params::lenient(query).get("lesson").filter(|v| !v.is_empty()).map(str::to_string)
 }
 
 /// The chapter a query names (`chapter=`, from 1), if any.
 pub fn chapter_param(query: &str) -> Option<usize> {
-    query.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix("chapter=")).and_then(|v| v.parse().ok())
+    caucus_protocols::share::Params::lenient(query).get("chapter").and_then(|v| v.parse().ok())
 }
 
 /// The family page that has a lesson: for a link to a lesson of another family.

@@ -35,8 +35,8 @@ fn main() {
             None => {}
         }
     }
-    let named = query.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix("s="));
-    let pack = match named {
+    let params = caucus_protocols::share::Params::lenient(&query);
+    let pack = match params.get("s") {
         Some(name) => caucus_protocols::pack_of_scenario(name),
         None => caucus_protocols::share::Shared::from_query(&query)
             .ok()
@@ -47,4 +47,11 @@ fn main() {
         return;
     }
     yew::Renderer::<app::App>::new().render();
+}
+
+/// Panics on purpose: the end-to-end test of the panic path calls it
+/// (`window.wasmBindings.provoke_panic()`) to see that the page says so instead of freezing.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn provoke_panic() {
+    panic!("provoked on purpose (a test of the panic message)");
 }

@@ -146,11 +146,25 @@ impl AppState {
     /// The first state: the run a link describes, or the default scenario with a message saying
     /// why the link could not be opened.
     pub fn from_query(query: &str, reduced_motion: bool) -> AppState {
-        let embed = query.trim_start_matches('?').split('&').any(|kv| kv == "embed=1");
+        let embed = caucus_protocols::share::Params::lenient(query).get("embed") == Some("1");
         if let Some(id) = crate::lesson::named(query) {
             if let Some(state) = Self::lesson_from_query(query, &id, reduced_motion, embed) {
                 return state;
             }
+        }
+        // A run file imported on another family's page, handed over to this one.
+        if caucus_protocols::share::Params::lenient(query).get("import") == Some("1") {
+            let (run, banner) = match crate::browser::take_import() {
+                Some(text) => match Shared::from_file(&text).and_then(|s| s.restore()) {
+                    Ok(run) => (run, Banner::info("Imported the run.")),
+                    Err(e) => (default_run(), Banner::error(format!("That file could not be imported: {e}."))),
+                },
+                None => (
+                    default_run(),
+                    Banner::error("The run to import is gone (it waits only in the tab it was imported in): import the file again."),
+                ),
+            };
+            return AppState::from_run(run, banner, reduced_motion, embed, query);
         }
         let (run, banner) = match Shared::from_query(query).and_then(|s| s.map(|s| s.restore()).transpose()) {
             Ok(Some(run)) => (run, None),
@@ -186,8 +200,16 @@ impl AppState {
         let (run, banner) = match own {
             Ok(Some(run)) => (run, None),
             Ok(None) => {
-                match lesson.scenario().map_err(|e| e.to_string()).and_then(|sc| build(&sc).map_err(|e| e.to_string()))
-                {
+                // `&seed=` on a lesson link plays the lesson's scenario on that seed.
+                let seed =
+                    caucus_protocols::share::Params::lenient(query).get("seed").and_then(|v| v.parse::<u64>().ok());
+                let scenario = lesson.scenario().map(|mut sc| {
+                    if let Some(seed) = seed {
+                        sc.seed = seed;
+                    }
+                    sc
+                });
+                match scenario.map_err(|e| e.to_string()).and_then(|sc| build(&sc).map_err(|e| e.to_string())) {
                     Ok(run) => (run, None),
                     Err(e) => (default_run(), Banner::error(format!("The lesson's scenario cannot run: {e}"))),
                 }
@@ -479,6 +501,13 @@ impl Reducible for AppState {
         match action {
             Action::Step => {
                 s.playing = false;
+                if run.cursor() == run.head() && run.head() >= MAX_UI_STEPS {
+                    // The same limit as Play: stepping by hand does not go past it either.
+                    s.banner = Banner::info(format!(
+                        "Stopped at {MAX_UI_STEPS} steps to keep this tab light. Step back, or reset to start again."
+                    ));
+                    return Rc::new(s);
+                }
                 match run.apply(Input::Step) {
                     Ok(true) => s.banner = None,
                     Ok(false) => s.banner = Banner::info("Nothing left to happen: the run is quiet."),

@@ -422,3 +422,54 @@ async fn a_dialog_action_opens_the_embed_code() {
     let code = js("return el.querySelector('textarea').value", &m.root, &JsValue::NULL).as_string().unwrap();
     assert!(code.starts_with("<iframe") && code.contains("&amp;embed=1"), "{code}");
 }
+
+#[wasm_bindgen_test]
+fn a_datacenter_taller_than_the_map_is_laid_out_without_a_panic() {
+    // 31 or more nodes in one datacenter made a box taller than the map: `clamp` panicked.
+    for n in [31u32, 64] {
+        let text = format!(
+            r#"{{"version":1,"name":"h{n}","protocol":{{"name":"heartbeat"}},"topology":{{"preset":"one-datacenter","placement":[{n}]}}}}"#
+        );
+        let scenario = caucus_sim::Scenario::from_json(&text).expect("a valid scenario");
+        let run = build(&scenario).expect("it builds");
+        let query = Shared::of(run.as_ref()).to_query();
+        let s = AppState::from_query(&format!("?{query}"), false);
+        assert!(s.banner.is_none(), "{n} nodes: {:?}", s.banner.map(|b| b.text));
+        for k in [1.0, 2.5] {
+            let l = components::map::layout_at(&s.snapshot(), k);
+            assert_eq!(l.nodes.len(), n as usize);
+            let b = l.dcs[0];
+            assert!(
+                b.cy - b.h / 2.0 >= 0.0 && b.cy + b.h / 2.0 <= l.h,
+                "{n} nodes at ×{k}: the box fits the map's height"
+            );
+            assert!(
+                l.nodes.iter().all(|&(x, y)| (0.0..=820.0).contains(&x) && (0.0..=l.h).contains(&y)),
+                "{n} nodes at ×{k}: on the map"
+            );
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn stepping_by_hand_stops_at_the_same_limit_as_play() {
+    // A heartbeat every 1 ms for an hour: far more steps than the tab keeps.
+    let mut scenario = builtin("heartbeat").unwrap();
+    scenario.until_us = 3_600 * caucus_sim::SEC;
+    scenario.protocol.params = serde_json::json!({ "interval_us": 1_000, "timeout_us": 5_000 });
+    let run = build(&scenario).unwrap();
+    let query = Shared::of(run.as_ref()).to_query();
+    let mut s = Rc::new(AppState::from_query(&format!("?{query}"), false));
+    {
+        let mut run = s.run.borrow_mut();
+        while run.head() < state::MAX_UI_STEPS {
+            assert!(run.apply(Input::Step).unwrap(), "the run goes on");
+        }
+    }
+    s = reduce(s, Action::Step);
+    assert_eq!(s.snapshot().cursor, state::MAX_UI_STEPS, "Step did not go past the limit");
+    assert!(s.banner.as_ref().is_some_and(|b| b.text.contains("Stopped at")), "and says why");
+    s = reduce(s, Action::Back);
+    s = reduce(s, Action::Step);
+    assert_eq!(s.snapshot().cursor, state::MAX_UI_STEPS, "stepping within the recorded run still works");
+}

@@ -75,7 +75,9 @@ pub fn layout_at(s: &Snapshot, text_k: f64) -> Layout {
         .iter()
         .map(|d| {
             let k = t.nodes_in(d.id).count().max(1);
-            let cols = ((k as f64).sqrt().ceil() as usize).max(1).min(k);
+            // As square as the nodes allow, but never wider than the map: more rows instead.
+            let fit = ((W - 64.0) / node_gap).floor().max(1.0) as usize;
+            let cols = ((k as f64).sqrt().ceil() as usize).max(1).min(k).min(fit);
             let rows = k.div_ceil(cols);
             DcBox {
                 cx: d.x as f64,
@@ -88,10 +90,12 @@ pub fn layout_at(s: &Snapshot, text_k: f64) -> Layout {
         .collect();
     // Fit the geographic hints into the canvas, then push overlapping boxes apart; if they still
     // overlap, the canvas grows (many nodes in many datacenters need more room than a map shape).
-    let mut h = H;
+    // At least as tall as the tallest box (64 nodes in one datacenter), then as overlaps ask.
+    let h0 = dcs.iter().fold(H, |h, d| h.max(d.h + 100.0));
+    let mut h = h0;
     let placed = loop {
         let (placed, overlapping) = place(&dcs, h);
-        if !overlapping || h >= 4.0 * H {
+        if !overlapping || h >= 4.0 * H.max(h0) {
             break placed;
         }
         h += 140.0;
@@ -117,6 +121,16 @@ fn text_width(s: &Snapshot, dc: DcId, k: f64) -> f64 {
     let name = d.name.chars().count() + 2;
     let region = format!("{} · {} inside", d.region, fmt_time(intra.latency_us)).chars().count();
     (name as f64 * 0.64 * 14.0 * k).max(region as f64 * 0.56 * 12.0 * k)
+}
+
+/// `x` kept within `lo..=hi`; their middle when a box is larger than the map (an empty range,
+/// where `f64::clamp` panics).
+fn within(x: f64, lo: f64, hi: f64) -> f64 {
+    if lo <= hi {
+        x.clamp(lo, hi)
+    } else {
+        (lo + hi) / 2.0
+    }
 }
 
 /// Places boxes by their geographic hints on a `W` × `h` canvas and relaxes overlaps. Returns the
@@ -154,8 +168,8 @@ fn place(hints: &[DcBox], h: f64) -> (Vec<DcBox>, bool) {
             }
         }
         for d in dcs.iter_mut() {
-            d.cx = d.cx.clamp(d.w / 2.0 + 8.0, W - d.w / 2.0 - 8.0);
-            d.cy = d.cy.clamp(d.h / 2.0 + 8.0, h - 40.0 - d.h / 2.0);
+            d.cx = within(d.cx, d.w / 2.0 + 8.0, W - d.w / 2.0 - 8.0);
+            d.cy = within(d.cy, d.h / 2.0 + 8.0, h - 40.0 - d.h / 2.0);
         }
         if !moved {
             break;

@@ -196,3 +196,11 @@ test('essays', '"How it works" shows each protocol’s essay, fetched when first
   assert(/could not be loaded/.test(banner) && banner.includes('404'), `banner: ${banner}`);
   eq(await card(page).count(), 0, 'no lesson card without the lesson');
 });
+
+test('lesson-seed', 'a lesson link with &seed= plays the lesson on that seed', async (t) => {
+  const { page } = t;
+  await page.goto(`${t.base}lock/?lesson=lock-leases&seed=7`);
+  await card(page).waitFor({ timeout: 20_000 });
+  eq(await page.locator('header input[aria-label=Seed]').inputValue(), '7', 'the seed the link names');
+  eq(await chapterNo(page), 1, 'from the first chapter');
+});

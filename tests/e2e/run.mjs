@@ -18,6 +18,7 @@ import './layout.mjs';
 import './index.mjs';
 import './embed.mjs';
 import './lesson.mjs';
+import './reliability.mjs';
 
 const banner = (page) => page.locator('.banner[role=alert]');
 

@@ -17,6 +17,58 @@ use base64::Engine;
 use caucus_sim::{DynRun, Input, Scenario};
 use serde::{Deserialize, Serialize};
 
+/// A link's query, keys and values percent-decoded (`s=heart%62eat` is `heartbeat`), in order.
+/// A key given twice is refused rather than one of them silently winning, except those that
+/// list things ([`Params::REPEATABLE`]: each `panel=` adds to the embed's panels).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Params(Vec<(String, String)>);
+
+impl Params {
+    /// Keys a link may repeat.
+    pub const REPEATABLE: &'static [&'static str] = &["panel"];
+
+    /// Reads `query` (with or without its `?`).
+    pub fn parse(query: &str) -> Result<Params, String> {
+        let decode = |text: &str| -> Result<String, String> {
+            percent_encoding::percent_decode_str(text)
+                .decode_utf8()
+                .map(|t| t.into_owned())
+                .map_err(|_| format!("the link's `{text}` is not text once percent-decoded"))
+        };
+        let mut params: Vec<(String, String)> = Vec::new();
+        for part in query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = part.split_once('=').unwrap_or((part, ""));
+            let (key, value) = (decode(key)?, decode(value)?);
+            if params.iter().any(|(k, _)| *k == key) && !Params::REPEATABLE.contains(&key.as_str()) {
+                return Err(format!("the link gives `{key}=` twice: which one was meant?"));
+            }
+            params.push((key, value));
+        }
+        Ok(Params(params))
+    }
+
+    /// Like [`Params::parse`], but a malformed query reads as empty (for routing and options;
+    /// [`Shared::from_query`] reports what is wrong with it).
+    pub fn lenient(query: &str) -> Params {
+        Params::parse(query).unwrap_or_default()
+    }
+
+    /// The value of `key`, if given.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of `key` (a repeatable one), in order.
+    pub fn all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0.iter().filter(move |(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// The parameters, in the link's order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
 /// The link format this build writes and reads.
 pub const LINK_VERSION: u32 = 1;
 /// Steps a shared run may ask to replay (keeps a malicious link from freezing the tab).
@@ -79,10 +131,8 @@ impl Shared {
 
     /// Reads a link's query. `Ok(None)` when the query names no run (open the default).
     pub fn from_query(query: &str) -> Result<Option<Shared>, String> {
-        let query = query.trim_start_matches('?');
-        let get = |key: &str| {
-            query.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == key).map(|(_, v)| v.to_string())
-        };
+        let params = Params::parse(query)?;
+        let get = |key: &str| params.get(key).map(str::to_string);
         let (version, name, sc) = (get("v"), get("s"), get("sc"));
         if version.is_none() && name.is_none() && sc.is_none() {
             return Ok(None);
@@ -221,6 +271,18 @@ fn decode(text: &str, what: &str) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn link_values_are_percent_decoded_and_a_key_twice_is_refused() {
+        let shared = Shared::from_query("?s=heart%62eat&seed=%37").unwrap().unwrap();
+        assert_eq!((shared.scenario.name.as_str(), shared.scenario.seed), ("heartbeat", 7));
+        let err = Shared::from_query("?s=heartbeat&seed=1&seed=2").unwrap_err();
+        assert!(err.contains("`seed=` twice"), "{err}");
+        let err = Shared::from_query("?s=%FF").unwrap_err();
+        assert!(err.contains("not text"), "{err}");
+        assert_eq!(Params::lenient("?a=1&a=2"), Params::default());
+        assert_eq!(Params::parse("embed=1&&panel=figure%2Clog").unwrap().get("panel"), Some("figure,log"));
+    }
     use super::*;
     use crate::TraceExport;
     use caucus_sim::Endpoint;

@@ -284,6 +284,9 @@ impl Scenario {
             if entry.input == Input::Step {
                 return Err(ScenarioError::new(field, "a script cannot contain `step`: events happen by themselves"));
             }
+            if let Err((sub, why)) = entry.input.check_bounds() {
+                return Err(ScenarioError::new(format!("{field}.{sub}"), why));
+            }
             if let Some(when) = &entry.when {
                 check_when(&self.script, i, when, &topology)?;
                 continue;
@@ -391,6 +394,23 @@ mod tests {
 
     fn field_of(json: &str) -> String {
         Scenario::from_json(json).unwrap_err().field
+    }
+
+    #[test]
+    fn a_script_input_over_the_limits_refuses_the_whole_scenario() {
+        // Typed by hand these are refused; in a file they used to be skipped mid-run with a note.
+        let with = |input: &str| {
+            format!(
+                r#"{{"version":1,"protocol":{{"name":"heartbeat"}},"topology":{{"preset":"three-regions"}},"script":[{{"at_us":1,"input":"heal"}},{{"at_us":2,"input":{input}}}]}}"#
+            )
+        };
+        let two_hours = with(r#"{"pause":{"node":0,"duration_us":7200000000}}"#);
+        let e = Scenario::from_json(&two_hours).unwrap_err();
+        assert_eq!(e.field, "script[1].input.pause.duration_us", "{e}");
+        assert!(e.message.contains("3600000000"), "{e}");
+        assert_eq!(field_of(&with(r#"{"drift":{"node":1,"ppm":2000000}}"#)), "script[1].input.drift.ppm");
+        assert_eq!(field_of(&with(r#"{"skew":{"node":1,"by_us":-7200000000}}"#)), "script[1].input.skew.by_us");
+        assert!(Scenario::from_json(&with(r#"{"pause":{"node":0,"duration_us":2000000}}"#)).is_ok());
     }
 
     #[test]

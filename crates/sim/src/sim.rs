@@ -74,6 +74,32 @@ pub enum Input {
 }
 
 /// One side of a partition.
+impl Input {
+    /// The limits an input must keep whatever the run's state, as the simulator enforces them:
+    /// `Err((field, why))`, the field under the input (`pause.duration_us`). A scenario's script
+    /// is checked with this before it runs, so that a value typed into a file is refused as the
+    /// same value typed by hand is, not skipped mid-run.
+    pub fn check_bounds(&self) -> Result<(), (String, String)> {
+        let out = |f: &str, why: String| Err((f.to_string(), why));
+        match self {
+            Input::Pause { duration_us, .. } if *duration_us == 0 || *duration_us > MAX_FAULT_US => {
+                out("pause.duration_us", format!("a pause lasts between 1 µs and {MAX_FAULT_US} µs, not {duration_us}"))
+            }
+            Input::Skew { by_us, .. } if by_us.unsigned_abs() > MAX_FAULT_US => {
+                out("skew.by_us", format!("a clock jump is at most {MAX_FAULT_US} µs either way, not {by_us}"))
+            }
+            Input::Drift { ppm, .. } if ppm.unsigned_abs() > MAX_DRIFT_PPM as u32 => {
+                out("drift.ppm", format!("drift is at most ±{MAX_DRIFT_PPM} ppm, not {ppm}"))
+            }
+            Input::SetLink { latency_us, jitter_us, loss_ppm, .. } => {
+                crate::topology::check_link("set_link", *latency_us, *jitter_us, *loss_ppm)
+                    .map_err(|e| ("set_link".to_string(), e.0))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Endpoint {
