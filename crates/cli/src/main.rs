@@ -14,7 +14,16 @@ use caucus_protocols::{build, builtin, builtin_scenarios, TraceExport};
 use caucus_sim::swarm::{FaultProfile, PROFILES};
 use caucus_sim::{format_micros, parse_duration, DynRun, Scenario};
 use clap::{Parser, Subcommand};
+use std::io::{self, Write};
 use std::process::ExitCode;
+
+/// `println!` that returns the error instead of panicking: `caucus run … | head -1` closes the
+/// pipe early, and the next write must end the command quietly (see [`Failure::Closed`]).
+macro_rules! out {
+    ($($arg:tt)*) => {
+        writeln!(io::stdout().lock(), $($arg)*)?
+    };
+}
 
 #[derive(Parser)]
 #[command(
@@ -129,11 +138,44 @@ enum ExperimentKind {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match execute(cli.command) {
+    match execute(cli.command).and_then(|code| Ok(io::stdout().flush().map(|()| code)?)) {
         Ok(code) => code,
-        Err(message) => {
+        Err(Failure::Closed) => ExitCode::SUCCESS,
+        Err(Failure::Message(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// Why a command stopped.
+#[derive(Debug)]
+enum Failure {
+    /// A usage or input error: printed as `error: …`, exit status 2 (as clap's own usage errors).
+    Message(String),
+    /// Whoever read the output closed it (`caucus run … | head`): nothing more to say, and no
+    /// reason to fail.
+    Closed,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure::Message(message)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(message: &str) -> Failure {
+        Failure::Message(message.into())
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Failure {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            Failure::Closed
+        } else {
+            Failure::Message(format!("cannot write the output: {e}"))
         }
     }
 }
@@ -161,16 +203,16 @@ fn lessons_dir(dir: Option<String>) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lessons")
 }
 
-fn execute(command: Command) -> Result<ExitCode, String> {
+fn execute(command: Command) -> Result<ExitCode, Failure> {
     match command {
         Command::List => {
             for s in builtin_scenarios() {
-                println!("{:<28} {:<10} {}", s.name, s.protocol.name, s.description);
+                out!("{:<28} {:<10} {}", s.name, s.protocol.name, s.description);
             }
         }
         Command::Profiles => {
             for (name, what) in PROFILES {
-                println!("{name:<12} {what}");
+                out!("{name:<12} {what}");
             }
         }
         Command::Run { scenario, seed, until, trace } => {
@@ -181,13 +223,13 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             let until = until.unwrap_or(scenario.until_us);
             let mut run = build(&scenario).map_err(|e| e.to_string())?;
             let outcome = run.run_until(until);
-            summarize(run.as_ref(), until);
+            summarize(run.as_ref(), until)?;
             if let Some(path) = trace {
-                std::fs::write(&path, run.trace_json()).map_err(|e| format!("cannot write {path}: {e}"))?;
-                println!("trace written to {path}");
+                write_trace(run.as_ref(), &path).map_err(|e| format!("cannot write {path}: {e}"))?;
+                out!("trace written to {path}");
             }
             if let Err(e) = outcome {
-                return Err(format!("the run stopped early: {e}"));
+                return Err(format!("the run stopped early: {e}").into());
             }
         }
         Command::Moments { scenario, seed } => {
@@ -197,30 +239,30 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             }
             let mut run = build(&scenario).map_err(|e| e.to_string())?;
             let outcome = run.run_until(scenario.until_us);
-            println!("{} on seed {}: {} steps", scenario.name, scenario.seed, run.head());
+            out!("{} on seed {}: {} steps", scenario.name, scenario.seed, run.head());
             for m in run.moments() {
                 let kind =
                     serde_json::to_value(m.kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
-                println!("step {:>7}  {:>10}  {:<9} {}", m.step, format_micros(m.time), kind, m.label);
+                out!("step {:>7}  {:>10}  {:<9} {}", m.step, format_micros(m.time), kind, m.label);
             }
             for p in run.properties() {
                 let state = match &p.first_violation {
                     Some(v) => format!("fails at step {} ({})", v.step, format_micros(v.time)),
                     None => "holds".into(),
                 };
-                println!("property “{}”: {state}", p.name);
+                out!("property “{}”: {state}", p.name);
             }
             let roles: Vec<_> = run.roles().iter().map(|r| r.name).collect();
-            println!("roles: {}", if roles.is_empty() { "none".into() } else { roles.join(", ") });
+            out!("roles: {}", if roles.is_empty() { "none".into() } else { roles.join(", ") });
             if let Err(e) = outcome {
-                return Err(format!("the run stopped early: {e}"));
+                return Err(format!("the run stopped early: {e}").into());
             }
         }
         Command::Lesson { which: LessonCommand::List { dir } } => {
             for (path, lesson) in caucus_lessons::files::load_dir(&lessons_dir(dir))? {
                 match lesson {
-                    Ok(l) => println!("{:<28} {:<10} {}", l.id, l.family.word(), l.title),
-                    Err(e) => return Err(format!("{}: {e}", path.display())),
+                    Ok(l) => out!("{:<28} {:<10} {}", l.id, l.family.word(), l.title),
+                    Err(e) => return Err(format!("{}: {e}", path.display()).into()),
                 }
             }
         }
@@ -239,7 +281,7 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                     for (_, l) in caucus_lessons::files::load_dir(&lessons_dir(dir))? {
                         let l = l.map_err(|e| e.to_string())?;
                         if ids.contains(&l.id) {
-                            return Err(format!("two lessons have the id `{}`", l.id));
+                            return Err(format!("two lessons have the id `{}`", l.id).into());
                         }
                         ids.push(l.id.clone());
                         if lesson.as_deref().is_none_or(|id| id == l.id) {
@@ -248,7 +290,7 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                     }
                     if let Some(id) = &lesson {
                         if lessons.is_empty() {
-                            return Err(format!("no lesson `{id}` (see `caucus lesson list`)"));
+                            return Err(format!("no lesson `{id}` (see `caucus lesson list`)").into());
                         }
                     }
                 }
@@ -260,7 +302,7 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                     .map_err(|e| e.to_string())
                     .and_then(|()| caucus_lessons::check::check(l, from..to).map_err(|f| f.to_string()));
                 match outcome {
-                    Ok(()) => println!(
+                    Ok(()) => out!(
                         "ok    {:<28} {} chapters, {} challenges, seeds {from}..{to}",
                         l.id,
                         l.chapters.len(),
@@ -268,11 +310,11 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                     ),
                     Err(e) => {
                         failed += 1;
-                        println!("FAIL  {e}");
+                        out!("FAIL  {e}");
                     }
                 }
             }
-            println!("lessons: {} checked, {failed} failed", lessons.len());
+            out!("lessons: {} checked, {failed} failed", lessons.len());
             if failed > 0 {
                 return Ok(ExitCode::FAILURE);
             }
@@ -280,7 +322,8 @@ fn execute(command: Command) -> Result<ExitCode, String> {
         Command::Experiment { which: ExperimentKind::CrashLeader { scenario, trials, seed, timeout, limit, csv } } => {
             let mut base = load(&scenario)?;
             if base.protocol.name != caucus_protocols::raft::NAME {
-                return Err(format!("crash-leader needs a Raft scenario; `{}` runs {}", base.name, base.protocol.name));
+                let runs = &base.protocol.name;
+                return Err(format!("crash-leader needs a Raft scenario; `{}` runs {runs}", base.name).into());
             }
             if let Some(range) = timeout {
                 let (lo, hi) = range
@@ -297,14 +340,14 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             let mut times = Vec::new();
             let mut failed = 0;
             if csv {
-                println!("seed,first_leader,recovered_after_us");
+                out!("seed,first_leader,recovered_after_us");
             }
             for k in 0..trials {
                 let trial =
                     caucus_protocols::raft::crash_leader_trial(&base, seed + k, limit).map_err(|e| e.to_string())?;
                 if csv {
                     let show = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
-                    println!(
+                    out!(
                         "{},{},{}",
                         trial.seed,
                         show(trial.first_leader.map(u64::from)),
@@ -316,7 +359,7 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                     None => failed += 1,
                 }
             }
-            print_distribution(&base, trials, &times, failed, limit);
+            print_distribution(&base, trials, &times, failed, limit)?;
         }
         Command::Swarm { scenario, seeds, from, profile, out } => {
             let base = load(&scenario)?;
@@ -332,13 +375,13 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             };
             let report =
                 caucus_protocols::swarm(&base, &fault_profile, from..from + seeds).map_err(|e| e.to_string())?;
-            println!("swarm: {} runs, {} steps, profile {profile}", report.runs, report.steps);
+            out!("swarm: {} runs, {} steps, profile {profile}", report.runs, report.steps);
             let Some(finding) = report.finding else {
-                println!("no violation found in seeds {from}..{}", from + seeds);
+                out!("no violation found in seeds {from}..{}", from + seeds);
                 return Ok(ExitCode::SUCCESS);
             };
             let v = &finding.violation;
-            println!(
+            out!(
                 "VIOLATION of {} ({:?}) with seed {} at step {} ({}):\n  {}",
                 v.property,
                 v.kind,
@@ -349,10 +392,11 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             );
             let path = out.unwrap_or_else(|| format!("caucus-finding-{}-seed-{}.json", base.name, finding.seed));
             std::fs::write(&path, finding.scenario.to_json()).map_err(|e| format!("cannot write {path}: {e}"))?;
-            println!("replay it with:\n  caucus run {path}");
-            println!(
+            out!("replay it with:\n  caucus run {path}");
+            out!(
                 "or search that seed again:\n  caucus swarm {} --profile {profile} --from {} --seeds 1",
-                base.name, finding.seed
+                base.name,
+                finding.seed
             );
             return Ok(ExitCode::from(1));
         }
@@ -361,21 +405,21 @@ fn execute(command: Command) -> Result<ExitCode, String> {
 }
 
 /// Percentiles and a text histogram of the time to a new leader.
-fn print_distribution(base: &Scenario, trials: u64, times: &[u64], failed: u64, limit: u64) {
-    println!(
+fn print_distribution(base: &Scenario, trials: u64, times: &[u64], failed: u64, limit: u64) -> io::Result<()> {
+    out!(
         "crash-leader on {} ({} nodes), params {}: {trials} trials",
         base.name,
         base.topology.build().map(|t| t.nodes.len()).unwrap_or(0),
         base.protocol.params
     );
     if times.is_empty() {
-        println!("no trial elected a new leader within {}", format_micros(limit));
-        return;
+        out!("no trial elected a new leader within {}", format_micros(limit));
+        return Ok(());
     }
     let mut sorted = times.to_vec();
     sorted.sort_unstable();
     let pct = |q: usize| sorted[(sorted.len() - 1) * q / 100];
-    println!(
+    out!(
         "time to a new leader: min {}  median {}  p90 {}  p99 {}  max {}  ({} of {trials} within {})",
         format_micros(sorted[0]),
         format_micros(pct(50)),
@@ -386,7 +430,7 @@ fn print_distribution(base: &Scenario, trials: u64, times: &[u64], failed: u64, 
         format_micros(limit)
     );
     if failed > 0 {
-        println!("{failed} trials elected no new leader within {}", format_micros(limit));
+        out!("{failed} trials elected no new leader within {}", format_micros(limit));
     }
     const BINS: u64 = 12;
     let (lo, hi) = (sorted[0], *sorted.last().unwrap());
@@ -398,7 +442,7 @@ fn print_distribution(base: &Scenario, trials: u64, times: &[u64], failed: u64, 
     let top = *counts.iter().max().unwrap_or(&1);
     for (i, c) in counts.iter().enumerate() {
         let from = lo + i as u64 * width;
-        println!(
+        out!(
             "  {:>10} .. {:>10} {:>5} {}",
             format_micros(from),
             format_micros(from + width),
@@ -406,15 +450,16 @@ fn print_distribution(base: &Scenario, trials: u64, times: &[u64], failed: u64, 
             "#".repeat(c * 50 / top)
         );
     }
+    Ok(())
 }
 
-fn summarize(run: &dyn DynRun, until: u64) {
+fn summarize(run: &dyn DynRun, until: u64) -> io::Result<()> {
     let s = run.scenario();
-    println!("scenario {} ({}), seed {}, until {}", s.name, s.protocol.name, s.seed, format_micros(until));
+    out!("scenario {} ({}), seed {}, until {}", s.name, s.protocol.name, s.seed, format_micros(until));
     let delivered = (0..run.trace_msg_count() as u64)
         .filter(|&id| matches!(run.trace_msg(id).outcome, caucus_sim::trace::Outcome::Delivered { .. }))
         .count();
-    println!(
+    out!(
         "steps {}, messages {} ({} delivered), simulated time {}",
         run.head(),
         run.trace_msg_count(),
@@ -424,10 +469,10 @@ fn summarize(run: &dyn DynRun, until: u64) {
     let mut violations: Vec<_> = run.violations().to_vec();
     violations.extend(run.check_liveness());
     if violations.is_empty() {
-        println!("properties: all hold");
+        out!("properties: all hold");
     }
     for v in violations {
-        println!(
+        out!(
             "violation: {} ({:?}) at step {} ({}): {}",
             v.property,
             v.kind,
@@ -436,5 +481,13 @@ fn summarize(run: &dyn DynRun, until: u64) {
             v.failure.explanation
         );
     }
-    println!("digest {}", run.digest());
+    out!("digest {}", run.digest());
+    Ok(())
+}
+
+/// Writes the trace record by record: a run at the step limit has a trace of gigabytes.
+fn write_trace(run: &dyn DynRun, path: &str) -> io::Result<()> {
+    let mut file = io::BufWriter::new(std::fs::File::create(path)?);
+    run.write_trace_json(&mut file)?;
+    file.flush()
 }
