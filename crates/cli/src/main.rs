@@ -15,6 +15,7 @@ use caucus_sim::swarm::{FaultProfile, PROFILES};
 use caucus_sim::{format_micros, parse_duration, DynRun, Scenario};
 use clap::{Parser, Subcommand};
 use std::io::{self, Write};
+use std::ops::Range;
 use std::process::ExitCode;
 
 /// `println!` that returns the error instead of panicking: `caucus run … | head -1` closes the
@@ -180,6 +181,19 @@ impl From<io::Error> for Failure {
     }
 }
 
+/// The seeds `from..from + count` of a command's `from_flag` and `count_flag`. Refuses no seeds at
+/// all (the command would report success having checked nothing) and a range past the largest
+/// seed (it would wrap to an empty range, or panic in a debug build).
+fn seed_range(from: u64, count: u64, from_flag: &str, count_flag: &str) -> Result<Range<u64>, String> {
+    if count == 0 {
+        return Err(format!("{count_flag} must be at least 1"));
+    }
+    let end = from.checked_add(count).ok_or_else(|| {
+        format!("{from_flag} {from} plus {count_flag} {count} is past the largest seed ({})", u64::MAX)
+    })?;
+    Ok(from..end)
+}
+
 fn load(name_or_file: &str) -> Result<Scenario, String> {
     if let Some(s) = builtin(name_or_file) {
         return Ok(s);
@@ -267,10 +281,7 @@ fn execute(command: Command) -> Result<ExitCode, Failure> {
             }
         }
         Command::Lesson { which: LessonCommand::Check { lesson, seeds, from, dir } } => {
-            let to = from.checked_add(seeds).ok_or("--from plus --seeds is past the last seed")?;
-            if seeds == 0 {
-                return Err("--seeds must be at least 1".into());
-            }
+            let Range { start: from, end: to } = seed_range(from, seeds, "--from", "--seeds")?;
             let mut lessons = Vec::new();
             match lesson.as_deref() {
                 Some(file) if file.ends_with(".toml") => {
@@ -320,6 +331,10 @@ fn execute(command: Command) -> Result<ExitCode, Failure> {
             }
         }
         Command::Experiment { which: ExperimentKind::CrashLeader { scenario, trials, seed, timeout, limit, csv } } => {
+            let seeds = seed_range(seed, trials, "--seed", "--trials")?;
+            if limit == 0 {
+                return Err("--limit must be longer than 0 (no trial could elect a new leader)".into());
+            }
             let mut base = load(&scenario)?;
             if base.protocol.name != caucus_protocols::raft::NAME {
                 let runs = &base.protocol.name;
@@ -342,9 +357,9 @@ fn execute(command: Command) -> Result<ExitCode, Failure> {
             if csv {
                 out!("seed,first_leader,recovered_after_us");
             }
-            for k in 0..trials {
+            for seed in seeds {
                 let trial =
-                    caucus_protocols::raft::crash_leader_trial(&base, seed + k, limit).map_err(|e| e.to_string())?;
+                    caucus_protocols::raft::crash_leader_trial(&base, seed, limit).map_err(|e| e.to_string())?;
                 if csv {
                     let show = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
                     out!(
@@ -362,6 +377,7 @@ fn execute(command: Command) -> Result<ExitCode, Failure> {
             print_distribution(&base, trials, &times, failed, limit)?;
         }
         Command::Swarm { scenario, seeds, from, profile, out } => {
+            let seeds = seed_range(from, seeds, "--from", "--seeds")?;
             let base = load(&scenario)?;
             let fault_profile = match FaultProfile::named(&profile) {
                 Some(p) => p,
@@ -373,11 +389,10 @@ fn execute(command: Command) -> Result<ExitCode, Failure> {
                     serde_json::from_str(&text).map_err(|e| format!("{profile}: {e}"))?
                 }
             };
-            let report =
-                caucus_protocols::swarm(&base, &fault_profile, from..from + seeds).map_err(|e| e.to_string())?;
+            let report = caucus_protocols::swarm(&base, &fault_profile, seeds.clone()).map_err(|e| e.to_string())?;
             out!("swarm: {} runs, {} steps, profile {profile}", report.runs, report.steps);
             let Some(finding) = report.finding else {
-                out!("no violation found in seeds {from}..{}", from + seeds);
+                out!("no violation found in seeds {}..{}", seeds.start, seeds.end);
                 return Ok(ExitCode::SUCCESS);
             };
             let v = &finding.violation;

@@ -15,6 +15,48 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// A usage error: exit status 2, `error: …` naming every flag in `flags`, nothing on stdout.
+fn assert_refused(args: &[&str], flags: &[&str]) {
+    let o = caucus(args);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "caucus {args:?}: {err}");
+    assert!(err.starts_with("error: "), "caucus {args:?}: {err}");
+    for flag in flags {
+        assert!(err.contains(flag), "caucus {args:?} should name {flag}: {err}");
+    }
+    assert!(!err.contains("panicked"), "caucus {args:?}: {err}");
+    assert_eq!(stdout(&o), "", "caucus {args:?} ran anyway");
+}
+
+#[test]
+fn seed_ranges_that_overflow_are_refused() {
+    // Regression: wrapped to an empty range, ran 0 seeds and exited 0 (a panic in debug builds).
+    assert_refused(&["swarm", "raft", "--from", "18446744073709551615", "--seeds", "100"], &["--from", "--seeds"]);
+    assert_refused(&["swarm", "raft", "--from", "18446744073709551615", "--seeds", "1"], &["--from", "--seeds"]);
+    assert_refused(
+        &["experiment", "crash-leader", "--seed", "18446744073709551615", "--trials", "2"],
+        &["--seed", "--trials"],
+    );
+    assert_refused(&["lesson", "check", "--from", "18446744073709551615", "--seeds", "5"], &["--from", "--seeds"]);
+}
+
+#[test]
+fn zero_counts_are_refused() {
+    // Regression: `--trials 0` printed an empty distribution and exited 0; `swarm --seeds 0`
+    // reported "no violation found" having run nothing.
+    assert_refused(&["experiment", "crash-leader", "--trials", "0"], &["--trials"]);
+    assert_refused(&["swarm", "raft", "--seeds", "0"], &["--seeds"]);
+    assert_refused(&["lesson", "check", "--seeds", "0"], &["--seeds"]);
+    assert_refused(&["experiment", "crash-leader", "--limit", "0s"], &["--limit"]);
+}
+
+#[test]
+fn the_largest_seed_range_that_fits_is_accepted() {
+    let o = caucus(&["swarm", "commit-2pc", "--from", "18446744073709551614", "--seeds", "1"]);
+    assert!(!stderr(&o).contains("error"), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("swarm: 1 runs"), "{}", stdout(&o));
+}
+
 #[test]
 fn a_run_until_forever_prints_a_sane_until() {
     // Regression: `until_us` = 2^64 - 1 printed `until 0.000 s` (the rounding overflowed). The
