@@ -14,7 +14,17 @@ use caucus_protocols::{build, builtin, builtin_scenarios, TraceExport};
 use caucus_sim::swarm::{FaultProfile, PROFILES};
 use caucus_sim::{format_micros, parse_duration, DynRun, Scenario};
 use clap::{Parser, Subcommand};
+use std::io::{self, Write};
+use std::ops::Range;
 use std::process::ExitCode;
+
+/// `println!` that returns the error instead of panicking: `caucus run … | head -1` closes the
+/// pipe early, and the next write must end the command quietly (see [`Failure::Closed`]).
+macro_rules! out {
+    ($($arg:tt)*) => {
+        writeln!(io::stdout().lock(), $($arg)*)?
+    };
+}
 
 #[derive(Parser)]
 #[command(
@@ -129,13 +139,59 @@ enum ExperimentKind {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match execute(cli.command) {
+    match execute(cli.command).and_then(|code| Ok(io::stdout().flush().map(|()| code)?)) {
         Ok(code) => code,
-        Err(message) => {
+        Err(Failure::Closed) => ExitCode::SUCCESS,
+        Err(Failure::Message(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(2)
         }
     }
+}
+
+/// Why a command stopped.
+#[derive(Debug)]
+enum Failure {
+    /// A usage or input error: printed as `error: …`, exit status 2 (as clap's own usage errors).
+    Message(String),
+    /// Whoever read the output closed it (`caucus run … | head`): nothing more to say, and no
+    /// reason to fail.
+    Closed,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure::Message(message)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(message: &str) -> Failure {
+        Failure::Message(message.into())
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Failure {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            Failure::Closed
+        } else {
+            Failure::Message(format!("cannot write the output: {e}"))
+        }
+    }
+}
+
+/// The seeds `from..from + count` of a command's `from_flag` and `count_flag`. Refuses no seeds at
+/// all (the command would report success having checked nothing) and a range past the largest
+/// seed (it would wrap to an empty range, or panic in a debug build).
+fn seed_range(from: u64, count: u64, from_flag: &str, count_flag: &str) -> Result<Range<u64>, String> {
+    if count == 0 {
+        return Err(format!("{count_flag} must be at least 1"));
+    }
+    let end = from.checked_add(count).ok_or_else(|| {
+        format!("{from_flag} {from} plus {count_flag} {count} is past the largest seed ({})", u64::MAX)
+    })?;
+    Ok(from..end)
 }
 
 fn load(name_or_file: &str) -> Result<Scenario, String> {
@@ -161,16 +217,16 @@ fn lessons_dir(dir: Option<String>) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lessons")
 }
 
-fn execute(command: Command) -> Result<ExitCode, String> {
+fn execute(command: Command) -> Result<ExitCode, Failure> {
     match command {
         Command::List => {
             for s in builtin_scenarios() {
-                println!("{:<28} {:<10} {}", s.name, s.protocol.name, s.description);
+                out!("{:<28} {:<10} {}", s.name, s.protocol.name, s.description);
             }
         }
         Command::Profiles => {
             for (name, what) in PROFILES {
-                println!("{name:<12} {what}");
+                out!("{name:<12} {what}");
             }
         }
         Command::Run { scenario, seed, until, trace } => {
@@ -181,13 +237,13 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             let until = until.unwrap_or(scenario.until_us);
             let mut run = build(&scenario).map_err(|e| e.to_string())?;
             let outcome = run.run_until(until);
-            summarize(run.as_ref(), until);
+            summarize(run.as_ref(), until)?;
             if let Some(path) = trace {
-                std::fs::write(&path, run.trace_json()).map_err(|e| format!("cannot write {path}: {e}"))?;
-                println!("trace written to {path}");
+                write_trace(run.as_ref(), &path).map_err(|e| format!("cannot write {path}: {e}"))?;
+                out!("trace written to {path}");
             }
             if let Err(e) = outcome {
-                return Err(format!("the run stopped early: {e}"));
+                return Err(format!("the run stopped early: {e}").into());
             }
         }
         Command::Moments { scenario, seed } => {
@@ -197,38 +253,35 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             }
             let mut run = build(&scenario).map_err(|e| e.to_string())?;
             let outcome = run.run_until(scenario.until_us);
-            println!("{} on seed {}: {} steps", scenario.name, scenario.seed, run.head());
+            out!("{} on seed {}: {} steps", scenario.name, scenario.seed, run.head());
             for m in run.moments() {
                 let kind =
                     serde_json::to_value(m.kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
-                println!("step {:>7}  {:>10}  {:<9} {}", m.step, format_micros(m.time), kind, m.label);
+                out!("step {:>7}  {:>10}  {:<9} {}", m.step, format_micros(m.time), kind, m.label);
             }
             for p in run.properties() {
                 let state = match &p.first_violation {
                     Some(v) => format!("fails at step {} ({})", v.step, format_micros(v.time)),
                     None => "holds".into(),
                 };
-                println!("property “{}”: {state}", p.name);
+                out!("property “{}”: {state}", p.name);
             }
             let roles: Vec<_> = run.roles().iter().map(|r| r.name).collect();
-            println!("roles: {}", if roles.is_empty() { "none".into() } else { roles.join(", ") });
+            out!("roles: {}", if roles.is_empty() { "none".into() } else { roles.join(", ") });
             if let Err(e) = outcome {
-                return Err(format!("the run stopped early: {e}"));
+                return Err(format!("the run stopped early: {e}").into());
             }
         }
         Command::Lesson { which: LessonCommand::List { dir } } => {
             for (path, lesson) in caucus_lessons::files::load_dir(&lessons_dir(dir))? {
                 match lesson {
-                    Ok(l) => println!("{:<28} {:<10} {}", l.id, l.family.word(), l.title),
-                    Err(e) => return Err(format!("{}: {e}", path.display())),
+                    Ok(l) => out!("{:<28} {:<10} {}", l.id, l.family.word(), l.title),
+                    Err(e) => return Err(format!("{}: {e}", path.display()).into()),
                 }
             }
         }
         Command::Lesson { which: LessonCommand::Check { lesson, seeds, from, dir } } => {
-            let to = from.checked_add(seeds).ok_or("--from plus --seeds is past the last seed")?;
-            if seeds == 0 {
-                return Err("--seeds must be at least 1".into());
-            }
+            let Range { start: from, end: to } = seed_range(from, seeds, "--from", "--seeds")?;
             let mut lessons = Vec::new();
             match lesson.as_deref() {
                 Some(file) if file.ends_with(".toml") => {
@@ -239,7 +292,7 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                     for (_, l) in caucus_lessons::files::load_dir(&lessons_dir(dir))? {
                         let l = l.map_err(|e| e.to_string())?;
                         if ids.contains(&l.id) {
-                            return Err(format!("two lessons have the id `{}`", l.id));
+                            return Err(format!("two lessons have the id `{}`", l.id).into());
                         }
                         ids.push(l.id.clone());
                         if lesson.as_deref().is_none_or(|id| id == l.id) {
@@ -248,7 +301,7 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                     }
                     if let Some(id) = &lesson {
                         if lessons.is_empty() {
-                            return Err(format!("no lesson `{id}` (see `caucus lesson list`)"));
+                            return Err(format!("no lesson `{id}` (see `caucus lesson list`)").into());
                         }
                     }
                 }
@@ -260,7 +313,7 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                     .map_err(|e| e.to_string())
                     .and_then(|()| caucus_lessons::check::check(l, from..to).map_err(|f| f.to_string()));
                 match outcome {
-                    Ok(()) => println!(
+                    Ok(()) => out!(
                         "ok    {:<28} {} chapters, {} challenges, seeds {from}..{to}",
                         l.id,
                         l.chapters.len(),
@@ -268,19 +321,24 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                     ),
                     Err(e) => {
                         failed += 1;
-                        println!("FAIL  {e}");
+                        out!("FAIL  {e}");
                     }
                 }
             }
-            println!("lessons: {} checked, {failed} failed", lessons.len());
+            out!("lessons: {} checked, {failed} failed", lessons.len());
             if failed > 0 {
                 return Ok(ExitCode::FAILURE);
             }
         }
         Command::Experiment { which: ExperimentKind::CrashLeader { scenario, trials, seed, timeout, limit, csv } } => {
+            let seeds = seed_range(seed, trials, "--seed", "--trials")?;
+            if limit == 0 {
+                return Err("--limit must be longer than 0 (no trial could elect a new leader)".into());
+            }
             let mut base = load(&scenario)?;
             if base.protocol.name != caucus_protocols::raft::NAME {
-                return Err(format!("crash-leader needs a Raft scenario; `{}` runs {}", base.name, base.protocol.name));
+                let runs = &base.protocol.name;
+                return Err(format!("crash-leader needs a Raft scenario; `{}` runs {runs}", base.name).into());
             }
             if let Some(range) = timeout {
                 let (lo, hi) = range
@@ -297,14 +355,14 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             let mut times = Vec::new();
             let mut failed = 0;
             if csv {
-                println!("seed,first_leader,recovered_after_us");
+                out!("seed,first_leader,recovered_after_us");
             }
-            for k in 0..trials {
+            for seed in seeds {
                 let trial =
-                    caucus_protocols::raft::crash_leader_trial(&base, seed + k, limit).map_err(|e| e.to_string())?;
+                    caucus_protocols::raft::crash_leader_trial(&base, seed, limit).map_err(|e| e.to_string())?;
                 if csv {
                     let show = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
-                    println!(
+                    out!(
                         "{},{},{}",
                         trial.seed,
                         show(trial.first_leader.map(u64::from)),
@@ -316,9 +374,10 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                     None => failed += 1,
                 }
             }
-            print_distribution(&base, trials, &times, failed, limit);
+            print_distribution(&base, trials, &times, failed, limit)?;
         }
         Command::Swarm { scenario, seeds, from, profile, out } => {
+            let seeds = seed_range(from, seeds, "--from", "--seeds")?;
             let base = load(&scenario)?;
             let fault_profile = match FaultProfile::named(&profile) {
                 Some(p) => p,
@@ -330,15 +389,14 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                     serde_json::from_str(&text).map_err(|e| format!("{profile}: {e}"))?
                 }
             };
-            let report =
-                caucus_protocols::swarm(&base, &fault_profile, from..from + seeds).map_err(|e| e.to_string())?;
-            println!("swarm: {} runs, {} steps, profile {profile}", report.runs, report.steps);
+            let report = caucus_protocols::swarm(&base, &fault_profile, seeds.clone()).map_err(|e| e.to_string())?;
+            out!("swarm: {} runs, {} steps, profile {profile}", report.runs, report.steps);
             let Some(finding) = report.finding else {
-                println!("no violation found in seeds {from}..{}", from + seeds);
+                out!("no violation found in seeds {}..{}", seeds.start, seeds.end);
                 return Ok(ExitCode::SUCCESS);
             };
             let v = &finding.violation;
-            println!(
+            out!(
                 "VIOLATION of {} ({:?}) with seed {} at step {} ({}):\n  {}",
                 v.property,
                 v.kind,
@@ -349,10 +407,11 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             );
             let path = out.unwrap_or_else(|| format!("caucus-finding-{}-seed-{}.json", base.name, finding.seed));
             std::fs::write(&path, finding.scenario.to_json()).map_err(|e| format!("cannot write {path}: {e}"))?;
-            println!("replay it with:\n  caucus run {path}");
-            println!(
+            out!("replay it with:\n  caucus run {path}");
+            out!(
                 "or search that seed again:\n  caucus swarm {} --profile {profile} --from {} --seeds 1",
-                base.name, finding.seed
+                base.name,
+                finding.seed
             );
             return Ok(ExitCode::from(1));
         }
@@ -361,21 +420,21 @@ fn execute(command: Command) -> Result<ExitCode, String> {
 }
 
 /// Percentiles and a text histogram of the time to a new leader.
-fn print_distribution(base: &Scenario, trials: u64, times: &[u64], failed: u64, limit: u64) {
-    println!(
+fn print_distribution(base: &Scenario, trials: u64, times: &[u64], failed: u64, limit: u64) -> io::Result<()> {
+    out!(
         "crash-leader on {} ({} nodes), params {}: {trials} trials",
         base.name,
         base.topology.build().map(|t| t.nodes.len()).unwrap_or(0),
         base.protocol.params
     );
     if times.is_empty() {
-        println!("no trial elected a new leader within {}", format_micros(limit));
-        return;
+        out!("no trial elected a new leader within {}", format_micros(limit));
+        return Ok(());
     }
     let mut sorted = times.to_vec();
     sorted.sort_unstable();
     let pct = |q: usize| sorted[(sorted.len() - 1) * q / 100];
-    println!(
+    out!(
         "time to a new leader: min {}  median {}  p90 {}  p99 {}  max {}  ({} of {trials} within {})",
         format_micros(sorted[0]),
         format_micros(pct(50)),
@@ -386,7 +445,7 @@ fn print_distribution(base: &Scenario, trials: u64, times: &[u64], failed: u64, 
         format_micros(limit)
     );
     if failed > 0 {
-        println!("{failed} trials elected no new leader within {}", format_micros(limit));
+        out!("{failed} trials elected no new leader within {}", format_micros(limit));
     }
     const BINS: u64 = 12;
     let (lo, hi) = (sorted[0], *sorted.last().unwrap());
@@ -398,7 +457,7 @@ fn print_distribution(base: &Scenario, trials: u64, times: &[u64], failed: u64, 
     let top = *counts.iter().max().unwrap_or(&1);
     for (i, c) in counts.iter().enumerate() {
         let from = lo + i as u64 * width;
-        println!(
+        out!(
             "  {:>10} .. {:>10} {:>5} {}",
             format_micros(from),
             format_micros(from + width),
@@ -406,15 +465,16 @@ fn print_distribution(base: &Scenario, trials: u64, times: &[u64], failed: u64, 
             "#".repeat(c * 50 / top)
         );
     }
+    Ok(())
 }
 
-fn summarize(run: &dyn DynRun, until: u64) {
+fn summarize(run: &dyn DynRun, until: u64) -> io::Result<()> {
     let s = run.scenario();
-    println!("scenario {} ({}), seed {}, until {}", s.name, s.protocol.name, s.seed, format_micros(until));
+    out!("scenario {} ({}), seed {}, until {}", s.name, s.protocol.name, s.seed, format_micros(until));
     let delivered = (0..run.trace_msg_count() as u64)
         .filter(|&id| matches!(run.trace_msg(id).outcome, caucus_sim::trace::Outcome::Delivered { .. }))
         .count();
-    println!(
+    out!(
         "steps {}, messages {} ({} delivered), simulated time {}",
         run.head(),
         run.trace_msg_count(),
@@ -424,10 +484,10 @@ fn summarize(run: &dyn DynRun, until: u64) {
     let mut violations: Vec<_> = run.violations().to_vec();
     violations.extend(run.check_liveness());
     if violations.is_empty() {
-        println!("properties: all hold");
+        out!("properties: all hold");
     }
     for v in violations {
-        println!(
+        out!(
             "violation: {} ({:?}) at step {} ({}): {}",
             v.property,
             v.kind,
@@ -436,5 +496,13 @@ fn summarize(run: &dyn DynRun, until: u64) {
             v.failure.explanation
         );
     }
-    println!("digest {}", run.digest());
+    out!("digest {}", run.digest());
+    Ok(())
+}
+
+/// Writes the trace record by record: a run at the step limit has a trace of gigabytes.
+fn write_trace(run: &dyn DynRun, path: &str) -> io::Result<()> {
+    let mut file = io::BufWriter::new(std::fs::File::create(path)?);
+    run.write_trace_json(&mut file)?;
+    file.flush()
 }

@@ -130,16 +130,18 @@ macro_rules! registered {
 pub trait TraceExport {
     /// The trace as JSON (format `caucus-trace` version 1, see `caucus_sim::trace`).
     fn trace_json(&self) -> String;
+    /// Writes [`TraceExport::trace_json`] record by record, never holding it whole in memory.
+    fn write_trace_json(&self, w: &mut dyn std::io::Write) -> std::io::Result<()>;
     /// SHA-1 of the recorded steps and messages: equal digests mean identical runs.
     fn digest(&self) -> String;
 }
 
-/// Returns `$run.$method()` from the typed run behind a `dyn DynRun` (used with `registered!`).
+/// Returns `$run.$method $args` (`$args` a parenthesized argument list) from the typed run behind a `dyn DynRun` (used with `registered!`).
 macro_rules! on_typed_run {
-    ($run:ident, $method:ident; $($feature:literal => $p:ty),*) => {{
+    ($run:ident, $method:ident, $args:tt; $($feature:literal => $p:ty),*) => {{
         $(#[cfg(feature = $feature)]
         if let Some(run) = $run.as_any().downcast_ref::<Run<$p>>() {
-            return run.$method();
+            return run.$method $args;
         })*
         unreachable!("every protocol built by `build` is listed here")
     }};
@@ -147,10 +149,13 @@ macro_rules! on_typed_run {
 
 impl TraceExport for dyn DynRun + '_ {
     fn trace_json(&self) -> String {
-        registered!(on_typed_run, self, trace_json)
+        registered!(on_typed_run, self, trace_json, ())
+    }
+    fn write_trace_json(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        registered!(on_typed_run, self, write_trace_json, (w))
     }
     fn digest(&self) -> String {
-        registered!(on_typed_run, self, digest)
+        registered!(on_typed_run, self, digest, ())
     }
 }
 

@@ -16,6 +16,7 @@ use crate::topology::{DcId, Link, NodeId, Topology};
 use crate::trace::{Outcome, Trace};
 use serde::Serialize;
 use sha1::{Digest, Sha1};
+use std::io::{self, Write};
 
 /// Steps between checkpoints. Replaying this many steps takes well under a millisecond.
 pub const CHECKPOINT_EVERY: u64 = 512;
@@ -300,12 +301,60 @@ impl<P: Protocol> Run<P> {
     }
 
     /// SHA-1 of the recorded steps and messages: equal digests mean identical runs.
+    ///
+    /// The bytes hashed are the compact JSON `{"messages":[...],"steps":[...]}` (the `messages`
+    /// and `steps` of [`Run::trace_json`]); they are fed to the hasher record by record, so a run
+    /// of millions of steps is never held as one string.
     pub fn digest(&self) -> String {
-        let v: serde_json::Value = serde_json::from_str(&self.trace_json()).expect("own JSON");
-        v["digest"].as_str().unwrap_or_default().to_string()
+        let mut hasher = HashWriter(Sha1::new());
+        self.write_digested(&mut hasher).expect("hashing does not fail");
+        hex(&hasher.0.finalize())
     }
 
+    /// The trace as JSON (format `caucus-trace` version 1, see [`crate::trace`]).
     pub fn trace_json(&self) -> String {
+        let mut out = Vec::new();
+        self.write_trace_json(&mut out).expect("writing to memory does not fail");
+        String::from_utf8(out).expect("serde_json writes UTF-8")
+    }
+
+    /// Writes [`Run::trace_json`] record by record: memory stays bounded whatever the run's length.
+    pub fn write_trace_json(&self, mut w: impl Write) -> io::Result<()> {
+        // The same bytes as the `serde_json::Value` of the whole trace would print: an object's
+        // keys in sorted order (serde_json's `Map` is a `BTreeMap`), and every record passed
+        // through a `Value` so that its own keys are sorted the same way.
+        let w = &mut w;
+        w.write_all(b"{\"digest\":")?;
+        put(w, &self.digest())?;
+        w.write_all(b",\"format\":\"caucus-trace\",\"inputs\":[")?;
+        for (k, (step, input)) in self.inputs.iter().enumerate() {
+            if k > 0 {
+                w.write_all(b",")?;
+            }
+            put(w, &serde_json::json!({ "step": step, "input": input }))?;
+        }
+        w.write_all(b"],\"messages\":")?;
+        self.write_messages(w)?;
+        w.write_all(b",\"scenario\":")?;
+        put(w, &self.scenario)?;
+        w.write_all(b",\"steps\":")?;
+        self.write_steps(w)?;
+        w.write_all(b",\"version\":1,\"violations\":")?;
+        put(w, &self.violations)?;
+        w.write_all(b"}")
+    }
+
+    /// Writes what [`Run::digest`] hashes, `{"messages":[...],"steps":[...]}`, record by record.
+    pub fn write_digested(&self, mut w: impl Write) -> io::Result<()> {
+        let w = &mut w;
+        w.write_all(b"{\"messages\":")?;
+        self.write_messages(w)?;
+        w.write_all(b",\"steps\":")?;
+        self.write_steps(w)?;
+        w.write_all(b"}")
+    }
+
+    fn write_steps(&self, w: &mut impl Write) -> io::Result<()> {
         #[derive(Serialize)]
         struct StepOut<'a, P: Protocol> {
             step: usize,
@@ -317,6 +366,28 @@ impl<P: Protocol> Run<P> {
             #[serde(skip_serializing_if = "<[_]>::is_empty")]
             dropped: &'a [(MsgId, DropReason)],
         }
+        w.write_all(b"[")?;
+        for (i, s) in self.trace.steps.iter().enumerate() {
+            if i > 0 {
+                w.write_all(b",")?;
+            }
+            let r = self.trace.sent_by(i);
+            put(
+                w,
+                &StepOut::<P> {
+                    step: i,
+                    time_us: s.time,
+                    what: &s.what,
+                    sent: (r.start, r.end),
+                    notes: s.extra.as_ref().map_or(&[][..], |e| &e.notes),
+                    dropped: s.extra.as_ref().map_or(&[][..], |e| &e.dropped),
+                },
+            )?;
+        }
+        w.write_all(b"]")
+    }
+
+    fn write_messages(&self, w: &mut impl Write) -> io::Result<()> {
         #[derive(Serialize)]
         struct MsgOut<'a, M> {
             id: MsgId,
@@ -329,51 +400,53 @@ impl<P: Protocol> Run<P> {
             label: String,
             payload: &'a M,
         }
-        let steps: Vec<StepOut<P>> = (0..self.trace.steps.len())
-            .map(|i| {
-                let s = &self.trace.steps[i];
-                let r = self.trace.sent_by(i);
-                StepOut {
-                    step: i,
-                    time_us: s.time,
-                    what: &s.what,
-                    sent: (r.start, r.end),
-                    notes: s.extra.as_ref().map_or(&[][..], |e| &e.notes),
-                    dropped: s.extra.as_ref().map_or(&[][..], |e| &e.dropped),
-                }
-            })
-            .collect();
-        let messages: Vec<MsgOut<P::Msg>> = self
-            .trace
-            .msgs
-            .iter()
-            .map(|m| MsgOut {
-                id: m.id,
-                source: m.source,
-                target: m.target,
-                sent_us: m.sent_at,
-                sent_step: m.sent_step,
-                deliver_us: m.deliver_at,
-                outcome: m.outcome,
-                label: P::msg_label(&m.msg),
-                payload: &m.msg,
-            })
-            .collect();
-        let body = serde_json::json!({ "steps": steps, "messages": messages });
-        let digest = sha1_hex(body.to_string().as_bytes());
-        let inputs: Vec<_> = self.inputs.iter().map(|(s, i)| serde_json::json!({ "step": s, "input": i })).collect();
-        serde_json::json!({
-            "format": "caucus-trace",
-            "version": 1,
-            "scenario": self.scenario,
-            "inputs": inputs,
-            "steps": body["steps"],
-            "messages": body["messages"],
-            "violations": self.violations,
-            "digest": digest,
-        })
-        .to_string()
+        w.write_all(b"[")?;
+        for (i, m) in self.trace.msgs.iter().enumerate() {
+            if i > 0 {
+                w.write_all(b",")?;
+            }
+            put(
+                w,
+                &MsgOut {
+                    id: m.id,
+                    source: m.source,
+                    target: m.target,
+                    sent_us: m.sent_at,
+                    sent_step: m.sent_step,
+                    deliver_us: m.deliver_at,
+                    outcome: m.outcome,
+                    label: P::msg_label(&m.msg),
+                    payload: &m.msg,
+                },
+            )?;
+        }
+        w.write_all(b"]")
     }
+}
+
+/// Writes one record as compact JSON through a `serde_json::Value`, so that its object keys come
+/// out sorted, as they do when a whole trace is built as one `Value` (the digests of recorded
+/// runs were computed that way and must not change).
+fn put(w: &mut impl Write, record: &impl Serialize) -> io::Result<()> {
+    let value = serde_json::to_value(record).map_err(io::Error::other)?;
+    serde_json::to_writer(w, &value).map_err(io::Error::other)
+}
+
+/// Feeds everything written to it into a SHA-1 hasher.
+struct HashWriter(Sha1);
+
+impl Write for HashWriter {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The protocol's parameters from a scenario, checked against the topology; the script's roles
@@ -393,7 +466,7 @@ pub fn params_of<P: Protocol>(scenario: &Scenario, topology: &Topology) -> Resul
 }
 
 pub fn sha1_hex(bytes: &[u8]) -> String {
-    Sha1::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha1::digest(bytes))
 }
 
 // ---- the protocol-independent face of a run, for the UI and the CLI --------------------------

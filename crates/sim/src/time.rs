@@ -15,7 +15,9 @@ pub fn format_micros(us: Micros) -> String {
         let hundredths = (us + 5) / 10;
         format!("{}.{:02} ms", hundredths / 100, hundredths % 100)
     } else {
-        let thousandths = (us + 500) / 1_000;
+        // Rounded to the millisecond without overflowing: `us + 500` wraps near `Micros::MAX`
+        // (a scenario may run "forever", `until_us` = 2^64 - 1).
+        let thousandths = us / 1_000 + u64::from(us % 1_000 >= 500);
         format!("{}.{:03} s", thousandths / 1_000, thousandths % 1_000)
     }
 }
@@ -76,6 +78,11 @@ mod tests {
         assert_eq!(format_micros(12_345), "12.35 ms");
         assert_eq!(format_micros(3_200_000), "3.200 s");
         assert_eq!(format_micros(999_999), "1000.00 ms");
+        assert_eq!(format_micros(1_000_500), "1.001 s");
+        assert_eq!(format_micros(1_000_499), "1.000 s");
+        // Regression: `until_us` = 2^64 - 1 printed as `0.000 s` (the rounding overflowed).
+        assert_eq!(format_micros(u64::MAX), "18446744073709.552 s");
+        assert_eq!(format_micros(u64::MAX - 1_000), "18446744073709.551 s");
         assert_eq!(decimal(12.345, 1), "12.3");
         assert_eq!(decimal(-0.25, 2), "-0.25");
         assert_eq!(decimal(3.96, 0), "4");
