@@ -6,6 +6,12 @@ mod components;
 mod lesson;
 mod state;
 
+/// Talc instead of the default dlmalloc: smaller in the bundle and faster at the simulator's many
+/// small allocations (see ARCHITECTURE.md, "Where the bytes go"). The page is single-threaded.
+#[cfg(all(not(target_feature = "atomics"), target_family = "wasm"))]
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 fn main() {
     browser::install_panic_hook();
     // A link to a run of a protocol this bundle does not carry opens the page that does.

@@ -78,7 +78,7 @@ pub fn grouped(n: usize) -> String {
 /// charts): dark enough for 4.5:1 contrast on white and for white text on it (5:1 or more), and
 /// ordered so that the first few nodes differ most. Node 12 and up reuse the colours; their
 /// names are always written beside them (colour is never the only signal), and the map marks
-/// the second round with an inner ring. The same list is in `static/palette.css` as
+/// the second round with an inner ring. The same list is in `static/style.css` as
 /// `--node-0` to `--node-11` (a test keeps them equal).
 pub const NODE_COLOURS: [&str; 12] = [
     "#1d4ed8", "#c2410c", "#047857", "#7e22ce", "#0e7490", "#be123c", "#4d7c0f", "#a21caf", "#92400e", "#4338ca",
@@ -135,7 +135,7 @@ mod palette_tests {
 
     #[test]
     fn the_stylesheet_has_the_same_node_colours() {
-        let css = include_str!("../../static/palette.css");
+        let css = include_str!("../../static/style.css");
         for (i, c) in NODE_COLOURS.iter().enumerate() {
             assert!(css.contains(&format!("--node-{i}: {c};")), "--node-{i} should be {c}");
         }

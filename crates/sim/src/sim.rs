@@ -657,9 +657,11 @@ impl<P: Protocol> Sim<P> {
     }
     /// Messages in flight (including those waiting for a paused node), by id.
     pub fn in_flight(&self) -> Vec<&InFlight<P::Msg>> {
-        let mut v: Vec<_> = self.msgs.iter().flatten().collect();
-        v.sort_by_key(|m| m.id);
-        v
+        // Sorted as (id, slot) pairs: one sort for every protocol instead of one per message type.
+        let mut order: Vec<(MsgId, u32)> =
+            self.msgs.iter().enumerate().filter_map(|(slot, m)| Some((m.as_ref()?.id, slot as u32))).collect();
+        order.sort_unstable();
+        order.into_iter().filter_map(|(_, slot)| self.msgs[slot as usize].as_ref()).collect()
     }
     pub fn in_flight_count(&self) -> usize {
         self.in_flight
