@@ -8,7 +8,7 @@ use crate::components::{
     share::ShareDialog,
 };
 use crate::state::{Action, AppState, BannerKind, Dialog, RunRef};
-use caucus_protocols::share::Shared;
+use caucus_protocols::share::{link_query, MAX_LINK_CHARS};
 use gloo_render::{request_animation_frame, AnimationFrame};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -50,17 +50,24 @@ pub fn app() -> Html {
                 return;
             }
             if !*playing {
-                let mut query = Shared::of(state.run.borrow().as_ref()).to_query();
+                let mut page = String::new();
                 if let Some(play) = &state.lesson {
-                    query += &format!("&lesson={}&chapter={}", play.lesson.id, play.chapter + 1);
+                    page += &format!("&lesson={}&chapter={}", play.lesson.id, play.chapter + 1);
                 }
                 if state.embed {
-                    query += "&embed=1";
+                    page += "&embed=1";
                     let panels = state.embed_panels.to_param();
                     if !panels.is_empty() {
-                        query += &format!("&{panels}");
+                        page += &format!("&{panels}");
                     }
                 }
+                // A run too long for a link (the Share dialog says so and offers its file) leaves
+                // only the page's own parameters in the address bar.
+                let max = MAX_LINK_CHARS.saturating_sub(page.len());
+                let query = match link_query(state.run.borrow().as_ref(), max) {
+                    Some(run) => run + &page,
+                    None => page.trim_start_matches('&').to_string(),
+                };
                 browser::replace_query(&query);
             }
         });

@@ -64,7 +64,8 @@ pub fn base_url() -> String {
 
 pub fn replace_query(query: &str) {
     if let Ok(history) = window().history() {
-        let url = format!("{}?{query}", window().location().pathname().unwrap_or_default());
+        let path = window().location().pathname().unwrap_or_default();
+        let url = if query.is_empty() { path } else { format!("{path}?{query}") };
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
     }
 }

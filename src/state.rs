@@ -573,6 +573,12 @@ impl Reducible for AppState {
             Action::SetSpeed(v) => s.speed_log10 = v.clamp(SPEED_MIN, SPEED_MAX),
             Action::Faster => s.speed_log10 = (s.speed_log10 + 0.25).min(SPEED_MAX),
             Action::Slower => s.speed_log10 = (s.speed_log10 - 0.25).max(SPEED_MIN),
+            Action::Apply(input) if input != Input::Step && run.inputs().len() >= caucus_sim::limits::MAX_INPUTS => {
+                s.banner = Banner::error(format!(
+                    "This run already has {} inputs by hand, the most a run can carry: export it, or reset.",
+                    caucus_sim::limits::MAX_INPUTS
+                ));
+            }
             Action::Apply(input) => match run.apply(input) {
                 Ok(_) => {
                     s.banner = None;

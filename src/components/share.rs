@@ -2,7 +2,7 @@
 
 use crate::browser;
 use crate::state::{Action, Banner, Dialog, RunRef};
-use caucus_protocols::share::Shared;
+use caucus_protocols::share::{link_query, Shared, MAX_LINK_CHARS};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
@@ -21,7 +21,17 @@ pub fn share_dialog(p: &ShareProps) -> Html {
     let copied = use_state(|| None::<bool>);
     let focus = crate::components::use_focus_on_open();
     let shared = Shared::of(p.run.0.borrow().as_ref());
-    let link = format!("{}?{}", browser::base_url(), shared.to_query());
+    // `None`: too long for a link that servers accept; the run file carries it instead.
+    let link = link_query(p.run.0.borrow().as_ref(), MAX_LINK_CHARS - 40)
+        .map(|query| format!("{}?{query}", browser::base_url()));
+    let too_long = html! {
+        <p class="status" role="status">{ format!(
+            "This run is too long for a link: servers refuse links over {},{:03} characters. \
+             Export it as a run file instead; importing that file opens the same state.",
+            MAX_LINK_CHARS / 1000,
+            MAX_LINK_CHARS % 1000
+        ) }</p>
+    };
     let close = p.dispatch.reform(|_| Action::SetDialog(None));
     let copy = |text: String| {
         let copied = copied.clone();
@@ -44,17 +54,28 @@ pub fn share_dialog(p: &ShareProps) -> Html {
         }
     });
     if p.kind == Dialog::Embed {
-        let snippet = embed_snippet(&format!("{link}&embed=1"), &shared.scenario.name);
-        return html! {
-            <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="embed-title">
-                <div class="dialog">
-                    <h2 id="embed-title">{"Embed this run"}</h2>
-                    <p>{"Paste this into a course page. The embedded view keeps only the essential controls and opens at the current step."}</p>
+        let body = match &link {
+            Some(link) => {
+                let snippet = embed_snippet(&format!("{link}&embed=1"), &shared.scenario.name);
+                html! { <>
                     <textarea aria-label="Embed code" readonly=true rows="4" onfocus={select_all} value={snippet.clone()} />
                     <div class="row">
                         <button class="primary" ref={focus.clone()} onclick={copy(snippet)}>{"Copy embed code"}</button>
                         <button onclick={close}>{"Close"}</button>
                     </div>
+                </> }
+            }
+            None => html! { <>
+                { too_long }
+                <div class="row"><button class="primary" ref={focus.clone()} onclick={close}>{"Close"}</button></div>
+            </> },
+        };
+        return html! {
+            <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="embed-title">
+                <div class="dialog">
+                    <h2 id="embed-title">{"Embed this run"}</h2>
+                    <p>{"Paste this into a course page. The embedded view keeps only the essential controls and opens at the current step."}</p>
+                    { body }
                     { status }
                 </div>
             </div>
@@ -81,14 +102,23 @@ pub fn share_dialog(p: &ShareProps) -> Html {
             <div class="dialog">
                 <h2 id="share-title">{"Share this run"}</h2>
                 <p>{ format!(
-                    "The link holds the scenario, the seed, {} and the current step ({}). Opening it shows the same state.",
+                    "{} the scenario, the seed, {} and the current step ({}). Opening it shows the same state.",
+                    if link.is_some() { "The link holds" } else { "The run file holds" },
                     match shared.inputs.len() { 0 => "no inputs by hand".to_string(), 1 => "the input you applied".to_string(), n => format!("the {n} inputs you applied") },
                     shared.step
                 ) }</p>
-                <textarea aria-label="Link to this run" readonly=true rows="3" onfocus={select_all} value={link.clone()} />
+                if let Some(link) = &link {
+                    <textarea aria-label="Link to this run" readonly=true rows="3" onfocus={select_all} value={link.clone()} />
+                } else {
+                    { too_long }
+                }
                 <div class="row">
-                    <button class="primary" ref={focus} onclick={copy(link)}>{"Copy link"}</button>
-                    <button onclick={export_run}>{"Export run (JSON)"}</button>
+                    if let Some(link) = link {
+                        <button class="primary" ref={focus} onclick={copy(link)}>{"Copy link"}</button>
+                        <button onclick={export_run}>{"Export run (JSON)"}</button>
+                    } else {
+                        <button class="primary" ref={focus} onclick={export_run}>{"Export run (JSON)"}</button>
+                    }
                     <label class="button">
                         {"Import run…"}
                         <input type="file" accept=".json,application/json" aria-label="Import a run, trace or scenario file" class="visually-hidden" onchange={import} />

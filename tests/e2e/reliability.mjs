@@ -68,3 +68,26 @@ test('import-other-family', 'a run file made on another family’s page opens th
   // Reloading the handed-over page does not import twice: the link now carries the run.
   assert(!page.url().includes('import=1'), `the address bar is the run's link: ${page.url()}`);
 });
+
+test('link-too-long', 'a run too long for a link keeps the address bar short and the Share dialog offers its file instead', async (t) => {
+  const { page } = t;
+  // 600 inputs by hand (reordering switched on and off, one per step) make a link of about 15 KB.
+  const inputs = Array.from({ length: 600 }, (_, k) => ({ step: k, input: { reorder: { enabled: k % 2 === 0 } } }));
+  const file = JSON.stringify({ format: 'caucus-run', version: 1, step: 600, inputs, scenario: { version: 1, name: 'many-inputs', protocol: { name: 'heartbeat' }, topology: { preset: 'one-datacenter', placement: [3] } } });
+  await page.goto(`${t.base}?s=heartbeat`);
+  await ready(page);
+  await page.getByRole('button', { name: 'Share…' }).click();
+  await page.getByRole('dialog').locator('input[type=file]').setInputFiles({ name: 'many.json', mimeType: 'application/json', buffer: Buffer.from(file) });
+  await until(async () => (await page.locator('.banner').innerText().catch(() => '')).includes('Imported the run'), 'the run is imported', 20_000);
+  await press(page, 'ArrowRight');
+  await page.waitForTimeout(800);
+  assert(page.url().length < 8_100, `the address bar stays under the servers' limit: ${page.url().length} characters`);
+  assert(!page.url().includes('&i='), 'the address bar does not carry the inputs');
+  await page.getByRole('button', { name: 'Share…' }).click();
+  const dialog = page.getByRole('dialog');
+  const text = await dialog.innerText();
+  assert(text.includes('too long for a link'), `the dialog says why there is no link: ${text}`);
+  eq(await dialog.getByRole('button', { name: 'Copy link' }).count(), 0, 'no link to copy');
+  eq(await dialog.getByRole('button', { name: 'Export run (JSON)' }).count(), 1, 'the run file is offered');
+  await t.shot('link-too-long', page);
+});

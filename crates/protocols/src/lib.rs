@@ -151,6 +151,7 @@ impl TraceExport for dyn DynRun + '_ {
     fn trace_json(&self) -> String {
         registered!(on_typed_run, self, trace_json, ())
     }
+    #[allow(unused_variables)] // `w` is unused only when no protocol is compiled in.
     fn write_trace_json(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
         registered!(on_typed_run, self, write_trace_json, (w))
     }

@@ -1324,27 +1324,29 @@ fn minimal_movement(view: &View<'_, Ring>) -> Result<(), Failure> {
 }
 
 /// Checked at the step a get finishes, at its coordinator. Times are compared in simulated time:
-/// each node's local times are turned into elapsed time on its own clock, so clocks that disagree
-/// do not confuse which came first (a clock jump between an ack and the read still can).
+/// each local reading (the read's start at the reader, an ack at its writer) is turned back into
+/// simulated time with the clock that node had when it was taken, so clocks that disagree, jump
+/// or are reset mid-read never make a concurrent write look acknowledged before the read. Where
+/// a jump leaves it ambiguous the check gives the write the benefit: the latest instant for the
+/// ack, the earliest for the read.
 fn reads_see_acked_writes(view: &View<'_, Ring>) -> Result<(), Failure> {
     let Some(reader) = view.stepped_node() else { return Ok(()) };
     let Some(state) = view.state(reader) else { return Ok(()) };
-    let now = view.now();
-    let local_now = view.clock(reader).local(now);
+    let local_now = view.clock(reader).local(view.now());
     let Some(read) = state.done.last().filter(|d| d.ok && d.op == Op::Get && d.started + d.latency_us == local_now)
     else {
         return Ok(());
     };
-    let began = now.saturating_sub(read.latency_us);
+    let Some(began) = view.real_time_of(reader, read.started, false) else { return Ok(()) };
     let got = read.value.as_ref().map(|(_, v)| *v);
     for (writer, w) in view.up() {
-        let writer_now = view.clock(writer).local(now);
-        let acked_at = |local: Micros| now.saturating_sub(writer_now.saturating_sub(local));
-        let Some(Ack { at, value, .. }) = w
+        let acked_at = |local: Micros| view.real_time_of(writer, local, true);
+        let Some((Ack { value, .. }, at)) = w
             .acked
             .iter()
-            .filter(|a| a.key == read.key && acked_at(a.at) < began && got < Some(a.version))
-            .max_by_key(|a| a.version)
+            .filter(|a| a.key == read.key && got < Some(a.version))
+            .filter_map(|a| Some((a, acked_at(a.at).filter(|t| *t < began)?)))
+            .max_by_key(|(a, _)| a.version)
         else {
             continue;
         };
@@ -1355,14 +1357,14 @@ fn reads_see_acked_writes(view: &View<'_, Ring>) -> Result<(), Failure> {
         } else if params.read_quorum as u16 + params.write_quorum as u16 <= params.replicas as u16 {
             "R + W is not above the replica count, so a read quorum can miss every replica that acknowledged the write."
         } else {
-            "The read quorum missed every replica holding the write (during a hand-over, or after a clock jump blurred which came first)."
+            "The read quorum missed every replica holding the write (during a hand-over of keys, for example)."
         };
         return Err(Failure::new(format!(
             "{} read {} = {shown}, but {} had acknowledged the put of `{value}` {} ms before the read began. {why}",
             view.name(reader),
             read.key,
             view.name(writer),
-            ms(began.saturating_sub(acked_at(*at))),
+            ms(began - at),
         ))
         .nodes([reader, writer]));
     }

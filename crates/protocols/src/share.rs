@@ -14,6 +14,8 @@
 use crate::{build, builtin};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use caucus_sim::limits::MAX_INPUTS;
+use caucus_sim::run::json_within;
 use caucus_sim::{DynRun, Input, Scenario};
 use serde::{Deserialize, Serialize};
 
@@ -73,6 +75,10 @@ impl Params {
 pub const LINK_VERSION: u32 = 1;
 /// Steps a shared run may ask to replay (keeps a malicious link from freezing the tab).
 pub const MAX_SHARED_STEPS: u64 = 500_000;
+/// Characters a link to a run may have. Servers refuse longer requests (nginx's default buffer
+/// for a request line is 8 KB; Node's, the bundled server's, 16 KB for all the headers: HTTP
+/// 431), so a run past this travels as a run file instead.
+pub const MAX_LINK_CHARS: usize = 8_000;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Shared {
@@ -107,26 +113,9 @@ impl Shared {
         Shared { scenario: run.scenario().clone(), inputs: run.inputs().to_vec(), step: run.cursor() }
     }
 
-    /// The query string (without `?`) of a link to this run.
+    /// The query string (without `?`) of a link to this run, however long.
     pub fn to_query(&self) -> String {
-        let mut q = format!("v={LINK_VERSION}");
-        let same_as_builtin = builtin(&self.scenario.name).is_some_and(|b| {
-            let mut b = b;
-            b.seed = self.scenario.seed;
-            b == self.scenario
-        });
-        if same_as_builtin {
-            q += &format!("&s={}&seed={}", self.scenario.name, self.scenario.seed);
-        } else {
-            let json = serde_json::to_string(&self.scenario).expect("scenarios serialize");
-            q += &format!("&sc={}", URL_SAFE_NO_PAD.encode(json));
-        }
-        q += &format!("&t={}", self.step);
-        if !self.inputs.is_empty() {
-            let json = serde_json::to_string(&self.inputs).expect("inputs serialize");
-            q += &format!("&i={}", URL_SAFE_NO_PAD.encode(json));
-        }
-        q
+        query_of(&self.scenario, &self.inputs, self.step, usize::MAX).expect("no limit")
     }
 
     /// Reads a link's query. `Ok(None)` when the query names no run (open the default).
@@ -238,6 +227,14 @@ impl Shared {
         if self.step > MAX_SHARED_STEPS || self.inputs.iter().any(|(s, _)| *s > MAX_SHARED_STEPS) {
             return Err(format!("the run asks for more than {MAX_SHARED_STEPS} steps"));
         }
+        if self.inputs.len() > MAX_INPUTS {
+            return Err(format!("the run has {} inputs by hand, over the limit of {MAX_INPUTS}", self.inputs.len()));
+        }
+        if let Some((k, (field, why))) =
+            self.inputs.iter().enumerate().find_map(|(k, (_, input))| Some((k, input.check_bounds().err()?)))
+        {
+            return Err(format!("inputs[{k}].{field}: {why}"));
+        }
         let mut run = build(&self.scenario).map_err(|e| format!("the scenario is invalid: {e}"))?;
         for (k, (step, input)) in self.inputs.iter().enumerate() {
             if *step < run.cursor() {
@@ -250,6 +247,37 @@ impl Shared {
         run.seek(self.step);
         Ok(run)
     }
+}
+
+/// The query (without `?`) of a link to `run`, or `None` when it would be longer than `max`
+/// characters. The work stops there, so a run of any size costs at most about `max` (the page
+/// rewrites its address after every step).
+pub fn link_query(run: &dyn DynRun, max: usize) -> Option<String> {
+    query_of(run.scenario(), run.inputs(), run.cursor(), max)
+}
+
+fn query_of(scenario: &Scenario, inputs: &[(u64, Input)], step: u64, max: usize) -> Option<String> {
+    // base64 writes 4 characters for every 3 bytes of JSON.
+    let room = |q: &str, key: &str| max.saturating_sub(q.len() + key.len()) / 4 * 3;
+    let mut q = format!("v={LINK_VERSION}");
+    let same_as_builtin = builtin(&scenario.name).is_some_and(|mut b| {
+        b.seed = scenario.seed;
+        b == *scenario
+    });
+    if same_as_builtin {
+        q += &format!("&s={}&seed={}", scenario.name, scenario.seed);
+    } else {
+        let json = json_within(scenario, room(&q, "&sc=")).ok()?;
+        q += "&sc=";
+        q += &URL_SAFE_NO_PAD.encode(json);
+    }
+    q += &format!("&t={step}");
+    if !inputs.is_empty() {
+        let json = json_within(&inputs, room(&q, "&i=")).ok()?;
+        q += "&i=";
+        q += &URL_SAFE_NO_PAD.encode(json);
+    }
+    (q.len() <= max).then_some(q)
 }
 
 fn advance(run: &mut dyn DynRun, step: u64) -> Result<(), String> {
@@ -302,6 +330,34 @@ mod tests {
         }
         run.seek(50);
         run
+    }
+
+    #[test]
+    fn a_run_too_long_for_a_link_has_none_and_costs_no_more_than_the_limit() {
+        let mut run = build(&builtin("heartbeat").unwrap()).unwrap();
+        for k in 0..600 {
+            run.apply(Input::Reorder { enabled: k % 2 == 0 }).unwrap();
+        }
+        assert!(Shared::of(run.as_ref()).to_query().len() > MAX_LINK_CHARS);
+        assert_eq!(link_query(run.as_ref(), MAX_LINK_CHARS), None);
+        // A short run's link is the same whichever way it is made.
+        let short = sample();
+        assert_eq!(link_query(short.as_ref(), MAX_LINK_CHARS), Some(Shared::of(short.as_ref()).to_query()));
+        // The limit is exact: a link of n characters fits in n, not in n - 1.
+        let n = Shared::of(short.as_ref()).to_query().len();
+        assert!(link_query(short.as_ref(), n).is_some() && link_query(short.as_ref(), n - 1).is_none());
+    }
+
+    #[test]
+    fn a_run_with_too_many_inputs_or_an_input_over_the_limits_is_refused() {
+        let scenario = builtin("heartbeat").unwrap();
+        let many = Shared { scenario: scenario.clone(), inputs: vec![(0, Input::Heal); MAX_INPUTS + 1], step: 0 };
+        let err = many.restore().err().unwrap();
+        assert!(err.contains("over the limit of 10000"), "{err}");
+        let long =
+            Shared { scenario, inputs: vec![(3, Input::Pause { node: 0, duration_us: 7_200_000_000 })], step: 5 };
+        let err = long.restore().err().unwrap();
+        assert!(err.starts_with("inputs[0].pause.duration_us"), "{err}");
     }
 
     #[test]

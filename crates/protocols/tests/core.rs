@@ -487,6 +487,43 @@ fn a_forward_clock_jump_makes_timers_fire_earlier() {
 }
 
 #[test]
+fn local_readings_turn_back_into_simulated_time_with_the_clock_of_their_moment() {
+    // n0: +200 ms jump at 1 s, 1,000 ppm fast from 2 s, a 300 ms backward jump at 3 s, reset by
+    // heal_all at 4 s. Every local reading taken maps back to the instant it was taken.
+    let mut run = heartbeat_run();
+    let mut readings = Vec::new();
+    let take = |run: &Run<Heartbeat>, readings: &mut Vec<(Micros, Micros)>| {
+        readings.push((run.sim().now(), run.sim().local_time(0)));
+    };
+    for (at, input) in [
+        (SEC, Input::Skew { node: 0, by_us: 200_000 }),
+        (2 * SEC, Input::Drift { node: 0, ppm: 1_000 }),
+        (3 * SEC, Input::Skew { node: 0, by_us: -300_000 }),
+        (4 * SEC, Input::HealAll),
+    ] {
+        run_to(&mut run, at - 100 * MS);
+        take(&run, &mut readings);
+        run_to(&mut run, at);
+        apply(&mut run, input);
+        take(&run, &mut readings);
+    }
+    run_to(&mut run, 5 * SEC);
+    take(&run, &mut readings);
+    for &(real, local) in &readings {
+        let early = run.sim().real_time_of(0, local, false).expect("the clock read it");
+        let late = run.sim().real_time_of(0, local, true).expect("the clock read it");
+        assert!(early <= real && real <= late, "{local} read at {real}: between {early} and {late}");
+    }
+    // The backward jump at 3 s made n0 read 2.95 s-ish twice: once before, once after it.
+    let (before, local) = readings[4];
+    let twice = run.sim().real_time_of(0, local, true).unwrap();
+    assert_eq!(run.sim().real_time_of(0, local, false), Some(before));
+    assert!(twice > 3 * SEC, "read again after the jump, at {twice}");
+    // A reading no clock took (before the start of n0's clock) is None.
+    assert_eq!(run.sim().real_time_of(1, run.sim().local_time(1) + SEC, false), None);
+}
+
+#[test]
 fn a_backward_clock_jump_makes_timers_fire_later() {
     let mut run = heartbeat_run();
     run_to(&mut run, SEC);

@@ -10,6 +10,15 @@ pub const MAX_IN_FLIGHT: usize = 100_000;
 pub const MAX_TRACE_STEPS: u64 = 2_000_000;
 /// One-way latency plus jitter of any link: 10 s.
 pub const MAX_LATENCY_US: u64 = 10_000_000;
+/// Characters in a scenario's name (it names run files and travels in links).
+pub const MAX_NAME_CHARS: usize = 100;
+/// Characters in a scenario's description (the longest built-in one has about 900).
+pub const MAX_DESCRIPTION_CHARS: usize = 4_000;
+/// Characters of a request's JSON (a client's command), in a script or by hand.
+pub const MAX_REQUEST_CHARS: usize = 4_096;
+/// Inputs applied by hand in one run: a link or a run file carries them all, and opening it
+/// replays every one.
+pub const MAX_INPUTS: usize = 10_000;
 /// Inputs in a scenario's script.
 pub const MAX_SCRIPT: usize = 10_000;
 /// Clock drift, in parts per million (50% fast or slow).

@@ -445,6 +445,27 @@ impl Write for HashWriter {
     }
 }
 
+/// `value` as compact JSON if that is at most `max` bytes, else `Err(())`; the work stops at
+/// `max` bytes however large the value is (a link to a huge run costs as much as a short one).
+pub fn json_within(value: &impl Serialize, max: usize) -> Result<Vec<u8>, ()> {
+    struct Capped(Vec<u8>, usize);
+    impl Write for Capped {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            if self.0.len() + bytes.len() > self.1 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            self.0.extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut out = Capped(Vec::new(), max);
+    serde_json::to_writer(&mut out, value).map_err(|_| ())?;
+    Ok(out.0)
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -41,7 +41,7 @@
 //! - An unknown role, or one the protocol does not have, is refused up front naming the field
 //!   (`script[3].when.role`).
 
-use crate::limits::{MAX_FAULT_US, MAX_SCRIPT};
+use crate::limits::{MAX_DESCRIPTION_CHARS, MAX_FAULT_US, MAX_NAME_CHARS, MAX_SCRIPT};
 use crate::protocol::Role;
 use crate::sim::{Input, ScriptEntry, When};
 use crate::time::{Micros, SEC};
@@ -271,6 +271,20 @@ impl Scenario {
         if self.version != SCENARIO_VERSION {
             return Err(ScenarioError::new("version", format!("version {} is not supported", self.version)));
         }
+        let chars = self.name.chars().count();
+        if chars > MAX_NAME_CHARS {
+            return Err(ScenarioError::new(
+                "name",
+                format!("{chars} characters is over the limit of {MAX_NAME_CHARS}"),
+            ));
+        }
+        let chars = self.description.chars().count();
+        if chars > MAX_DESCRIPTION_CHARS {
+            return Err(ScenarioError::new(
+                "description",
+                format!("{chars} characters is over the limit of {MAX_DESCRIPTION_CHARS}"),
+            ));
+        }
         if self.script.len() > MAX_SCRIPT {
             return Err(ScenarioError::new(
                 "script",
@@ -411,6 +425,21 @@ mod tests {
         assert_eq!(field_of(&with(r#"{"drift":{"node":1,"ppm":2000000}}"#)), "script[1].input.drift.ppm");
         assert_eq!(field_of(&with(r#"{"skew":{"node":1,"by_us":-7200000000}}"#)), "script[1].input.skew.by_us");
         assert!(Scenario::from_json(&with(r#"{"pause":{"node":0,"duration_us":2000000}}"#)).is_ok());
+        let big = format!(r#"{{"request":{{"node":0,"request":{{"submit":{{"command":"{}"}}}}}}}}"#, "x".repeat(5000));
+        assert_eq!(field_of(&with(&big)), "script[1].input.request.request");
+    }
+
+    #[test]
+    fn a_description_or_name_too_long_is_refused_naming_it() {
+        let with = |name: &str, description: &str| {
+            format!(
+                r#"{{"version":1,"name":"{name}","description":"{description}","protocol":{{"name":"heartbeat"}},"topology":{{"preset":"three-regions"}}}}"#
+            )
+        };
+        assert_eq!(field_of(&with("x", &"d".repeat(MAX_DESCRIPTION_CHARS + 1))), "description");
+        assert_eq!(field_of(&with(&"n".repeat(MAX_NAME_CHARS + 1), "")), "name");
+        // Characters, not bytes: 4,000 accented letters are within the limit.
+        assert!(Scenario::from_json(&with("x", &"é".repeat(MAX_DESCRIPTION_CHARS))).is_ok());
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! stale (a cancelled timer, a message dropped by hand) are skipped without counting as a step;
 //! events for a paused node wait in its deferred list, also without counting.
 
-use crate::limits::{MAX_DRIFT_PPM, MAX_FAULT_US, MAX_IN_FLIGHT};
+use crate::limits::{MAX_DRIFT_PPM, MAX_FAULT_US, MAX_IN_FLIGHT, MAX_REQUEST_CHARS};
 use crate::protocol::{random_below, Ctx, Effect, Failure, Property, PropertyKind, Protocol};
 use crate::time::Micros;
 use crate::topology::{check_link, DcId, Link, NodeId, Topology};
@@ -95,6 +95,12 @@ impl Input {
                 crate::topology::check_link("set_link", *latency_us, *jitter_us, *loss_ppm)
                     .map_err(|e| ("set_link".to_string(), e.0))
             }
+            Input::Request { request, .. } => match crate::run::json_within(request, MAX_REQUEST_CHARS) {
+                Ok(_) => Ok(()),
+                Err(()) => {
+                    out("request.request", format!("a request is at most {MAX_REQUEST_CHARS} characters of JSON"))
+                }
+            },
             _ => Ok(()),
         }
     }
@@ -345,6 +351,9 @@ struct ActiveTimer<T> {
     after_us: Micros,
 }
 
+/// Clock changes remembered per node for [`Sim::real_time_of`].
+const CLOCK_HISTORY: usize = 64;
+
 #[derive(Clone, Debug)]
 struct Node<P: Protocol> {
     state: NodeState<P>,
@@ -353,6 +362,11 @@ struct Node<P: Protocol> {
     pause_token: u64,
     deferred: Vec<Scheduled>,
     clock: Clock,
+    /// When `clock` took effect, and the clocks before it with theirs (oldest first, at most
+    /// [`CLOCK_HISTORY`]): properties turn a local reading back into simulated time with the
+    /// clock that was in effect when it was taken, not the one in effect now.
+    clock_since: Micros,
+    past_clocks: Vec<(Micros, Clock)>,
     rng: ChaCha8Rng,
     timers: Vec<ActiveTimer<P::Timer>>,
 }
@@ -522,6 +536,8 @@ impl<P: Protocol> Sim<P> {
                 pause_token: 0,
                 deferred: Vec::new(),
                 clock: Clock::default(),
+                clock_since: 0,
+                past_clocks: Vec::new(),
                 rng: rng_stream(seed, i as u64 + 1),
                 timers: Vec::new(),
             })
@@ -635,6 +651,28 @@ impl<P: Protocol> Sim<P> {
     }
     pub fn local_time(&self, node: NodeId) -> Micros {
         self.nodes[node as usize].clock.local(self.now)
+    }
+    /// The simulated time, up to now, at which `node`'s clock read `local`, through the clock
+    /// changes it went through (jumps, drift, a final heal). A backward jump can make a clock
+    /// read the same twice: `latest` picks the later instant, else the earlier. `None` when the
+    /// clock never read it (or read it before the changes remembered).
+    pub fn real_time_of(&self, node: NodeId, local: Micros, latest: bool) -> Option<Micros> {
+        let n = &self.nodes[node as usize];
+        let mut spans: Vec<(Micros, Micros, Clock)> = Vec::with_capacity(n.past_clocks.len() + 1);
+        for (k, &(since, clock)) in n.past_clocks.iter().enumerate() {
+            let until = n.past_clocks.get(k + 1).map_or(n.clock_since, |next| next.0);
+            spans.push((since, until, clock));
+        }
+        spans.push((n.clock_since, self.now.saturating_add(1), n.clock));
+        let hit = |&(since, until, clock): &(Micros, Micros, Clock)| {
+            let t = clock.real(local, since);
+            (t < until && clock.local(t) == local).then_some(t)
+        };
+        if latest {
+            spans.iter().rev().find_map(hit)
+        } else {
+            spans.iter().find_map(hit)
+        }
     }
     /// Active timers of a node: (timer, local deadline, simulated deadline).
     pub fn timers(&self, node: NodeId) -> Vec<(P::Timer, Micros, Micros)> {
@@ -1127,6 +1165,19 @@ impl<P: Protocol> Sim<P> {
         self.nodes[node as usize].timers = timers;
     }
 
+    /// Gives `node` a new clock from now on, remembering the old one; its timers follow.
+    fn set_clock(&mut self, node: NodeId, clock: Clock) {
+        let now = self.now;
+        let n = &mut self.nodes[node as usize];
+        if n.past_clocks.len() == CLOCK_HISTORY {
+            n.past_clocks.remove(0);
+        }
+        n.past_clocks.push((n.clock_since, n.clock));
+        n.clock = clock;
+        n.clock_since = now;
+        self.reschedule_timers(node);
+    }
+
     fn resume(&mut self, node: NodeId) {
         let n = &mut self.nodes[node as usize];
         n.paused_until = None;
@@ -1243,16 +1294,17 @@ impl<P: Protocol> Sim<P> {
                 if by_us.unsigned_abs() > MAX_FAULT_US {
                     return bad(format!("a clock jump is at most {MAX_FAULT_US} µs"));
                 }
-                self.nodes[*node as usize].clock.offset_us += by_us;
-                self.reschedule_timers(*node);
+                let mut clock = self.nodes[*node as usize].clock;
+                clock.offset_us += by_us;
+                self.set_clock(*node, clock);
             }
             Input::Drift { node, ppm } => {
                 if ppm.unsigned_abs() > MAX_DRIFT_PPM as u32 {
                     return bad(format!("drift is at most ±{MAX_DRIFT_PPM} ppm"));
                 }
-                let now = self.now;
-                self.nodes[*node as usize].clock.set_drift(now, *ppm);
-                self.reschedule_timers(*node);
+                let mut clock = self.nodes[*node as usize].clock;
+                clock.set_drift(self.now, *ppm);
+                self.set_clock(*node, clock);
             }
             Input::Partition { a, b, one_way } => {
                 let a = self.endpoints(a, "a")?;
@@ -1292,8 +1344,7 @@ impl<P: Protocol> Sim<P> {
                     }
                     let clock = self.nodes[node as usize].clock;
                     if clock.offset_us != 0 || clock.drift_ppm != 0 {
-                        self.nodes[node as usize].clock = Clock { offset_us: 0, drift_ppm: 0, anchor: self.now };
-                        self.reschedule_timers(node);
+                        self.set_clock(node, Clock { offset_us: 0, drift_ppm: 0, anchor: self.now });
                     }
                 }
             }
@@ -1403,6 +1454,10 @@ impl<'a, P: Protocol> View<'a, P> {
     }
     pub fn clock(&self, node: NodeId) -> Clock {
         self.sim.clock(node)
+    }
+    /// See [`Sim::real_time_of`]: when `node`'s clock read `local`, in simulated time.
+    pub fn real_time_of(&self, node: NodeId, local: Micros, latest: bool) -> Option<Micros> {
+        self.sim.real_time_of(node, local, latest)
     }
     /// The node the last step happened at, if it happened at one node (a delivery, a timer, a
     /// fault on a node). A property about what a handler just did can look at this node alone.
