@@ -29,6 +29,8 @@ pub const PACK: Pack = if cfg!(feature = "election") {
 } else {
     Pack::Core
 };
+/// Messages in flight a snapshot copies at most (the oldest): the map draws 2,000 of them.
+pub const SNAPSHOT_MSGS: usize = 5_000;
 /// How often panels other than the map and the diagram refresh while playing.
 pub const PANEL_REFRESH_MS: f64 = 250.0;
 /// Real milliseconds one slice of computing the run ahead may take (between two frames).
@@ -360,7 +362,8 @@ impl AppState {
             head: run.head(),
             topology: Rc::new(topology.clone()),
             nodes: run.nodes(),
-            msgs: run.in_flight(),
+            msgs: run.in_flight_first(SNAPSHOT_MSGS),
+            msgs_total: run.in_flight_count(),
             properties: run.properties(),
             links,
             cut,
@@ -448,7 +451,11 @@ pub struct Snapshot {
     pub head: u64,
     pub topology: Rc<Topology>,
     pub nodes: Vec<NodeView>,
+    /// The oldest messages in flight, at most [`SNAPSHOT_MSGS`] (the views draw fewer); a
+    /// flooded network has up to 100,000, and copying every one each frame froze the tab.
     pub msgs: Vec<MsgView>,
+    /// How many messages are in flight in all.
+    pub msgs_total: usize,
     pub properties: Vec<PropertyView>,
     /// `links[a * dcs + b]`, current values.
     pub links: Vec<Link>,

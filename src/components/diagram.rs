@@ -502,12 +502,11 @@ fn messages_near(
     s: &Snapshot,
     budget: usize,
 ) -> (Vec<MsgTraceView>, bool) {
-    let mut c = Collector { run, count: run.trace_msg_count(), seen: HashSet::new(), found: Vec::new() };
-    let mut capped = false;
+    let mut c =
+        Collector { run, count: run.trace_msg_count(), seen: HashSet::new(), found: Vec::new(), budget, capped: false };
     let current_first = steps.iter().filter(|st| Some(st.index) == current).chain(steps.iter().rev());
     for st in current_first {
-        if c.seen.len() >= budget {
-            capped = true;
+        if c.capped {
             break;
         }
         // Sampled, a step stands for many: one line each keeps the lines spread over the window.
@@ -516,7 +515,7 @@ fn messages_near(
             c.take(id, |_| true);
         }
     }
-    if !capped {
+    if !c.capped {
         let crosses = |m: &MsgTraceView| end_of(m).is_none_or(|(_, t)| t >= f.t0);
         for i in (a.saturating_sub(LOOKBACK_STEPS)..a).rev() {
             for id in run.trace_step(i).sent {
@@ -527,20 +526,26 @@ fn messages_near(
             c.take(m.id, |_| true);
         }
     }
-    let found = c.found;
-    (found, capped)
+    (c.found, c.capped)
 }
 
-/// Fetches each message once.
+/// Fetches each message once, and at most `budget` of them: a flooded network has tens of
+/// thousands in flight across the window, and drawing each one froze the tab.
 struct Collector<'a> {
     run: &'a dyn DynRun,
     count: usize,
     seen: HashSet<MsgId>,
     found: Vec<MsgTraceView>,
+    budget: usize,
+    capped: bool,
 }
 
 impl Collector<'_> {
     fn take(&mut self, id: MsgId, keep: impl Fn(&MsgTraceView) -> bool) {
+        if self.found.len() >= self.budget {
+            self.capped = true;
+            return;
+        }
         if (id as usize) < self.count && self.seen.insert(id) {
             let m = self.run.trace_msg(id);
             if keep(&m) {
@@ -1034,6 +1039,7 @@ mod tests {
     use super::*;
     use crate::state::AppState;
     use caucus_protocols::{build, builtin};
+    use caucus_sim::MS;
 
     /// A built-in scenario run until `until`, and the snapshot the app would take of it.
     fn scenario_at(name: &str, until: Micros) -> (AppState, Snapshot) {
@@ -1043,6 +1049,25 @@ mod tests {
         *state.run.borrow_mut() = run;
         let snapshot = state.snapshot();
         (state, snapshot)
+    }
+
+    #[test]
+    fn a_flooded_network_draws_no_more_than_the_budget() {
+        // A heartbeat every 1 µs fills the network with tens of thousands of messages; every one
+        // in flight used to be drawn, 200,000 SVG elements after a few seconds of play.
+        let flood = r#"{"version":1,"name":"flood","protocol":{"name":"heartbeat","params":{"interval_us":1,"timeout_us":500000}},"topology":{"preset":"three-regions"},"until_us":1000000}"#;
+        let state = AppState::from_query("", false);
+        let mut run = build(&caucus_sim::Scenario::from_json(flood).unwrap()).unwrap();
+        let _ = run.run_until(SEC); // Stops at the in-flight limit.
+        assert!(run.in_flight_count() > 50_000, "{} in flight", run.in_flight_count());
+        *state.run.borrow_mut() = run;
+        let s = state.snapshot();
+        assert_eq!(s.msgs.len(), crate::state::SNAPSHOT_MSGS);
+        assert!(s.msgs.windows(2).all(|w| w[0].id < w[1].id), "the oldest, by id");
+        let now = state.run.borrow().now();
+        let all = ViewWindow { span_us: 20 * MS, follow: false, start: 0 };
+        let (_, d) = drawing(&state, &s, all, now);
+        assert!(d.msgs_capped && d.msgs.len() <= MAX_DRAWN_MSGS, "{} lines drawn", d.msgs.len());
     }
 
     fn drawing(state: &AppState, s: &Snapshot, view: ViewWindow, view_time: Micros) -> (Frame, Drawing) {

@@ -562,12 +562,12 @@ pub fn topology_map(p: &MapProps) -> Html {
             }
         })
     };
-    let hidden = s.msgs.len().saturating_sub(MAX_DRAWN_MSGS);
+    let hidden = s.msgs_total.saturating_sub(MAX_DRAWN_MSGS);
 
     html! {
         <div class="map">
             <p class="map-hint" aria-hidden="true">{"← The map scrolls sideways →"}</p>
-            <svg ref={svg_ref} viewBox={format!("0 0 {} {}", W as u32, view_h.ceil() as u32)} style={format!("--k:{}", decimal(k, 2))} role="group" aria-label={format!("{} datacenters, {} nodes, {} messages in flight", dcs, s.nodes.len(), s.msgs.len())}
+            <svg ref={svg_ref} viewBox={format!("0 0 {} {}", W as u32, view_h.ceil() as u32)} style={format!("--k:{}", decimal(k, 2))} role="group" aria-label={format!("{} datacenters, {} nodes, {} messages in flight", dcs, s.nodes.len(), s.msgs_total)}
                 onmousemove={on_move} onmouseleave={on_leave} onclick={on_click}>
                 <g class="links">{ for links }</g>
                 <g class="regions">{ for regions }</g>

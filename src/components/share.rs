@@ -21,17 +21,13 @@ pub fn share_dialog(p: &ShareProps) -> Html {
     let copied = use_state(|| None::<bool>);
     let focus = crate::components::use_focus_on_open();
     let shared = Shared::of(p.run.0.borrow().as_ref());
-    // `None`: too long for a link that servers accept; the run file carries it instead.
+    // No link for a run longer than servers accept: its run file carries it instead.
     let link = link_query(p.run.0.borrow().as_ref(), MAX_LINK_CHARS - 40)
         .map(|query| format!("{}?{query}", browser::base_url()));
-    let too_long = html! {
-        <p class="status" role="status">{ format!(
-            "This run is too long for a link: servers refuse links over {},{:03} characters. \
-             Export it as a run file instead; importing that file opens the same state.",
-            MAX_LINK_CHARS / 1000,
-            MAX_LINK_CHARS % 1000
-        ) }</p>
-    };
+    let too_long = link.is_none().then(|| {
+        html! { <p class="status" role="status">{ "This run is too long for a link: servers refuse links over 8,000 characters. Export it as a run file instead; importing that file opens the same state." }</p> }
+    });
+    let link = link.unwrap_or_default();
     let close = p.dispatch.reform(|_| Action::SetDialog(None));
     let copy = |text: String| {
         let copied = copied.clone();
@@ -54,28 +50,22 @@ pub fn share_dialog(p: &ShareProps) -> Html {
         }
     });
     if p.kind == Dialog::Embed {
-        let body = match &link {
-            Some(link) => {
-                let snippet = embed_snippet(&format!("{link}&embed=1"), &shared.scenario.name);
-                html! { <>
-                    <textarea aria-label="Embed code" readonly=true rows="4" onfocus={select_all} value={snippet.clone()} />
-                    <div class="row">
-                        <button class="primary" ref={focus.clone()} onclick={copy(snippet)}>{"Copy embed code"}</button>
-                        <button onclick={close}>{"Close"}</button>
-                    </div>
-                </> }
-            }
-            None => html! { <>
-                { too_long }
-                <div class="row"><button class="primary" ref={focus.clone()} onclick={close}>{"Close"}</button></div>
-            </> },
+        let snippet = if link.is_empty() {
+            String::new()
+        } else {
+            embed_snippet(&format!("{link}&embed=1"), &shared.scenario.name)
         };
         return html! {
             <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="embed-title">
                 <div class="dialog">
                     <h2 id="embed-title">{"Embed this run"}</h2>
                     <p>{"Paste this into a course page. The embedded view keeps only the essential controls and opens at the current step."}</p>
-                    { body }
+                    <textarea aria-label="Embed code" readonly=true rows="4" onfocus={select_all} value={snippet.clone()} />
+                    <div class="row">
+                        <button class="primary" ref={focus.clone()} disabled={link.is_empty()} onclick={copy(snippet)}>{"Copy embed code"}</button>
+                        <button onclick={close}>{"Close"}</button>
+                    </div>
+                    { too_long }
                     { status }
                 </div>
             </div>
@@ -102,29 +92,21 @@ pub fn share_dialog(p: &ShareProps) -> Html {
             <div class="dialog">
                 <h2 id="share-title">{"Share this run"}</h2>
                 <p>{ format!(
-                    "{} the scenario, the seed, {} and the current step ({}). Opening it shows the same state.",
-                    if link.is_some() { "The link holds" } else { "The run file holds" },
+                    "The link holds the scenario, the seed, {} and the current step ({}). Opening it shows the same state.",
                     match shared.inputs.len() { 0 => "no inputs by hand".to_string(), 1 => "the input you applied".to_string(), n => format!("the {n} inputs you applied") },
                     shared.step
                 ) }</p>
-                if let Some(link) = &link {
-                    <textarea aria-label="Link to this run" readonly=true rows="3" onfocus={select_all} value={link.clone()} />
-                } else {
-                    { too_long }
-                }
+                <textarea aria-label="Link to this run" readonly=true rows="3" onfocus={select_all} value={link.clone()} />
                 <div class="row">
-                    if let Some(link) = link {
-                        <button class="primary" ref={focus} onclick={copy(link)}>{"Copy link"}</button>
-                        <button onclick={export_run}>{"Export run (JSON)"}</button>
-                    } else {
-                        <button class="primary" ref={focus} onclick={export_run}>{"Export run (JSON)"}</button>
-                    }
+                    <button class="primary" ref={focus} disabled={link.is_empty()} onclick={copy(link)}>{"Copy link"}</button>
+                    <button onclick={export_run}>{"Export run (JSON)"}</button>
                     <label class="button">
                         {"Import run…"}
                         <input type="file" accept=".json,application/json" aria-label="Import a run, trace or scenario file" class="visually-hidden" onchange={import} />
                     </label>
                     <button onclick={close}>{"Close"}</button>
                 </div>
+                { too_long }
                 { status }
             </div>
         </div>
@@ -174,16 +156,6 @@ fn read_file(file: web_sys::File, dispatch: Callback<Action>) {
     // Freed by wasm-bindgen once it has run.
     let onload = Closure::once_into_js(move || {
         let text = r.result().ok().and_then(|v| v.as_string()).unwrap_or_default();
-        // A run of another family opens on that family's page.
-        let elsewhere = Shared::from_file(&text)
-            .ok()
-            .and_then(|s| caucus_protocols::pack_of(&s.scenario.protocol.name))
-            .filter(|p| !p.compiled_in());
-        if let Some(pack) = elsewhere {
-            if browser::import_in_pack(pack, &text) {
-                return;
-            }
-        }
         match Shared::from_file(&text).and_then(|s| s.restore()) {
             Ok(run) => {
                 dispatch.emit(Action::Load(run, Banner::info("Imported the run.")));

@@ -87,7 +87,8 @@ test('link-too-long', 'a run too long for a link keeps the address bar short and
   const dialog = page.getByRole('dialog');
   const text = await dialog.innerText();
   assert(text.includes('too long for a link'), `the dialog says why there is no link: ${text}`);
-  eq(await dialog.getByRole('button', { name: 'Copy link' }).count(), 0, 'no link to copy');
+  assert(await dialog.getByRole('button', { name: 'Copy link' }).isDisabled(), 'no link to copy');
+  eq(await dialog.getByRole('textbox', { name: 'Link to this run' }).inputValue(), '', 'the link box is empty');
   eq(await dialog.getByRole('button', { name: 'Export run (JSON)' }).count(), 1, 'the run file is offered');
   await t.shot('link-too-long', page);
 });

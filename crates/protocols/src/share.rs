@@ -15,7 +15,6 @@ use crate::{build, builtin};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use caucus_sim::limits::MAX_INPUTS;
-use caucus_sim::run::json_within;
 use caucus_sim::{DynRun, Input, Scenario};
 use serde::{Deserialize, Serialize};
 
@@ -267,13 +266,33 @@ fn query_of(scenario: &Scenario, inputs: &[(u64, Input)], step: u64, max: usize)
     if same_as_builtin {
         q += &format!("&s={}&seed={}", scenario.name, scenario.seed);
     } else {
-        let json = json_within(scenario, room(&q, "&sc=")).ok()?;
+        // A valid scenario is bounded (its description, its script); a script longer than a link
+        // could hold is not even written out.
+        if scenario.script.len().saturating_mul(16) > max {
+            return None;
+        }
+        let json = serde_json::to_string(scenario).expect("scenarios serialize");
+        if json.len() > room(&q, "&sc=") {
+            return None;
+        }
         q += "&sc=";
         q += &URL_SAFE_NO_PAD.encode(json);
     }
     q += &format!("&t={step}");
     if !inputs.is_empty() {
-        let json = json_within(&inputs, room(&q, "&i=")).ok()?;
+        // The same bytes as `to_string(inputs)`, written entry by entry to stop at the limit.
+        let room = room(&q, "&i=");
+        let mut json = String::from("[");
+        for (k, entry) in inputs.iter().enumerate() {
+            if k > 0 {
+                json.push(',');
+            }
+            json += &serde_json::to_string(entry).expect("inputs serialize");
+            if json.len() + 1 > room {
+                return None;
+            }
+        }
+        json.push(']');
         q += "&i=";
         q += &URL_SAFE_NO_PAD.encode(json);
     }

@@ -445,27 +445,6 @@ impl Write for HashWriter {
     }
 }
 
-/// `value` as compact JSON if that is at most `max` bytes, else `Err(())`; the work stops at
-/// `max` bytes however large the value is (a link to a huge run costs as much as a short one).
-pub fn json_within(value: &impl Serialize, max: usize) -> Result<Vec<u8>, ()> {
-    struct Capped(Vec<u8>, usize);
-    impl Write for Capped {
-        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-            if self.0.len() + bytes.len() > self.1 {
-                return Err(io::ErrorKind::WriteZero.into());
-            }
-            self.0.extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut out = Capped(Vec::new(), max);
-    serde_json::to_writer(&mut out, value).map_err(|_| ())?;
-    Ok(out.0)
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -598,7 +577,12 @@ pub trait DynRun {
     fn inputs(&self) -> &[(u64, Input)];
     fn nodes(&self) -> Vec<NodeView>;
     fn node_state_json(&self, node: NodeId) -> String;
-    fn in_flight(&self) -> Vec<MsgView>;
+    fn in_flight(&self) -> Vec<MsgView> {
+        self.in_flight_first(usize::MAX)
+    }
+    /// The `limit` oldest messages in flight, by id (see `in_flight_count` for how many in all).
+    fn in_flight_first(&self, limit: usize) -> Vec<MsgView>;
+    fn in_flight_count(&self) -> usize;
     /// An in-flight message as JSON (computed on demand: it is not cheap for every frame).
     fn msg_detail(&self, id: MsgId) -> Option<String>;
     fn link(&self, from: DcId, to: DcId) -> Link;
@@ -713,9 +697,12 @@ impl<P: Protocol> DynRun for Run<P> {
             None => crate::scenario::pretty(&Down { status: self.sim.status(node), durable: self.sim.durable(node) }),
         }
     }
-    fn in_flight(&self) -> Vec<MsgView> {
+    fn in_flight_count(&self) -> usize {
+        self.sim.in_flight_count()
+    }
+    fn in_flight_first(&self, limit: usize) -> Vec<MsgView> {
         self.sim
-            .in_flight()
+            .in_flight_first(limit)
             .into_iter()
             .map(|m| MsgView {
                 id: m.id,

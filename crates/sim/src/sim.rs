@@ -95,12 +95,11 @@ impl Input {
                 crate::topology::check_link("set_link", *latency_us, *jitter_us, *loss_ppm)
                     .map_err(|e| ("set_link".to_string(), e.0))
             }
-            Input::Request { request, .. } => match crate::run::json_within(request, MAX_REQUEST_CHARS) {
-                Ok(_) => Ok(()),
-                Err(()) => {
-                    out("request.request", format!("a request is at most {MAX_REQUEST_CHARS} characters of JSON"))
-                }
-            },
+            Input::Request { request, .. }
+                if serde_json::to_string(request).map_or(0, |j| j.len()) > MAX_REQUEST_CHARS =>
+            {
+                out("request.request", format!("a request is at most {MAX_REQUEST_CHARS} characters of JSON"))
+            }
             _ => Ok(()),
         }
     }
@@ -695,9 +694,18 @@ impl<P: Protocol> Sim<P> {
     }
     /// Messages in flight (including those waiting for a paused node), by id.
     pub fn in_flight(&self) -> Vec<&InFlight<P::Msg>> {
-        // Sorted as (id, slot) pairs: one sort for every protocol instead of one per message type.
+        self.in_flight_first(usize::MAX)
+    }
+    /// The `limit` oldest messages in flight, by id: what a view can draw of a flooded network
+    /// without touching every message.
+    pub fn in_flight_first(&self, limit: usize) -> Vec<&InFlight<P::Msg>> {
+        // Ordered as (id, slot) pairs: one sort for every protocol instead of one per message type.
         let mut order: Vec<(MsgId, u32)> =
             self.msgs.iter().enumerate().filter_map(|(slot, m)| Some((m.as_ref()?.id, slot as u32))).collect();
+        if order.len() > limit {
+            order.select_nth_unstable(limit);
+            order.truncate(limit);
+        }
         order.sort_unstable();
         order.into_iter().filter_map(|(_, slot)| self.msgs[slot as usize].as_ref()).collect()
     }
