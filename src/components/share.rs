@@ -156,6 +156,16 @@ fn read_file(file: web_sys::File, dispatch: Callback<Action>) {
     // Freed by wasm-bindgen once it has run.
     let onload = Closure::once_into_js(move || {
         let text = r.result().ok().and_then(|v| v.as_string()).unwrap_or_default();
+        // A run of another family opens on that family's page.
+        let elsewhere = Shared::from_file(&text)
+            .ok()
+            .and_then(|s| caucus_protocols::pack_of(&s.scenario.protocol.name))
+            .filter(|p| !p.compiled_in());
+        if let Some(pack) = elsewhere {
+            if browser::import_in_pack(pack, &text) {
+                return;
+            }
+        }
         match Shared::from_file(&text).and_then(|s| s.restore()) {
             Ok(run) => {
                 dispatch.emit(Action::Load(run, Banner::info("Imported the run.")));
