@@ -657,20 +657,19 @@ impl<P: Protocol> Sim<P> {
     /// clock never read it (or read it before the changes remembered).
     pub fn real_time_of(&self, node: NodeId, local: Micros, latest: bool) -> Option<Micros> {
         let n = &self.nodes[node as usize];
-        let mut spans: Vec<(Micros, Micros, Clock)> = Vec::with_capacity(n.past_clocks.len() + 1);
-        for (k, &(since, clock)) in n.past_clocks.iter().enumerate() {
+        let past = n.past_clocks.len();
+        // Span k: clock k from its start until the next one's (the current clock until now).
+        let hit = |k: usize| {
+            let (since, clock) = n.past_clocks.get(k).copied().unwrap_or((n.clock_since, n.clock));
             let until = n.past_clocks.get(k + 1).map_or(n.clock_since, |next| next.0);
-            spans.push((since, until, clock));
-        }
-        spans.push((n.clock_since, self.now.saturating_add(1), n.clock));
-        let hit = |&(since, until, clock): &(Micros, Micros, Clock)| {
+            let until = if k == past { self.now.saturating_add(1) } else { until };
             let t = clock.real(local, since);
             (t < until && clock.local(t) == local).then_some(t)
         };
         if latest {
-            spans.iter().rev().find_map(hit)
+            (0..=past).rev().find_map(hit)
         } else {
-            spans.iter().find_map(hit)
+            (0..=past).find_map(hit)
         }
     }
     /// Active timers of a node: (timer, local deadline, simulated deadline).
