@@ -3,7 +3,8 @@
 #
 #   bash scripts/test.sh
 #
-# Stages: tools (scripts/install-tools.sh) -> rustfmt -> native tests (whole workspace) -> the core
+# Stages: tools (scripts/install-tools.sh) -> rustfmt -> native tests (whole workspace) -> lesson
+# check -> swarm (scripts/swarm.sh, random faults over seeds) -> the core
 # crates built for wasm32 -> component tests in headless Chromium (wasm-bindgen-test) -> release
 # build of every pack (scripts/build.sh) -> bundle size of each pack against the budget ->
 # end-to-end tests with Playwright on the built app -> measurements (printed, not asserted).
@@ -14,6 +15,7 @@
 #   CAUCUS_GZIP_BUDGET  the core pack's budget in bytes, wasm + JS + CSS after gzip -9 (default 400000)
 #   CAUCUS_PACK_BUDGET  every other pack's budget (default 400000; the 250 KB budget is retired, see
 #                       ARCHITECTURE.md "Packs")
+#   CAUCUS_SWARM_SEEDS  seeds per scenario and profile in the swarm stage (default 50; 1000 by hand)
 #   CAUCUS_SKIP_MEASURE=1  skip the measurements
 #   E2E_ONLY=text       run only the end-to-end tests whose name contains text
 set -euo pipefail
@@ -71,6 +73,9 @@ cargo test --workspace
 
 section "Lessons: every chapter, question, task and challenge on 100 seeds (caucus lesson check)"
 cargo run -q -p caucus-cli -- lesson check --seeds 100
+
+section "Swarm: random faults on every scenario meant to be safe, 50 seeds per profile (scripts/swarm.sh)"
+bash scripts/swarm.sh "${CAUCUS_SWARM_SEEDS:-50}"
 
 section "Core crates for wasm32 (caucus-sim, caucus-protocols, caucus-lessons)"
 cargo build --target wasm32-unknown-unknown -p caucus-sim -p caucus-protocols -p caucus-lessons

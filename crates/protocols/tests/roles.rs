@@ -154,3 +154,42 @@ fn the_same_seed_twice_gives_the_same_digest_and_the_json_round_trips() {
     assert_eq!(run.digest(), digest);
     let _ = Input::Heal;
 }
+
+/// Regression: the swarm interleaved its random faults into a script by time, and an entry aimed
+/// by `same_as: j` then named whichever entry had moved to place `j` ("script[1] is not aimed at
+/// a node"), so no role-aimed scenario could be swarmed. Each `same_as` must still name the entry
+/// it named in the built-in scenario.
+#[test]
+fn swarm_faults_keep_same_as_on_the_entry_it_named() {
+    use caucus_sim::swarm::{swarm_scenario, FaultProfile};
+    let mut checked = 0;
+    for base in caucus_protocols::builtin_scenarios() {
+        for profile in ["default", "chaos", "partitions"] {
+            let profile = FaultProfile::named(profile).unwrap();
+            for seed in 0..5 {
+                let s =
+                    swarm_scenario(&base, &profile, seed).unwrap_or_else(|e| panic!("{} seed {seed}: {e}", base.name));
+                for entry in &s.script {
+                    let Some(j) = entry.when.as_ref().and_then(|w| w.same_as) else { continue };
+                    let named = &s.script[j as usize];
+                    let original = base.script.iter().find(|e| {
+                        e.at_us == entry.at_us
+                            && e.input == entry.input
+                            && e.when.as_ref().is_some_and(|w| w.same_as.is_some())
+                    });
+                    let original = original.expect("a same_as entry comes from the base script");
+                    let was = &base.script[original.when.as_ref().unwrap().same_as.unwrap() as usize];
+                    let role = |e: &caucus_sim::ScriptEntry| e.when.as_ref().and_then(|w| w.role.clone());
+                    assert_eq!(
+                        (named.at_us, &named.input, role(named)),
+                        (was.at_us, &was.input, role(was)),
+                        "{} seed {seed}",
+                        base.name
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 0, "some built-in scenario uses same_as");
+}

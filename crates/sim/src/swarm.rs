@@ -189,7 +189,25 @@ pub fn swarm_scenario(base: &Scenario, profile: &FaultProfile, seed: u64) -> Res
     scenario.name = format!("{}-swarm-seed-{seed}", base.name);
     scenario.until_us = profile.safety_us + profile.liveness_us;
     scenario.script.extend(profile.schedule(&topology, seed));
-    scenario.script.sort_by_key(|e| e.at_us);
+    // Interleave the faults by time. Entries aimed by `same_as: j` name another entry by its
+    // place in the script, so the places are renumbered with the sort (a stable one: the base
+    // script's own order among equal times is kept).
+    let mut order: Vec<usize> = (0..scenario.script.len()).collect();
+    order.sort_by_key(|&i| scenario.script[i].at_us);
+    let mut place = vec![0u32; order.len()];
+    for (new, &old) in order.iter().enumerate() {
+        place[old] = new as u32;
+    }
+    let mut script: Vec<_> = order.iter().map(|&old| scenario.script[old].clone()).collect();
+    for entry in &mut script {
+        if let Some(when) = entry.when.as_mut() {
+            if let Some(j) = when.same_as.as_mut() {
+                *j = place[*j as usize];
+            }
+        }
+    }
+    scenario.script = script;
+    scenario.validate()?;
     Ok(scenario)
 }
 
