@@ -1053,19 +1053,20 @@ mod tests {
 
     #[test]
     fn a_flooded_network_draws_no_more_than_the_budget() {
-        // A heartbeat every 1 µs fills the network with tens of thousands of messages; every one
-        // in flight used to be drawn, 200,000 SVG elements after a few seconds of play.
-        let flood = r#"{"version":1,"name":"flood","protocol":{"name":"heartbeat","params":{"interval_us":1,"timeout_us":500000}},"topology":{"preset":"three-regions"},"until_us":1000000}"#;
+        // A heartbeat every 8 µs (the fastest the in-flight limit accepts on three regions) fills
+        // the network with tens of thousands of messages; every one in flight used to be drawn,
+        // 200,000 SVG elements after a few seconds of play.
+        let flood = r#"{"version":1,"name":"flood","protocol":{"name":"heartbeat","params":{"interval_us":8,"timeout_us":500000}},"topology":{"preset":"three-regions"},"until_us":1000000}"#;
         let state = AppState::from_query("", false);
         let mut run = build(&caucus_sim::Scenario::from_json(flood).unwrap()).unwrap();
-        let _ = run.run_until(SEC); // Stops at the in-flight limit.
-        assert!(run.in_flight_count() > 50_000, "{} in flight", run.in_flight_count());
+        let _ = run.run_until(300 * MS); // Past the longest link: the network is full.
+        assert!(run.in_flight_count() > 20_000, "{} in flight", run.in_flight_count());
         *state.run.borrow_mut() = run;
         let s = state.snapshot();
         assert_eq!(s.msgs.len(), crate::state::SNAPSHOT_MSGS);
         assert!(s.msgs.windows(2).all(|w| w[0].id < w[1].id), "the oldest, by id");
         let now = state.run.borrow().now();
-        let all = ViewWindow { span_us: 20 * MS, follow: false, start: 0 };
+        let all = ViewWindow { span_us: 300 * MS, follow: false, start: 0 };
         let (_, d) = drawing(&state, &s, all, now);
         assert!(d.msgs_capped && d.msgs.len() <= MAX_DRAWN_MSGS, "{} lines drawn", d.msgs.len());
     }

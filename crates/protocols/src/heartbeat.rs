@@ -67,10 +67,12 @@ impl Protocol for Heartbeat {
     type Durable = u64;
     const NAME: &'static str = NAME;
 
-    fn validate(params: &Params, _topology: &Topology) -> Result<(), String> {
+    fn validate(params: &Params, topology: &Topology) -> Result<(), String> {
         if params.interval_us == 0 {
             return Err("interval_us must be above zero".into());
         }
+        let n = topology.nodes.len();
+        caucus_sim::limits::check_rate("interval_us", params.interval_us, n * n.saturating_sub(1), topology)?;
         if params.timeout_us > caucus_sim::limits::MAX_FAULT_US {
             return Err(format!("timeout_us is at most {} µs (one hour)", caucus_sim::limits::MAX_FAULT_US));
         }

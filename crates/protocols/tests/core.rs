@@ -1263,24 +1263,57 @@ fn a_script_over_the_limit_is_refused() {
     assert!(e.message.contains("10001 inputs is over the limit of 10000"), "{}", e.message);
 }
 
-/// 64 nodes broadcasting every millisecond over 10-second links: the network floods.
+/// 64 nodes broadcasting over 10-second links at the fastest rate the limits accept (about
+/// 96,000 messages in flight), with every clock 50% fast: the network floods anyway, and the
+/// simulator's own limit stops it.
 fn flood() -> Scenario {
+    let drift: Vec<_> =
+        (0..64).map(|n| json!({ "at_us": 0, "input": { "drift": { "node": n, "ppm": 500_000 } } })).collect();
     scenario_from(json!({
         "version": 1,
-        "protocol": { "name": "heartbeat", "params": { "interval_us": 1000, "timeout_us": 10_000_000 } },
+        "protocol": { "name": "heartbeat", "params": { "interval_us": 420_000, "timeout_us": 20_000_000 } },
         "topology": {
             "datacenters": [{ "name": "a" }, { "name": "b" }],
             "placement": [32, 32],
             "intra": { "latency_us": 10_000_000 },
             "links": [{ "a": "a", "b": "b", "latency_us": 10_000_000 }]
-        }
+        },
+        "script": drift
     }))
+}
+
+/// Regression (reliability issue, item 6): a heartbeat every microsecond froze the tab before the
+/// in-flight limit stopped it. A rate the limit cannot carry is refused up front, naming the
+/// field and the shortest period that fits; the same for Raft's and Bully's heartbeats.
+#[test]
+fn a_rate_that_would_flood_is_refused_up_front() {
+    let mut v: serde_json::Value = serde_json::from_str(&flood().to_json()).unwrap();
+    v["protocol"]["params"]["interval_us"] = json!(400_000);
+    let e = Scenario::from_json(&v.to_string()).and_then(|s| build(&s).map(|_| ())).unwrap_err();
+    assert_eq!(e.field, "protocol.params");
+    assert!(
+        e.message.contains("interval_us (400000 µs) floods the network") && e.message.contains("at least 403200 µs"),
+        "{}",
+        e.message
+    );
+    for (name, params) in [
+        ("heartbeat", json!({ "interval_us": 1, "timeout_us": 500_000 })),
+        ("raft", json!({ "heartbeat_us": 1 })),
+        ("bully", json!({ "heartbeat_us": 1 })),
+    ] {
+        let mut v: serde_json::Value = serde_json::from_str(&builtin(name).unwrap().to_json()).unwrap();
+        for (k, x) in params.as_object().unwrap() {
+            v["protocol"]["params"][k] = x.clone();
+        }
+        let e = Scenario::from_json(&v.to_string()).and_then(|s| build(&s).map(|_| ())).unwrap_err();
+        assert!(e.message.contains("floods the network"), "{name}: {e}");
+    }
 }
 
 #[test]
 fn flooding_the_network_stops_the_run_with_a_limit_error() {
     let mut run = Run::<Heartbeat>::new(flood()).unwrap();
-    let e = run.run_until(SEC).unwrap_err();
+    let e = run.run_until(30 * SEC).unwrap_err();
     assert_eq!(e, SimError::Limit(format!("more than {MAX_IN_FLIGHT} messages in flight")));
     assert_eq!(e.to_string(), "limit reached: more than 100000 messages in flight");
     let head = DynRun::head(&run);
@@ -1297,7 +1330,7 @@ fn flooding_the_network_stops_the_run_with_a_limit_error() {
 
 fn after_a_limit_error_the_run_shows_the_last_good_state() {
     let mut run = Run::<Heartbeat>::new(flood()).unwrap();
-    run.run_until(SEC).unwrap_err();
+    run.run_until(30 * SEC).unwrap_err();
     let head = DynRun::head(&run);
     let mut good = Run::<Heartbeat>::new(flood()).unwrap();
     for _ in 0..head {

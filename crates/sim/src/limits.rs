@@ -25,3 +25,19 @@ pub const MAX_SCRIPT: usize = 10_000;
 pub const MAX_DRIFT_PPM: i32 = 500_000;
 /// A single pause or clock jump: one hour.
 pub const MAX_FAULT_US: u64 = 3_600_000_000;
+
+/// Refuses a rate the in-flight limit cannot carry: a protocol that sends `per_period` messages
+/// every `period_us` keeps about `per_period × longest one-way delay / period` of them in flight
+/// (the longest delay, latency plus jitter, makes this an upper bound without faults). The error
+/// names the field and the shortest period that fits.
+pub fn check_rate(field: &str, period_us: u64, per_period: usize, topology: &crate::Topology) -> Result<(), String> {
+    let delay = topology.max_one_way_us().max(1) as u128;
+    let in_flight = per_period as u128 * delay / period_us.max(1) as u128;
+    if in_flight <= MAX_IN_FLIGHT as u128 {
+        return Ok(());
+    }
+    let shortest = (per_period as u128 * delay).div_ceil(MAX_IN_FLIGHT as u128);
+    Err(format!(
+        "{field} ({period_us} µs) floods the network: {per_period} messages every {period_us} µs over links of up to {delay} µs keep about {in_flight} in flight, past the limit of {MAX_IN_FLIGHT}; use at least {shortest} µs"
+    ))
+}
