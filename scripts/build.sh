@@ -20,3 +20,5 @@ for html in packs/*/index.html; do
   name="$(basename "$(dirname "$html")")"
   trunk build "$html" --release --dist "$DIST/$name" --public-url "$PUBLIC_URL$name/"
 done
+# Every page gets its Content-Security-Policy, with the hashes of its inline scripts as built.
+node scripts/csp.mjs "$DIST"

@@ -3,11 +3,13 @@
 //   node tests/e2e/serve.mjs [DIR] [PORT]     (defaults: dist, 0 = any free port)
 //
 // Prints `serving DIR at http://127.0.0.1:PORT/` once listening, serves `index.html` for `/`, the
-// right MIME types (application/wasm for instantiateStreaming), and no caching. Stops on SIGTERM.
+// right MIME types (application/wasm for instantiateStreaming), no caching, and each page's
+// Content-Security-Policy as a header. Stops on SIGTERM.
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { declared } from '../../scripts/csp.mjs';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -41,10 +43,16 @@ export async function serve(dir = 'dist', port = 0) {
         file = join(file, 'index.html');
       }
       const body = await readFile(file);
-      res.writeHead(200, {
+      const headers = {
         'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
         'cache-control': 'no-store',
-      });
+        'x-content-type-options': 'nosniff',
+      };
+      // A page's policy (written in by scripts/csp.mjs) goes out as a header too, as a host would
+      // send it; a page built without it (a debug build) is served as it is.
+      const csp = extname(file) === '.html' ? declared(body.toString('utf8')) : null;
+      if (csp) headers['content-security-policy'] = csp;
+      res.writeHead(200, headers);
       res.end(req.method === 'HEAD' ? undefined : body);
     } catch (e) {
       res.writeHead(e.code === 'ENOENT' || e.code === 'EISDIR' ? 404 : 500, { 'content-type': 'text/plain' });
