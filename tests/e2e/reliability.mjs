@@ -1,5 +1,6 @@
 // End-to-end tests of hostile or broken input (issue: reliability and security): links, big
 // topologies, and the panic path. Registered by run.mjs.
+import { readFileSync } from 'node:fs';
 import { assert, b64url, eq, press, test, until } from './harness.mjs';
 
 const ready = (page) => page.waitForSelector('.map svg g.node', { timeout: 20_000 });
@@ -92,3 +93,133 @@ test('link-too-long', 'a run too long for a link keeps the address bar short and
   eq(await dialog.getByRole('button', { name: 'Export run (JSON)' }).count(), 1, 'the run file is offered');
   await t.shot('link-too-long', page);
 });
+
+// Every page of the app, each opened on its default scenario (the root without a query is the
+// index of families, opened first).
+const PAGES = ['?s=heartbeat', 'ring/', 'lock/', 'commit/', 'election/'];
+
+test('csp-no-network', 'every page carries a Content-Security-Policy without unsafe-eval, breaks none of it, and asks the network for nothing after load but what it fetches on demand from its own origin', async (t) => {
+  const { page } = t;
+  const origin = new URL(t.base).origin;
+  const violations = [];
+  await page.exposeFunction('cspViolation', (v) => violations.push(v));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => window.cspViolation(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  const index = await page.goto(t.base);
+  await page.locator('#index').waitFor();
+  assert((index.headers()['content-security-policy'] ?? '').includes("default-src 'none'"), 'the index page has its policy');
+  for (const path of PAGES) {
+    const requests = [];
+    const onRequest = (r) => requests.push(r.url());
+    page.on('request', onRequest);
+    const response = await page.goto(`${t.base}${path}`);
+    await ready(page);
+    const header = response.headers()['content-security-policy'] ?? '';
+    const meta = await page.locator('meta[http-equiv=Content-Security-Policy]').getAttribute('content');
+    for (const [where, csp] of [['header', header], ['meta', meta]]) {
+      assert(csp.includes("default-src 'none'") && csp.includes("'wasm-unsafe-eval'"), `/${path} ${where}: ${csp}`);
+      assert(!csp.includes("'unsafe-eval'") && !/script-src[^;]*'unsafe-inline'/.test(csp), `/${path} ${where} allows eval or inline scripts: ${csp}`);
+    }
+    const loaded = requests.length;
+    // A person's first minute: play, step, the faults drawer, the Share dialog, the essay.
+    await page.getByRole('button', { name: 'Play' }).first().click();
+    await page.waitForTimeout(1500);
+    await press(page, ' ');
+    await press(page, 'ArrowRight');
+    await page.getByRole('button', { name: /^Faults/ }).first().click();
+    await press(page, 'Escape');
+    await page.getByRole('button', { name: 'Share…' }).click();
+    await page.getByRole('dialog').waitFor();
+    await press(page, 'Escape');
+    const essay = page.getByRole('button', { name: 'How it works' });
+    if (await essay.count()) await essay.first().click();
+    await page.waitForTimeout(500);
+    page.off('request', onRequest);
+    for (const url of requests) assert(url.startsWith(origin) || url.startsWith('data:') || url.startsWith('blob:'), `/${path} asked another origin: ${url}`);
+    const after = requests.slice(loaded).filter((u) => !u.startsWith('data:'));
+    const onDemand = after.filter((u) => !/\/essays\.json$/.test(u));
+    eq(onDemand, [], `/${path}: requests after load besides the essays`);
+  }
+  eq(violations, [], 'policy violations');
+}, { timeout: 120_000 });
+
+// The fixed corpus of hostile links and files, shared with the native fuzz tests
+// (crates/protocols/tests/fuzz.rs): on every page, each is refused with a message in the banner
+// (naming the field where the corpus says) and the app keeps its last good state, or it opens;
+// nothing panics, nothing injected runs.
+const CORPUS = JSON.parse(readFileSync(new URL('../corpus/hostile.json', import.meta.url), 'utf8'));
+const corpusQuery = (e) => (e.scenario ? `v=1&sc=${b64url(JSON.stringify(e.scenario))}` : e.query);
+const noPanic = async (page, what) => {
+  eq(await page.locator('#panic:not([hidden])').count(), 0, `${what}: no panic`);
+  eq(await page.evaluate(() => window.pwned ?? null), null, `${what}: nothing injected ran`);
+};
+
+test('hostile-links', 'every hostile link of the corpus, on every page: refused with a message naming the field, or opened; never a panic', async (t) => {
+  const { page } = t;
+  for (const path of PAGES) {
+    const prefix = path.startsWith('?') ? '' : path;
+    for (const e of CORPUS.links) {
+      const what = `/${prefix}?${e.why}`;
+      await page.goto(`${t.base}${prefix}?${corpusQuery(e)}`);
+      await ready(page);
+      await noPanic(page, what);
+      const alert = banner(page);
+      if (e.expect === 'refused') {
+        await alert.waitFor({ timeout: 5_000 }).catch(() => {});
+        const text = (await alert.count()) ? await alert.innerText() : '';
+        assert(text.length > 0, `${what}: refused with a message`);
+        if (e.message) assert(text.includes(e.message), `${what}: the message names \`${e.message}\`: ${text}`);
+      } else {
+        eq(await alert.count(), 0, `${what}: opens without an error`);
+      }
+      // The page still works: a step forward, and nothing broke.
+      await press(page, 'ArrowRight');
+      await noPanic(page, what);
+    }
+  }
+}, { timeout: 400_000 });
+
+test('hostile-files', 'every hostile run file of the corpus, imported on every page: refused with a message and the run unchanged, or opened', async (t) => {
+  const { page } = t;
+  for (const path of PAGES) {
+    await page.goto(`${t.base}${path}`);
+    await ready(page);
+    for (const e of CORPUS.files) {
+      const what = `/${path} ${e.why}`;
+      await press(page, 'ArrowRight');
+      // The last file's message goes first, so the one read below is this file's.
+      const dismiss = page.getByRole('button', { name: 'Dismiss message' });
+      while (await dismiss.count()) await dismiss.first().click();
+      const before = await page.locator('header select[aria-label=Scenario]').inputValue();
+      const step = await page.evaluate(() => location.search);
+      await page.getByRole('button', { name: 'Share…' }).click();
+      const text = e.json === undefined ? e.text : JSON.stringify(e.json);
+      await page.getByRole('dialog').locator('input[type=file]').setInputFiles({ name: 'hostile.json', mimeType: 'application/json', buffer: Buffer.from(text) });
+      // A run of another family is handed over to its page first, and judged there.
+      const pathname = new URL(page.url()).pathname;
+      await until(async () => (await page.locator('.banner').count()) > 0 || new URL(page.url()).pathname !== pathname, `${what}: an answer`, 15_000);
+      const moved = new URL(page.url()).pathname !== pathname;
+      if (moved) await ready(page);
+      await page.locator('.banner').first().waitFor({ timeout: 10_000 });
+      await noPanic(page, what);
+      const message = await page.locator('.banner').first().innerText();
+      if (e.expect === 'refused') {
+        assert(message.includes('could not be imported'), `${what}: refused: ${message}`);
+        if (e.message) assert(message.includes(e.message), `${what}: the message names \`${e.message}\`: ${message}`);
+        if (!moved) {
+          eq(await page.locator('header select[aria-label=Scenario]').inputValue(), before, `${what}: the scenario is unchanged`);
+          eq(await page.evaluate(() => location.search), step, `${what}: the run is unchanged`);
+        }
+      } else {
+        assert(message.includes('Imported'), `${what}: opens: ${message}`);
+      }
+      if (moved) {
+        await page.goto(`${t.base}${path}`);
+        await ready(page);
+        continue;
+      }
+      if (await page.getByRole('dialog').count()) await press(page, 'Escape');
+    }
+  }
+}, { timeout: 200_000 });

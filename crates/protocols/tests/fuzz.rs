@@ -158,3 +158,46 @@ fn the_corpus_opens_unedited() {
         assert!(Shared::from_file(file).unwrap().restore().is_ok());
     }
 }
+
+/// The fixed corpus of hostile links and files (`tests/corpus/hostile.json`, also run in Chromium
+/// on every page by the e2e tests): each is refused with a message naming what is wrong, or
+/// opens, as its entry says; none panics.
+#[test]
+fn the_hostile_corpus_is_refused_or_opens_as_it_says() {
+    use base64::Engine as _;
+    let corpus: serde_json::Value = serde_json::from_str(include_str!("../../../tests/corpus/hostile.json")).unwrap();
+    let mut wrong = Vec::new();
+    let mut check = |kind: &str, entry: &serde_json::Value, outcome: Result<Box<dyn DynRun>, String>| {
+        let why = entry["why"].as_str().unwrap();
+        match (entry["expect"].as_str().unwrap(), outcome) {
+            ("opens", Ok(_)) => {}
+            ("refused", Err(e)) => {
+                if let Some(m) = entry["message"].as_str() {
+                    if !e.contains(m) {
+                        wrong.push(format!("{kind} `{why}`: the message does not name `{m}`: {e}"));
+                    }
+                }
+            }
+            (expect, Ok(_)) => wrong.push(format!("{kind} `{why}`: opens, expected {expect}")),
+            (expect, Err(e)) => wrong.push(format!("{kind} `{why}`: refused ({e}), expected {expect}")),
+        }
+    };
+    for entry in corpus["links"].as_array().unwrap() {
+        let query = match &entry["scenario"] {
+            serde_json::Value::Null => entry["query"].as_str().unwrap().to_string(),
+            sc => format!("v=1&sc={}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sc.to_string())),
+        };
+        let outcome = Shared::from_query(&query)
+            .and_then(|s| s.ok_or_else(|| "names no run".to_string()))
+            .and_then(|s| s.restore());
+        check("link", entry, outcome);
+    }
+    for entry in corpus["files"].as_array().unwrap() {
+        let text = match &entry["json"] {
+            serde_json::Value::Null => entry["text"].as_str().unwrap().to_string(),
+            json => json.to_string(),
+        };
+        check("file", entry, Shared::from_file(&text).and_then(|s| s.restore()));
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
