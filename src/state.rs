@@ -12,6 +12,9 @@ use yew::prelude::*;
 
 /// Steps one animation frame may apply; past this the view waits for the simulation.
 pub const MAX_STEPS_PER_FRAME: usize = 1_500;
+/// Real milliseconds one animation frame may spend simulating (steps of a flooded network cost
+/// far more than ordinary ones, so the step count alone does not bound a frame).
+pub const FRAME_SIM_MS: f64 = 8.0;
 /// Steps a browser run may record before play stops (memory stays in the tens of MB).
 pub const MAX_UI_STEPS: u64 = 400_000;
 /// Simulated-to-real speed as log10: from 1/10,000x to 10x.
@@ -782,10 +785,16 @@ impl Reducible for AppState {
     }
 }
 
-/// Applies every event up to `target` (at most a frame's worth) and moves the view there.
+/// Applies every event up to `target` (at most a frame's worth: [`MAX_STEPS_PER_FRAME`] steps
+/// or [`FRAME_SIM_MS`] of real time) and moves the view there.
 /// Returns false when the run has nothing left to do.
 fn advance(run: &mut dyn DynRun, s: &mut AppState, target: Micros) -> Result<bool, caucus_sim::SimError> {
-    for _ in 0..MAX_STEPS_PER_FRAME {
+    let deadline = crate::browser::now_ms() + FRAME_SIM_MS;
+    for i in 0..MAX_STEPS_PER_FRAME {
+        // The clock is read every 32 steps: reading it costs about as much as a cheap step.
+        if i % 32 == 31 && crate::browser::now_ms() > deadline {
+            break;
+        }
         match run.next_event_time() {
             Some(t) if t <= target => {
                 if !run.apply(Input::Step)? {
