@@ -219,7 +219,6 @@ impl Protocol for Raft {
         if beat == 0 {
             return Err("heartbeat_us must be above zero".into());
         }
-        caucus_sim::limits::check_rate("heartbeat_us", beat, nodes - 1, topology)?;
         if min > max {
             return Err(format!("election_timeout_min_us ({min}) must not be above election_timeout_max_us ({max})"));
         }

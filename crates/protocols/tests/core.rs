@@ -1284,7 +1284,8 @@ fn flood() -> Scenario {
 
 /// Regression (reliability issue, item 6): a heartbeat every microsecond froze the tab before the
 /// in-flight limit stopped it. A rate the limit cannot carry is refused up front, naming the
-/// field and the shortest period that fits; the same for Raft's and Bully's heartbeats.
+/// field and the shortest period that fits. (Raft's and Bully's heartbeats are left to the
+/// run-time limit and the frame's time bound: the election pack has no bytes to spare for it.)
 #[test]
 fn a_rate_that_would_flood_is_refused_up_front() {
     let mut v: serde_json::Value = serde_json::from_str(&flood().to_json()).unwrap();
@@ -1296,11 +1297,7 @@ fn a_rate_that_would_flood_is_refused_up_front() {
         "{}",
         e.message
     );
-    for (name, params) in [
-        ("heartbeat", json!({ "interval_us": 1, "timeout_us": 500_000 })),
-        ("raft", json!({ "heartbeat_us": 1 })),
-        ("bully", json!({ "heartbeat_us": 1 })),
-    ] {
+    for (name, params) in [("heartbeat", json!({ "interval_us": 1, "timeout_us": 500_000 }))] {
         let mut v: serde_json::Value = serde_json::from_str(&builtin(name).unwrap().to_json()).unwrap();
         for (k, x) in params.as_object().unwrap() {
             v["protocol"]["params"][k] = x.clone();
