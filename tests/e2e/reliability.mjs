@@ -170,6 +170,10 @@ test('hostile-links', 'every hostile link of the corpus, on every page: refused 
         const text = (await alert.count()) ? await alert.innerText() : '';
         assert(text.length > 0, `${what}: refused with a message`);
         if (e.message) assert(text.includes(e.message), `${what}: the message names \`${e.message}\`: ${text}`);
+      } else if (e.scenario) {
+        // It opens (a limit it may reach later is told in a banner, as for any run).
+        const shown = await page.locator('header select[aria-label=Scenario]').innerText();
+        assert(shown.includes(e.scenario.name), `${what}: the scenario is shown: ${shown}`);
       } else {
         eq(await alert.count(), 0, `${what}: opens without an error`);
       }
