@@ -47,7 +47,6 @@ pub fn open_in_pack(pack: caucus_protocols::Pack, query: &str) -> bool {
 }
 
 /// Milliseconds since the page started (to bound work per slice, never to drive a simulation).
-#[cfg_attr(not(feature = "election"), allow(dead_code))]
 pub fn now_ms() -> f64 {
     window().performance().map_or(0.0, |p| p.now())
 }

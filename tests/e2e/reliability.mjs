@@ -196,7 +196,7 @@ test('hostile-files', 'every hostile run file of the corpus, imported on every p
       const dismiss = page.getByRole('button', { name: 'Dismiss message' });
       while (await dismiss.count()) await dismiss.first().click();
       const before = await page.locator('header select[aria-label=Scenario]').inputValue();
-      const step = await page.evaluate(() => location.search);
+      const link = await page.evaluate(() => location.search);
       await page.getByRole('button', { name: 'Share…' }).click();
       const text = e.json === undefined ? e.text : JSON.stringify(e.json);
       await page.getByRole('dialog').locator('input[type=file]').setInputFiles({ name: 'hostile.json', mimeType: 'application/json', buffer: Buffer.from(text) });
@@ -213,7 +213,7 @@ test('hostile-files', 'every hostile run file of the corpus, imported on every p
         if (e.message) assert(message.includes(e.message), `${what}: the message names \`${e.message}\`: ${message}`);
         if (!moved) {
           eq(await page.locator('header select[aria-label=Scenario]').inputValue(), before, `${what}: the scenario is unchanged`);
-          eq(await page.evaluate(() => location.search), step, `${what}: the run is unchanged`);
+          eq(await page.evaluate(() => location.search), link, `${what}: the run is unchanged`);
         }
       } else {
         assert(message.includes('Imported'), `${what}: opens: ${message}`);

@@ -207,7 +207,6 @@ pub fn swarm_scenario(base: &Scenario, profile: &FaultProfile, seed: u64) -> Res
         }
     }
     scenario.script = script;
-    scenario.validate()?;
     Ok(scenario)
 }
 
