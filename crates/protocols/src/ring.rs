@@ -493,6 +493,8 @@ pub struct Ack {
     pub at: Micros,
     pub version: Version,
     pub value: String,
+    /// The writer's membership when it acknowledged (a read under another ring is explained so).
+    pub members: Vec<Member>,
 }
 
 /// A finished request, for the view and the read property.
@@ -794,7 +796,13 @@ impl Ring {
         let via = if sloppy { " (a fallback counted: sloppy quorum)" } else { "" };
         let (value, text) = match p.op {
             Op::Put => {
-                self.acked.push(Ack { key: p.key.clone(), at: ctx.now, version: p.version, value: p.value.clone() });
+                self.acked.push(Ack {
+                    key: p.key.clone(),
+                    at: ctx.now,
+                    version: p.version,
+                    value: p.value.clone(),
+                    members: self.members.clone(),
+                });
                 if self.acked.len() > ACKS_KEPT {
                     self.acked.remove(0);
                 }
@@ -1216,7 +1224,7 @@ impl Protocol for Ring {
             Property {
                 name: "Reads see the last acknowledged write",
                 kind: PropertyKind::Safety,
-                description: "A get returns a version at least as new as every put of that key acknowledged before the get began. Quorums with R + W > replicas guarantee it; with sloppy fallback under failures the divergence is reported here, not hidden.",
+                description: "A get returns a version at least as new as every put of that key acknowledged before the get began. Quorums with R + W > replicas guarantee it while the membership stays the same; across a join or leave, and with sloppy fallback under failures the divergence is reported here, not hidden.",
                 check: reads_see_acked_writes,
             },
             Property {
@@ -1341,7 +1349,7 @@ fn reads_see_acked_writes(view: &View<'_, Ring>) -> Result<(), Failure> {
     let got = read.value.as_ref().map(|(_, v)| *v);
     for (writer, w) in view.up() {
         let acked_at = |local: Micros| view.real_time_of(writer, local, true);
-        let Some((Ack { value, .. }, at)) = w
+        let Some((Ack { value, members, .. }, at)) = w
             .acked
             .iter()
             .filter(|a| a.key == read.key && got < Some(a.version))
@@ -1352,7 +1360,9 @@ fn reads_see_acked_writes(view: &View<'_, Ring>) -> Result<(), Failure> {
         };
         let shown = read.value.as_ref().map_or("nothing".to_string(), |(v, _)| format!("`{v}`"));
         let params = view.params();
-        let why = if read.sloppy || params.sloppy {
+        let why = if *members != state.members {
+            "The membership changed between the write and the read, and the two rings' quorums need not meet: gossip spreads a join or leave gradually, so a node still on the old ring, or a new owner answering before its hand-over arrives, can miss the write. Dynamo-style stores accept this window; Cassandra narrows it with pending ranges."
+        } else if read.sloppy || params.sloppy {
             "The replicas have diverged: with a sloppy quorum, a write acknowledged by fallback nodes is invisible to a read quorum of home replicas on the other side of a failure."
         } else if params.read_quorum as u16 + params.write_quorum as u16 <= params.replicas as u16 {
             "R + W is not above the replica count, so a read quorum can miss every replica that acknowledged the write."

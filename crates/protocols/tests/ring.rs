@@ -458,6 +458,23 @@ fn random_partitions_with_sloppy_quorums_are_caught_and_replay() {
 }
 
 #[test]
+fn a_stale_read_across_a_join_names_the_membership_change() {
+    // A join gossiped while faults cut nodes off: quorums under the old ring and the new one need
+    // not meet (the ring's essay says so). The violation is real, and the failure says why.
+    let base = scenario("ring-join");
+    let report = swarm::<Ring>(&base, &FaultProfile::named("default").unwrap(), 145..146).unwrap();
+    let finding = report.finding.expect("seed 145 reads across the join");
+    assert_eq!(finding.violation.property, "Reads see the last acknowledged write");
+    assert!(
+        finding.violation.failure.explanation.contains("The membership changed between the write and the read"),
+        "{}",
+        finding.violation.failure.explanation
+    );
+    let replay = run_to(finding.scenario.clone(), finding.scenario.until_us);
+    assert_eq!(replay.violations()[0].step, finding.violation.step);
+}
+
+#[test]
 fn membership_converges_after_random_faults() {
     let base = scenario("ring-join");
     for profile in ["crashes", "partitions", "default"] {
