@@ -321,13 +321,13 @@ fn without_pre_vote_a_returning_node_inflates_its_term_and_deposes_the_leader() 
     assert_eq!(before.keys().copied().collect::<Vec<_>>(), vec![1], "n4's elections alone win nothing");
     let inflated = state(&run, 4).term;
     assert!(inflated >= 4, "n4 timed out again and again while cut off: term {inflated}");
-    assert_eq!(state(&run, 1).term, 1);
+    assert_eq!(state(&run, 0).term, 1);
     let after = elections(&mut run, 16 * SEC);
-    assert!(noted(&run, 1, &format!("steps down from leader of term 1: n4 is in term {inflated}")));
+    assert!(noted(&run, 0, &format!("steps down from leader of term 1: n4 is in term {inflated}")));
     let (&term, &(l, _)) = after.iter().find(|(&t, _)| t > 1).expect("a new election after the heal");
     assert!(term > inflated, "the new term {term} is above n4's {inflated}");
     assert_ne!(l, 4, "n4's log is behind (it missed x=1): it cannot win");
-    assert!(noted(&run, 0, "refuses n4 its vote: the candidate's log"));
+    assert!(noted(&run, 1, "refuses n4 its vote: the candidate's log"));
     assert_converged(&run);
     assert!(commands(state(&run, 4)).contains(&"x=1"));
     assert_safe(&run);
@@ -338,12 +338,12 @@ fn with_pre_vote_a_returning_node_keeps_its_term_and_the_leader_stays() {
     let mut run = run_of("raft-rejoin-prevote");
     let elected = elections(&mut run, 16 * SEC);
     assert_eq!(elected.len(), 1, "only the first election: {elected:?}");
-    assert_eq!(elected[&1].0, 1);
+    assert_eq!(elected[&1].0, 0, "n0 was told to start the first election");
     // Cut off, n4 kept asking for pre-votes but never raised its term.
     let asked = notes(&run).iter().filter(|(_, n, t)| *n == 4 && t.contains("asks for pre-votes for term 2")).count();
     assert!(asked >= 2, "n4 asked {asked} times");
-    assert!(!noted(&run, 1, "steps down"));
-    assert_eq!(settled_leader(&run), Some((1, 1)));
+    assert!(!noted(&run, 0, "steps down"));
+    assert_eq!(settled_leader(&run), Some((0, 1)));
     assert_converged(&run);
     assert_safe(&run);
 }
@@ -354,11 +354,11 @@ fn pre_votes_are_refused_while_the_leader_is_heard() {
     run_to(&mut run, 12 * SEC);
     apply(&mut run, timeout(4));
     run_to(&mut run, 12500 * MS);
-    for voter in [0, 2, 3] {
-        assert!(noted(&run, voter, "refuses n4 a pre-vote for term 2: it heard from leader n1 recently"));
+    for voter in [1, 2, 3] {
+        assert!(noted(&run, voter, "refuses n4 a pre-vote for term 2: it heard from leader n0 recently"));
     }
-    assert!(noted(&run, 1, "refuses n4 a pre-vote for term 2: it leads and is alive"));
-    assert_eq!(settled_leader(&run), Some((1, 1)), "nobody changed term");
+    assert!(noted(&run, 0, "refuses n4 a pre-vote for term 2: it leads and is alive"));
+    assert_eq!(settled_leader(&run), Some((0, 1)), "nobody changed term");
 
     // The same forced timeout without pre-vote starts a real election and deposes n1.
     let mut run = run_of("raft-rejoin-no-prevote");
