@@ -1416,12 +1416,12 @@ pub fn scenarios() -> Vec<Scenario> {
         let (name, description) = if pre_vote {
             (
                 "raft-rejoin-prevote",
-                "The same cut-off as raft-rejoin-no-prevote, with pre-vote on: n0 leads term 1, and n4 asks for pre-votes that nobody receives, so it stays in term 1. When it returns it hears the leader and follows it; the leader keeps its term.",
+                "The same cut-off as raft-rejoin-no-prevote, with pre-vote on: n4 asks for pre-votes that nobody receives, so it stays in term 1. When it returns it hears the leader and follows it; the leader keeps its term.",
             )
         } else {
             (
                 "raft-rejoin-no-prevote",
-                "n0 starts the first election at 0.2 s and leads term 1. n4 (ap-southeast-1) is cut off from 3 s to 10 s and keeps starting elections, raising its term each time. When it returns its higher term forces the healthy leader to step down; its log is behind, so it cannot win the election that follows.",
+                "n0 leads term 1 (it starts the first election at 0.2 s). n4 (ap-southeast-1) is cut off from 3 s to 10 s and keeps starting elections, raising its term each time. When it returns its higher term forces the healthy leader to step down; its log is behind, so it cannot win the election that follows.",
             )
         };
         let mut s = raft_scenario(
