@@ -7,8 +7,8 @@
 # The CLI is built in release mode (a thousand seeds of the ring take seconds, not minutes).
 # Scenarios left out are the ones whose lesson is a failure (a lease without fencing, Redlock,
 # Bully, a Paxos duel, 3PC, sloppy quorums, hash % N): their violations are found on purpose, and
-# their own tests check that they are. ring-join and ring-leave are left out of the faulty
-# profiles for the same reason, as the ring's essay says: a join or leave made while a node is cut
+# their own tests check that they are. ring-join and ring-leave run without faults only, for the
+# same reason, as the ring's essay says: a join or leave made while a node is cut
 # off or crashed leaves quorums under the old ring and the new one that need not meet (e.g.
 # `caucus swarm ring-join --profile default --from 145 --seeds 1`), and the read property reports
 # it, naming the membership change.
@@ -32,6 +32,9 @@ PLAN=(
   "paxos-duel-backoff|$ALL|as paxos"
   "paxos-acceptor-crash|$ALL|as paxos"
   "ring|$ALL|strict quorums: reads see the last acknowledged write"
+  "ring-five-regions|$ALL|as ring"
+  "ring-join|calm|as ring while nothing fails during the join"
+  "ring-leave|calm|as ring while nothing fails during the leave"
   "commit-2pc|$ALL|atomicity; every participant decides once its coordinator is back"
   "commit-2pc-no-vote|$ALL|as commit-2pc"
   "commit-2pc-coordinator-crash|$ALL|as commit-2pc"

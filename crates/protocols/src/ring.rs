@@ -596,11 +596,13 @@ pub enum Request {
     Leave,
 }
 
-/// What survives a crash: the data and the membership.
+/// What survives a crash: the data, the membership and the request counter (so that a reply to
+/// a request sent before the crash never matches one sent after it).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Durable {
     pub store: BTreeMap<String, Stored>,
     pub members: Vec<Member>,
+    pub next_request: u64,
 }
 
 /// The ring of a membership, as every node derives it.
@@ -769,7 +771,8 @@ impl Ring {
         let Some(p) = self.pending.iter_mut().find(|p| p.id == req) else {
             return;
         };
-        if p.replies.iter().any(|(n, _)| *n == from) {
+        // Only the nodes asked count, once each.
+        if !p.asked.iter().any(|(n, _)| *n == from) || p.replies.iter().any(|(n, _)| *n == from) {
             return;
         }
         p.replies.push((from, found));
@@ -1090,14 +1093,14 @@ impl Protocol for Ring {
 
     fn init(ctx: &mut Ctx<'_, Self>, durable: Option<Durable>) -> Self {
         let n = ctx.node_count();
-        let (store, members) = match durable {
-            Some(d) => (d.store, d.members),
+        let (store, members, next_request) = match durable {
+            Some(d) => (d.store, d.members, d.next_request),
             None => {
                 let all = ctx.params.initial_members.is_empty();
                 let members = (0..n as NodeId)
                     .map(|i| Member { version: 0, joined: all || ctx.params.initial_members.contains(&i) })
                     .collect();
-                (BTreeMap::new(), members)
+                (BTreeMap::new(), members, 0)
             }
         };
         let mut node = Ring {
@@ -1108,7 +1111,7 @@ impl Protocol for Ring {
             pending: Vec::new(),
             done: Vec::new(),
             acked: Vec::new(),
-            next_request: 0,
+            next_request,
             handed_off: 0,
         };
         node.rebuild(ctx);
@@ -1178,7 +1181,7 @@ impl Protocol for Ring {
     }
 
     fn durable(&self) -> Durable {
-        Durable { store: self.store.clone(), members: self.members.clone() }
+        Durable { store: self.store.clone(), members: self.members.clone(), next_request: self.next_request }
     }
 
     fn role(&self) -> String {
