@@ -1184,7 +1184,7 @@ pub fn scenarios() -> Vec<Scenario> {
                 "lock-redlock-instance-clock-jump",
                 "Redlock with two clients, n2 (us-east-1) and n5 (eu-west-1), that ask again as soon as a key is released. From 3.9 s, as soon as one takes the lock, the clocks of the first three instances that granted it jump 1 s ahead: they expire its lease at once and notify the other client, which takes a majority while the first still holds by its clock. Two holders at once (the panel's overlap warning); the first holder's write still reaches the storage first, so nothing stale is accepted: luck, not safety.",
                 NAME,
-                TopologySpec { preset: Some("three-regions".into()), placement: Some(vec![3, 3, 2]), ..Default::default() },
+                TopologySpec::placed("three-regions", &[3, 3, 2]),
                 vec![
                     at_new_role(3.9, "granter:1", Input::Skew { node: 0, by_us: 1_000_000 }),
                     at_new_role(3.9, "granter:2", Input::Skew { node: 0, by_us: 1_000_000 }),

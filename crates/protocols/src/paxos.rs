@@ -768,7 +768,7 @@ fn eventually_learned(view: &View<'_, Paxos>) -> Result<(), Failure> {
 
 /// Five acceptors: two in us-east-1, two in eu-west-1, one in ap-southeast-1.
 fn five() -> TopologySpec {
-    TopologySpec { placement: Some(vec![2, 2, 1]), ..TopologySpec::preset("three-regions", 1) }
+    TopologySpec::placed("three-regions", &[2, 2, 1])
 }
 
 /// Two acceptors in us-east-1 and two in eu-west-1, a measured ocean apart. With no third region to

@@ -1331,11 +1331,6 @@ fn timeout(node: NodeId) -> Input {
     Input::Request { node, request: serde_json::json!("timeout") }
 }
 
-/// Nodes placed per datacenter of a preset, e.g. `[2, 2, 1]` over three regions.
-fn placed(preset: &str, placement: &[u16]) -> TopologySpec {
-    TopologySpec { placement: Some(placement.to_vec()), ..TopologySpec::preset(preset, 1) }
-}
-
 /// A Raft scenario with its seed and length. The scripts name nodes by id, so each seed is the
 /// one for which the story told in the description happens (`tests/raft.rs` checks every one).
 fn raft_scenario(
@@ -1359,7 +1354,7 @@ fn raft_scenario(
 pub fn scenarios() -> Vec<Scenario> {
     use crate::{at, at_role, at_same};
     use caucus_sim::Endpoint::Dc;
-    let five = || placed("three-regions", &[2, 2, 1]);
+    let five = || TopologySpec::placed("three-regions", &[2, 2, 1]);
     let cut_off =
         |dc| Input::Partition { a: vec![Dc(dc)], b: (0..3).filter(|&d| d != dc).map(Dc).collect(), one_way: false };
 
@@ -1389,7 +1384,7 @@ pub fn scenarios() -> Vec<Scenario> {
     let mut split = raft_scenario(
         "raft-split-vote",
         "Four nodes; n0 and n1 are told to time out at the same instant and each gets one more vote: no majority in term 1. The timeout range is narrow (1.0 to 1.2 s), so in term 2 three nodes collide again; term 3 finally elects n0.",
-        placed("three-regions", &[2, 1, 1]),
+        TopologySpec::placed("three-regions", &[2, 1, 1]),
         4,
         18,
         vec![at(0.5, timeout(0)), at(0.5, timeout(1))],
@@ -1457,7 +1452,7 @@ pub fn scenarios() -> Vec<Scenario> {
     let nine = raft_scenario(
         "raft-nine-nodes",
         "Nine nodes over five regions: a leader needs five votes and a command is committed once five nodes hold it, so the nearest regions decide how fast.",
-        placed("five-regions", &[2, 2, 2, 2, 1]),
+        TopologySpec::placed("five-regions", &[2, 2, 2, 2, 1]),
         1,
         10,
         vec![at(3.0, submit(0, "x=1")), at(4.0, submit(8, "y=2"))],

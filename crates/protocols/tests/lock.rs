@@ -320,6 +320,16 @@ fn instance_clocks_jumping_ahead_give_two_redlock_holders_at_once() {
     };
     let for_n5 = [0, 3, 6, 1, 4].iter().filter(|&&i| holders_at(i) == Some(5)).count();
     assert!(for_n5 >= 3, "n5 holds {for_n5} instances");
+    // The three instances that granted n2 dropped its lease at the jump, the step it took the lock.
+    for instance in [0, 1, 6] {
+        assert_eq!(noted(&run, instance, "lease t7 of n2 expired"), [4164554], "n{instance}");
+    }
+    // Writes happened to arrive in order: the property, as the storage sees it, holds.
+    let whole = run_whole("lock-redlock-instance-clock-jump");
+    assert!(whole.violations().is_empty(), "{:?}", whole.violations());
+    let log = writes(&whole, 7, 5);
+    let n2 = log.iter().position(|w| w.0 == 2 && w.1 == "t7·–·7·7·–").expect("n2's write");
+    assert_eq!(log[n2 + 1].0, 5, "n5 wrote right after n2: {log:?}");
 }
 
 /// The description's promise on every seed: once the jumps are in, two clients believe they

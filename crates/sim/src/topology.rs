@@ -215,6 +215,11 @@ impl TopologySpec {
         TopologySpec { preset: Some(name.into()), nodes_per_dc: Some(nodes_per_dc), ..Default::default() }
     }
 
+    /// A preset with nodes placed per datacenter, e.g. `[2, 2, 1]` over three regions.
+    pub fn placed(name: &str, placement: &[u16]) -> TopologySpec {
+        TopologySpec { placement: Some(placement.to_vec()), ..TopologySpec::preset(name, 1) }
+    }
+
     /// Checks the spec and builds the topology, or says what is wrong with it.
     pub fn build(&self) -> Result<Topology, TopologyError> {
         let err = |m: String| Err(TopologyError(m));
