@@ -12,7 +12,7 @@ pub const NAME: &str = "commit";
 /// Transactions one run may begin (each adds a few records to every log).
 pub const MAX_TRANSACTIONS: u32 = 100;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Hash, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Variant {
     #[default]
@@ -87,7 +87,7 @@ impl Default for Params {
 }
 
 /// A participant's state in one transaction: the state machine the panel draws.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Hash, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     /// Got the request, working; has not voted (may still abort alone).
@@ -124,14 +124,14 @@ impl State {
 }
 
 /// One record of a write-ahead log. `at_us` is the writer's local time.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Hash, Eq, Serialize)]
 pub struct WalRecord {
     pub txn: u32,
     pub at_us: Micros,
     pub entry: Entry,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Hash, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Entry {
     /// Coordinator: the transaction began.
@@ -187,7 +187,7 @@ impl Entry {
 }
 
 /// This node's part in one transaction, as a participant.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Hash, Eq, Serialize)]
 pub struct Part {
     pub state: State,
     /// In `Init`: whether `Prepare` came (it is working towards its vote), or only `Work`.
@@ -197,7 +197,7 @@ pub struct Part {
 }
 
 /// Where the coordinator is with one transaction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Hash, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Waiting for votes.
@@ -214,7 +214,7 @@ pub enum Phase {
 }
 
 /// The coordinator's view of one transaction, with the local times the panel's latencies use.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Hash, Eq, Serialize)]
 pub struct TxnRun {
     pub phase: Phase,
     pub votes: Vec<(NodeId, bool)>,
@@ -231,7 +231,7 @@ pub struct TxnRun {
     pub ended_us: Option<Micros>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Hash, Eq, Serialize)]
 pub struct Commit {
     pub id: NodeId,
     pub variant: Variant,
@@ -248,7 +248,7 @@ pub struct Commit {
     pub vote_no: Vec<u32>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Hash, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Msg {
     /// The transaction's work, before the vote (only with `work_us` above zero).
@@ -312,7 +312,7 @@ pub enum Msg {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Hash, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Timer {
     /// Coordinator: begin the next transaction(s).
@@ -1287,7 +1287,7 @@ fn each_wal_cow<'a>(view: &View<'a, Commit>, mut f: impl FnMut(NodeId, Cow<'a, [
         match view.state(n) {
             Some(s) => f(n, Cow::Borrowed(&s.wal[..])),
             None => {
-                if let Some(wal) = view.sim.durable(n) {
+                if let Some(wal) = view.durable(n) {
                     f(n, Cow::Owned(wal));
                 }
             }
@@ -1445,7 +1445,7 @@ fn saga_order_in(logs: &Logs<'_>) -> Result<(), Failure> {
 fn termination(view: &View<'_, Commit>) -> Result<(), Failure> {
     let p = view.params();
     let coordinator = p.coordinator;
-    let Some(cwal) = view.state(coordinator).map(|s| s.wal.clone()).or_else(|| view.sim.durable(coordinator)) else {
+    let Some(cwal) = view.state(coordinator).map(|s| s.wal.clone()).or_else(|| view.durable(coordinator)) else {
         return Err(Failure::new(format!("{} never started.", view.name(coordinator))).nodes([coordinator]));
     };
     let begun = cwal.iter().map(|r| r.txn).max().unwrap_or(0);

@@ -677,11 +677,8 @@ pub fn chosen<'a>(acceptors: impl IntoIterator<Item = (NodeId, &'a Acceptor)>, n
 
 /// The chosen proposals of a run, counting crashed acceptors (their state is on disk).
 pub fn chosen_in(view: &View<'_, Paxos>) -> Vec<Chosen> {
-    let down: Vec<(NodeId, Acceptor)> = view
-        .node_ids()
-        .filter(|&i| view.state(i).is_none())
-        .filter_map(|i| view.sim.durable(i).map(|a| (i, a)))
-        .collect();
+    let down: Vec<(NodeId, Acceptor)> =
+        view.node_ids().filter(|&i| view.state(i).is_none()).filter_map(|i| view.durable(i).map(|a| (i, a))).collect();
     let up = view.up().map(|(i, s)| (i, &s.acceptor));
     chosen(up.chain(down.iter().map(|(i, a)| (*i, a))), view.node_ids().len())
 }

@@ -37,7 +37,7 @@ fn with_seed(name: &str, seed: u64) -> Scenario {
 }
 
 fn chosen_now(run: &Run<Paxos>) -> Vec<Chosen> {
-    chosen_in(&View { sim: run.sim() })
+    chosen_in(&View::of(run.sim()))
 }
 
 /// The distinct values chosen so far.

@@ -16,6 +16,8 @@
 //! - [`scenario::Scenario`]: the versioned JSON description of a run.
 //! - [`swarm`]: many seeds with random faults, safety then liveness.
 
+#[cfg(feature = "explore")]
+pub mod explore;
 pub mod limits;
 pub mod protocol;
 pub mod run;

@@ -732,10 +732,10 @@ impl<P: Protocol> DynRun for Run<P> {
     }
     fn with_role(&self, role: &str) -> Vec<NodeId> {
         let (name, arg) = role.split_once(':').unwrap_or((role, ""));
-        P::with_role(&crate::sim::View { sim: &self.sim }, name, arg)
+        P::with_role(&crate::sim::View::of(&self.sim), name, arg)
     }
     fn properties(&self) -> Vec<PropertyView> {
-        let view = crate::sim::View { sim: &self.sim };
+        let view = crate::sim::View::of(&self.sim);
         self.sim
             .properties()
             .iter()

@@ -735,7 +735,7 @@ impl<P: Protocol> Sim<P> {
 
     /// Checks the properties of one kind; returns the failures, in declaration order.
     pub fn check(&self, kind: PropertyKind) -> Vec<(usize, Failure)> {
-        let view = View { sim: self };
+        let view = View::of(self);
         self.properties
             .iter()
             .enumerate()
@@ -919,7 +919,7 @@ impl<P: Protocol> Sim<P> {
         match self.due[i as usize].clone() {
             Due::Done { .. } | Due::Skipped => Ok(false),
             Due::Pending => {
-                let holders = P::with_role(&View { sim: self }, role, arg);
+                let holders = P::with_role(&View::of(self), role, arg);
                 if !when.newly {
                     if let Some(&node) = holders.first() {
                         self.fire(i, node, time, Some(phrase), obs)?;
@@ -986,7 +986,7 @@ impl<P: Protocol> Sim<P> {
             let when = self.script[i].when.as_ref().expect("waiting entries have `when`");
             let (role, arg) = when.role_parts().expect("waiting entries have a role");
             let newly = when.newly;
-            let holders = P::with_role(&View { sim: self }, role, arg);
+            let holders = P::with_role(&View::of(self), role, arg);
             let Due::Waiting { had, chosen, .. } = &mut self.due[i] else { unreachable!() };
             let found = if newly {
                 let found = holders.iter().copied().find(|&n| !had[n as usize]);
@@ -1416,62 +1416,168 @@ impl<P: Protocol> Sim<P> {
     }
 }
 
-/// What properties see: the whole simulated world, read-only.
-pub struct View<'a, P: Protocol> {
-    pub sim: &'a Sim<P>,
+/// A message in flight as properties see it.
+#[derive(Clone, Copy, Debug)]
+pub struct Envelope<'a, M> {
+    pub source: NodeId,
+    pub target: NodeId,
+    pub msg: &'a M,
 }
 
+/// The messages in flight of a [`View`].
+pub enum Messages<'a, M> {
+    Sim(std::iter::Flatten<std::slice::Iter<'a, Option<InFlight<M>>>>),
+    #[cfg(feature = "explore")]
+    World(std::slice::Iter<'a, crate::explore::Env<M>>),
+}
+
+impl<'a, M> Iterator for Messages<'a, M> {
+    type Item = Envelope<'a, M>;
+    fn next(&mut self) -> Option<Envelope<'a, M>> {
+        match self {
+            Messages::Sim(it) => it.next().map(|m| Envelope { source: m.source, target: m.target, msg: &m.msg }),
+            #[cfg(feature = "explore")]
+            Messages::World(it) => it.next().map(|m| Envelope { source: m.source, target: m.target, msg: &m.msg }),
+        }
+    }
+}
+
+/// What properties see: the whole simulated world, read-only. Usually a [`Sim`]; with the
+/// `explore` feature also a state of the exhaustive checker ([`crate::explore`]), which has no
+/// time, clocks or partitions: there `now` is 0, clocks are exact and no link is cut.
+pub struct View<'a, P: Protocol> {
+    of: Of<'a, P>,
+}
+
+enum Of<'a, P: Protocol> {
+    Sim(&'a Sim<P>),
+    #[cfg(feature = "explore")]
+    World(&'a crate::explore::World<P>, &'a crate::explore::Setup<P>),
+}
+
+impl<P: Protocol> Clone for Of<'_, P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<P: Protocol> Copy for Of<'_, P> {}
+
 impl<'a, P: Protocol> View<'a, P> {
+    pub fn of(sim: &'a Sim<P>) -> View<'a, P> {
+        View { of: Of::Sim(sim) }
+    }
+    #[cfg(feature = "explore")]
+    pub(crate) fn of_world(world: &'a crate::explore::World<P>, setup: &'a crate::explore::Setup<P>) -> View<'a, P> {
+        View { of: Of::World(world, setup) }
+    }
     pub fn now(&self) -> Micros {
-        self.sim.now
+        match self.of {
+            Of::Sim(sim) => sim.now,
+            #[cfg(feature = "explore")]
+            Of::World(..) => 0,
+        }
     }
     pub fn node_ids(&self) -> std::ops::Range<NodeId> {
-        0..self.sim.nodes.len() as NodeId
+        0..self.topology().nodes.len() as NodeId
     }
     /// The state of every node that is up (or paused), with its id.
     pub fn up(&self) -> impl Iterator<Item = (NodeId, &'a P)> + 'a {
-        let sim = self.sim;
-        (0..sim.nodes.len() as NodeId).filter_map(move |i| sim.state(i).map(|s| (i, s)))
+        let of = self.of;
+        self.node_ids().filter_map(move |i| View { of }.state(i).map(|s| (i, s)))
     }
     pub fn state(&self, node: NodeId) -> Option<&'a P> {
-        self.sim.state(node)
+        match self.of {
+            Of::Sim(sim) => sim.state(node),
+            #[cfg(feature = "explore")]
+            Of::World(w, _) => w.state(node),
+        }
+    }
+    /// What the node would keep if it crashed now (what it kept, if it is down).
+    pub fn durable(&self, node: NodeId) -> Option<P::Durable> {
+        match self.of {
+            Of::Sim(sim) => sim.durable(node),
+            #[cfg(feature = "explore")]
+            Of::World(w, _) => w.durable(node),
+        }
     }
     pub fn status(&self, node: NodeId) -> Status {
-        self.sim.status(node)
+        match self.of {
+            Of::Sim(sim) => sim.status(node),
+            #[cfg(feature = "explore")]
+            Of::World(w, _) => w.status(node),
+        }
     }
-    pub fn in_flight(&self) -> impl Iterator<Item = &'a InFlight<P::Msg>> + 'a {
-        self.sim.msgs.iter().flatten()
+    /// The messages in flight (including those waiting for a paused node).
+    pub fn in_flight(&self) -> Messages<'a, P::Msg> {
+        match self.of {
+            Of::Sim(sim) => Messages::Sim(sim.msgs.iter().flatten()),
+            #[cfg(feature = "explore")]
+            Of::World(w, _) => Messages::World(w.net.iter()),
+        }
     }
     pub fn params(&self) -> &'a P::Params {
-        &self.sim.params
+        match self.of {
+            Of::Sim(sim) => &sim.params,
+            #[cfg(feature = "explore")]
+            Of::World(_, setup) => &setup.params,
+        }
     }
     pub fn topology(&self) -> &'a Topology {
-        &self.sim.topology
+        match self.of {
+            Of::Sim(sim) => &sim.topology,
+            #[cfg(feature = "explore")]
+            Of::World(_, setup) => &setup.topology,
+        }
     }
     pub fn last_failure(&self, a: NodeId, b: NodeId) -> Micros {
-        self.sim.last_failure(a, b)
+        match self.of {
+            Of::Sim(sim) => sim.last_failure(a, b),
+            #[cfg(feature = "explore")]
+            Of::World(..) => 0,
+        }
     }
     pub fn is_cut(&self, from: NodeId, to: NodeId) -> bool {
-        self.sim.is_cut(from, to)
+        match self.of {
+            Of::Sim(sim) => sim.is_cut(from, to),
+            #[cfg(feature = "explore")]
+            Of::World(..) => false,
+        }
     }
     /// The current link between the datacenters of two nodes.
     pub fn link_between(&self, from: NodeId, to: NodeId) -> Link {
-        let t = &self.sim.topology;
-        self.sim.link(t.dc_of(from), t.dc_of(to))
+        let t = self.topology();
+        let (a, b) = (t.dc_of(from), t.dc_of(to));
+        match self.of {
+            Of::Sim(sim) => sim.link(a, b),
+            #[cfg(feature = "explore")]
+            Of::World(..) => t.link(a, b),
+        }
     }
     pub fn clock(&self, node: NodeId) -> Clock {
-        self.sim.clock(node)
+        match self.of {
+            Of::Sim(sim) => sim.clock(node),
+            #[cfg(feature = "explore")]
+            Of::World(..) => Clock::default(),
+        }
     }
     /// See [`Sim::real_time_of`]: when `node`'s clock read `local`, in simulated time.
     pub fn real_time_of(&self, node: NodeId, local: Micros, latest: bool) -> Option<Micros> {
-        self.sim.real_time_of(node, local, latest)
+        match self.of {
+            Of::Sim(sim) => sim.real_time_of(node, local, latest),
+            #[cfg(feature = "explore")]
+            Of::World(..) => Some(local),
+        }
     }
     /// The node the last step happened at, if it happened at one node (a delivery, a timer, a
     /// fault on a node). A property about what a handler just did can look at this node alone.
     pub fn stepped_node(&self) -> Option<NodeId> {
-        self.sim.record.what.node()
+        match self.of {
+            Of::Sim(sim) => sim.record.what.node(),
+            #[cfg(feature = "explore")]
+            Of::World(w, _) => w.stepped,
+        }
     }
     pub fn name(&self, node: NodeId) -> &'a str {
-        &self.sim.topology.nodes[node as usize].name
+        &self.topology().nodes[node as usize].name
     }
 }

@@ -1,0 +1,946 @@
+//! The exhaustive checker: every interleaving of a small configuration, over the protocols' real
+//! handlers.
+//!
+//! The simulator follows one order of events, the one its clock gives. The checker drops the
+//! clock: in its *asynchronous* world any message in flight may be delivered next, any pending
+//! timer may fire now, and, within named bounds, a message may be lost and a node may crash or
+//! restart. From the initial state it visits every reachable state breadth first, so the first
+//! violation it meets has a shortest path. A state is a [`World`]: each node's protocol state and
+//! pending timers (a set: times play no part), what crashed nodes kept, the messages in flight (a
+//! multiset, or a set for [`Network::Duplicating`]) and the faults spent so far. Two states are
+//! the same when their 64-bit fingerprints are, as in TLC and Stateright; the fingerprint is
+//! built from per-node and per-message hashes so that it does not depend on the order in which
+//! things happened.
+//!
+//! Safety properties are checked in every state. Liveness is "from every reachable state, some
+//! state where the liveness properties hold can still be reached" (a state the bounds stopped
+//! expanding counts as able to: the checker never reports what it did not see).
+//!
+//! What a handler sees: `ctx.now` is always 0 (there is no time), clocks are exact, no link is
+//! cut, and `ctx.random_*` draws from a stream reset before every event, so that one state always
+//! has the same successors. Protocols whose decisions depend on the clock (leases) are not for
+//! this checker; those that only set timers are.
+//!
+//! Like the simulator, this module uses no clock and no OS randomness; its fingerprint table is
+//! its own (below), never iterated.
+
+use crate::protocol::{Ctx, Effect, Failure, Property, PropertyKind, Protocol};
+use crate::sim::{rng_stream, Status, View};
+use crate::topology::{NodeId, Topology};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::rc::Rc;
+
+/// How the checker's network carries messages.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Network {
+    /// Every message is delivered at most once, in any order (a multiset in flight).
+    #[default]
+    Unordered,
+    /// A message once sent stays deliverable, any number of times (a set): the message model of
+    /// TLA+ specifications such as Gray and Lamport's TwoPhase. No drops.
+    Duplicating,
+}
+
+/// The bounds that keep a state space finite, all named in the report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Bounds {
+    /// Events along any path from the initial state (0: no bound).
+    pub depth: u32,
+    /// Crashes along any path.
+    pub crashes: u8,
+    /// Whether a crashed node may restart (from what it kept).
+    pub restarts: bool,
+    /// Messages lost along any path.
+    pub drops: u8,
+    /// A state with more messages in flight is kept and checked but not expanded.
+    pub in_flight: usize,
+    /// Stop after this many unique states.
+    pub max_states: u64,
+    pub network: Network,
+    /// Check liveness (keeps every transition: memory grows with them).
+    pub liveness: bool,
+}
+
+impl Default for Bounds {
+    fn default() -> Bounds {
+        Bounds {
+            depth: 0,
+            crashes: 0,
+            restarts: false,
+            drops: 0,
+            in_flight: 64,
+            max_states: 20_000_000,
+            network: Network::Unordered,
+            liveness: false,
+        }
+    }
+}
+
+impl Bounds {
+    /// The bounds in words, for reports (`depth ≤ 30, at most 1 crash, no restarts`).
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        parts.push(if self.depth == 0 { "depth unbounded".to_string() } else { format!("depth ≤ {}", self.depth) });
+        let plural = |n: u8, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
+        parts.push(format!("at most {}", plural(self.crashes, "crash", "crashes")));
+        if self.crashes > 0 {
+            parts.push(if self.restarts { "restarts allowed".into() } else { "no restarts".into() });
+        }
+        match self.network {
+            Network::Unordered => {
+                parts.push(format!("at most {}", plural(self.drops, "drop", "drops")));
+                parts.push(format!("≤ {} messages in flight", self.in_flight));
+            }
+            Network::Duplicating => parts.push("messages stay deliverable (a set)".into()),
+        }
+        parts.join(", ")
+    }
+}
+
+/// A node and its fingerprint, shared between states until one of them changes it.
+#[derive(Clone)]
+struct Node<P: Protocol> {
+    fp: u64,
+    slot: Slot<P>,
+}
+
+impl<P: Protocol + Hash> Node<P>
+where
+    P::Timer: Hash,
+    P::Durable: Hash,
+{
+    fn new(slot: Slot<P>) -> Rc<Node<P>> {
+        Rc::new(Node { fp: slot_fp(&slot), slot })
+    }
+}
+
+#[derive(Clone)]
+enum Slot<P: Protocol> {
+    Up { state: P, timers: Vec<P::Timer> },
+    Down(P::Durable),
+}
+
+/// One state of the asynchronous world.
+#[derive(Clone)]
+pub struct World<P: Protocol> {
+    nodes: Vec<Rc<Node<P>>>,
+    pub(crate) net: Vec<Env<P::Msg>>,
+    /// The wrapping sum of the messages' fingerprints: the multiset's hash, kept as messages
+    /// come and go.
+    net_sum: u64,
+    crashes: u8,
+    drops: u8,
+    pub(crate) stepped: Option<NodeId>,
+}
+
+impl<P: Protocol> World<P> {
+    pub fn state(&self, node: NodeId) -> Option<&P> {
+        match &self.nodes[node as usize].slot {
+            Slot::Up { state, .. } => Some(state),
+            Slot::Down(_) => None,
+        }
+    }
+    pub fn durable(&self, node: NodeId) -> Option<P::Durable> {
+        match &self.nodes[node as usize].slot {
+            Slot::Up { state, .. } => Some(state.durable()),
+            Slot::Down(d) => Some(d.clone()),
+        }
+    }
+    pub fn status(&self, node: NodeId) -> Status {
+        match &self.nodes[node as usize].slot {
+            Slot::Up { .. } => Status::Up,
+            Slot::Down(_) => Status::Crashed,
+        }
+    }
+    pub fn timers(&self, node: NodeId) -> &[P::Timer] {
+        match &self.nodes[node as usize].slot {
+            Slot::Up { timers, .. } => timers,
+            Slot::Down(_) => &[],
+        }
+    }
+    pub fn in_flight(&self) -> impl Iterator<Item = (NodeId, NodeId, &P::Msg)> {
+        self.net.iter().map(|e| (e.source, e.target, &e.msg))
+    }
+}
+
+/// What the checker shares between states: the configuration.
+pub struct Setup<P: Protocol> {
+    pub(crate) topology: Topology,
+    pub(crate) params: P::Params,
+    rngs: Vec<ChaCha8Rng>,
+    /// The streams handlers draw from, put back to `rngs` after a handler that drew.
+    work: Vec<ChaCha8Rng>,
+    properties: Vec<Property<P>>,
+}
+
+/// One event the checker can apply to a state.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event<P: Protocol> {
+    Deliver { from: NodeId, to: NodeId, msg: P::Msg },
+    Fire { node: NodeId, timer: P::Timer },
+    Drop { from: NodeId, to: NodeId, msg: P::Msg },
+    Crash { node: NodeId },
+    Restart { node: NodeId },
+}
+
+/// How an event is found in a state: by position, which is stable for one state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pick {
+    Deliver(usize),
+    Fire(NodeId, usize),
+    Drop(usize),
+    Crash(NodeId),
+    Restart(NodeId),
+}
+
+/// One step of a path: the event, in words, and what the handler noted.
+#[derive(Clone, Debug, Serialize)]
+pub struct PathStep<P: Protocol> {
+    pub event: Event<P>,
+    pub text: String,
+    pub notes: Vec<(NodeId, String)>,
+}
+
+/// A property that does not hold, with a shortest path to a state that shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Found<P: Protocol> {
+    pub property: &'static str,
+    pub kind: PropertyKind,
+    pub failure: Failure,
+    pub path: Vec<PathStep<P>>,
+}
+
+/// Where a check stands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    /// Successor states generated (duplicates included).
+    pub states: u64,
+    pub unique: u64,
+    /// The depth being explored.
+    pub depth: u32,
+    pub frontier: u64,
+    /// Unique states the bounds kept from expanding.
+    pub bounded: u64,
+    pub done: bool,
+}
+
+/// The breadth-first checker. Drive it with [`Explorer::run`] in slices (the browser's worker
+/// reports progress between them) or with [`Explorer::run_to_end`].
+/// The protocol's state, messages, timers and what survives a crash must hash and compare.
+pub struct Explorer<P: Protocol + Hash + Eq>
+where
+    P::Msg: Hash + Eq,
+    P::Timer: Hash + Eq,
+    P::Durable: Hash,
+{
+    setup: Setup<P>,
+    bounds: Bounds,
+    init: World<P>,
+    seen: FpMap,
+    /// Per unique state (by discovery order): its parent and the event's position among the
+    /// parent's events. The initial state is its own parent.
+    parents: Vec<(u32, u16)>,
+    frontier: VecDeque<(World<P>, u32, u32)>,
+    /// Per unique state: whether the liveness properties hold there (liveness only).
+    good: Vec<bool>,
+    /// Per unique state: whether the bounds kept it from being expanded (liveness only).
+    cut_off: Vec<bool>,
+    edges: Vec<(u32, u32)>,
+    progress: Progress,
+    found: Option<(u32, usize, Failure)>,
+    effects: Vec<Effect<P>>,
+    picks: Vec<Pick>,
+    /// The successor being looked at: messages it sends, positions of messages it removes.
+    sends: Vec<Env<P::Msg>>,
+    removed: Vec<usize>,
+    /// Keep the handlers' notes in `notes` (replaying a path).
+    keep_notes: bool,
+    notes: Vec<(NodeId, String)>,
+    /// Whether the last handler sent anything (before duplicates were dropped).
+    sent_any: bool,
+    /// On the duplicating network, deliveries known to change nothing: a direct-mapped cache of
+    /// (node fingerprint, message fingerprint) pairs whose handler left the node as it was and
+    /// sent nothing. Handlers are functions of the node and the event, so such a delivery
+    /// changes nothing in any state; most deliveries there are such repeats.
+    noop: Vec<u64>,
+}
+
+/// A successor before it is built: what changes from the state it follows (with the messages
+/// in [`Explorer::sends`] and [`Explorer::removed`]).
+struct Change<P: Protocol> {
+    node: Option<(NodeId, Node<P>)>,
+    net_sum: u64,
+    crashes: u8,
+    drops: u8,
+    stepped: Option<NodeId>,
+}
+
+impl<P: Protocol + Hash + Eq> Explorer<P>
+where
+    P::Msg: Hash + Eq,
+    P::Timer: Hash + Eq,
+    P::Durable: Hash,
+{
+    /// A checker for `topology` and `params` (checked with [`Protocol::validate`]); `seed` fixes
+    /// what handlers draw.
+    pub fn new(topology: Topology, params: P::Params, seed: u64, bounds: Bounds) -> Result<Explorer<P>, String> {
+        if topology.nodes.is_empty() {
+            return Err("the topology has no nodes".into());
+        }
+        if bounds.network == Network::Duplicating && bounds.drops > 0 {
+            return Err("bounds.drops: a duplicating network keeps every message, so none can be dropped".into());
+        }
+        P::validate(&params, &topology)?;
+        let n = topology.nodes.len();
+        let rngs: Vec<_> = (0..n).map(|i| rng_stream(seed, i as u64 + 1)).collect();
+        let setup = Setup { topology, params, work: rngs.clone(), rngs, properties: P::properties() };
+        let mut explorer = Explorer {
+            init: World {
+                nodes: Vec::with_capacity(n),
+                net: Vec::new(),
+                net_sum: 0,
+                crashes: 0,
+                drops: 0,
+                stepped: None,
+            },
+            setup,
+            bounds,
+            seen: FpMap::new(),
+            parents: Vec::new(),
+            frontier: VecDeque::new(),
+            good: Vec::new(),
+            cut_off: Vec::new(),
+            edges: Vec::new(),
+            progress: Progress::default(),
+            found: None,
+            effects: Vec::new(),
+            picks: Vec::new(),
+            sends: Vec::new(),
+            removed: Vec::new(),
+            keep_notes: false,
+            notes: Vec::new(),
+            sent_any: false,
+            noop: vec![0; NOOP_CACHE],
+        };
+        let mut world = explorer.init.clone();
+        for node in 0..n as NodeId {
+            let state = explorer.with_ctx(node, |ctx| P::init(ctx, None));
+            let mut timers = Vec::new();
+            explorer.sends.clear();
+            explorer.take_effects(&world, node, Some(&mut timers));
+            world.nodes.push(Node::new(Slot::Up { state, timers }));
+            for m in explorer.sends.drain(..) {
+                world.net_sum = world.net_sum.wrapping_add(m.fp);
+                world.net.push(m);
+            }
+        }
+        explorer.init = world.clone();
+        let fp = world_fp(&world);
+        explorer.discover(world, fp, 0, 0, 0);
+        Ok(explorer)
+    }
+
+    pub fn bounds(&self) -> &Bounds {
+        &self.bounds
+    }
+    pub fn progress(&self) -> Progress {
+        self.progress
+    }
+    pub fn topology(&self) -> &Topology {
+        &self.setup.topology
+    }
+
+    /// Expands up to `budget` states; returns whether the check is over (every state within the
+    /// bounds seen, a safety property failed, or `max_states` reached).
+    pub fn run(&mut self, budget: u64) -> bool {
+        for _ in 0..budget {
+            if self.progress.done {
+                break;
+            }
+            let Some((world, id, depth)) = self.frontier.pop_front() else {
+                self.progress.done = true;
+                break;
+            };
+            self.progress.frontier = self.frontier.len() as u64;
+            self.progress.depth = self.progress.depth.max(depth);
+            self.expand(&world, id, depth);
+        }
+        if self.progress.done && self.bounds.liveness && self.found.is_none() {
+            self.check_liveness();
+        }
+        self.progress.done
+    }
+
+    pub fn run_to_end(&mut self) -> Progress {
+        while !self.run(4096) {}
+        self.progress
+    }
+
+    /// The first violation found, with a shortest path to it.
+    pub fn found(&self) -> Option<Found<P>> {
+        let (id, property, failure) = self.found.as_ref()?;
+        let p = &self.setup.properties[*property];
+        Some(Found { property: p.name, kind: p.kind, failure: failure.clone(), path: self.path_to(*id) })
+    }
+
+    /// Whether every state within the bounds was seen (no safety failure stopped the search and
+    /// `max_states` was not reached).
+    pub fn complete(&self) -> bool {
+        self.progress.done && self.found.is_none() && self.progress.unique < self.bounds.max_states
+    }
+
+    fn with_ctx<R>(&mut self, node: NodeId, f: impl FnOnce(&mut Ctx<'_, P>) -> R) -> R {
+        let Setup { topology, params, rngs, work, .. } = &mut self.setup;
+        let rng = &mut work[node as usize];
+        let mut ctx = Ctx { id: node, now: 0, topology, params, rng, effects: &mut self.effects };
+        let out = f(&mut ctx);
+        let (rng, start) = (&mut work[node as usize], &rngs[node as usize]);
+        if rng.get_word_pos() != start.get_word_pos() {
+            *rng = start.clone();
+        }
+        out
+    }
+
+    /// Applies the timer effects of the handler that just ran at `node` to `timers` and
+    /// collects the messages it sent into `sends` (on the duplicating network only those not in
+    /// flight already). Notes are dropped unless a path is being replayed.
+    fn take_effects(&mut self, world: &World<P>, node: NodeId, mut timers: Option<&mut Vec<P::Timer>>) {
+        let duplicating = self.bounds.network == Network::Duplicating;
+        let Explorer { effects, sends, notes, keep_notes, sent_any, .. } = self;
+        *sent_any = false;
+        for effect in effects.drain(..) {
+            match effect {
+                Effect::Send { to, msg } => {
+                    *sent_any = true;
+                    let fp = msg_fp(node, to, &msg);
+                    if duplicating && world.net.iter().chain(sends.iter()).any(|m| same(m, fp, node, to, &msg)) {
+                        continue;
+                    }
+                    sends.push(Env { fp, source: node, target: to, msg });
+                }
+                Effect::SetTimer { timer, .. } => {
+                    if let Some(timers) = timers.as_deref_mut().filter(|t| !t.contains(&timer)) {
+                        timers.push(timer);
+                    }
+                }
+                Effect::CancelTimer { timer } => {
+                    if let Some(timers) = timers.as_deref_mut() {
+                        timers.retain(|t| *t != timer);
+                    }
+                }
+                Effect::Note(text) | Effect::Moment(text) => {
+                    if *keep_notes {
+                        notes.push((node, text));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The events enabled in `world`, in a fixed order.
+    fn picks(&self, world: &World<P>, out: &mut Vec<Pick>) {
+        out.clear();
+        // On the duplicating network the messages are a set already.
+        let set = self.bounds.network == Network::Duplicating;
+        let distinct = |i: usize| {
+            let x = &world.net[i];
+            set || !world.net[..i].iter().any(|m| same(m, x.fp, x.source, x.target, &x.msg))
+        };
+        for i in 0..world.net.len() {
+            if distinct(i) {
+                out.push(Pick::Deliver(i));
+            }
+        }
+        for node in 0..world.nodes.len() {
+            for k in 0..world.timers(node as NodeId).len() {
+                out.push(Pick::Fire(node as NodeId, k));
+            }
+        }
+        if world.drops < self.bounds.drops {
+            for i in 0..world.net.len() {
+                if distinct(i) {
+                    out.push(Pick::Drop(i));
+                }
+            }
+        }
+        for node in 0..world.nodes.len() as NodeId {
+            match &world.nodes[node as usize].slot {
+                Slot::Up { .. } if world.crashes < self.bounds.crashes => out.push(Pick::Crash(node)),
+                Slot::Down(_) if self.bounds.restarts => out.push(Pick::Restart(node)),
+                _ => {}
+            }
+        }
+    }
+
+    /// What `pick` changes in `world` and the successor's fingerprint, without building it;
+    /// `None` when it changes nothing (a message delivered again to a node it leaves as it was,
+    /// a timer that sets itself again).
+    fn successor(&mut self, world: &World<P>, pick: Pick) -> Option<(u64, Change<P>)> {
+        self.sends.clear();
+        self.removed.clear();
+        let mut noop_key = None;
+        if let (Pick::Deliver(i), Network::Duplicating) = (pick, self.bounds.network) {
+            let m = &world.net[i];
+            let key =
+                (world.nodes[m.target as usize].fp ^ m.fp.rotate_left(17)).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+            if self.noop[(key >> 40) as usize % NOOP_CACHE] == key {
+                return None;
+            }
+            noop_key = Some(key);
+        }
+        let mut change =
+            Change { node: None, net_sum: world.net_sum, crashes: world.crashes, drops: world.drops, stepped: None };
+        let run = |this: &mut Self, node: NodeId, handler: &mut dyn FnMut(&mut P, &mut Ctx<'_, P>)| {
+            if let Slot::Up { state: old, timers: old_timers } = &world.nodes[node as usize].slot {
+                let mut state = old.clone();
+                this.with_ctx(node, |ctx| handler(&mut state, ctx));
+                // A delivery that leaves the node as it was (its timers too) keeps the node.
+                let fired = matches!(pick, Pick::Fire(..));
+                if !fired
+                    && state == *old
+                    && this.effects.iter().all(|e| match e {
+                        Effect::SetTimer { timer, .. } => old_timers.contains(timer),
+                        Effect::CancelTimer { timer } => !old_timers.contains(timer),
+                        _ => true,
+                    })
+                {
+                    this.take_effects(world, node, None);
+                    return None;
+                }
+                let mut timers = old_timers.clone();
+                if let Pick::Fire(_, k) = pick {
+                    timers.swap_remove(k);
+                }
+                this.take_effects(world, node, Some(&mut timers));
+                Some((node, Slot::Up { state, timers }))
+            } else {
+                // A message to a node that is down was sent while it was down (those waiting
+                // when it crashed were lost then): it is lost the same way.
+                None
+            }
+        };
+        change.node = match pick {
+            Pick::Deliver(i) => {
+                let m = &world.net[i];
+                if self.bounds.network == Network::Unordered {
+                    self.removed.push(i);
+                }
+                change.stepped = Some(m.target);
+                let from = m.source;
+                run(self, m.target, &mut |state, ctx| state.on_message(ctx, from, m.msg.clone()))
+            }
+            Pick::Fire(node, k) => {
+                change.stepped = Some(node);
+                let timer = world.timers(node)[k].clone();
+                run(self, node, &mut |state, ctx| state.on_timer(ctx, timer.clone()))
+            }
+            Pick::Drop(i) => {
+                self.removed.push(i);
+                change.drops += 1;
+                None
+            }
+            Pick::Crash(node) => {
+                let durable = world.durable(node).expect("an up node");
+                self.removed.extend(world.net.iter().enumerate().filter(|(_, m)| m.target == node).map(|(i, _)| i));
+                change.crashes += 1;
+                change.stepped = Some(node);
+                Some((node, Slot::Down(durable)))
+            }
+            Pick::Restart(node) => {
+                let durable = world.durable(node);
+                let state = self.with_ctx(node, |ctx| P::init(ctx, durable));
+                let mut timers = Vec::new();
+                self.take_effects(world, node, Some(&mut timers));
+                change.stepped = Some(node);
+                Some((node, Slot::Up { state, timers }))
+            }
+        }
+        .map(|(n, slot)| (n, Node { fp: slot_fp(&slot), slot }));
+        for &i in &self.removed {
+            change.net_sum = change.net_sum.wrapping_sub(world.net[i].fp);
+        }
+        for m in &self.sends {
+            change.net_sum = change.net_sum.wrapping_add(m.fp);
+        }
+        let replaced = change.node.as_ref().map(|(n, node)| (*n, node.fp));
+        let same_nodes = replaced.is_none_or(|(n, fp)| world.nodes[n as usize].fp == fp);
+        if same_nodes
+            && change.net_sum == world.net_sum
+            && (change.crashes, change.drops) == (world.crashes, world.drops)
+        {
+            if let Some(key) = noop_key.filter(|_| !self.sent_any) {
+                self.noop[(key >> 40) as usize % NOOP_CACHE] = key;
+            }
+            return None;
+        }
+        let fp = fingerprint(
+            world.nodes.iter().enumerate().map(|(i, n)| match replaced {
+                Some((r, fp)) if r as usize == i => fp,
+                _ => n.fp,
+            }),
+            change.net_sum,
+            change.crashes,
+            change.drops,
+        );
+        Some((fp, change))
+    }
+
+    /// The successor described by `change` (and `sends`, `removed`).
+    fn build(&mut self, world: &World<P>, change: Change<P>) -> World<P> {
+        let mut net = Vec::with_capacity(world.net.len() + self.sends.len());
+        net.extend_from_slice(&world.net);
+        // Highest position first: `swap_remove` then moves only messages that stay.
+        self.removed.sort_unstable_by(|a, b| b.cmp(a));
+        for &i in &self.removed {
+            net.swap_remove(i);
+        }
+        net.append(&mut self.sends);
+        let mut nodes = world.nodes.clone();
+        if let Some((n, node)) = change.node {
+            nodes[n as usize] = Rc::new(node);
+        }
+        World {
+            nodes,
+            net,
+            net_sum: change.net_sum,
+            crashes: change.crashes,
+            drops: change.drops,
+            stepped: change.stepped,
+        }
+    }
+
+    /// The state after `pick` (replaying a recorded path).
+    fn apply(&mut self, world: &World<P>, pick: Pick) -> World<P> {
+        let (_, change) = self.successor(world, pick).expect("a recorded event changes the state");
+        self.build(world, change)
+    }
+
+    fn expand(&mut self, world: &World<P>, id: u32, depth: u32) {
+        let mut picks = std::mem::take(&mut self.picks);
+        self.picks(world, &mut picks);
+        for (k, &pick) in picks.iter().enumerate() {
+            self.progress.states += 1;
+            let Some((fp, change)) = self.successor(world, pick) else { continue };
+            let to = match self.seen.get(fp) {
+                Some(to) => to,
+                None => {
+                    let next = self.build(world, change);
+                    let to = self.discover(next, fp, id, k as u16 + 1, depth + 1);
+                    if self.progress.done {
+                        break;
+                    }
+                    to
+                }
+            };
+            if self.bounds.liveness {
+                self.edges.push((id, to));
+            }
+        }
+        self.picks = picks;
+    }
+
+    /// Records a new unique state, checks it and queues it.
+    fn discover(&mut self, world: World<P>, fp: u64, parent: u32, pick: u16, depth: u32) -> u32 {
+        let id = self.parents.len() as u32;
+        self.seen.insert(fp, id);
+        self.parents.push((parent, pick));
+        self.progress.unique += 1;
+        let view = View::of_world(&world, &self.setup);
+        let mut good = true;
+        for (i, p) in self.setup.properties.iter().enumerate() {
+            match (p.kind, (p.check)(&view)) {
+                (PropertyKind::Safety, Err(failure)) => {
+                    self.found = Some((id, i, failure));
+                    self.progress.done = true;
+                    return id;
+                }
+                (PropertyKind::Liveness, Err(_)) => good = false,
+                _ => {}
+            }
+        }
+        let expand = (self.bounds.depth == 0 || depth < self.bounds.depth)
+            && world.net.len() <= self.bounds.in_flight
+            && self.progress.unique < self.bounds.max_states;
+        if self.bounds.liveness {
+            self.good.push(good);
+            self.cut_off.push(!expand);
+        }
+        if expand {
+            self.frontier.push_back((world, id, depth));
+        } else {
+            self.progress.bounded += 1;
+        }
+        if self.progress.unique >= self.bounds.max_states {
+            self.progress.done = true;
+        }
+        id
+    }
+
+    /// Marks every state from which a good state (or one the bounds cut off) can be reached;
+    /// the first other state, in discovery order, is the nearest stuck one.
+    fn check_liveness(&mut self) {
+        let n = self.parents.len();
+        // Reverse edges in compressed rows: for each state, the states that lead to it.
+        let mut start = vec![0u32; n + 1];
+        for &(_, to) in &self.edges {
+            start[to as usize + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        let mut from = vec![0u32; self.edges.len()];
+        for &(a, b) in &self.edges {
+            from[fill[b as usize] as usize] = a;
+            fill[b as usize] += 1;
+        }
+        let mut can = vec![false; n];
+        let mut queue: VecDeque<u32> = VecDeque::new();
+        for i in 0..n {
+            if self.good[i] || self.cut_off[i] {
+                can[i] = true;
+                queue.push_back(i as u32);
+            }
+        }
+        while let Some(s) = queue.pop_front() {
+            for &p in &from[start[s as usize] as usize..start[s as usize + 1] as usize] {
+                if !can[p as usize] {
+                    can[p as usize] = true;
+                    queue.push_back(p);
+                }
+            }
+        }
+        let Some(stuck) = can.iter().position(|&c| !c) else { return };
+        let world = self.world_at(stuck as u32);
+        let view = View::of_world(&world, &self.setup);
+        for (i, p) in self.setup.properties.iter().enumerate() {
+            if p.kind == PropertyKind::Liveness {
+                if let Err(failure) = (p.check)(&view) {
+                    let explanation =
+                        format!("No way out: from here no sequence of events makes it hold. {}", failure.explanation);
+                    self.found = Some((stuck as u32, i, Failure { explanation, ..failure }));
+                    return;
+                }
+            }
+        }
+    }
+
+    fn chain(&self, mut id: u32) -> Vec<u16> {
+        let mut picks = Vec::new();
+        while id != 0 {
+            let (parent, pick) = self.parents[id as usize];
+            picks.push(pick - 1);
+            id = parent;
+        }
+        picks.reverse();
+        picks
+    }
+
+    fn world_at(&mut self, id: u32) -> World<P> {
+        let mut world = self.init.clone();
+        let mut picks = Vec::new();
+        for k in self.chain(id) {
+            self.picks(&world, &mut picks);
+            world = self.apply(&world, picks[k as usize]);
+        }
+        world
+    }
+
+    /// The events from the initial state to unique state `id`, replayed with their notes.
+    fn path_to(&self, id: u32) -> Vec<PathStep<P>> {
+        // Replaying needs `&mut` for the effects buffer; a private copy keeps `found` `&self`.
+        let mut replay = Explorer::<P> {
+            setup: Setup {
+                topology: self.setup.topology.clone(),
+                params: self.setup.params.clone(),
+                rngs: self.setup.rngs.clone(),
+                work: self.setup.rngs.clone(),
+                properties: Vec::new(),
+            },
+            bounds: self.bounds.clone(),
+            init: self.init.clone(),
+            seen: FpMap::new(),
+            parents: Vec::new(),
+            frontier: VecDeque::new(),
+            good: Vec::new(),
+            cut_off: Vec::new(),
+            edges: Vec::new(),
+            progress: Progress::default(),
+            found: None,
+            effects: Vec::new(),
+            picks: Vec::new(),
+            sends: Vec::new(),
+            removed: Vec::new(),
+            keep_notes: true,
+            notes: Vec::new(),
+            sent_any: false,
+            noop: vec![0; NOOP_CACHE],
+        };
+        let mut world = self.init.clone();
+        let mut path = Vec::new();
+        let mut picks = Vec::new();
+        for k in self.chain(id) {
+            replay.picks(&world, &mut picks);
+            let pick = picks[k as usize];
+            let event = replay.event(&world, pick);
+            let text = self.describe(&event);
+            world = replay.apply(&world, pick);
+            let notes = std::mem::take(&mut replay.notes);
+            path.push(PathStep { event, text, notes });
+        }
+        path
+    }
+
+    fn event(&self, world: &World<P>, pick: Pick) -> Event<P> {
+        let msg = |i: usize| &world.net[i];
+        match pick {
+            Pick::Deliver(i) => Event::Deliver { from: msg(i).source, to: msg(i).target, msg: msg(i).msg.clone() },
+            Pick::Drop(i) => Event::Drop { from: msg(i).source, to: msg(i).target, msg: msg(i).msg.clone() },
+            Pick::Fire(node, k) => Event::Fire { node, timer: world.timers(node)[k].clone() },
+            Pick::Crash(node) => Event::Crash { node },
+            Pick::Restart(node) => Event::Restart { node },
+        }
+    }
+
+    /// An event in words: `n1 delivers Prepared from n0`.
+    pub fn describe(&self, event: &Event<P>) -> String {
+        let name = |n: NodeId| self.setup.topology.nodes[n as usize].name.as_str();
+        match event {
+            Event::Deliver { from, to, msg } => {
+                format!("{} receives {} from {}", name(*to), P::msg_label(msg), name(*from))
+            }
+            Event::Drop { from, to, msg } => {
+                format!("{} from {} to {} is lost", P::msg_label(msg), name(*from), name(*to))
+            }
+            Event::Fire { node, timer } => format!("{}'s {} fires", name(*node), P::timer_label(timer)),
+            Event::Crash { node } => format!("{} crashes", name(*node)),
+            Event::Restart { node } => format!("{} restarts", name(*node)),
+        }
+    }
+}
+
+/// Entries of [`Explorer::noop`].
+const NOOP_CACHE: usize = 1 << 14;
+
+/// A message in flight in the checker's world: no id, no times, and its fingerprint.
+#[derive(Clone, Debug)]
+pub struct Env<M> {
+    fp: u64,
+    pub(crate) source: NodeId,
+    pub(crate) target: NodeId,
+    pub(crate) msg: M,
+}
+
+/// Whether `m` is the message `msg` from `source` to `target`, whose fingerprint is `fp`.
+fn same<M: PartialEq>(m: &Env<M>, fp: u64, source: NodeId, target: NodeId, msg: &M) -> bool {
+    m.fp == fp && m.source == source && m.target == target && m.msg == *msg
+}
+
+/// The fingerprints' hasher: foldhash with a fixed seed, so that a check is the same on every
+/// run and machine (its quality variant: fingerprints stand for whole states).
+fn hasher() -> foldhash::quality::FoldHasher {
+    foldhash::quality::FixedState::with_seed(0x6361_7563_7573).build_hasher()
+}
+
+fn hash_of(value: &impl Hash) -> u64 {
+    let mut h = hasher();
+    value.hash(&mut h);
+    h.finish()
+}
+
+fn msg_fp<M: Hash>(source: NodeId, target: NodeId, msg: &M) -> u64 {
+    hash_of(&(source, target, msg))
+}
+
+fn slot_fp<P: Protocol + Hash>(slot: &Slot<P>) -> u64
+where
+    P::Timer: Hash,
+    P::Durable: Hash,
+{
+    let mut h = hasher();
+    match slot {
+        Slot::Up { state, timers } => {
+            0u8.hash(&mut h);
+            state.hash(&mut h);
+            // A set: the order timers were set in does not matter.
+            timers.iter().fold(0u64, |sum, t| sum.wrapping_add(hash_of(t))).hash(&mut h);
+        }
+        Slot::Down(durable) => {
+            1u8.hash(&mut h);
+            durable.hash(&mut h);
+        }
+    }
+    h.finish()
+}
+
+fn world_fp<P: Protocol>(world: &World<P>) -> u64 {
+    fingerprint(world.nodes.iter().map(|n| n.fp), world.net_sum, world.crashes, world.drops)
+}
+
+/// A state's fingerprint from its nodes' (in id order), its messages' sum and the faults spent.
+fn fingerprint(nodes: impl Iterator<Item = u64>, net_sum: u64, crashes: u8, drops: u8) -> u64 {
+    let mut h = hasher();
+    for fp in nodes {
+        h.write_u64(fp);
+    }
+    h.write_u64(net_sum);
+    h.write_u16(u16::from_le_bytes([crashes, drops]));
+    h.finish()
+}
+
+/// Fingerprint to state id: open addressing with linear probing, as model checkers' fingerprint
+/// sets do (TLC's `FPSet`). Fingerprint 0 marks an empty slot, so 0 is stored as 1. Never
+/// iterated, so its order cannot leak into a result.
+struct FpMap {
+    /// (fingerprint, id) side by side: a lookup that hits touches one cache line.
+    slots: Vec<(u64, u32)>,
+    len: usize,
+}
+
+impl FpMap {
+    fn new() -> FpMap {
+        FpMap { slots: vec![(0, 0); 1024], len: 0 }
+    }
+    fn slot(&self, fp: u64) -> usize {
+        // The fingerprint is already a hash; its high bits pick the slot.
+        (fp.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & (self.slots.len() - 1)
+    }
+    fn get(&self, fp: u64) -> Option<u32> {
+        let fp = fp.max(1);
+        let mut i = self.slot(fp);
+        loop {
+            match self.slots[i] {
+                (0, _) => return None,
+                (k, v) if k == fp => return Some(v),
+                _ => i = (i + 1) & (self.slots.len() - 1),
+            }
+        }
+    }
+    fn insert(&mut self, fp: u64, value: u32) {
+        if (self.len + 1) * 2 > self.slots.len() {
+            let size = self.slots.len() * 2;
+            let old = std::mem::replace(&mut self.slots, vec![(0, 0); size]);
+            self.len = 0;
+            for (k, v) in old {
+                if k != 0 {
+                    self.insert(k, v);
+                }
+            }
+        }
+        let fp = fp.max(1);
+        let mut i = self.slot(fp);
+        while self.slots[i].0 != 0 && self.slots[i].0 != fp {
+            i = (i + 1) & (self.slots.len() - 1);
+        }
+        if self.slots[i].0 == 0 {
+            self.len += 1;
+        }
+        self.slots[i] = (fp, value);
+    }
+}
