@@ -8,6 +8,8 @@
 //! caucus lesson list
 //! caucus lesson check lock-leases --seeds 100
 //! caucus experiment crash-leader raft --trials 500 --timeout 150ms..300ms
+//! caucus check two-phase --rms 5
+//! caucus check commit-2pc-coordinator-crash --crashes 1 --liveness
 //! ```
 
 use caucus_protocols::{build, builtin, builtin_scenarios, TraceExport};
@@ -70,6 +72,43 @@ enum Command {
         /// Where to write the reproducing scenario (default: caucus-finding-<name>-seed-<n>.json).
         #[arg(long)]
         out: Option<String>,
+    },
+    /// Check every interleaving of a small configuration: breadth first from the initial state,
+    /// messages delivered in any order, timers firing at any time, faults within the bounds;
+    /// safety in every state, and with --liveness that a good state stays reachable. Prints
+    /// `unique states: N` and a shortest path to the first violation (exit status 1).
+    Check {
+        /// A built-in scenario, a scenario JSON file, or `two-phase` (Gray and Lamport's TwoPhase
+        /// specification, the conformance model).
+        scenario: String,
+        /// two-phase only: how many resource managers (default 3).
+        #[arg(long)]
+        rms: Option<u16>,
+        /// Events along any path (0: unbounded).
+        #[arg(long, default_value_t = 0)]
+        depth: u32,
+        /// Crashes along any path.
+        #[arg(long, default_value_t = 0)]
+        crashes: u8,
+        /// Let crashed nodes restart from what they kept.
+        #[arg(long)]
+        restarts: bool,
+        /// Messages lost along any path.
+        #[arg(long, default_value_t = 0)]
+        drops: u8,
+        /// States with more messages in flight are checked but not expanded.
+        #[arg(long, default_value_t = 64)]
+        in_flight: usize,
+        /// Stop after this many unique states.
+        #[arg(long, default_value_t = 20_000_000)]
+        max_states: u64,
+        /// `unordered` (each message delivered at most once) or `duplicating` (messages stay
+        /// deliverable, a set); default: duplicating for two-phase, else unordered.
+        #[arg(long)]
+        network: Option<String>,
+        /// Also check liveness: from every reachable state a state where it holds is reachable.
+        #[arg(long)]
+        liveness: bool,
     },
     /// Print a run's key moments (what lessons start chapters at) and its properties' failures.
     Moments {
@@ -244,6 +283,70 @@ fn execute(command: Command) -> Result<ExitCode, Failure> {
             }
             if let Err(e) = outcome {
                 return Err(format!("the run stopped early: {e}").into());
+            }
+        }
+        Command::Check { scenario, rms, depth, crashes, restarts, drops, in_flight, max_states, network, liveness } => {
+            use caucus_protocols::check;
+            use caucus_sim::explore::{Bounds, Network};
+            let scenario = if scenario == caucus_protocols::two_phase::NAME {
+                check::two_phase_scenario(rms.unwrap_or(3))
+            } else if rms.is_some() {
+                return Err("--rms is for the two-phase model only".into());
+            } else {
+                load(&scenario)?
+            };
+            let network = match network.as_deref() {
+                None => check::default_network(&scenario.protocol.name),
+                Some("unordered") => Network::Unordered,
+                Some("duplicating") => Network::Duplicating,
+                Some(other) => return Err(format!("--network is `unordered` or `duplicating`, not `{other}`").into()),
+            };
+            if max_states == 0 {
+                return Err("--max-states must be at least 1".into());
+            }
+            let bounds = Bounds { depth, crashes, restarts, drops, in_flight, max_states, network, liveness };
+            out!("checking {}: {}", scenario.name, bounds.describe());
+            if !scenario.script.is_empty() {
+                out!("(the scenario's script is not played: the checker tries every fault the bounds allow)");
+            }
+            let started = std::time::Instant::now();
+            let report = check::check(&scenario, bounds, |_| {}).map_err(|e| e.to_string())?;
+            let secs = started.elapsed().as_secs_f64();
+            let p = report.progress;
+            out!("nodes: {}", report.nodes);
+            out!("states: {}", p.states);
+            out!("unique states: {}", p.unique);
+            out!("depth: {}", p.depth);
+            out!("time: {secs:.2} s ({:.0} unique states/s, 1 thread)", p.unique as f64 / secs.max(1e-9));
+            if p.bounded > 0 {
+                out!("not expanded (at the bounds): {}", p.bounded);
+            }
+            match &report.found {
+                None => {
+                    let what = if report.complete {
+                        "every state within the bounds"
+                    } else {
+                        "the states seen (--max-states stopped the search)"
+                    };
+                    for (name, kind) in &report.properties {
+                        let kind = if *kind == caucus_sim::PropertyKind::Safety || liveness {
+                            "holds"
+                        } else {
+                            "not checked (add --liveness)"
+                        };
+                        out!("property “{name}”: {kind} in {what}");
+                    }
+                }
+                Some(f) => {
+                    out!("property “{}” fails after {} events: {}", f.property, f.path.len(), f.explanation);
+                    for (i, step) in f.path.iter().enumerate() {
+                        out!("{:>4}. {}", i + 1, step.event);
+                        for note in &step.notes {
+                            out!("        {note}");
+                        }
+                    }
+                    return Ok(ExitCode::from(1));
+                }
             }
         }
         Command::Moments { scenario, seed } => {

@@ -4,6 +4,8 @@
 //! registry that turns a scenario into a running simulation whatever its protocol.
 
 pub mod bully;
+#[cfg(feature = "explore")]
+pub mod check;
 pub mod commit;
 pub mod heartbeat;
 pub mod lock;
@@ -11,6 +13,7 @@ pub mod paxos;
 pub mod raft;
 pub mod ring;
 pub mod share;
+pub mod two_phase;
 
 use caucus_sim::limits::MAX_FAULT_US;
 use caucus_sim::swarm::{FaultProfile, SwarmReport};
