@@ -84,6 +84,10 @@ enum Command {
         /// two-phase only: how many resource managers (default 3).
         #[arg(long)]
         rms: Option<u16>,
+        /// Check the scenario on this many nodes in one datacenter instead of its own topology
+        /// (distances do not matter here: every interleaving is tried).
+        #[arg(long)]
+        nodes: Option<u16>,
         /// Events along any path (0: unbounded).
         #[arg(long, default_value_t = 0)]
         depth: u32,
@@ -109,6 +113,10 @@ enum Command {
         /// Also check liveness: from every reachable state a state where it holds is reachable.
         #[arg(long)]
         liveness: bool,
+        /// The highest Raft term or Paxos ballot round a state may reach and still be expanded
+        /// (0: unbounded).
+        #[arg(long, default_value_t = 0)]
+        terms: u32,
     },
     /// Print a run's key moments (what lessons start chapters at) and its properties' failures.
     Moments {
@@ -285,7 +293,20 @@ fn execute(command: Command) -> Result<ExitCode, Failure> {
                 return Err(format!("the run stopped early: {e}").into());
             }
         }
-        Command::Check { scenario, rms, depth, crashes, restarts, drops, in_flight, max_states, network, liveness } => {
+        Command::Check {
+            scenario,
+            rms,
+            nodes,
+            depth,
+            crashes,
+            restarts,
+            drops,
+            in_flight,
+            max_states,
+            network,
+            liveness,
+            terms,
+        } => {
             use caucus_protocols::check;
             use caucus_sim::explore::{Bounds, Network};
             let scenario = if scenario == caucus_protocols::two_phase::NAME {
@@ -294,6 +315,11 @@ fn execute(command: Command) -> Result<ExitCode, Failure> {
                 return Err("--rms is for the two-phase model only".into());
             } else {
                 load(&scenario)?
+            };
+            let scenario = match nodes {
+                Some(0) => return Err("--nodes must be at least 1".into()),
+                Some(n) => check::on_nodes(&scenario, n),
+                None => scenario,
             };
             let network = match network.as_deref() {
                 None => check::default_network(&scenario.protocol.name),
@@ -304,7 +330,7 @@ fn execute(command: Command) -> Result<ExitCode, Failure> {
             if max_states == 0 {
                 return Err("--max-states must be at least 1".into());
             }
-            let bounds = Bounds { depth, crashes, restarts, drops, in_flight, max_states, network, liveness };
+            let bounds = Bounds { depth, crashes, restarts, drops, in_flight, max_states, network, liveness, terms };
             out!("checking {}: {}", scenario.name, bounds.describe());
             if !scenario.script.is_empty() {
                 out!("(the scenario's script is not played: the checker tries every fault the bounds allow)");
@@ -320,6 +346,9 @@ fn execute(command: Command) -> Result<ExitCode, Failure> {
             out!("time: {secs:.2} s ({:.0} unique states/s, 1 thread)", p.unique as f64 / secs.max(1e-9));
             if p.bounded > 0 {
                 out!("not expanded (at the bounds): {}", p.bounded);
+            }
+            for note in &report.notes {
+                out!("{note}");
             }
             match &report.found {
                 None => {

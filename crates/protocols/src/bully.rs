@@ -35,7 +35,7 @@ impl Default for Params {
 }
 
 /// Where a node stands. Changed only through `become_*` functions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Follows `leader` and watches its `Alive` beats.
@@ -47,7 +47,7 @@ pub enum Role {
     Leader,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Bully {
     pub role: Role,
     /// Whom this node believes leads (itself when leader); `None` during an election.
@@ -56,7 +56,7 @@ pub struct Bully {
     pub elections: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Msg {
     Election,
@@ -65,7 +65,7 @@ pub enum Msg {
     Alive,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Timer {
     /// The leader's beat.

@@ -2,7 +2,7 @@
 //! with a report that does not name the protocol's types: what `caucus check` prints and, later,
 //! what the browser's worker posts.
 
-use crate::{commit, two_phase};
+use crate::{bully, commit, paxos, raft, two_phase};
 use caucus_sim::explore::{Bounds, Explorer, Network, Progress};
 use caucus_sim::{NodeId, PropertyKind, Protocol, Scenario, ScenarioError, SCENARIO_VERSION};
 use serde::Serialize;
@@ -10,7 +10,7 @@ use std::hash::Hash;
 
 /// The protocols the checker can explore: their states, messages and timers hash and compare,
 /// and their decisions depend on timers, not on reading the clock.
-pub const CHECKABLE: &[&str] = &[two_phase::NAME, commit::NAME];
+pub const CHECKABLE: &[&str] = &[two_phase::NAME, commit::NAME, bully::NAME, paxos::NAME, raft::NAME];
 
 /// A check's outcome.
 #[derive(Clone, Debug, Serialize)]
@@ -24,6 +24,8 @@ pub struct Report {
     pub complete: bool,
     /// The properties checked: safety in every state, liveness as "can still reach a good state".
     pub properties: Vec<(String, PropertyKind)>,
+    /// What the checker changed about the protocol's properties for these bounds, and why.
+    pub notes: Vec<String>,
     pub found: Option<Finding>,
 }
 
@@ -58,10 +60,23 @@ pub fn two_phase_scenario(rms: u16) -> Scenario {
     s
 }
 
-/// The network a protocol is checked on unless told otherwise: the TwoPhase spec's set of
-/// messages for its model, a multiset (each message delivered at most once) for the rest.
+/// `scenario` on `nodes` nodes in one datacenter: the small configuration a check explores
+/// (distances do not matter to it, every interleaving is tried). Its script is dropped: the checker
+/// does not play it.
+pub fn on_nodes(scenario: &Scenario, nodes: u16) -> Scenario {
+    Scenario {
+        topology: caucus_sim::TopologySpec::placed("one-datacenter", &[nodes]),
+        script: Vec::new(),
+        ..scenario.clone()
+    }
+}
+
+/// The network a protocol is checked on unless told otherwise: a set of messages for the TwoPhase
+/// model (as the spec has it) and for commit, whose retries resend the very same messages (as a
+/// multiset every retry would be a new state, and the space would never end); a multiset (each
+/// message delivered at most once) for the rest.
 pub fn default_network(protocol: &str) -> Network {
-    if protocol == two_phase::NAME {
+    if protocol == two_phase::NAME || protocol == commit::NAME {
         Network::Duplicating
     } else {
         Network::Unordered
@@ -72,8 +87,34 @@ pub fn default_network(protocol: &str) -> Network {
 /// script is not played: the checker tries every fault the bounds allow.
 pub fn check(scenario: &Scenario, bounds: Bounds, progress: impl FnMut(Progress)) -> Result<Report, ScenarioError> {
     match scenario.protocol.name.as_str() {
-        two_phase::NAME => run::<two_phase::TwoPhase>(scenario, bounds, progress),
-        commit::NAME => run::<commit::Commit>(scenario, bounds, progress),
+        two_phase::NAME => run::<two_phase::TwoPhase>(scenario, bounds, progress, Vec::new(), Vec::new()),
+        commit::NAME => {
+            use caucus_sim::Protocol as _;
+            let mut properties = commit::Commit::properties();
+            let mut notes = Vec::new();
+            if bounds.liveness && bounds.crashes > 0 && !bounds.restarts {
+                properties.retain(|p| p.kind != PropertyKind::Liveness);
+                properties.push(commit::NON_BLOCKING);
+                notes.push(
+                    "Termination is not checked: a node that crashes and never restarts never decides. Non-blocking is checked instead (every node that is up can still decide); add --restarts to check Termination."
+                        .to_string(),
+                );
+            }
+            run::<commit::Commit>(scenario, bounds, progress, properties, notes)
+        }
+        bully::NAME => run::<bully::Bully>(scenario, bounds, progress, Vec::new(), Vec::new()),
+        raft::NAME => {
+            let terms = u64::from(bounds.terms);
+            run_limited::<raft::Raft>(scenario, bounds, progress, Vec::new(), Vec::new(), move |s| {
+                terms == 0 || s.term <= terms
+            })
+        }
+        paxos::NAME => {
+            let rounds = u64::from(bounds.terms);
+            run_limited::<paxos::Paxos>(scenario, bounds, progress, Vec::new(), Vec::new(), move |s| {
+                rounds == 0 || s.max_round.max(s.ballot.round) <= rounds
+            })
+        }
         other => Err(ScenarioError::new(
             "protocol.name",
             format!(
@@ -84,21 +125,47 @@ pub fn check(scenario: &Scenario, bounds: Bounds, progress: impl FnMut(Progress)
     }
 }
 
+/// Checks `scenario` with `properties` (none: the protocol's own), reporting `notes` on what was
+/// changed about them.
 fn run<P: Protocol + Hash + Eq>(
     scenario: &Scenario,
     bounds: Bounds,
-    mut progress: impl FnMut(Progress),
+    progress: impl FnMut(Progress),
+    properties: Vec<caucus_sim::Property<P>>,
+    notes: Vec<String>,
 ) -> Result<Report, ScenarioError>
 where
     P::Msg: Hash + Eq,
     P::Timer: Hash + Eq,
     P::Durable: Hash,
 {
+    run_limited(scenario, bounds, progress, properties, notes, |_| true)
+}
+
+/// [`run`], expanding only states whose every live node is `within` the protocol's own bound.
+fn run_limited<P: Protocol + Hash + Eq>(
+    scenario: &Scenario,
+    bounds: Bounds,
+    mut progress: impl FnMut(Progress),
+    properties: Vec<caucus_sim::Property<P>>,
+    notes: Vec<String>,
+    within: impl Fn(&P) -> bool + 'static,
+) -> Result<Report, ScenarioError>
+where
+    P::Msg: Hash + Eq,
+    P::Timer: Hash + Eq,
+    P::Durable: Hash,
+{
+    // The script is not played; its node ids need not fit a smaller topology.
+    let scenario = &Scenario { script: Vec::new(), ..scenario.clone() };
     let topology = scenario.validate()?;
     let params = caucus_sim::run::params_of::<P>(scenario, &topology)?;
     let nodes = topology.nodes.len();
-    let mut explorer =
-        Explorer::<P>::new(topology, params, scenario.seed, bounds).map_err(|e| ScenarioError::new("bounds", e))?;
+    let properties = if properties.is_empty() { P::properties() } else { properties };
+    let listed = properties.iter().map(|p| (p.name.to_string(), p.kind)).collect();
+    let mut explorer = Explorer::<P>::with_properties(topology, params, scenario.seed, bounds, properties)
+        .map_err(|e| ScenarioError::new("bounds", e))?;
+    explorer.limit(within);
     while !explorer.run(8192) {
         progress(explorer.progress());
     }
@@ -127,7 +194,8 @@ where
         bounds: explorer.bounds().describe(),
         progress: explorer.progress(),
         complete: explorer.complete(),
-        properties: P::properties().iter().map(|p| (p.name.to_string(), p.kind)).collect(),
+        properties: listed,
+        notes,
         found,
     })
 }

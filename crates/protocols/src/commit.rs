@@ -1295,6 +1295,52 @@ fn each_wal_cow<'a>(view: &View<'a, Commit>, mut f: impl FnMut(NodeId, Cow<'a, [
     }
 }
 
+/// The checker's liveness property when crashed nodes stay down (Skeen's non-blocking): every
+/// node that is up can still reach a decision on every transaction it has heard of, whoever else
+/// is down. 2PC breaks it when its coordinator crashes after Prepare: a participant that voted
+/// yes may neither commit nor abort alone. [`Commit::properties`]' Termination asks more (every
+/// participant decides, the coordinator logs End), which a node that never restarts cannot give.
+#[cfg(feature = "explore")]
+pub const NON_BLOCKING: Property<Commit> = Property {
+    name: "Non-blocking",
+    kind: PropertyKind::Liveness,
+    description: "Every node that is up can reach a decision on each transaction it knows, even while others stay down (2PC, 3PC).",
+    check: non_blocking,
+};
+
+#[cfg(feature = "explore")]
+fn non_blocking(view: &View<'_, Commit>) -> Result<(), Failure> {
+    let mut waiting = Vec::new();
+    let mut txns = Vec::new();
+    for n in view.node_ids() {
+        let Some(s) = view.state(n) else { continue };
+        if s.variant == Variant::Saga {
+            return Ok(());
+        }
+        let open = s.parts.iter().filter(|(_, p)| !p.state.decided()).map(|(t, _)| *t);
+        let undecided_runs = s.runs.iter().filter(|(_, r)| r.outcome.is_none()).map(|(t, _)| *t);
+        let mut mine: Vec<u32> = open.chain(undecided_runs).collect();
+        if !mine.is_empty() {
+            waiting.push(n);
+            txns.append(&mut mine);
+        }
+    }
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    txns.sort_unstable();
+    txns.dedup();
+    let names: Vec<&str> = waiting.iter().map(|&n| view.name(n)).collect();
+    let txns: Vec<String> = txns.iter().map(|t| format!("T{t}")).collect();
+    Err(Failure::new(format!(
+        "{} {} up but without a decision on {}.",
+        names.join(", "),
+        if names.len() == 1 { "is" } else { "are" },
+        txns.join(", ")
+    ))
+    .nodes(waiting))
+}
+
 fn has(wal: &[WalRecord], txn: u32, entry: Entry) -> bool {
     wal.iter().any(|r| r.txn == txn && r.entry == entry)
 }

@@ -87,7 +87,7 @@ fn default_value(i: usize) -> String {
 }
 
 /// A ballot number: a round, then the proposer's id to break ties. `0.0` means "none yet".
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Ballot {
     pub round: u64,
     pub proposer: NodeId,
@@ -100,7 +100,7 @@ impl fmt::Display for Ballot {
 }
 
 /// A value with the ballot it was proposed or accepted in, written `2.4=B`.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Proposal {
     pub ballot: Ballot,
     pub value: String,
@@ -113,7 +113,7 @@ impl fmt::Display for Proposal {
 }
 
 /// An acceptor's state, all of it on disk: it survives crashes.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct Acceptor {
     /// The highest ballot promised; no lower ballot will be accepted.
     pub promised: Ballot,
@@ -125,7 +125,7 @@ pub struct Acceptor {
 }
 
 /// Where a proposer is in its current ballot. Volatile.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "phase", rename_all = "snake_case")]
 pub enum Phase {
     /// Not proposing: not a proposer, done, or not started yet.
@@ -142,7 +142,7 @@ pub enum Phase {
     Accepting { value: String, accepted: Vec<NodeId> },
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Paxos {
     /// The acceptor's durable state.
     pub acceptor: Acceptor,
@@ -162,7 +162,7 @@ pub struct Paxos {
     inbox: VecDeque<Msg>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Msg {
     Prepare {
@@ -194,7 +194,7 @@ pub enum Msg {
     Query,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Timer {
     /// A configured proposer's first ballot.

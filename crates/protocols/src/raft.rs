@@ -46,7 +46,7 @@ impl Default for Params {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Follower,
@@ -68,7 +68,7 @@ impl Role {
 }
 
 /// One log entry. An empty command is the no-op a new leader appends to commit its term.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Entry {
     pub term: u64,
     pub command: String,
@@ -90,14 +90,14 @@ impl Entry {
 
 /// What a node writes to disk before it answers, and finds again after a crash (figure 2 of the
 /// paper: `currentTerm`, `votedFor`, `log[]`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Persistent {
     pub term: u64,
     pub voted_for: Option<NodeId>,
     pub log: Vec<Entry>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Raft {
     pub role: Role,
     /// Durable: the latest term this node has seen.
@@ -129,7 +129,7 @@ pub struct Raft {
     log_digest: Vec<u64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Msg {
     /// "Would you vote for me in `term`?" (`term` is the sender's term plus one).
@@ -178,7 +178,7 @@ pub enum Msg {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Timer {
     /// Followers and candidates: start an election when it fires.

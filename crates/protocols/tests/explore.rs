@@ -24,3 +24,96 @@ fn two_phase_with_5_rms_has_8832_states_as_in_tlc() {
     assert_eq!(check.run_to_end().unique, 8_832);
     assert!(check.complete());
 }
+
+// ---- the real protocols, in small configurations --------------------------------------------
+
+use caucus_protocols::{builtin, check};
+
+/// Checks the built-in `scenario` on `nodes` nodes within `bounds` (the protocol's default network).
+fn check_on(scenario: &str, nodes: u16, bounds: Bounds) -> check::Report {
+    let s = check::on_nodes(&builtin(scenario).unwrap(), nodes);
+    let bounds = Bounds { network: check::default_network(&s.protocol.name), ..bounds };
+    check::check(&s, bounds, |_| {}).unwrap()
+}
+
+fn events(finding: &check::Finding) -> Vec<&str> {
+    finding.path.iter().map(|s| s.event.as_str()).collect()
+}
+
+#[test]
+fn three_phase_commit_breaks_atomicity_when_a_timeout_beats_precommit() {
+    let report = check_on("commit-3pc", 3, Bounds::default());
+    let f = report.found.expect("3PC is not atomic in an asynchronous network");
+    assert_eq!(f.property, "Atomicity");
+    // Breadth first: no shorter path exists. n1 votes and aborts on its timeout before any
+    // PreCommit reaches it; n0 gets every yes, sends PreCommit and commits on its own timeout.
+    assert_eq!(f.path.len(), 9, "{:#?}", events(&f));
+    assert!(events(&f).contains(&"n1's decide timer fires"), "{:#?}", events(&f));
+    assert!(f.path.last().unwrap().notes.iter().any(|n| n.starts_with("n0: commits T1")), "{:#?}", f.path);
+}
+
+#[test]
+fn two_phase_commit_blocks_while_its_coordinator_is_down() {
+    let report = check_on("commit-2pc", 3, Bounds { crashes: 1, liveness: true, ..Bounds::default() });
+    let f = report.found.expect("2PC blocks");
+    assert_eq!(f.property, "Non-blocking");
+    assert_eq!(events(&f), ["n0's begin timer fires", "n1 receives Prepare T1 from n0", "n0 crashes"]);
+    assert_eq!(f.nodes, [1]);
+    assert!(report.notes.iter().any(|n| n.starts_with("Termination is not checked")));
+}
+
+#[test]
+fn two_phase_commit_is_safe_and_terminates_when_the_coordinator_restarts() {
+    let report = check_on("commit-2pc", 3, Bounds { crashes: 1, restarts: true, liveness: true, ..Bounds::default() });
+    assert!(report.found.is_none(), "{:?}", report.found);
+    assert!(report.complete);
+    assert_eq!(report.progress.unique, 8_739);
+    assert!(report.properties.iter().any(|(name, _)| name == "Termination"));
+}
+
+#[test]
+fn two_phase_commit_without_faults_is_safe_in_every_state() {
+    let report = check_on("commit-2pc", 3, Bounds::default());
+    assert!(report.found.is_none() && report.complete);
+    assert_eq!(report.progress.unique, 773);
+}
+
+#[test]
+fn bully_elects_two_leaders_when_an_answer_is_late() {
+    let report = check_on("bully", 3, Bounds { depth: 10, ..Bounds::default() });
+    let f = report.found.expect("Bully needs a synchronous network");
+    assert_eq!(f.property, "At most one leader");
+    assert_eq!(events(&f), ["n0's answer timeout fires"]);
+}
+
+#[test]
+fn paxos_chooses_one_value_in_every_interleaving_within_two_rounds() {
+    let report = check_on("paxos", 3, Bounds { depth: 10, terms: 2, ..Bounds::default() });
+    assert!(report.found.is_none(), "{:?}", report.found);
+    assert_eq!(report.progress.unique, 495_245);
+    assert!(report.progress.bounded > 0, "the bounds cut the space: it is not complete");
+    assert!(report.bounds.contains("terms ≤ 2"), "{}", report.bounds);
+}
+
+#[test]
+fn raft_is_safe_in_every_interleaving_within_two_terms() {
+    let report = check_on("raft", 3, Bounds { depth: 8, terms: 2, ..Bounds::default() });
+    assert!(report.found.is_none(), "{:?}", report.found);
+    assert_eq!(report.progress.unique, 58_479);
+}
+
+#[test]
+fn a_protocol_that_reads_the_clock_is_refused_naming_the_field() {
+    let lock = builtin("lock-lease").unwrap();
+    let e = check::check(&lock, Bounds::default(), |_| {}).unwrap_err();
+    assert_eq!(e.field, "protocol.name");
+    assert!(e.to_string().contains("caucus swarm"), "{e}");
+}
+
+#[test]
+fn bounds_that_contradict_are_refused_naming_the_field() {
+    let s = check::on_nodes(&builtin("commit-2pc").unwrap(), 3);
+    let bounds = Bounds { network: Network::Duplicating, drops: 1, ..Bounds::default() };
+    let e = check::check(&s, bounds, |_| {}).unwrap_err();
+    assert_eq!(e.field, "bounds");
+}

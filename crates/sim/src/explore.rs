@@ -64,6 +64,10 @@ pub struct Bounds {
     pub network: Network,
     /// Check liveness (keeps every transition: memory grows with them).
     pub liveness: bool,
+    /// The highest term (Raft) or ballot round (Paxos) a node may reach before its state stops
+    /// being expanded (0: no bound). The explorer does not read it: the protocol's checker turns
+    /// it into [`Explorer::limit`].
+    pub terms: u32,
 }
 
 impl Default for Bounds {
@@ -77,6 +81,7 @@ impl Default for Bounds {
             max_states: 20_000_000,
             network: Network::Unordered,
             liveness: false,
+            terms: 0,
         }
     }
 }
@@ -97,6 +102,9 @@ impl Bounds {
                 parts.push(format!("≤ {} messages in flight", self.in_flight));
             }
             Network::Duplicating => parts.push("messages stay deliverable (a set)".into()),
+        }
+        if self.terms > 0 {
+            parts.push(format!("terms ≤ {}", self.terms));
         }
         parts.join(", ")
     }
@@ -176,6 +184,9 @@ pub struct Setup<P: Protocol> {
     /// The streams handlers draw from, put back to `rngs` after a handler that drew.
     work: Vec<ChaCha8Rng>,
     properties: Vec<Property<P>>,
+    /// A bound on what nodes may hold (a highest term or ballot): a state with a node beyond it
+    /// is checked but not expanded.
+    within: Option<Rc<dyn Fn(&P) -> bool>>,
 }
 
 /// One event the checker can apply to a state.
@@ -290,6 +301,25 @@ where
     /// A checker for `topology` and `params` (checked with [`Protocol::validate`]); `seed` fixes
     /// what handlers draw.
     pub fn new(topology: Topology, params: P::Params, seed: u64, bounds: Bounds) -> Result<Explorer<P>, String> {
+        Explorer::with_properties(topology, params, seed, bounds, P::properties())
+    }
+
+    /// Expands only states whose every live node satisfies `within` (the protocol's own bound,
+    /// such as "no term above 2"); the others are checked and counted as at the bounds.
+    pub fn limit(&mut self, within: impl Fn(&P) -> bool + 'static) {
+        self.setup.within = Some(Rc::new(within));
+    }
+
+    /// [`Explorer::new`] checking `properties` instead of the protocol's own: a checker may add
+    /// properties that only make sense with its faults, or leave out one its bounds make
+    /// meaningless.
+    pub fn with_properties(
+        topology: Topology,
+        params: P::Params,
+        seed: u64,
+        bounds: Bounds,
+        properties: Vec<Property<P>>,
+    ) -> Result<Explorer<P>, String> {
         if topology.nodes.is_empty() {
             return Err("the topology has no nodes".into());
         }
@@ -299,7 +329,7 @@ where
         P::validate(&params, &topology)?;
         let n = topology.nodes.len();
         let rngs: Vec<_> = (0..n).map(|i| rng_stream(seed, i as u64 + 1)).collect();
-        let setup = Setup { topology, params, work: rngs.clone(), rngs, properties: P::properties() };
+        let setup = Setup { topology, params, work: rngs.clone(), rngs, properties, within: None };
         let mut explorer = Explorer {
             init: World {
                 nodes: Vec::with_capacity(n),
@@ -666,7 +696,13 @@ where
         }
         let expand = (self.bounds.depth == 0 || depth < self.bounds.depth)
             && world.net.len() <= self.bounds.in_flight
-            && self.progress.unique < self.bounds.max_states;
+            && self.progress.unique < self.bounds.max_states
+            && self.setup.within.as_ref().is_none_or(|within| {
+                world.nodes.iter().all(|n| match &n.slot {
+                    Slot::Up { state, .. } => within(state),
+                    Slot::Down(_) => true,
+                })
+            });
         if self.bounds.liveness {
             self.good.push(good);
             self.cut_off.push(!expand);
@@ -762,6 +798,7 @@ where
                 rngs: self.setup.rngs.clone(),
                 work: self.setup.rngs.clone(),
                 properties: Vec::new(),
+                within: None,
             },
             bounds: self.bounds.clone(),
             init: self.init.clone(),
