@@ -161,6 +161,8 @@ if [ "${CAUCUS_SKIP_MEASURE:-}" != 1 ]; then
   MEASURE_JSON="${CARGO_TARGET_DIR:-$ROOT/target}/caucus-measurements.json"
   CAUCUS_E2E_URL="$URL" MEASURE_JSON="$MEASURE_JSON" node tests/e2e/measure.mjs
   echo "  (also written to $MEASURE_JSON)"
+  echo "  exhaustive checker against Stateright 0.31 (scripts/bench-check.sh 8):"
+  bash scripts/bench-check.sh 8 2>&1 | sed 's/^/    /' || echo "    (the benchmark could not run; see above)"
 fi
 stage_done
 

@@ -124,3 +124,33 @@ fn output_errors_other_than_a_closed_pipe_are_reported() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).starts_with("error: cannot write the output"), "{}", stderr(&o));
 }
+
+#[test]
+fn check_counts_the_two_phase_states_as_tlc_and_stateright_do() {
+    let o = caucus(&["check", "two-phase", "--rms", "3"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
+    assert!(out.lines().any(|l| l == "unique states: 288"), "{out}");
+    assert!(out.contains("property “Consistent”: holds in every state within the bounds"), "{out}");
+}
+
+#[test]
+fn check_prints_a_shortest_counterexample_and_exits_1() {
+    let o = caucus(&["check", "commit-3pc", "--nodes", "3"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
+    assert!(out.contains("property “Atomicity” fails after 9 events"), "{out}");
+    assert!(out.contains("   6. n1's decide timer fires"), "{out}");
+    assert!(out.contains("        n1: heard no PreCommit for T1"), "{out}");
+}
+
+#[test]
+fn check_refuses_bad_bounds_naming_the_flag() {
+    assert_refused(&["check", "commit-2pc", "--nodes", "0"], &["--nodes"]);
+    assert_refused(&["check", "commit-2pc", "--network", "lossy"], &["--network"]);
+    assert_refused(&["check", "commit-2pc", "--max-states", "0"], &["--max-states"]);
+    assert_refused(&["check", "commit-2pc", "--rms", "3"], &["--rms"]);
+    let o = caucus(&["check", "lock-lease"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("protocol.name"), "{}", stderr(&o));
+}
