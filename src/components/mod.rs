@@ -3,6 +3,8 @@
 //! never compile it.
 
 pub mod caption;
+#[cfg(feature = "check")]
+pub mod checker;
 #[cfg(feature = "commit")]
 pub mod commit;
 pub mod controls;

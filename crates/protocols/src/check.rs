@@ -2,18 +2,20 @@
 //! with a report that does not name the protocol's types: what `caucus check` prints and, later,
 //! what the browser's worker posts.
 
-use crate::{bully, commit, paxos, raft, two_phase};
+#[cfg(feature = "election")]
+use crate::{bully, paxos, raft};
+use crate::{commit, two_phase};
 use caucus_sim::explore::{Bounds, Explorer, Network, Progress};
 use caucus_sim::{NodeId, PropertyKind, Protocol, Scenario, ScenarioError, SCENARIO_VERSION};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::hash::Hash;
 
 /// The protocols the checker can explore: their states, messages and timers hash and compare,
 /// and their decisions depend on timers, not on reading the clock.
-pub const CHECKABLE: &[&str] = &[two_phase::NAME, commit::NAME, bully::NAME, paxos::NAME, raft::NAME];
+pub const CHECKABLE: &[&str] = &[two_phase::NAME, commit::NAME, "bully", "paxos", "raft"];
 
 /// A check's outcome.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub scenario: String,
     pub nodes: usize,
@@ -30,7 +32,7 @@ pub struct Report {
 }
 
 /// A property that fails, with a shortest path to a state that shows it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     pub property: String,
     pub kind: PropertyKind,
@@ -39,7 +41,7 @@ pub struct Finding {
     pub path: Vec<PathStep>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PathStep {
     /// The event in words (`n1 receives Prepare from n0`).
     pub event: String,
@@ -83,119 +85,215 @@ pub fn default_network(protocol: &str) -> Network {
     }
 }
 
+/// What to check, as the page asks its worker: a scenario on a few nodes, or the TwoPhase model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    pub model: Model,
+    /// `bounds.network` is ignored: each protocol has its own ([`default_network`]).
+    pub bounds: Bounds,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Model {
+    /// `scenario` on `nodes` nodes in one datacenter ([`on_nodes`]).
+    Scenario { scenario: Scenario, nodes: u16 },
+    /// Gray and Lamport's TwoPhase with `rms` resource managers.
+    TwoPhase { rms: u16 },
+}
+
+/// The most nodes (or resource managers) a request may ask for: beyond that no space is small.
+pub const MAX_NODES: u16 = 12;
+
+impl Request {
+    /// The scenario and bounds to check, or why not, naming the field.
+    pub fn resolve(&self) -> Result<(Scenario, Bounds), ScenarioError> {
+        let (scenario, field, n) = match &self.model {
+            Model::Scenario { scenario, nodes } => (on_nodes(scenario, *nodes), "model.scenario.nodes", *nodes),
+            Model::TwoPhase { rms } => (two_phase_scenario(*rms), "model.two_phase.rms", *rms),
+        };
+        if n == 0 || n > MAX_NODES {
+            return Err(ScenarioError::new(field, format!("must be 1 to {MAX_NODES}, not {n}")));
+        }
+        let bounds = Bounds { network: default_network(&scenario.protocol.name), ..self.bounds.clone() };
+        Ok((scenario, bounds))
+    }
+}
+
 /// Checks `scenario` within `bounds`, calling `progress` between slices of work. The scenario's
 /// script is not played: the checker tries every fault the bounds allow.
-pub fn check(scenario: &Scenario, bounds: Bounds, progress: impl FnMut(Progress)) -> Result<Report, ScenarioError> {
-    match scenario.protocol.name.as_str() {
-        two_phase::NAME => run::<two_phase::TwoPhase>(scenario, bounds, progress, Vec::new(), Vec::new()),
-        commit::NAME => {
-            use caucus_sim::Protocol as _;
-            let mut properties = commit::Commit::properties();
-            let mut notes = Vec::new();
-            if bounds.liveness && bounds.crashes > 0 && !bounds.restarts {
-                properties.retain(|p| p.kind != PropertyKind::Liveness);
-                properties.push(commit::NON_BLOCKING);
-                notes.push(
-                    "Termination is not checked: a node that crashes and never restarts never decides. Non-blocking is checked instead (every node that is up can still decide); add --restarts to check Termination."
-                        .to_string(),
-                );
+pub fn check(scenario: &Scenario, bounds: Bounds, mut progress: impl FnMut(Progress)) -> Result<Report, ScenarioError> {
+    let mut job = Job::start(scenario, bounds)?;
+    while !job.run(8192) {
+        progress(job.progress());
+    }
+    progress(job.progress());
+    Ok(job.report())
+}
+
+/// A check under way, run in slices: what the browser's worker holds between its progress
+/// reports. It names no protocol type.
+pub struct Job {
+    exploring: Box<dyn Exploring>,
+    scenario: String,
+    nodes: usize,
+    properties: Vec<(String, PropertyKind)>,
+    notes: Vec<String>,
+}
+
+impl Job {
+    /// Starts checking `scenario` within `bounds`; refuses a protocol that cannot be checked, a
+    /// bad scenario and contradicting bounds, naming the field.
+    pub fn start(scenario: &Scenario, bounds: Bounds) -> Result<Job, ScenarioError> {
+        match scenario.protocol.name.as_str() {
+            two_phase::NAME => Job::of::<two_phase::TwoPhase>(scenario, bounds, Vec::new(), Vec::new(), |_| true),
+            #[cfg(feature = "commit")]
+            commit::NAME => {
+                use caucus_sim::Protocol as _;
+                let mut properties = commit::Commit::properties();
+                let mut notes = Vec::new();
+                if bounds.liveness && bounds.crashes > 0 && !bounds.restarts {
+                    properties.retain(|p| p.kind != PropertyKind::Liveness);
+                    properties.push(commit::NON_BLOCKING);
+                    notes.push(
+                        "Termination is not checked: a node that crashes and never restarts never decides. Non-blocking is checked instead (every node that is up can still decide); add --restarts to check Termination."
+                            .to_string(),
+                    );
+                }
+                Job::of::<commit::Commit>(scenario, bounds, properties, notes, |_| true)
             }
-            run::<commit::Commit>(scenario, bounds, progress, properties, notes)
+            #[cfg(feature = "election")]
+            bully::NAME => Job::of::<bully::Bully>(scenario, bounds, Vec::new(), Vec::new(), |_| true),
+            #[cfg(feature = "election")]
+            raft::NAME => {
+                let terms = u64::from(bounds.terms);
+                Job::of::<raft::Raft>(scenario, bounds, Vec::new(), Vec::new(), move |s| terms == 0 || s.term <= terms)
+            }
+            #[cfg(feature = "election")]
+            paxos::NAME => {
+                let rounds = u64::from(bounds.terms);
+                Job::of::<paxos::Paxos>(scenario, bounds, Vec::new(), Vec::new(), move |s| {
+                    rounds == 0 || s.max_round.max(s.ballot.round) <= rounds
+                })
+            }
+            other => Err(ScenarioError::new(
+                "protocol.name",
+                format!(
+                    "protocol `{other}` cannot be checked exhaustively here (checkable: {}); try `caucus swarm` for random faults over many seeds",
+                    checkable().join(", ")
+                ),
+            )),
         }
-        bully::NAME => run::<bully::Bully>(scenario, bounds, progress, Vec::new(), Vec::new()),
-        raft::NAME => {
-            let terms = u64::from(bounds.terms);
-            run_limited::<raft::Raft>(scenario, bounds, progress, Vec::new(), Vec::new(), move |s| {
-                terms == 0 || s.term <= terms
-            })
+    }
+
+    /// Checks `scenario` with `properties` (none: the protocol's own), reporting `notes` on what
+    /// was changed about them, expanding only states whose every live node is `within` the
+    /// protocol's own bound.
+    fn of<P: Protocol + Hash + Eq>(
+        scenario: &Scenario,
+        bounds: Bounds,
+        properties: Vec<caucus_sim::Property<P>>,
+        notes: Vec<String>,
+        within: impl Fn(&P) -> bool + 'static,
+    ) -> Result<Job, ScenarioError>
+    where
+        P::Msg: Hash + Eq,
+        P::Timer: Hash + Eq,
+        P::Durable: Hash,
+    {
+        // The script is not played; its node ids need not fit a smaller topology.
+        let scenario = &Scenario { script: Vec::new(), ..scenario.clone() };
+        let topology = scenario.validate()?;
+        let params = caucus_sim::run::params_of::<P>(scenario, &topology)?;
+        let nodes = topology.nodes.len();
+        let properties = if properties.is_empty() { P::properties() } else { properties };
+        let listed = properties.iter().map(|p| (p.name.to_string(), p.kind)).collect();
+        let mut explorer = Explorer::<P>::with_properties(topology, params, scenario.seed, bounds, properties)
+            .map_err(|e| ScenarioError::new("bounds", e))?;
+        explorer.limit(within);
+        Ok(Job { exploring: Box::new(explorer), scenario: scenario.name.clone(), nodes, properties: listed, notes })
+    }
+
+    /// Expands up to `budget` states; `true` once the check is over.
+    pub fn run(&mut self, budget: u64) -> bool {
+        self.exploring.run(budget)
+    }
+
+    pub fn progress(&self) -> Progress {
+        self.exploring.progress()
+    }
+
+    /// The outcome so far (final once [`Job::run`] said so).
+    pub fn report(&self) -> Report {
+        Report {
+            scenario: self.scenario.clone(),
+            nodes: self.nodes,
+            bounds: self.exploring.bounds(),
+            progress: self.exploring.progress(),
+            complete: self.exploring.complete(),
+            properties: self.properties.clone(),
+            notes: self.notes.clone(),
+            found: self.exploring.finding(),
         }
-        paxos::NAME => {
-            let rounds = u64::from(bounds.terms);
-            run_limited::<paxos::Paxos>(scenario, bounds, progress, Vec::new(), Vec::new(), move |s| {
-                rounds == 0 || s.max_round.max(s.ballot.round) <= rounds
-            })
-        }
-        other => Err(ScenarioError::new(
-            "protocol.name",
-            format!(
-                "protocol `{other}` cannot be checked exhaustively yet (checkable: {}); try `caucus swarm` for random faults over many seeds",
-                CHECKABLE.join(", ")
-            ),
-        )),
     }
 }
 
-/// Checks `scenario` with `properties` (none: the protocol's own), reporting `notes` on what was
-/// changed about them.
-fn run<P: Protocol + Hash + Eq>(
-    scenario: &Scenario,
-    bounds: Bounds,
-    progress: impl FnMut(Progress),
-    properties: Vec<caucus_sim::Property<P>>,
-    notes: Vec<String>,
-) -> Result<Report, ScenarioError>
+/// The protocols this build can check: all of [`CHECKABLE`] natively, a browser pack's own.
+pub fn checkable() -> Vec<&'static str> {
+    CHECKABLE
+        .iter()
+        .copied()
+        .filter(|&name| match name {
+            two_phase::NAME => true,
+            commit::NAME => cfg!(feature = "commit"),
+            _ => cfg!(feature = "election"),
+        })
+        .collect()
+}
+
+/// An [`Explorer`] of any protocol, as [`Job`] drives it.
+trait Exploring {
+    fn run(&mut self, budget: u64) -> bool;
+    fn progress(&self) -> Progress;
+    fn complete(&self) -> bool;
+    fn bounds(&self) -> String;
+    fn finding(&self) -> Option<Finding>;
+}
+
+impl<P: Protocol + Hash + Eq> Exploring for Explorer<P>
 where
     P::Msg: Hash + Eq,
     P::Timer: Hash + Eq,
     P::Durable: Hash,
 {
-    run_limited(scenario, bounds, progress, properties, notes, |_| true)
-}
-
-/// [`run`], expanding only states whose every live node is `within` the protocol's own bound.
-fn run_limited<P: Protocol + Hash + Eq>(
-    scenario: &Scenario,
-    bounds: Bounds,
-    mut progress: impl FnMut(Progress),
-    properties: Vec<caucus_sim::Property<P>>,
-    notes: Vec<String>,
-    within: impl Fn(&P) -> bool + 'static,
-) -> Result<Report, ScenarioError>
-where
-    P::Msg: Hash + Eq,
-    P::Timer: Hash + Eq,
-    P::Durable: Hash,
-{
-    // The script is not played; its node ids need not fit a smaller topology.
-    let scenario = &Scenario { script: Vec::new(), ..scenario.clone() };
-    let topology = scenario.validate()?;
-    let params = caucus_sim::run::params_of::<P>(scenario, &topology)?;
-    let nodes = topology.nodes.len();
-    let properties = if properties.is_empty() { P::properties() } else { properties };
-    let listed = properties.iter().map(|p| (p.name.to_string(), p.kind)).collect();
-    let mut explorer = Explorer::<P>::with_properties(topology, params, scenario.seed, bounds, properties)
-        .map_err(|e| ScenarioError::new("bounds", e))?;
-    explorer.limit(within);
-    while !explorer.run(8192) {
-        progress(explorer.progress());
+    fn run(&mut self, budget: u64) -> bool {
+        Explorer::run(self, budget)
     }
-    progress(explorer.progress());
-    let found = explorer.found().map(|f| Finding {
-        property: f.property.to_string(),
-        kind: f.kind,
-        explanation: f.failure.explanation,
-        nodes: f.failure.nodes,
-        path: f
-            .path
-            .into_iter()
-            .map(|s| PathStep {
-                event: s.text,
-                notes: s
-                    .notes
-                    .into_iter()
-                    .map(|(n, t)| format!("{}: {t}", explorer.topology().nodes[n as usize].name))
-                    .collect(),
-            })
-            .collect(),
-    });
-    Ok(Report {
-        scenario: scenario.name.clone(),
-        nodes,
-        bounds: explorer.bounds().describe(),
-        progress: explorer.progress(),
-        complete: explorer.complete(),
-        properties: listed,
-        notes,
-        found,
-    })
+    fn progress(&self) -> Progress {
+        Explorer::progress(self)
+    }
+    fn complete(&self) -> bool {
+        Explorer::complete(self)
+    }
+    fn bounds(&self) -> String {
+        Explorer::bounds(self).describe()
+    }
+    fn finding(&self) -> Option<Finding> {
+        let names = &self.topology().nodes;
+        self.found().map(|f| Finding {
+            property: f.property.to_string(),
+            kind: f.kind,
+            explanation: f.failure.explanation,
+            nodes: f.failure.nodes,
+            path: f
+                .path
+                .into_iter()
+                .map(|s| PathStep {
+                    event: s.text,
+                    notes: s.notes.into_iter().map(|(n, t)| format!("{}: {t}", names[n as usize].name)).collect(),
+                })
+                .collect(),
+        })
+    }
 }

@@ -106,6 +106,9 @@ impl Bounds {
         if self.terms > 0 {
             parts.push(format!("terms ≤ {}", self.terms));
         }
+        if self.liveness {
+            parts.push("liveness checked".into());
+        }
         parts.join(", ")
     }
 }
@@ -228,7 +231,7 @@ pub struct Found<P: Protocol> {
 }
 
 /// Where a check stands.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Progress {
     /// Successor states generated (duplicates included).
     pub states: u64,

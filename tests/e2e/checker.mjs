@@ -1,0 +1,122 @@
+// End-to-end tests of "Check every interleaving" on the commit page: the checker runs in its Web
+// Worker (caucus-check, fetched on the first check), counts TwoPhase's 288 states as TLC does,
+// moves its progress bar on a larger model while the page keeps drawing, cancels, and finds
+// 3PC's atomicity violation with its shortest path. Registered by run.mjs.
+import { assert, eq, test, until } from './harness.mjs';
+
+const panel = '.panel.checker';
+
+/** Opens the commit page at `query` and the checker's settings. */
+async function open(t, query = 'commit/?s=commit-3pc') {
+  await t.goto(query);
+  await t.page.waitForSelector(panel);
+  await t.page.locator(panel).scrollIntoViewIfNeeded();
+}
+
+async function choose(page, label, value) {
+  await page.locator(`${panel} select[aria-label="${label}"]`).selectOption(value);
+}
+
+/** The unique states the panel shows. */
+async function unique(page) {
+  return Number((await page.locator(`${panel} [data-unique]`).getAttribute('data-unique')) ?? -1);
+}
+
+async function verdict(page, timeout = 30_000) {
+  await until(async () => (await page.locator(`${panel} [data-verdict]`).count()) === 1, 'a verdict', timeout);
+  return page.locator(`${panel} [data-verdict]`).getAttribute('data-verdict');
+}
+
+test('checker-two-phase', "the worker counts TwoPhase's 288 states with 3 resource managers, as TLC", async (t) => {
+  const { page } = t;
+  await open(t);
+  eq(await page.locator(`${panel} h2`).innerText(), 'Check every interleaving', 'the panel title');
+  await choose(page, 'What to check', 'two-phase');
+  await choose(page, 'Resource managers in the TwoPhase model', '3');
+  await page.getByRole('button', { name: 'Check every interleaving' }).click();
+  eq(await verdict(page), 'holds', 'TwoPhase is consistent');
+  eq(await unique(page), 288, 'unique states');
+  const text = await page.locator(`${panel} .checker-status`).innerText();
+  assert(text.includes('Nothing fails in all 288 unique states within the bounds'), text);
+  assert(text.includes('“Consistent”: holds'), text);
+  eq(await page.locator(`${panel} progress`).getAttribute('value'), '1.000', 'the bar is full');
+  await t.shot('checker-two-phase', page.locator(panel));
+});
+
+test('checker-progress', 'a larger model moves the bar and the counts while frames keep coming; Cancel stops it', async (t) => {
+  const { page } = t;
+  await open(t);
+  await choose(page, 'What to check', 'two-phase');
+  await choose(page, 'Resource managers in the TwoPhase model', '8');
+  // Frame intervals on the main thread while the worker runs.
+  await page.evaluate(() => {
+    window.__frames = [];
+    let last = performance.now();
+    const tick = (now) => {
+      window.__frames.push(now - last);
+      last = now;
+      if (window.__frames.length < 600) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  await page.getByRole('button', { name: 'Check every interleaving' }).click();
+  const seen = [];
+  await until(async () => {
+    const u = await unique(page);
+    if (u > 0 && !seen.includes(u)) seen.push(u);
+    return seen.length >= 3;
+  }, 'three different counts of unique states while it runs', 30_000);
+  const bar = Number(await page.locator(`${panel} progress`).getAttribute('value'));
+  assert(bar > 0 && bar < 1, `the bar is part way: ${bar}`);
+  assert(seen.every((u, i) => i === 0 || u > seen[i - 1]), `the counts grow: ${seen}`);
+  const stats = await page.locator(`${panel} .checker-stats`).innerText();
+  for (const word of ['states', 'unique states', 'unique per second', 'depth', 'frontier']) {
+    assert(stats.includes(word), `the progress names ${word}: ${stats}`);
+  }
+  await t.shot('checker-progress', page.locator(panel));
+  const frames = await page.evaluate(() => window.__frames.slice(1));
+  frames.sort((a, b) => a - b);
+  const p95 = frames[Math.floor(frames.length * 0.95)];
+  console.log(`    frames on the page while the worker checks: ${frames.length}, p95 ${p95.toFixed(1)} ms`);
+  await page.getByRole('button', { name: 'Cancel the check' }).click();
+  const text = await page.locator(`${panel} .checker-status`).innerText();
+  assert(/^Cancelled after [0-9,]+ unique states/.test(text), `cancelled: ${text}`);
+  const after = await unique(page);
+  await page.waitForTimeout(400);
+  eq(await unique(page), after, 'nothing moves after Cancel');
+  await page.getByRole('button', { name: 'Check every interleaving' }).isEnabled();
+});
+
+test('checker-3pc', "the checker finds 3PC's atomicity violation by itself, with its shortest path", async (t) => {
+  const { page } = t;
+  await open(t);
+  await choose(page, 'Nodes to check the scenario on', '3');
+  await page.getByRole('button', { name: 'Check every interleaving' }).click();
+  eq(await verdict(page), 'fails', 'a violation');
+  const found = await page.locator(`${panel} .checker-found`).innerText();
+  assert(found.includes('“Atomicity” fails after 9 events'), found);
+  const steps = await page.locator(`${panel} .checker-path > li`).allInnerTexts();
+  eq(steps.length, 9, 'nine events');
+  assert(steps[5].startsWith("n1's decide timer fires"), `step 6: ${steps[5]}`);
+  assert(steps[8].includes('n0: commits T1'), `step 9: ${steps[8]}`);
+  await t.shot('checker-3pc', page.locator(panel));
+  // On a phone the form wraps and the path stays readable: nothing wider than the screen.
+  await page.setViewportSize({ width: 375, height: 800 });
+  const wide = await page.evaluate((sel) => document.querySelector(sel).scrollWidth, panel);
+  assert(wide <= 375, `the panel fits 375 px: ${wide}`);
+  await t.shot('checker-3pc-375', page.locator(panel));
+});
+
+test('checker-2pc-blocking', '2PC with one crash and liveness: the coordinator\u2019s crash blocks a participant', async (t) => {
+  const { page } = t;
+  await open(t, 'commit/?s=commit-2pc');
+  await choose(page, 'Crashes along any path', '1');
+  await page.getByRole('checkbox', { name: 'Check liveness' }).check();
+  await page.getByRole('button', { name: 'Check every interleaving' }).click();
+  eq(await verdict(page), 'fails', 'blocking is a liveness violation');
+  const found = await page.locator(`${panel} .checker-found`).innerText();
+  assert(found.includes('“Non-blocking” fails after 3 events'), found);
+  assert(found.includes('n0 crashes'), found);
+  const note = await page.locator(`${panel} .note`).innerText();
+  assert(note.startsWith('Termination is not checked'), note);
+});
