@@ -237,7 +237,7 @@ pub fn app() -> Html {
             if embed && shown.log { <EventLog run={run.clone()} snapshot={panels.clone()} dispatch={dispatch.clone()} /> }
             if !embed {
                 { pack_panels(&run, panels.version, &dispatch, Part::Rest) }
-                { checker(&run, panels.version) }
+                { checker(&run, panels.version, &dispatch) }
                 <SpaceTimeDiagram run={run.clone()} snapshot={snapshot.clone()} view_time={state.view_time}
                     highlight={highlight} on_seek={dispatch.reform(Action::Seek)} playing={state.playing} speed={state.speed()} />
                 <EventLog run={run} snapshot={panels.clone()} dispatch={dispatch.clone()} />
@@ -252,12 +252,12 @@ pub fn app() -> Html {
 
 /// "Check every interleaving", in the packs whose protocols the checker explores.
 #[cfg(feature = "check")]
-fn checker(run: &RunRef, version: u64) -> Html {
-    html! { <crate::components::checker::CheckerPanel run={run.clone()} version={version} /> }
+fn checker(run: &RunRef, version: u64, dispatch: &Callback<Action>) -> Html {
+    html! { <crate::components::checker::CheckerPanel run={run.clone()} version={version} dispatch={dispatch.clone()} /> }
 }
 
 #[cfg(not(feature = "check"))]
-fn checker(_: &RunRef, _: u64) -> Html {
+fn checker(_: &RunRef, _: u64, _: &Callback<Action>) -> Html {
     html! {}
 }
 

@@ -4,12 +4,13 @@
 //! built for size.
 //!
 //! The protocol with the page, as plain objects: the worker says `{kind: "ready"}` once it
-//! listens; the page posts the request (the JSON of `caucus_protocols::check::Request`); the worker
-//! runs it in slices and posts `{kind: "progress", progress, ms}` at most every 100 ms (progress
-//! as JSON), then `{kind: "done", report, ms}` (the report as JSON) or `{kind: "error", message}`.
+//! listens; the page posts its task (the JSON of `caucus_protocols::check::Task`: an exhaustive
+//! check or a swarm search); the worker runs it in slices and posts `{kind: "progress", progress,
+//! ms}` at most every 100 ms (progress as JSON: `Progress` or `SwarmProgress`), then `{kind:
+//! "done", report, ms}` (`Report` or `SwarmOutcome` as JSON) or `{kind: "error", message}`.
 //! The page cancels by terminating the worker, so the loop never needs to read a message.
 
-use caucus_protocols::check::{Job, Request};
+use caucus_protocols::check::{Job, Swarming, Task};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
@@ -48,31 +49,82 @@ fn post(scope: &DedicatedWorkerGlobalScope, kind: &str, fields: &[(&str, JsValue
     let _ = scope.post_message(&message);
 }
 
-fn run(scope: &DedicatedWorkerGlobalScope, request: &str) {
+/// Something run in slices: each returns whether it is over, or why it cannot go on.
+trait Sliced {
+    fn slice(&mut self) -> Result<bool, String>;
+    fn progress(&self) -> String;
+    fn report(&self) -> String;
+    /// The JSON of the scenario that replays what a swarm found, posted beside its report so
+    /// that the page parses it as it parses any scenario.
+    fn scenario(&self) -> Option<String> {
+        None
+    }
+}
+
+impl Sliced for Job {
+    fn slice(&mut self) -> Result<bool, String> {
+        Ok(self.run(SLICE))
+    }
+    fn progress(&self) -> String {
+        serde_json::to_string(&Job::progress(self)).unwrap_or_default()
+    }
+    fn report(&self) -> String {
+        serde_json::to_string(&Job::report(self)).unwrap_or_default()
+    }
+}
+
+impl Sliced for Swarming {
+    fn slice(&mut self) -> Result<bool, String> {
+        self.run(1).map_err(|e| e.to_string())
+    }
+    fn progress(&self) -> String {
+        serde_json::to_string(&Swarming::progress(self)).unwrap_or_default()
+    }
+    fn report(&self) -> String {
+        serde_json::to_string(&self.outcome()).unwrap_or_default()
+    }
+    fn scenario(&self) -> Option<String> {
+        self.outcome().found.and_then(|f| serde_json::to_string(&f.scenario).ok())
+    }
+}
+
+fn start(task: &str) -> Result<Box<dyn Sliced>, String> {
+    let task: Task = serde_json::from_str(task).map_err(|e| format!("the request does not parse: {e}"))?;
+    Ok(match task {
+        Task::Check(request) => {
+            let (scenario, bounds) = request.resolve().map_err(|e| e.to_string())?;
+            Box::new(Job::start(&scenario, bounds).map_err(|e| e.to_string())?)
+        }
+        Task::Swarm(request) => Box::new(Swarming::start(&request).map_err(|e| e.to_string())?),
+    })
+}
+
+fn run(scope: &DedicatedWorkerGlobalScope, task: &str) {
     let clock = scope.performance();
     let now = || clock.as_ref().map_or(0.0, |p| p.now());
     let started = now();
-    let job = serde_json::from_str::<Request>(request)
-        .map_err(|e| format!("the check request does not parse: {e}"))
-        .and_then(|r| r.resolve().map_err(|e| e.to_string()))
-        .and_then(|(scenario, bounds)| Job::start(&scenario, bounds).map_err(|e| e.to_string()));
-    let mut job = match job {
+    let mut job = match start(task) {
         Ok(job) => job,
         Err(message) => return post(scope, "error", &[("message", message.into())]),
     };
     let mut last = f64::NEG_INFINITY;
     loop {
-        let done = job.run(SLICE);
+        let done = match job.slice() {
+            Ok(done) => done,
+            Err(message) => return post(scope, "error", &[("message", message.into())]),
+        };
         let t = now();
         if done || t - last >= EVERY_MS {
-            let progress = serde_json::to_string(&job.progress()).unwrap_or_default();
-            post(scope, "progress", &[("progress", progress.into()), ("ms", (t - started).into())]);
+            post(scope, "progress", &[("progress", job.progress().into()), ("ms", (t - started).into())]);
             last = t;
         }
         if done {
             break;
         }
     }
-    let report = serde_json::to_string(&job.report()).unwrap_or_default();
-    post(scope, "done", &[("report", report.into()), ("ms", (now() - started).into())]);
+    let mut fields = vec![("report", job.report().into()), ("ms", (now() - started).into())];
+    if let Some(scenario) = job.scenario() {
+        fields.push(("scenario", scenario.into()));
+    }
+    post(scope, "done", &fields);
 }

@@ -5,11 +5,12 @@
 //! terminating the worker, and ends with the properties that hold or a shortest path to the first
 //! violation, each event with what the nodes noted. Compiled into the packs with feature `check`.
 
-use crate::components::grouped;
-use crate::state::RunRef;
-use caucus_protocols::check::{Model, Report, Request, MAX_NODES};
+use crate::components::{fmt_time, grouped};
+use crate::state::{Action, Banner, RunRef};
+use caucus_protocols::check::{Model, Request, SwarmProgress, SwarmRequest, Task, MAX_NODES};
 use caucus_sim::explore::{Bounds, Progress};
-use caucus_sim::PropertyKind;
+use caucus_sim::swarm::PROFILES;
+use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
@@ -26,14 +27,34 @@ pub struct CheckerProps {
     pub run: RunRef,
     /// Re-render when the run changes (its scenario may have).
     pub version: u64,
+    /// Loads what a swarm found into the timeline.
+    pub dispatch: Callback<Action>,
 }
 
 #[derive(Clone, PartialEq)]
 enum Status {
     Idle,
-    Running { progress: Progress, ms: f64 },
-    Done { report: Report, ms: f64 },
-    Cancelled { progress: Progress, ms: f64 },
+    Running {
+        progress: Progress,
+        ms: f64,
+    },
+    /// The report and the swarm's outcome are read as JSON values: typed deserializers for them
+    /// would cost the page several KB (the worker's types stay typed).
+    Done {
+        report: Value,
+        ms: f64,
+    },
+    Swarming {
+        progress: SwarmProgress,
+        ms: f64,
+    },
+    /// The outcome, and the JSON of the scenario that replays what it found.
+    Swarmed {
+        outcome: Value,
+        scenario: Option<String>,
+        ms: f64,
+    },
+    Cancelled(String),
     Failed(String),
 }
 
@@ -41,6 +62,7 @@ enum Status {
 enum Which {
     Scenario,
     TwoPhase,
+    Swarm,
 }
 
 #[derive(Clone, PartialEq)]
@@ -52,11 +74,23 @@ struct Settings {
     restarts: bool,
     liveness: bool,
     depth: u32,
+    profile: &'static str,
+    seeds: u64,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { which: Which::Scenario, nodes: 3, rms: 3, crashes: 0, restarts: false, liveness: false, depth: 0 }
+        Settings {
+            which: Which::Scenario,
+            nodes: 3,
+            rms: 3,
+            crashes: 0,
+            restarts: false,
+            liveness: false,
+            depth: 0,
+            profile: "default",
+            seeds: 1000,
+        }
     }
 }
 
@@ -86,9 +120,10 @@ const WORKER_URL: &str = "caucus-check-loader.js";
 
 /// Starts a worker on `request`, reporting into `status`. The request goes out when the worker
 /// says it listens (a message posted before would be lost).
-fn start(request: &Request, status: UseStateHandle<Status>, live: Rc<RefCell<Option<Live>>>) -> Result<Live, String> {
+fn start(task: &Task, status: UseStateHandle<Status>, live: Rc<RefCell<Option<Live>>>) -> Result<Live, String> {
     let worker = Worker::new(WORKER_URL).map_err(|e| format!("the checker's worker did not start: {e:?}"))?;
-    let request = serde_json::to_string(request).map_err(|e| e.to_string())?;
+    let swarm = matches!(task, Task::Swarm(_));
+    let request = serde_json::to_string(task).map_err(|e| e.to_string())?;
     let (failed, failed_live) = (status.clone(), live.clone());
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new({
         let worker = worker.clone();
@@ -102,16 +137,21 @@ fn start(request: &Request, status: UseStateHandle<Status>, live: Rc<RefCell<Opt
                     }
                 }
                 Some("progress") => {
-                    if let Some(progress) = text_of(&data, "progress").and_then(|p| serde_json::from_str(&p).ok()) {
-                        status.set(Status::Running { progress, ms });
+                    if let Ok(p) = serde_json::from_str::<Value>(&text_of(&data, "progress").unwrap_or_default()) {
+                        status.set(if swarm {
+                            Status::Swarming { progress: swarm_progress(&p), ms }
+                        } else {
+                            Status::Running { progress: progress_of(&p), ms }
+                        });
                     }
                 }
                 Some("done") => {
-                    match text_of(&data, "report").map(|r| serde_json::from_str::<Report>(&r)) {
-                        Some(Ok(report)) => status.set(Status::Done { report, ms }),
-                        Some(Err(e)) => status.set(Status::Failed(format!("the checker's report does not parse: {e}"))),
-                        None => status.set(Status::Failed("the checker sent no report".into())),
-                    }
+                    let r = serde_json::from_str::<Value>(&text_of(&data, "report").unwrap_or_default());
+                    status.set(match r {
+                        Ok(outcome) if swarm => Status::Swarmed { outcome, scenario: text_of(&data, "scenario"), ms },
+                        Ok(report) => Status::Done { report, ms },
+                        Err(e) => Status::Failed(format!("the checker's report does not parse: {e}")),
+                    });
                     live.borrow_mut().take();
                 }
                 _ => {
@@ -145,7 +185,7 @@ pub fn checker_panel(p: &CheckerProps) -> Html {
     }
     let scenario = p.run.0.borrow().scenario().clone();
     let name = scenario.name.clone();
-    let running = matches!(*status, Status::Running { .. });
+    let running = matches!(*status, Status::Running { .. } | Status::Swarming { .. });
     let s = (*settings).clone();
 
     let on_check = {
@@ -153,10 +193,6 @@ pub fn checker_panel(p: &CheckerProps) -> Html {
         let scenario = scenario.clone();
         Callback::from(move |_: MouseEvent| {
             let s = (*settings).clone();
-            let model = match s.which {
-                Which::Scenario => Model::Scenario { scenario: scenario.clone(), nodes: s.nodes },
-                Which::TwoPhase => Model::TwoPhase { rms: s.rms },
-            };
             let bounds = Bounds {
                 depth: s.depth,
                 crashes: s.crashes,
@@ -165,9 +201,34 @@ pub fn checker_panel(p: &CheckerProps) -> Html {
                 max_states: MAX_STATES,
                 ..Bounds::default()
             };
+            let (task, first) = match s.which {
+                Which::Scenario => (
+                    Task::Check(Request {
+                        model: Model::Scenario { scenario: scenario.clone(), nodes: s.nodes },
+                        bounds,
+                    }),
+                    Status::Running { progress: Progress::default(), ms: 0.0 },
+                ),
+                Which::TwoPhase => (
+                    Task::Check(Request { model: Model::TwoPhase { rms: s.rms }, bounds }),
+                    Status::Running { progress: Progress::default(), ms: 0.0 },
+                ),
+                Which::Swarm => (
+                    Task::Swarm(SwarmRequest {
+                        scenario: scenario.clone(),
+                        profile: s.profile.into(),
+                        from: 1,
+                        seeds: s.seeds,
+                    }),
+                    Status::Swarming {
+                        progress: SwarmProgress { seeds: s.seeds, ..SwarmProgress::default() },
+                        ms: 0.0,
+                    },
+                ),
+            };
             live.borrow_mut().take();
-            status.set(Status::Running { progress: Progress::default(), ms: 0.0 });
-            match start(&Request { model, bounds }, status.clone(), live.clone()) {
+            status.set(first);
+            match start(&task, status.clone(), live.clone()) {
                 Ok(l) => *live.borrow_mut() = Some(l),
                 Err(e) => status.set(Status::Failed(e)),
             }
@@ -177,8 +238,17 @@ pub fn checker_panel(p: &CheckerProps) -> Html {
         let (status, live) = (status.clone(), live.clone());
         Callback::from(move |_: MouseEvent| {
             live.borrow_mut().take();
-            if let Status::Running { progress, ms } = &*status {
-                status.set(Status::Cancelled { progress: *progress, ms: *ms });
+            match &*status {
+                Status::Running { progress, .. } => status.set(Status::Cancelled(format!(
+                    "Cancelled after {} unique states: nothing failed in those.",
+                    grouped(progress.unique as usize)
+                ))),
+                Status::Swarming { progress, .. } => status.set(Status::Cancelled(format!(
+                    "Cancelled after {} runs ({} steps): nothing failed in those.",
+                    grouped(progress.runs as usize),
+                    grouped(progress.steps as usize)
+                ))),
+                _ => {}
             }
         })
     };
@@ -198,64 +268,95 @@ pub fn checker_panel(p: &CheckerProps) -> Html {
     let choices = |range: std::ops::RangeInclusive<u32>, current: u32, word: &dyn Fn(u32) -> String| -> Html {
         range.map(|n| html! { <option value={n.to_string()} selected={n == current}>{ word(n) }</option> }).collect()
     };
-    let size = match s.which {
-        Which::Scenario => html! {
-            <label class="field"><span>{"Nodes"}</span>
-                <select aria-label="Nodes to check the scenario on" disabled={running}
-                    onchange={set(|s, v| s.nodes = v.parse().unwrap_or(3))}>
-                    { choices(2..=5, u32::from(s.nodes), &|n| format!("{n} (n0 coordinates)")) }
+    let exhaustive_bounds = html! {
+        <>
+            <label class="field"><span>{"Crashes"}</span>
+                <select aria-label="Crashes along any path" disabled={running}
+                    onchange={set(|s, v| s.crashes = v.parse().unwrap_or(0))}>
+                    { choices(0..=2, u32::from(s.crashes), &|n| n.to_string()) }
                 </select>
             </label>
+            <label class="field check"><input type="checkbox" checked={s.restarts} disabled={running || s.crashes == 0}
+                onchange={set(|s, v| s.restarts = v == "true")} /><span>{"Crashed nodes restart"}</span></label>
+            <label class="field check"><input type="checkbox" checked={s.liveness} disabled={running}
+                onchange={set(|s, v| s.liveness = v == "true")} /><span>{"Check liveness"}</span></label>
+            <label class="field"><span>{"Depth"}</span>
+                <select aria-label="Events along any path" disabled={running}
+                    onchange={set(|s, v| s.depth = v.parse().unwrap_or(0))}>
+                    { for [0u32, 8, 12, 16, 24].iter().map(|&d| html! {
+                        <option value={d.to_string()} selected={d == s.depth}>{ if d == 0 { "unbounded".to_string() } else { format!("≤ {d} events") } }</option>
+                    }) }
+                </select>
+            </label>
+        </>
+    };
+    let settings_for = match s.which {
+        Which::Scenario => html! {
+            <>
+                <label class="field"><span>{"Nodes"}</span>
+                    <select aria-label="Nodes to check the scenario on" disabled={running}
+                        onchange={set(|s, v| s.nodes = v.parse().unwrap_or(3))}>
+                        { choices(2..=5, u32::from(s.nodes), &|n| format!("{n} (n0 coordinates)")) }
+                    </select>
+                </label>
+                { exhaustive_bounds }
+            </>
         },
         Which::TwoPhase => html! {
-            <label class="field"><span>{"Resource managers"}</span>
-                <select aria-label="Resource managers in the TwoPhase model" disabled={running}
-                    onchange={set(|s, v| s.rms = v.parse().unwrap_or(3))}>
-                    { choices(1..=u32::from(MAX_NODES.min(9) - 1), u32::from(s.rms), &|n| n.to_string()) }
-                </select>
-            </label>
+            <>
+                <label class="field"><span>{"Resource managers"}</span>
+                    <select aria-label="Resource managers in the TwoPhase model" disabled={running}
+                        onchange={set(|s, v| s.rms = v.parse().unwrap_or(3))}>
+                        { choices(1..=u32::from(MAX_NODES.min(9) - 1), u32::from(s.rms), &|n| n.to_string()) }
+                    </select>
+                </label>
+                { exhaustive_bounds }
+            </>
+        },
+        Which::Swarm => html! {
+            <>
+                <label class="field"><span>{"Faults"}</span>
+                    <select aria-label="Fault profile" disabled={running}
+                        onchange={set(|s, v| s.profile = PROFILES.iter().map(|(n, _)| *n).find(|n| *n == v).unwrap_or("default"))}>
+                        { for PROFILES.iter().map(|(n, what)| html! {
+                            <option value={*n} selected={*n == s.profile}>{ format!("{n}: {what}") }</option>
+                        }) }
+                    </select>
+                </label>
+                <label class="field"><span>{"Seeds"}</span>
+                    <select aria-label="Seeds to run" disabled={running}
+                        onchange={set(|s, v| s.seeds = v.parse().unwrap_or(1000))}>
+                        { for [100u64, 1000, 10_000].iter().map(|&n| html! {
+                            <option value={n.to_string()} selected={n == s.seeds}>{ grouped(n as usize) }</option>
+                        }) }
+                    </select>
+                </label>
+            </>
         },
     };
     html! {
         <section class="panel checker" aria-labelledby="checker-title">
             <h2 id="checker-title">{"Check every interleaving"}</h2>
             <p class="hint">
-                {"Every order in which messages can arrive and timers can fire, breadth first, with the faults you allow: each state is checked against the properties, and a violation comes with the shortest way to it. It runs in a background worker, so the page stays responsive; the scenario's script is not played."}
+                {"Every order in which messages can arrive and timers can fire, breadth first, with the faults you allow: each state is checked against the properties, and a violation comes with the shortest way to it (the scenario's script is not played). Or a swarm: the scenario with random faults on seed after seed until a property fails; load that run into the timeline to step through it. Both run in a background worker, so the page stays responsive."}
             </p>
             <div class="checker-form">
                 <label class="field"><span>{"Model"}</span>
                     <select aria-label="What to check" disabled={running}
-                        onchange={set(|s, v| s.which = if v == "two-phase" { Which::TwoPhase } else { Which::Scenario })}>
-                        <option value="scenario" selected={s.which == Which::Scenario}>{ format!("This scenario ({name})") }</option>
-                        <option value="two-phase" selected={s.which == Which::TwoPhase}>{"TwoPhase (Gray and Lamport's spec)"}</option>
+                        onchange={set(|s, v| s.which = match v { "two-phase" => Which::TwoPhase, "swarm" => Which::Swarm, _ => Which::Scenario })}>
+                        <option value="scenario" selected={s.which == Which::Scenario}>{ format!("This scenario ({name}): every interleaving") }</option>
+                        <option value="two-phase" selected={s.which == Which::TwoPhase}>{"TwoPhase (Gray and Lamport's spec): every interleaving"}</option>
+                        <option value="swarm" selected={s.which == Which::Swarm}>{ format!("This scenario ({name}): random faults on many seeds") }</option>
                     </select>
                 </label>
-                { size }
-                <label class="field"><span>{"Crashes"}</span>
-                    <select aria-label="Crashes along any path" disabled={running}
-                        onchange={set(|s, v| s.crashes = v.parse().unwrap_or(0))}>
-                        { choices(0..=2, u32::from(s.crashes), &|n| n.to_string()) }
-                    </select>
-                </label>
-                <label class="field check"><input type="checkbox" checked={s.restarts} disabled={running || s.crashes == 0}
-                    onchange={set(|s, v| s.restarts = v == "true")} /><span>{"Crashed nodes restart"}</span></label>
-                <label class="field check"><input type="checkbox" checked={s.liveness} disabled={running}
-                    onchange={set(|s, v| s.liveness = v == "true")} /><span>{"Check liveness"}</span></label>
-                <label class="field"><span>{"Depth"}</span>
-                    <select aria-label="Events along any path" disabled={running}
-                        onchange={set(|s, v| s.depth = v.parse().unwrap_or(0))}>
-                        { for [0u32, 8, 12, 16, 24].iter().map(|&d| html! {
-                            <option value={d.to_string()} selected={d == s.depth}>{ if d == 0 { "unbounded".to_string() } else { format!("≤ {d} events") } }</option>
-                        }) }
-                    </select>
-                </label>
+                { settings_for }
                 if running {
                     <button onclick={on_cancel} aria-label="Cancel the check">{"Cancel"}</button>
                 } else {
                     <button class="primary" onclick={on_check} aria-label="Check every interleaving">{"Check"}</button>
                 }
             </div>
-            <div class="checker-status" aria-live="polite">{ status_view(&status) }</div>
+            <div class="checker-status" aria-live="polite">{ status_view(&status, &p.dispatch) }</div>
         </section>
     }
 }
@@ -291,7 +392,7 @@ fn bar(p: &Progress, label: &str) -> Html {
     }
 }
 
-fn status_view(status: &Status) -> Html {
+fn status_view(status: &Status, dispatch: &Callback<Action>) -> Html {
     match status {
         Status::Idle => html! {},
         Status::Running { progress, ms } => html! {
@@ -301,32 +402,141 @@ fn status_view(status: &Status) -> Html {
                 { stats(progress, *ms) }
             </>
         },
-        Status::Cancelled { progress, ms } => html! {
+        Status::Cancelled(line) => html! { <p class="checker-line">{ line }</p> },
+        Status::Swarming { progress, ms } => html! {
             <>
-                <p class="checker-line">{ format!("Cancelled after {} unique states: nothing failed in those.", grouped(progress.unique as usize)) }</p>
-                { stats(progress, *ms) }
+                { swarm_bar(progress) }
+                <p class="checker-line">{"Running seeds…"}</p>
+                { swarm_stats(progress, *ms) }
             </>
         },
         Status::Failed(e) => {
             html! { <p class="checker-line error" role="alert">{ format!("The check could not run: {e}") }</p> }
         }
         Status::Done { report, ms } => report_view(report, *ms),
+        Status::Swarmed { outcome, scenario, ms } => swarm_view(outcome, scenario.as_deref(), *ms, dispatch),
     }
 }
 
-fn report_view(r: &Report, ms: f64) -> Html {
-    let p = &r.progress;
-    let verdict = match &r.found {
+fn swarm_bar(p: &SwarmProgress) -> Html {
+    let value = if p.done { 1.0 } else { p.runs as f64 / p.seeds.max(1) as f64 };
+    html! { <progress class="checker-bar" max="1" value={format!("{value:.3}")} aria-label="Seeds run of the seeds asked for" /> }
+}
+
+fn swarm_stats(p: &SwarmProgress, ms: f64) -> Html {
+    let rate = if ms > 0.0 { (p.runs as f64 / (ms / 1000.0)) as usize } else { 0 };
+    html! {
+        <dl class="checker-stats">
+            <div><dt>{"runs"}</dt><dd data-runs={p.runs.to_string()}>{ format!("{} of {}", grouped(p.runs as usize), grouped(p.seeds as usize)) }</dd></div>
+            <div><dt>{"steps"}</dt><dd>{ grouped(p.steps as usize) }</dd></div>
+            <div><dt>{"runs per second"}</dt><dd>{ grouped(rate) }</dd></div>
+            <div><dt>{"time"}</dt><dd>{ format!("{:.1} s", ms / 1000.0) }</dd></div>
+        </dl>
+    }
+}
+
+/// A `caucus_protocols::check::SwarmOutcome`, as JSON, and the scenario that replays its finding.
+fn swarm_view(o: &Value, scenario: Option<&str>, ms: f64, dispatch: &Callback<Action>) -> Html {
+    let p = swarm_progress(&o["progress"]);
+    let verdict = match o.get("found").filter(|f| !f.is_null()) {
+        None => html! {
+            <div class="checker-holds" data-verdict="holds">
+                <p class="checker-line"><strong>{"✓ Nothing fails "}</strong>
+                    { format!("in {} runs ({} steps) with random faults.", grouped(p.runs as usize), grouped(p.steps as usize)) }</p>
+            </div>
+        },
+        Some(f) => {
+            let (seed, step, time) = (num(f, "seed"), num(f, "step"), num(f, "time_us"));
+            let property = text(f, "property").to_string();
+            let load = {
+                let (scenario, dispatch) = (scenario.unwrap_or("").to_string(), dispatch.clone());
+                Callback::from(move |_: MouseEvent| {
+                    let run = serde_json::from_str::<caucus_sim::Scenario>(&scenario)
+                        .map_err(|e| e.to_string())
+                        .and_then(|s| caucus_protocols::build(&s).map_err(|e| e.to_string()));
+                    match run {
+                        Ok(mut run) => {
+                            // Open it at the violation; the run is computed on from there.
+                            let _ = run.run_until(time);
+                            let faults = run.scenario().script.len();
+                            let text = format!(
+                                "Seed {seed} with {faults} random faults in its script: “{property}” fails at step {step}."
+                            );
+                            dispatch.emit(Action::Load(run, Banner::info(text)));
+                            // Up to the figure and the banner: the run is the page's now.
+                            crate::browser::window().scroll_to_with_x_and_y(0.0, 0.0);
+                        }
+                        Err(e) => {
+                            dispatch.emit(Action::SetBanner(Banner::error(format!("The run could not be loaded: {e}"))))
+                        }
+                    }
+                })
+            };
+            html! {
+                <div class="checker-found" data-verdict="fails">
+                    <p class="checker-line"><strong>{ format!("✗ “{}” fails", text(f, "property")) }</strong>
+                        { format!(" on seed {seed} at step {step} ({}), after {} runs: {}", fmt_time(time), grouped(p.runs as usize), text(f, "explanation")) }</p>
+                    <button class="primary" onclick={load}>{ format!("Load seed {seed} into the timeline") }</button>
+                </div>
+            }
+        }
+    };
+    html! {
+        <>
+            { swarm_bar(&p) }
+            { verdict }
+            { swarm_stats(&p, ms) }
+        </>
+    }
+}
+
+fn num(v: &Value, key: &str) -> u64 {
+    v.get(key).and_then(Value::as_u64).unwrap_or(0)
+}
+
+fn text<'a>(v: &'a Value, key: &str) -> &'a str {
+    v.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+fn list<'a>(v: &'a Value, key: &str) -> &'a [Value] {
+    v.get(key).and_then(Value::as_array).map_or(&[], Vec::as_slice)
+}
+
+fn progress_of(v: &Value) -> Progress {
+    Progress {
+        states: num(v, "states"),
+        unique: num(v, "unique"),
+        depth: num(v, "depth") as u32,
+        frontier: num(v, "frontier"),
+        bounded: num(v, "bounded"),
+        done: v.get("done").and_then(Value::as_bool).unwrap_or(false),
+    }
+}
+
+fn swarm_progress(v: &Value) -> SwarmProgress {
+    SwarmProgress {
+        runs: num(v, "runs"),
+        steps: num(v, "steps"),
+        seeds: num(v, "seeds"),
+        done: v.get("done").and_then(Value::as_bool).unwrap_or(false),
+    }
+}
+
+/// A `caucus_protocols::check::Report`, as JSON.
+fn report_view(r: &Value, ms: f64) -> Html {
+    let p = progress_of(&r["progress"]);
+    let bounds = text(r, "bounds");
+    let verdict = match r.get("found").filter(|f| !f.is_null()) {
         Some(f) => html! {
             <div class="checker-found" data-verdict="fails">
-                <p class="checker-line"><strong>{ format!("✗ “{}” fails", f.property) }</strong>
-                    { format!(" after {} events (no shorter path exists): {}", f.path.len(), f.explanation) }</p>
+                <p class="checker-line"><strong>{ format!("✗ “{}” fails", text(f, "property")) }</strong>
+                    { format!(" after {} events (no shorter path exists): {}", list(f, "path").len(), text(f, "explanation")) }</p>
                 <ol class="checker-path" aria-label="The shortest path to the violation">
-                    { for f.path.iter().map(|s| html! {
+                    { for list(f, "path").iter().map(|s| html! {
                         <li>
-                            <span class="event">{ &s.event }</span>
-                            if !s.notes.is_empty() {
-                                <ul>{ for s.notes.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
+                            <span class="event">{ text(s, "event") }</span>
+                            if !list(s, "notes").is_empty() {
+                                <ul>{ for list(s, "notes").iter().map(|n| html! { <li>{ n.as_str().unwrap_or("") }</li> }) }</ul>
                             }
                         </li>
                     }) }
@@ -334,7 +544,7 @@ fn report_view(r: &Report, ms: f64) -> Html {
             </div>
         },
         None => {
-            let where_ = if r.complete {
+            let where_ = if r["complete"].as_bool() == Some(true) {
                 format!("in all {} unique states within the bounds", grouped(p.unique as usize))
             } else {
                 format!(
@@ -343,12 +553,14 @@ fn report_view(r: &Report, ms: f64) -> Html {
                     grouped(MAX_STATES as usize)
                 )
             };
+            let liveness = bounds.contains("liveness checked");
             html! {
                 <div class="checker-holds" data-verdict="holds">
                     <p class="checker-line"><strong>{"✓ Nothing fails "}</strong>{ where_ }{"."}</p>
                     <ul class="checker-props">
-                        { for r.properties.iter().map(|(name, kind)| {
-                            let what = if *kind == PropertyKind::Safety || has_liveness(r) { "holds" } else { "not checked (tick Check liveness)" };
+                        { for list(r, "properties").iter().map(|pair| {
+                            let (name, kind) = (pair[0].as_str().unwrap_or(""), pair[1].as_str().unwrap_or(""));
+                            let what = if kind == "safety" || liveness { "holds" } else { "not checked (tick Check liveness)" };
                             html! { <li>{ format!("“{name}”: {what}") }</li> }
                         }) }
                     </ul>
@@ -358,16 +570,11 @@ fn report_view(r: &Report, ms: f64) -> Html {
     };
     html! {
         <>
-            { bar(p, "Check progress") }
-            <p class="checker-line bounds">{ format!("{} on {} nodes: {}.", r.scenario, r.nodes, r.bounds) }</p>
+            { bar(&p, "Check progress") }
+            <p class="checker-line bounds">{ format!("{} on {} nodes: {bounds}.", text(r, "scenario"), num(r, "nodes")) }</p>
             { verdict }
-            { for r.notes.iter().map(|n| html! { <p class="checker-line note">{ n }</p> }) }
-            { stats(p, ms) }
+            { for list(r, "notes").iter().map(|n| html! { <p class="checker-line note">{ n.as_str().unwrap_or("") }</p> }) }
+            { stats(&p, ms) }
         </>
     }
-}
-
-/// Whether the check that made `r` checked liveness (its bounds say so).
-fn has_liveness(r: &Report) -> bool {
-    r.bounds.contains("liveness checked")
 }

@@ -297,3 +297,133 @@ where
         })
     }
 }
+
+// ---- swarm search, as the page's worker runs it ---------------------------------------------
+
+/// What the page asks its worker: an exhaustive check or a swarm search.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Task {
+    Check(Request),
+    Swarm(SwarmRequest),
+}
+
+/// A swarm search: `scenario` as it stands (its script too) with random faults from `profile`
+/// (`caucus_sim::swarm::PROFILES`), seed after seed from `from`, `seeds` runs at most, stopping at
+/// the first violation, as `caucus swarm` does.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SwarmRequest {
+    pub scenario: Scenario,
+    pub profile: String,
+    pub from: u64,
+    pub seeds: u64,
+}
+
+/// The most seeds one request may run.
+pub const MAX_SWARM_SEEDS: u64 = 100_000;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SwarmProgress {
+    pub runs: u64,
+    pub steps: u64,
+    /// Seeds asked for.
+    pub seeds: u64,
+    pub done: bool,
+}
+
+/// The first violation a swarm found and the scenario that replays it (load it into the
+/// timeline: the faults are its script).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SwarmFound {
+    pub seed: u64,
+    pub property: String,
+    pub kind: PropertyKind,
+    pub step: u64,
+    pub time_us: caucus_sim::Micros,
+    pub explanation: String,
+    pub scenario: Scenario,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SwarmOutcome {
+    pub progress: SwarmProgress,
+    pub found: Option<SwarmFound>,
+}
+
+/// A swarm search under way, run a few seeds at a time.
+pub struct Swarming {
+    base: Scenario,
+    profile: caucus_sim::swarm::FaultProfile,
+    next: u64,
+    end: u64,
+    progress: SwarmProgress,
+    found: Option<SwarmFound>,
+}
+
+impl Swarming {
+    /// Starts `request`; refuses an unknown profile, a seed count out of range and a scenario
+    /// this build cannot run, naming the field.
+    pub fn start(request: &SwarmRequest) -> Result<Swarming, ScenarioError> {
+        let profile = caucus_sim::swarm::FaultProfile::named(&request.profile).ok_or_else(|| {
+            let known: Vec<&str> = caucus_sim::swarm::PROFILES.iter().map(|(n, _)| *n).collect();
+            ScenarioError::new(
+                "profile",
+                format!("unknown fault profile `{}` (known: {})", request.profile, known.join(", ")),
+            )
+        })?;
+        if request.seeds == 0 || request.seeds > MAX_SWARM_SEEDS {
+            return Err(ScenarioError::new("seeds", format!("must be 1 to {MAX_SWARM_SEEDS}, not {}", request.seeds)));
+        }
+        let end = request.from.checked_add(request.seeds).ok_or_else(|| {
+            ScenarioError::new("from", format!("{} plus the seeds is past the largest seed", request.from))
+        })?;
+        // The first seed's scenario shows a scenario this build cannot run before any work.
+        let first = caucus_sim::swarm::swarm_scenario(&request.scenario, &profile, request.from)?;
+        crate::build(&first)?;
+        Ok(Swarming {
+            base: request.scenario.clone(),
+            profile,
+            next: request.from,
+            end,
+            progress: SwarmProgress { seeds: request.seeds, ..SwarmProgress::default() },
+            found: None,
+        })
+    }
+
+    /// Runs up to `runs` seeds; `true` once a violation is found or every seed ran.
+    pub fn run(&mut self, runs: u64) -> Result<bool, ScenarioError> {
+        for _ in 0..runs {
+            if self.next >= self.end || self.found.is_some() {
+                break;
+            }
+            let seed = self.next;
+            self.next += 1;
+            let scenario = caucus_sim::swarm::swarm_scenario(&self.base, &self.profile, seed)?;
+            let (found, steps) = crate::run_one(&scenario)?;
+            self.progress.runs += 1;
+            self.progress.steps += steps;
+            if let Some(v) = found {
+                self.found = Some(SwarmFound {
+                    seed,
+                    property: v.property,
+                    kind: v.kind,
+                    step: v.step,
+                    time_us: v.time,
+                    explanation: v.failure.explanation,
+                    scenario,
+                });
+            }
+        }
+        self.progress.done = self.next >= self.end || self.found.is_some();
+        Ok(self.progress.done)
+    }
+
+    pub fn progress(&self) -> SwarmProgress {
+        self.progress
+    }
+
+    pub fn outcome(&self) -> SwarmOutcome {
+        SwarmOutcome { progress: self.progress, found: self.found.clone() }
+    }
+}

@@ -198,6 +198,22 @@ pub fn swarm(
     Err(unknown_protocol(name))
 }
 
+/// Runs one swarm scenario (`caucus_sim::swarm::swarm_scenario`) of any compiled-in protocol:
+/// its first violation and the steps taken. What the page's worker runs seed by seed.
+pub fn run_one(scenario: &Scenario) -> Result<(Option<caucus_sim::Violation>, u64), ScenarioError> {
+    let name = scenario.protocol.name.as_str();
+    macro_rules! each {
+        (; $($feature:literal => $p:ty),*) => {
+            $(#[cfg(feature = $feature)]
+            if name == <$p as caucus_sim::Protocol>::NAME {
+                return caucus_sim::swarm::run_one::<$p>(scenario);
+            })*
+        };
+    }
+    registered!(each);
+    Err(unknown_protocol(name))
+}
+
 fn unknown_protocol(name: &str) -> ScenarioError {
     if let Some(pack) = pack_of(name).filter(|p| !p.compiled_in()) {
         return ScenarioError::new(

@@ -117,3 +117,53 @@ fn bounds_that_contradict_are_refused_naming_the_field() {
     let e = check::check(&s, bounds, |_| {}).unwrap_err();
     assert_eq!(e.field, "bounds");
 }
+
+// ---- swarm search, as the page's worker runs it ---------------------------------------------
+
+#[test]
+fn the_worker_swarm_finds_3pc_split_by_a_partition_and_its_scenario_replays_it() {
+    use check::{SwarmRequest, Swarming};
+    let request =
+        SwarmRequest { scenario: builtin("commit-3pc").unwrap(), profile: "partitions".into(), from: 1, seeds: 500 };
+    let mut swarm = Swarming::start(&request).unwrap();
+    while !swarm.run(7).unwrap() {}
+    let outcome = swarm.outcome();
+    let found = outcome.found.expect("partitions split 3PC on some seed");
+    assert_eq!(found.property, "Atomicity");
+    assert_eq!(outcome.progress.runs, found.seed, "it stops at the first seed that fails");
+    // The scenario it hands back (what the page loads into the timeline) fails the same way.
+    let (violation, _) = caucus_protocols::run_one(&found.scenario).unwrap();
+    let violation = violation.unwrap();
+    assert_eq!((violation.property.as_str(), violation.step), ("Atomicity", found.step));
+}
+
+#[test]
+fn a_swarm_request_out_of_range_is_refused_naming_the_field() {
+    use check::{SwarmRequest, Swarming};
+    let request = |profile: &str, from: u64, seeds: u64| SwarmRequest {
+        scenario: builtin("commit-2pc").unwrap(),
+        profile: profile.into(),
+        from,
+        seeds,
+    };
+    let field = |r: SwarmRequest| Swarming::start(&r).err().map(|e| e.field);
+    assert_eq!(field(request("stormy", 1, 10)).as_deref(), Some("profile"));
+    assert_eq!(field(request("default", 1, 0)).as_deref(), Some("seeds"));
+    assert_eq!(field(request("default", 1, check::MAX_SWARM_SEEDS + 1)).as_deref(), Some("seeds"));
+    assert_eq!(field(request("default", u64::MAX, 10)).as_deref(), Some("from"));
+    let mut calm = Swarming::start(&request("calm", 1, 20)).unwrap();
+    while !calm.run(5).unwrap() {}
+    assert!(calm.outcome().found.is_none() && calm.progress().runs == 20, "{:?}", calm.progress());
+}
+
+#[test]
+fn a_check_request_with_too_many_nodes_is_refused_naming_the_field() {
+    use check::{Model, Request};
+    let r = Request { model: Model::TwoPhase { rms: 0 }, bounds: Bounds::default() };
+    assert_eq!(r.resolve().unwrap_err().field, "model.two_phase.rms");
+    let r = Request {
+        model: Model::Scenario { scenario: builtin("commit-2pc").unwrap(), nodes: check::MAX_NODES + 1 },
+        bounds: Bounds::default(),
+    };
+    assert_eq!(r.resolve().unwrap_err().field, "model.scenario.nodes");
+}
