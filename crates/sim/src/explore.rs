@@ -113,6 +113,10 @@ impl Bounds {
     }
 }
 
+/// A node's pending timers: a few, so kept inline (a successor clones them; on the heap that was
+/// an allocation per successor).
+type Timers<T> = smallvec::SmallVec<[T; 4]>;
+
 /// A node and its fingerprint, shared between states until one of them changes it.
 #[derive(Clone)]
 struct Node<P: Protocol> {
@@ -132,7 +136,7 @@ where
 
 #[derive(Clone)]
 enum Slot<P: Protocol> {
-    Up { state: P, timers: Vec<P::Timer> },
+    Up { state: P, timers: Timers<P::Timer> },
     Down(P::Durable),
 }
 
@@ -309,6 +313,32 @@ where
         Explorer::with_properties(topology, params, seed, bounds, P::properties())
     }
 
+    /// An explorer that has seen nothing yet, from `init`.
+    fn blank(setup: Setup<P>, bounds: Bounds, init: World<P>, keep_notes: bool) -> Explorer<P> {
+        Explorer {
+            init,
+            setup,
+            bounds,
+            seen: FpMap::new(),
+            parents: Vec::new(),
+            frontier: VecDeque::new(),
+            good: Vec::new(),
+            cut_off: Vec::new(),
+            edges: Vec::new(),
+            progress: Progress::default(),
+            found: None,
+            effects: Vec::new(),
+            picks: Vec::new(),
+            fps: Vec::new(),
+            sends: Vec::new(),
+            removed: Vec::new(),
+            keep_notes,
+            notes: Vec::new(),
+            sent_any: false,
+            noop: vec![0; NOOP_CACHE],
+        }
+    }
+
     /// Expands only states whose every live node satisfies `within` (the protocol's own bound,
     /// such as "no term above 2"); the others are checked and counted as at the bounds.
     pub fn limit(&mut self, within: impl Fn(&P) -> bool + 'static) {
@@ -335,39 +365,13 @@ where
         let n = topology.nodes.len();
         let rngs: Vec<_> = (0..n).map(|i| rng_stream(seed, i as u64 + 1)).collect();
         let setup = Setup { topology, params, work: rngs.clone(), rngs, properties, within: None };
-        let mut explorer = Explorer {
-            init: World {
-                nodes: Vec::with_capacity(n),
-                net: Vec::new(),
-                net_sum: 0,
-                crashes: 0,
-                drops: 0,
-                stepped: None,
-            },
-            setup,
-            bounds,
-            seen: FpMap::new(),
-            parents: Vec::new(),
-            frontier: VecDeque::new(),
-            good: Vec::new(),
-            cut_off: Vec::new(),
-            edges: Vec::new(),
-            progress: Progress::default(),
-            found: None,
-            effects: Vec::new(),
-            picks: Vec::new(),
-            fps: Vec::new(),
-            sends: Vec::new(),
-            removed: Vec::new(),
-            keep_notes: false,
-            notes: Vec::new(),
-            sent_any: false,
-            noop: vec![0; NOOP_CACHE],
-        };
+        let init =
+            World { nodes: Vec::with_capacity(n), net: Vec::new(), net_sum: 0, crashes: 0, drops: 0, stepped: None };
+        let mut explorer = Explorer::blank(setup, bounds, init, false);
         let mut world = explorer.init.clone();
         for node in 0..n as NodeId {
             let state = explorer.with_ctx(node, |ctx| P::init(ctx, None));
-            let mut timers = Vec::new();
+            let mut timers = Timers::new();
             explorer.sends.clear();
             explorer.take_effects(&world, node, Some(&mut timers));
             world.nodes.push(Node::new(Slot::Up { state, timers }));
@@ -446,7 +450,7 @@ where
     /// Applies the timer effects of the handler that just ran at `node` to `timers` and
     /// collects the messages it sent into `sends` (on the duplicating network only those not in
     /// flight already). Notes are dropped unless a path is being replayed.
-    fn take_effects(&mut self, world: &World<P>, node: NodeId, mut timers: Option<&mut Vec<P::Timer>>) {
+    fn take_effects(&mut self, world: &World<P>, node: NodeId, mut timers: Option<&mut Timers<P::Timer>>) {
         let duplicating = self.bounds.network == Network::Duplicating;
         let Explorer { effects, sends, notes, keep_notes, sent_any, .. } = self;
         *sent_any = false;
@@ -591,7 +595,7 @@ where
             Pick::Restart(node) => {
                 let durable = world.durable(node);
                 let state = self.with_ctx(node, |ctx| P::init(ctx, durable));
-                let mut timers = Vec::new();
+                let mut timers = Timers::new();
                 self.take_effects(world, node, Some(&mut timers));
                 change.stepped = Some(node);
                 Some((node, Slot::Up { state, timers }))
@@ -810,35 +814,15 @@ where
     /// The events from the initial state to unique state `id`, replayed with their notes.
     fn path_to(&self, id: u32) -> Vec<PathStep<P>> {
         // Replaying needs `&mut` for the effects buffer; a private copy keeps `found` `&self`.
-        let mut replay = Explorer::<P> {
-            setup: Setup {
-                topology: self.setup.topology.clone(),
-                params: self.setup.params.clone(),
-                rngs: self.setup.rngs.clone(),
-                work: self.setup.rngs.clone(),
-                properties: Vec::new(),
-                within: None,
-            },
-            bounds: self.bounds.clone(),
-            init: self.init.clone(),
-            seen: FpMap::new(),
-            parents: Vec::new(),
-            frontier: VecDeque::new(),
-            good: Vec::new(),
-            cut_off: Vec::new(),
-            edges: Vec::new(),
-            progress: Progress::default(),
-            found: None,
-            effects: Vec::new(),
-            picks: Vec::new(),
-            fps: Vec::new(),
-            sends: Vec::new(),
-            removed: Vec::new(),
-            keep_notes: true,
-            notes: Vec::new(),
-            sent_any: false,
-            noop: vec![0; NOOP_CACHE],
+        let setup = Setup {
+            topology: self.setup.topology.clone(),
+            params: self.setup.params.clone(),
+            rngs: self.setup.rngs.clone(),
+            work: self.setup.rngs.clone(),
+            properties: Vec::new(),
+            within: None,
         };
+        let mut replay = Explorer::blank(setup, self.bounds.clone(), self.init.clone(), true);
         let mut world = self.init.clone();
         let mut path = Vec::new();
         let mut picks = Vec::new();
