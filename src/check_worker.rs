@@ -54,11 +54,10 @@ trait Sliced {
     fn slice(&mut self) -> Result<bool, String>;
     fn progress(&self) -> String;
     fn report(&self) -> String;
-    /// The JSON of the scenario that replays what a swarm found, posted beside its report so
-    /// that the page parses it as it parses any scenario.
-    fn scenario(&self) -> Option<String> {
-        None
-    }
+    /// Posted beside the report: a swarm's finding as the JSON of the scenario that replays it
+    /// (`scenario`, parsed as the page parses any scenario); a check's shortest path as a link's
+    /// query on the timed simulator (`link`), or why it could not be replayed (`link_error`).
+    fn attachment(&self) -> Option<(&'static str, String)>;
 }
 
 impl Sliced for Job {
@@ -70,6 +69,12 @@ impl Sliced for Job {
     }
     fn report(&self) -> String {
         serde_json::to_string(&Job::report(self)).unwrap_or_default()
+    }
+    fn attachment(&self) -> Option<(&'static str, String)> {
+        Some(match self.timeline()? {
+            Ok(query) => ("link", query),
+            Err(why) => ("link_error", why),
+        })
     }
 }
 
@@ -83,8 +88,8 @@ impl Sliced for Swarming {
     fn report(&self) -> String {
         serde_json::to_string(&self.outcome()).unwrap_or_default()
     }
-    fn scenario(&self) -> Option<String> {
-        self.outcome().found.and_then(|f| serde_json::to_string(&f.scenario).ok())
+    fn attachment(&self) -> Option<(&'static str, String)> {
+        self.outcome().found.and_then(|f| serde_json::to_string(&f.scenario).ok()).map(|s| ("scenario", s))
     }
 }
 
@@ -123,8 +128,8 @@ fn run(scope: &DedicatedWorkerGlobalScope, task: &str) {
         }
     }
     let mut fields = vec![("report", job.report().into()), ("ms", (now() - started).into())];
-    if let Some(scenario) = job.scenario() {
-        fields.push(("scenario", scenario.into()));
+    if let Some((key, value)) = job.attachment() {
+        fields.push((key, value.into()));
     }
     post(scope, "done", &fields);
 }

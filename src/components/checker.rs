@@ -40,8 +40,10 @@ enum Status {
     },
     /// The report and the swarm's outcome are read as JSON values: typed deserializers for them
     /// would cost the page several KB (the worker's types stay typed).
+    /// With the violation's path as a link's query on the timeline, or why it could not be.
     Done {
         report: Value,
+        link: Result<String, String>,
         ms: f64,
     },
     Swarming {
@@ -149,7 +151,11 @@ fn start(task: &Task, status: UseStateHandle<Status>, live: Rc<RefCell<Option<Li
                     let r = serde_json::from_str::<Value>(&text_of(&data, "report").unwrap_or_default());
                     status.set(match r {
                         Ok(outcome) if swarm => Status::Swarmed { outcome, scenario: text_of(&data, "scenario"), ms },
-                        Ok(report) => Status::Done { report, ms },
+                        Ok(report) => {
+                            let link =
+                                text_of(&data, "link").ok_or_else(|| text_of(&data, "link_error").unwrap_or_default());
+                            Status::Done { report, link, ms }
+                        }
                         Err(e) => Status::Failed(format!("the checker's report does not parse: {e}")),
                     });
                     live.borrow_mut().take();
@@ -413,7 +419,7 @@ fn status_view(status: &Status, dispatch: &Callback<Action>) -> Html {
         Status::Failed(e) => {
             html! { <p class="checker-line error" role="alert">{ format!("The check could not run: {e}") }</p> }
         }
-        Status::Done { report, ms } => report_view(report, *ms),
+        Status::Done { report, link, ms } => report_view(report, link, *ms),
         Status::Swarmed { outcome, scenario, ms } => swarm_view(outcome, scenario.as_deref(), *ms, dispatch),
     }
 }
@@ -523,7 +529,7 @@ fn swarm_progress(v: &Value) -> SwarmProgress {
 }
 
 /// A `caucus_protocols::check::Report`, as JSON.
-fn report_view(r: &Value, ms: f64) -> Html {
+fn report_view(r: &Value, link: &Result<String, String>, ms: f64) -> Html {
     let p = progress_of(&r["progress"]);
     let bounds = text(r, "bounds");
     let verdict = match r.get("found").filter(|f| !f.is_null()) {
@@ -531,6 +537,18 @@ fn report_view(r: &Value, ms: f64) -> Html {
             <div class="checker-found" data-verdict="fails">
                 <p class="checker-line"><strong>{ format!("✗ “{}” fails", text(f, "property")) }</strong>
                     { format!(" after {} events (no shorter path exists): {}", list(f, "path").len(), text(f, "explanation")) }</p>
+                { match link {
+                    Ok(query) => {
+                        let query = format!("?{query}");
+                        // The link opens the path as a run of this page: stepped, inspected, shared.
+                        let open = Callback::from(move |_: MouseEvent| {
+                            let _ = crate::browser::window().location().set_search(&query);
+                        });
+                        html! { <button class="primary" onclick={open}>{"Open this path in the timeline"}</button> }
+                    }
+                    Err(why) if !why.is_empty() => html! { <p class="checker-line note">{ format!("It cannot be opened in the timeline: {why}.") }</p> },
+                    Err(_) => html! {},
+                } }
                 <ol class="checker-path" aria-label="The shortest path to the violation">
                     { for list(f, "path").iter().map(|s| html! {
                         <li>

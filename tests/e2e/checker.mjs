@@ -104,6 +104,16 @@ test('checker-3pc', "the checker finds 3PC's atomicity violation by itself, with
   const wide = await page.evaluate((sel) => document.querySelector(sel).scrollWidth, panel);
   assert(wide <= 375, `the panel fits 375 px: ${wide}`);
   await t.shot('checker-3pc-375', page.locator(panel));
+  // The path opens in the timeline as a run of the page (a link: stepped, inspected, shared).
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.getByRole('button', { name: 'Open this path in the timeline' }).click();
+  await until(async () => page.url().includes('sc='), 'the link of the path');
+  await page.waitForSelector('.panel.commit .lanes svg');
+  const props = await page.locator('.properties, [aria-label^="Properties"]').first().innerText();
+  assert(/Atomicity[\s\S]*violated/i.test(props), `Atomicity fails at the cursor: ${props.slice(0, 300)}`);
+  const log = await page.locator('.event-log, [aria-label^="Event log"]').first().innerText();
+  assert(/decide.*fires next|fire n1's timer/i.test(log), `the forced timer is an input in the log: ${log.slice(0, 600)}`);
+  await t.shot('checker-3pc-timeline', page);
 });
 
 test('checker-2pc-blocking', '2PC with one crash and liveness: the coordinator\u2019s crash blocks a participant', async (t) => {

@@ -136,6 +136,8 @@ pub fn check(scenario: &Scenario, bounds: Bounds, mut progress: impl FnMut(Progr
 /// reports. It names no protocol type.
 pub struct Job {
     exploring: Box<dyn Exploring>,
+    /// The scenario checked (on its small topology, no script): what a path is replayed on.
+    checked: Scenario,
     scenario: String,
     nodes: usize,
     properties: Vec<(String, PropertyKind)>,
@@ -212,7 +214,14 @@ impl Job {
         let mut explorer = Explorer::<P>::with_properties(topology, params, scenario.seed, bounds, properties)
             .map_err(|e| ScenarioError::new("bounds", e))?;
         explorer.limit(within);
-        Ok(Job { exploring: Box::new(explorer), scenario: scenario.name.clone(), nodes, properties: listed, notes })
+        Ok(Job {
+            exploring: Box::new(explorer),
+            checked: scenario.clone(),
+            scenario: scenario.name.clone(),
+            nodes,
+            properties: listed,
+            notes,
+        })
     }
 
     /// Expands up to `budget` states; `true` once the check is over.
@@ -222,6 +231,14 @@ impl Job {
 
     pub fn progress(&self) -> Progress {
         self.exploring.progress()
+    }
+
+    /// The violation's shortest path as a run of the timed simulator, as a link's query
+    /// (`v=1&sc=…&i=…&t=…`): each event of the path at its natural time when it is the next event
+    /// anyway, else forced (`DeliverNext`, `FireNext`, `Drop`, `Crash`, `Restart`). `None` when
+    /// nothing was found; an error when the path does not replay to the same violation.
+    pub fn timeline(&self) -> Option<Result<String, String>> {
+        self.exploring.timeline(&self.checked)
     }
 
     /// The outcome so far (final once [`Job::run`] said so).
@@ -259,6 +276,7 @@ trait Exploring {
     fn complete(&self) -> bool;
     fn bounds(&self) -> String;
     fn finding(&self) -> Option<Finding>;
+    fn timeline(&self, scenario: &Scenario) -> Option<Result<String, String>>;
 }
 
 impl<P: Protocol + Hash + Eq> Exploring for Explorer<P>
@@ -279,6 +297,10 @@ where
     fn bounds(&self) -> String {
         Explorer::bounds(self).describe()
     }
+    fn timeline(&self, scenario: &Scenario) -> Option<Result<String, String>> {
+        let found = self.found()?;
+        Some(replay(scenario, &found))
+    }
     fn finding(&self) -> Option<Finding> {
         let names = &self.topology().nodes;
         self.found().map(|f| Finding {
@@ -296,6 +318,63 @@ where
                 .collect(),
         })
     }
+}
+
+/// [`Job::timeline`] for protocol `P`.
+fn replay<P: Protocol>(scenario: &Scenario, found: &caucus_sim::explore::Found<P>) -> Result<String, String>
+where
+    P::Msg: PartialEq,
+{
+    use caucus_sim::explore::Event;
+    use caucus_sim::sim::What;
+    use caucus_sim::{DynRun, Input, Run, Status};
+    let mut run = Run::<P>::new(scenario.clone()).map_err(|e| e.to_string())?;
+    let apply = |run: &mut Run<P>, input: Input| run.apply(input).map(|_| ()).map_err(|e| e.to_string());
+    // The checker's first state has every node started.
+    let nodes = run.sim().topology().nodes.len() as NodeId;
+    while (0..nodes).any(|n| run.sim().status(n) == Status::Booting) {
+        apply(&mut run, Input::Step)?;
+    }
+    // Whether the simulator's own next event is `wanted`: then it happens at its natural time.
+    let next_is = |run: &Run<P>, wanted: &dyn Fn(&What<P>) -> bool| {
+        let mut probe = run.sim().clone();
+        probe.apply(Input::Step, &mut ()).ok().flatten().is_some_and(|r| wanted(&r.what))
+    };
+    let find = |run: &Run<P>, from: NodeId, to: NodeId, msg: &P::Msg| {
+        run.sim().in_flight().iter().find(|m| m.source == from && m.target == to && m.msg == *msg).map(|m| m.id)
+    };
+    for (i, step) in found.path.iter().enumerate() {
+        let missing = || format!("event {} ({}) has no counterpart in the simulator", i + 1, step.text);
+        match &step.event {
+            Event::Deliver { from, to, msg } => {
+                let id = find(&run, *from, *to, msg).ok_or_else(missing)?;
+                if !next_is(&run, &|w| matches!(w, What::Deliver { msg, .. } if *msg == id)) {
+                    apply(&mut run, Input::DeliverNext { msg: id })?;
+                }
+                apply(&mut run, Input::Step)?;
+            }
+            Event::Fire { node, timer } => {
+                if !next_is(&run, &|w| matches!(w, What::Timer { node: n, timer: t } if n == node && t == timer)) {
+                    let timer = serde_json::to_value(timer).map_err(|e| e.to_string())?;
+                    apply(&mut run, Input::FireNext { node: *node, timer })?;
+                }
+                apply(&mut run, Input::Step)?;
+            }
+            Event::Drop { from, to, msg } => {
+                let id = find(&run, *from, *to, msg).ok_or_else(missing)?;
+                apply(&mut run, Input::Drop { msg: id })?;
+            }
+            Event::Crash { node } => apply(&mut run, Input::Crash { node: *node })?,
+            Event::Restart { node } => apply(&mut run, Input::Restart { node: *node })?,
+        }
+    }
+    if found.kind == PropertyKind::Safety {
+        let shows = DynRun::properties(&run).iter().any(|p| p.name == found.property && p.now.is_err());
+        if !shows {
+            return Err(format!("the path replayed, but “{}” holds at its end in the simulator", found.property));
+        }
+    }
+    Ok(crate::share::Shared::of(&run).to_query())
 }
 
 // ---- swarm search, as the page's worker runs it ---------------------------------------------

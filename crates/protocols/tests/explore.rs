@@ -167,3 +167,35 @@ fn a_check_request_with_too_many_nodes_is_refused_naming_the_field() {
     };
     assert_eq!(r.resolve().unwrap_err().field, "model.scenario.nodes");
 }
+
+// ---- a counterexample on the timeline ---------------------------------------------------------
+
+#[test]
+fn the_3pc_counterexample_replays_on_the_timed_simulator_as_a_link() {
+    let s = check::on_nodes(&builtin("commit-3pc").unwrap(), 3);
+    let bounds = Bounds { network: check::default_network(&s.protocol.name), ..Bounds::default() };
+    let mut job = check::Job::start(&s, bounds).unwrap();
+    while !job.run(1024) {}
+    let query = job.timeline().expect("a violation was found").expect("it replays");
+    let shared = caucus_protocols::share::Shared::from_query(&query).unwrap().expect("a run");
+    let run = shared.restore().unwrap();
+    let atomicity = run.properties().into_iter().find(|p| p.name == "Atomicity").unwrap();
+    assert!(atomicity.now.is_err(), "the link opens at the violation");
+    // Events the clock would have ordered the same way keep their times; the forced ones are
+    // inputs, so the run is not all at time zero.
+    assert!(run.now() > 0, "{}", run.now());
+    let forced = run.inputs().iter().filter(|(_, i)| matches!(i, caucus_sim::Input::FireNext { .. })).count();
+    assert!(forced >= 1, "n1's decide timer must be forced before PreCommit arrives");
+}
+
+#[test]
+fn the_2pc_blocking_path_replays_too() {
+    let s = check::on_nodes(&builtin("commit-2pc").unwrap(), 3);
+    let bounds =
+        Bounds { network: check::default_network(&s.protocol.name), crashes: 1, liveness: true, ..Bounds::default() };
+    let mut job = check::Job::start(&s, bounds).unwrap();
+    while !job.run(1024) {}
+    let query = job.timeline().unwrap().unwrap();
+    let run = caucus_protocols::share::Shared::from_query(&query).unwrap().unwrap().restore().unwrap();
+    assert!(run.inputs().iter().any(|(_, i)| matches!(i, caucus_sim::Input::Crash { node: 0 })));
+}

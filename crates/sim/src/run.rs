@@ -945,6 +945,8 @@ pub fn input_sentence_as(input: &Input, t: &Topology, scripted: bool, role: Opti
         Input::Drop { msg } => format!("message #{msg} is dropped"),
         Input::Duplicate { msg } => format!("message #{msg} is duplicated"),
         Input::DeliverNext { msg } => format!("message #{msg} is delivered next"),
+        #[cfg(feature = "explore")]
+        Input::FireNext { node, timer } => format!("{}'s timer {timer} fires next", name(*node)),
         Input::Request { node, request } => format!("{} is asked: {request}", name(*node)),
         Input::Step | Input::SetLink { .. } => describe_input(input, t),
     };
@@ -1003,6 +1005,8 @@ pub fn describe_input_as(input: &Input, t: &Topology, role: Option<&str>) -> Str
         Input::Drop { msg } => format!("drop message #{msg}"),
         Input::Duplicate { msg } => format!("duplicate message #{msg}"),
         Input::DeliverNext { msg } => format!("deliver message #{msg} next"),
+        #[cfg(feature = "explore")]
+        Input::FireNext { node, timer } => format!("fire {}'s timer {timer} next", name(*node)),
         Input::Request { node, request } => format!("request to {}: {}", name(*node), request),
     }
 }

@@ -69,6 +69,10 @@ pub enum Input {
     Duplicate { msg: MsgId },
     /// Deliver one in-flight message before anything else.
     DeliverNext { msg: MsgId },
+    /// Fire one of the node's pending timers (the protocol's timer as JSON) before anything else:
+    /// what the exhaustive checker's paths need, where a timer may fire at any moment.
+    #[cfg(feature = "explore")]
+    FireNext { node: NodeId, timer: serde_json::Value },
     /// A client request to a node, as the protocol's JSON request.
     Request { node: NodeId, request: serde_json::Value },
 }
@@ -1398,6 +1402,23 @@ impl<P: Protocol> Sim<P> {
                 m.token = token;
                 m.deliver_at = now;
                 self.urgent.push_back(Scheduled { time: now, seq: token, event: Event::Deliver { slot, token } });
+            }
+            #[cfg(feature = "explore")]
+            Input::FireNext { node, timer } => {
+                self.check_node(*node)?;
+                let id = self.next_timer;
+                let name = self.name(*node).to_string();
+                let n = &mut self.nodes[*node as usize];
+                let Some(t) = n.timers.iter_mut().find(|t| serde_json::to_value(&t.timer).ok().as_ref() == Some(timer))
+                else {
+                    return bad(format!("{name} has no pending timer {timer}"));
+                };
+                // The queued event keeps the old id and is skipped when it comes.
+                t.id = id;
+                self.next_timer += 1;
+                self.seq += 1;
+                let now = self.now;
+                self.urgent.push_back(Scheduled { time: now, seq: self.seq, event: Event::Timer { node: *node, id } });
             }
             Input::Request { node, request } => {
                 let request: P::Request = serde_json::from_value(request.clone())
