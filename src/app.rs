@@ -250,10 +250,16 @@ pub fn app() -> Html {
     }
 }
 
-/// "Check every interleaving", in the packs whose protocols the checker explores.
+/// "What can happen next" and "Check every interleaving", in the packs whose protocols the
+/// checker explores.
 #[cfg(feature = "check")]
 fn checker(run: &RunRef, version: u64, dispatch: &Callback<Action>) -> Html {
-    html! { <crate::components::checker::CheckerPanel run={run.clone()} version={version} dispatch={dispatch.clone()} /> }
+    html! {
+        <>
+            <crate::components::next_events::NextEvents run={run.clone()} version={version} dispatch={dispatch.clone()} />
+            <crate::components::checker::CheckerPanel run={run.clone()} version={version} dispatch={dispatch.clone()} />
+        </>
+    }
 }
 
 #[cfg(not(feature = "check"))]

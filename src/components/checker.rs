@@ -344,7 +344,7 @@ pub fn checker_panel(p: &CheckerProps) -> Html {
         <section class="panel checker" aria-labelledby="checker-title">
             <h2 id="checker-title">{"Check every interleaving"}</h2>
             <p class="hint">
-                {"Every order in which messages can arrive and timers can fire, breadth first, with the faults you allow: each state is checked against the properties, and a violation comes with the shortest way to it (the scenario's script is not played). Or a swarm: the scenario with random faults on seed after seed until a property fails; load that run into the timeline to step through it. Both run in a background worker, so the page stays responsive."}
+                {"Every order in which messages can arrive and timers fire, with the faults you allow, breadth first: each state is checked, and a violation comes with its shortest path. Or a swarm: random faults on seed after seed. Both run in a background worker."}
             </p>
             <div class="checker-form">
                 <label class="field"><span>{"Model"}</span>

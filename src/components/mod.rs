@@ -25,6 +25,8 @@ pub mod lesson;
 pub mod lock;
 pub mod log;
 pub mod map;
+#[cfg(feature = "check")]
+pub mod next_events;
 pub mod properties;
 #[cfg(feature = "ring")]
 pub mod ring;

@@ -2,7 +2,7 @@
 // Worker (caucus-check, fetched on the first check), counts TwoPhase's 288 states as TLC does,
 // moves its progress bar on a larger model while the page keeps drawing, cancels, and finds
 // 3PC's atomicity violation with its shortest path. Registered by run.mjs.
-import { assert, eq, test, until } from './harness.mjs';
+import { assert, eq, stepNo, test, until } from './harness.mjs';
 
 const panel = '.panel.checker';
 
@@ -151,4 +151,34 @@ test('checker-swarm', 'a swarm in the worker finds 3PC split by a partition and 
   const props = await page.locator('.properties, [aria-label^="Properties"]').first().innerText();
   assert(/Atomicity[\s\S]*(violated|fails)/i.test(props), `the properties panel shows it at the cursor: ${props.slice(0, 300)}`);
   await t.shot('checker-swarm-loaded', page);
+});
+
+test('next-events', 'what can happen next: deliver any message in flight, fire a timer now, and branch from the past', async (t) => {
+  const { page } = t;
+  const next = '.panel.next-events';
+  await t.goto('commit/?v=1&s=commit-3pc&seed=1&t=6');
+  await page.waitForSelector(next);
+  eq(await stepNo(page), 6, 'the step of the link');
+  // n0's begin timer is pending: fire it now instead of waiting for it.
+  const begin = page.locator(`${next} button[aria-label^="Fire n0's timer"]`).first();
+  await begin.click();
+  await until(async () => (await stepNo(page)) === 8, 'the input and its step');
+  const sent = await page.locator(`${next} .next-list`).first().locator('li').count();
+  assert(sent >= 5, `n0 asked every participant: ${sent} messages in flight`);
+  // Deliver the last one listed, not the earliest: any order.
+  const last = page.locator(`${next} button[aria-label^="Deliver message"]`).last();
+  const label = await last.getAttribute('aria-label');
+  const id = /#(\d+)/.exec(label)[1];
+  await last.click();
+  await until(async () => (await stepNo(page)) === 10, 'delivered');
+  const gone = await page.locator(`${next} button[aria-label="Deliver message #${id} now"]`).count();
+  eq(gone, 0, `message #${id} is no longer in flight`);
+  await t.shot('next-events', page.locator(next));
+  // Back two steps and choose another message: a new branch from step 8.
+  await page.getByRole('button', { name: 'Step back' }).click();
+  await page.getByRole('button', { name: 'Step back' }).click();
+  await until(async () => (await stepNo(page)) === 8, 'back at step 8');
+  await page.locator(`${next} button[aria-label^="Deliver message"]`).first().click();
+  await until(async () => (await stepNo(page)) === 10, 'the other branch');
+  eq(await page.locator(`${next} button[aria-label="Deliver message #${id} now"]`).count(), 1, `on this branch #${id} is still in flight`);
 });

@@ -583,6 +583,9 @@ pub trait DynRun {
     /// The `limit` oldest messages in flight, by id (see `in_flight_count` for how many in all).
     fn in_flight_first(&self, limit: usize) -> Vec<MsgView>;
     fn in_flight_count(&self) -> usize;
+    /// Every pending timer: node, the timer as JSON (what [`Input::FireNext`] names), when due.
+    #[cfg(feature = "explore")]
+    fn pending_timers(&self) -> Vec<(NodeId, serde_json::Value, Micros)>;
     /// An in-flight message as JSON (computed on demand: it is not cheap for every frame).
     fn msg_detail(&self, id: MsgId) -> Option<String>;
     fn link(&self, from: DcId, to: DcId) -> Link;
@@ -699,6 +702,11 @@ impl<P: Protocol> DynRun for Run<P> {
     }
     fn in_flight_count(&self) -> usize {
         self.sim.in_flight_count()
+    }
+    #[cfg(feature = "explore")]
+    fn pending_timers(&self) -> Vec<(NodeId, serde_json::Value, Micros)> {
+        let json = |t: &P::Timer| serde_json::to_value(t).unwrap_or_default();
+        self.sim.pending_timers().into_iter().map(|(n, t, due)| (n, json(t), due)).collect()
     }
     fn in_flight_first(&self, limit: usize) -> Vec<MsgView> {
         self.sim

@@ -1,0 +1,91 @@
+//! "What can happen next": every event enabled at the current step, not only the one the clock
+//! picks: each message in flight delivered now (in any order) or lost, each pending timer fired
+//! now, each node crashed or restarted. Choosing one applies it as an input at the cursor (in the
+//! past, that starts a new branch) and steps it, so the student drives the interleaving by hand
+//! as the exhaustive checker does. Compiled with feature `check` (it needs `Input::FireNext`).
+
+use crate::components::{fmt_time, node_chip};
+use crate::state::{Action, RunRef};
+use caucus_sim::{Input, Status};
+use yew::prelude::*;
+
+/// Messages listed at most: a flooded network has thousands.
+const MAX_MSGS: usize = 24;
+
+#[derive(Properties, PartialEq)]
+pub struct NextEventsProps {
+    pub run: RunRef,
+    /// Re-render when the run changes.
+    pub version: u64,
+    pub dispatch: Callback<Action>,
+}
+
+#[function_component(NextEvents)]
+pub fn next_events(p: &NextEventsProps) -> Html {
+    let run = p.run.0.borrow();
+    let topology = run.topology();
+    let name = |n: u16| topology.nodes[n as usize].name.as_str();
+    let chip = |n: u16| node_chip(n, name(n), None);
+    let then_step = |first: Input| {
+        let d = p.dispatch.clone();
+        Callback::from(move |_: MouseEvent| {
+            d.emit(Action::Apply(first.clone()));
+            d.emit(Action::Step);
+        })
+    };
+    let apply = |input: Input| p.dispatch.reform(move |_: MouseEvent| Action::Apply(input.clone()));
+    let msgs = run.in_flight_first(MAX_MSGS);
+    let more = run.in_flight_count().saturating_sub(msgs.len());
+    let timers = run.pending_timers();
+    let nodes = run.nodes();
+    html! {
+        <section class="panel next-events" aria-labelledby="next-title">
+            <h2 id="next-title">{"What can happen next"}</h2>
+            <p class="hint">{"Every event enabled now, not only the one the clock picks: choose one to make it happen at this step (earlier in the run, that starts a new branch)."}</p>
+            <div class="next-columns">
+                <div>
+                    <h3>{ format!("Messages in flight ({})", run.in_flight_count()) }</h3>
+                    <ul class="next-list">
+                        { for msgs.iter().map(|m| { let id = m.id; html! {
+                            <li>
+                                { chip(m.source) }{" → "}{ chip(m.target) }
+                                <span class="what">{ format!(" {} · due {}", m.label, fmt_time(m.deliver_at)) }</span>
+                                <button aria-label={format!("Deliver message #{id} now")} onclick={then_step(Input::DeliverNext { msg: id })}>{"Deliver now"}</button>
+                                <button aria-label={format!("Lose message #{id}")} onclick={apply(Input::Drop { msg: id })}>{"Lose"}</button>
+                            </li>
+                        }}) }
+                        if msgs.is_empty() { <li class="none">{"none"}</li> }
+                        if more > 0 { <li class="none">{ format!("… and {more} more") }</li> }
+                    </ul>
+                </div>
+                <div>
+                    <h3>{ format!("Pending timers ({})", timers.len()) }</h3>
+                    <ul class="next-list">
+                        { for timers.iter().map(|(node, timer, due)| {
+                            let label = timer.to_string();
+                            html! {
+                                <li>
+                                    { chip(*node) }<span class="what">{ format!(" {label} · due {}", fmt_time(*due)) }</span>
+                                    <button aria-label={format!("Fire {}'s timer {label} now", name(*node))}
+                                        onclick={then_step(Input::FireNext { node: *node, timer: timer.clone() })}>{"Fire now"}</button>
+                                </li>
+                            }
+                        }) }
+                        if timers.is_empty() { <li class="none">{"none"}</li> }
+                    </ul>
+                    <h3>{"Faults"}</h3>
+                    <div class="next-faults">
+                        { for nodes.iter().filter(|n| n.status != Status::Booting).map(|n| {
+                            let node = n.id;
+                            if n.status == Status::Crashed {
+                                html! { <button onclick={apply(Input::Restart { node })}>{ format!("Restart {}", name(node)) }</button> }
+                            } else {
+                                html! { <button onclick={apply(Input::Crash { node })}>{ format!("Crash {}", name(node)) }</button> }
+                            }
+                        }) }
+                    </div>
+                </div>
+            </div>
+        </section>
+    }
+}
