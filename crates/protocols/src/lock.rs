@@ -459,7 +459,8 @@ impl Server {
                 let token = g.token;
                 ctx.cancel_timer(Timer::Expire(token));
                 self.held = None;
-                ctx.note(format!("{} released t{token}", name(ctx, from)));
+                // The service speaks: "n1: frees the key: n5 released t8" (not "n1: n5 released").
+                ctx.note(format!("frees the key: {} released t{token}", name(ctx, from)));
                 self.notify(ctx);
             }
             Some(g) => {
