@@ -25,7 +25,7 @@ pub mod lesson;
 pub mod lock;
 pub mod log;
 pub mod map;
-#[cfg(feature = "check")]
+#[cfg(feature = "next")]
 pub mod next_events;
 pub mod properties;
 #[cfg(feature = "ring")]

@@ -2,7 +2,7 @@
 //! picks: each message in flight delivered now (in any order) or lost, each pending timer fired
 //! now, each node crashed or restarted. Choosing one applies it as an input at the cursor (in the
 //! past, that starts a new branch) and steps it, so the student drives the interleaving by hand
-//! as the exhaustive checker does. Compiled with feature `check` (it needs `Input::FireNext`).
+//! as the exhaustive checker does. Compiled with feature `next` (it needs `Input::FireNext`).
 
 use crate::components::{fmt_time, node_chip};
 use crate::state::{Action, RunRef};

@@ -182,3 +182,18 @@ test('next-events', 'what can happen next: deliver any message in flight, fire a
   await until(async () => (await stepNo(page)) === 10, 'the other branch');
   eq(await page.locator(`${next} button[aria-label="Deliver message #${id} now"]`).count(), 1, `on this branch #${id} is still in flight`);
 });
+
+test('next-events-pages', 'what can happen next is on the heartbeat, lock and ring pages too, and fires any timer now', async (t) => {
+  const { page } = t;
+  for (const query of ['?v=1&s=heartbeat&seed=1&t=12', 'lock/?v=1&s=lock-lease&seed=1&t=20', 'ring/?v=1&s=ring&seed=1&t=20']) {
+    await t.goto(query);
+    await page.waitForSelector('.panel.next-events');
+    const before = await stepNo(page);
+    const fire = page.locator('.panel.next-events button[aria-label^="Fire "]');
+    assert((await fire.count()) > 0, `${query}: pending timers are listed`);
+    // The last one listed: not the timer the clock would pick next.
+    await fire.last().click();
+    await until(async () => (await stepNo(page)) === before + 2, `${query}: the input and its step`);
+  }
+  await t.shot('next-events-ring', page.locator('.panel.next-events'));
+});
