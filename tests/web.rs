@@ -370,11 +370,12 @@ async fn selecting_a_node_shows_it_in_the_inspector_and_crash_restart_work() {
     assert_eq!(m.find_with("g.node", "n2 ").get_attribute("aria-pressed").as_deref(), Some("true"));
     assert!(m.text(".inspector h3").starts_with("n2"), "{}", m.text(".inspector h3"));
     assert!(m.text(".inspector pre.json").contains('{'), "the node's state is shown as JSON");
-    m.click_button("Crash").await;
+    // The inspector's buttons: "What can happen next" has a Crash button for every node.
+    m.click(&m.find_with(".inspector button", "Crash")).await;
     let label = m.find_with("g.node", "n2 ").get_attribute("aria-label").unwrap();
     assert!(label.contains("crashed"), "{label}");
     assert!(m.text(".inspector .headline").contains("crashed"), "{}", m.text(".inspector .headline"));
-    m.click_button("Restart").await;
+    m.click(&m.find_with(".inspector button", "Restart")).await;
     let label = m.find_with("g.node", "n2 ").get_attribute("aria-label").unwrap();
     assert!(!label.contains("crashed"), "{label}");
 }
