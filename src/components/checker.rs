@@ -189,16 +189,18 @@ pub fn checker_panel(p: &CheckerProps) -> Html {
         let live = live.clone();
         use_effect_with((), move |_| move || drop(live.borrow_mut().take()));
     }
-    let scenario = p.run.0.borrow().scenario().clone();
-    let name = scenario.name.clone();
+    // Only the name on every render (the panel re-renders with every step while the run plays);
+    // the scenario itself is read when Check is pressed.
+    let name = p.run.0.borrow().scenario().name.clone();
     let running = matches!(*status, Status::Running { .. } | Status::Swarming { .. });
     let s = (*settings).clone();
 
     let on_check = {
         let (settings, status, live) = (settings.clone(), status.clone(), live.clone());
-        let scenario = scenario.clone();
+        let run = p.run.clone();
         Callback::from(move |_: MouseEvent| {
             let s = (*settings).clone();
+            let scenario = run.0.borrow().scenario().clone();
             let bounds = Bounds {
                 depth: s.depth,
                 crashes: s.crashes,
@@ -344,7 +346,7 @@ pub fn checker_panel(p: &CheckerProps) -> Html {
         <section class="panel checker" aria-labelledby="checker-title">
             <h2 id="checker-title">{"Check every interleaving"}</h2>
             <p class="hint">
-                {"Every order in which messages can arrive and timers fire, with the faults you allow, breadth first: each state is checked, and a violation comes with its shortest path. Or a swarm: random faults on seed after seed. Both run in a background worker."}
+                {"Every order of deliveries and timer firings, breadth first, with the faults you allow: each state is checked, and a violation comes with its shortest path. Or a swarm: random faults, seed after seed. Both run in a background worker."}
             </p>
             <div class="checker-form">
                 <label class="field"><span>{"Model"}</span>

@@ -17,11 +17,30 @@ pub struct NextEventsProps {
     pub run: RunRef,
     /// Re-render when the run changes.
     pub version: u64,
+    /// While the run plays the next event changes every frame: the lists wait for a pause, so
+    /// that playing pays nothing for them.
+    pub playing: bool,
     pub dispatch: Callback<Action>,
 }
 
 #[function_component(NextEvents)]
 pub fn next_events(p: &NextEventsProps) -> Html {
+    let hint = if p.playing {
+        "Pause to choose the next event yourself."
+    } else {
+        "Every event enabled now, not only the one the clock picks: choose one to make it happen at this step (earlier in the run, that starts a new branch)."
+    };
+    html! {
+        <section class="panel next-events" aria-labelledby="next-title">
+            <h2 id="next-title">{"What can happen next"}</h2>
+            <p class="hint">{ hint }</p>
+            if !p.playing { { choices(p) } }
+        </section>
+    }
+}
+
+/// The enabled events, as buttons.
+fn choices(p: &NextEventsProps) -> Html {
     let run = p.run.0.borrow();
     let topology = run.topology();
     let name = |n: u16| topology.nodes[n as usize].name.as_str();
@@ -39,53 +58,49 @@ pub fn next_events(p: &NextEventsProps) -> Html {
     let timers = run.pending_timers();
     let nodes = run.nodes();
     html! {
-        <section class="panel next-events" aria-labelledby="next-title">
-            <h2 id="next-title">{"What can happen next"}</h2>
-            <p class="hint">{"Every event enabled now, not only the one the clock picks: choose one to make it happen at this step (earlier in the run, that starts a new branch)."}</p>
-            <div class="next-columns">
-                <div>
-                    <h3>{ format!("Messages in flight ({})", run.in_flight_count()) }</h3>
-                    <ul class="next-list">
-                        { for msgs.iter().map(|m| { let id = m.id; html! {
+        <div class="next-columns">
+            <div>
+                <h3>{ format!("Messages in flight ({})", run.in_flight_count()) }</h3>
+                <ul class="next-list">
+                    { for msgs.iter().map(|m| { let id = m.id; html! {
+                        <li>
+                            { chip(m.source) }{" → "}{ chip(m.target) }
+                            <span class="what">{ format!(" {} · due {}", m.label, fmt_time(m.deliver_at)) }</span>
+                            <button aria-label={format!("Deliver message #{id} now")} onclick={then_step(Input::DeliverNext { msg: id })}>{"Deliver now"}</button>
+                            <button aria-label={format!("Lose message #{id}")} onclick={apply(Input::Drop { msg: id })}>{"Lose"}</button>
+                        </li>
+                    }}) }
+                    if msgs.is_empty() { <li class="none">{"none"}</li> }
+                    if more > 0 { <li class="none">{ format!("… and {more} more") }</li> }
+                </ul>
+            </div>
+            <div>
+                <h3>{ format!("Pending timers ({})", timers.len()) }</h3>
+                <ul class="next-list">
+                    { for timers.iter().map(|(node, timer, due)| {
+                        let label = timer.to_string();
+                        html! {
                             <li>
-                                { chip(m.source) }{" → "}{ chip(m.target) }
-                                <span class="what">{ format!(" {} · due {}", m.label, fmt_time(m.deliver_at)) }</span>
-                                <button aria-label={format!("Deliver message #{id} now")} onclick={then_step(Input::DeliverNext { msg: id })}>{"Deliver now"}</button>
-                                <button aria-label={format!("Lose message #{id}")} onclick={apply(Input::Drop { msg: id })}>{"Lose"}</button>
+                                { chip(*node) }<span class="what">{ format!(" {label} · due {}", fmt_time(*due)) }</span>
+                                <button aria-label={format!("Fire {}'s timer {label} now", name(*node))}
+                                    onclick={then_step(Input::FireNext { node: *node, timer: timer.clone() })}>{"Fire now"}</button>
                             </li>
-                        }}) }
-                        if msgs.is_empty() { <li class="none">{"none"}</li> }
-                        if more > 0 { <li class="none">{ format!("… and {more} more") }</li> }
-                    </ul>
-                </div>
-                <div>
-                    <h3>{ format!("Pending timers ({})", timers.len()) }</h3>
-                    <ul class="next-list">
-                        { for timers.iter().map(|(node, timer, due)| {
-                            let label = timer.to_string();
-                            html! {
-                                <li>
-                                    { chip(*node) }<span class="what">{ format!(" {label} · due {}", fmt_time(*due)) }</span>
-                                    <button aria-label={format!("Fire {}'s timer {label} now", name(*node))}
-                                        onclick={then_step(Input::FireNext { node: *node, timer: timer.clone() })}>{"Fire now"}</button>
-                                </li>
-                            }
-                        }) }
-                        if timers.is_empty() { <li class="none">{"none"}</li> }
-                    </ul>
-                    <h3>{"Faults"}</h3>
-                    <div class="next-faults">
-                        { for nodes.iter().filter(|n| n.status != Status::Booting).map(|n| {
-                            let node = n.id;
-                            if n.status == Status::Crashed {
-                                html! { <button onclick={apply(Input::Restart { node })}>{ format!("Restart {}", name(node)) }</button> }
-                            } else {
-                                html! { <button onclick={apply(Input::Crash { node })}>{ format!("Crash {}", name(node)) }</button> }
-                            }
-                        }) }
-                    </div>
+                        }
+                    }) }
+                    if timers.is_empty() { <li class="none">{"none"}</li> }
+                </ul>
+                <h3>{"Faults"}</h3>
+                <div class="next-faults">
+                    { for nodes.iter().filter(|n| n.status != Status::Booting).map(|n| {
+                        let node = n.id;
+                        if n.status == Status::Crashed {
+                            html! { <button onclick={apply(Input::Restart { node })}>{ format!("Restart {}", name(node)) }</button> }
+                        } else {
+                            html! { <button onclick={apply(Input::Crash { node })}>{ format!("Crash {}", name(node)) }</button> }
+                        }
+                    }) }
                 </div>
             </div>
-        </section>
+        </div>
     }
 }

@@ -705,8 +705,13 @@ impl<P: Protocol> DynRun for Run<P> {
     }
     #[cfg(feature = "explore")]
     fn pending_timers(&self) -> Vec<(NodeId, serde_json::Value, Micros)> {
-        let json = |t: &P::Timer| serde_json::to_value(t).unwrap_or_default();
-        self.sim.pending_timers().into_iter().map(|(n, t, due)| (n, json(t), due)).collect()
+        let mut out = Vec::new();
+        for n in 0..self.sim.topology().nodes.len() as NodeId {
+            for (timer, _, due) in self.sim.timers(n) {
+                out.push((n, serde_json::to_value(&timer).unwrap_or_default(), due));
+            }
+        }
+        out
     }
     fn in_flight_first(&self, limit: usize) -> Vec<MsgView> {
         self.sim

@@ -681,19 +681,6 @@ impl<P: Protocol> Sim<P> {
         let n = &self.nodes[node as usize];
         n.timers.iter().map(|t| (t.timer.clone(), t.local_deadline, n.clock.real(t.local_deadline, self.now))).collect()
     }
-    /// Every pending timer, node by node: the timer and when it is due in simulated time. What
-    /// the "what can happen next" panel offers to fire now ([`Input::FireNext`]).
-    #[cfg(feature = "explore")]
-    pub fn pending_timers(&self) -> Vec<(NodeId, &P::Timer, Micros)> {
-        let mut out = Vec::new();
-        for (i, n) in self.nodes.iter().enumerate() {
-            for t in &n.timers {
-                out.push((i as NodeId, &t.timer, n.clock.real(t.local_deadline, self.now)));
-            }
-        }
-        out
-    }
-
     /// The node's active timer that its protocol shows as a countdown ([`Protocol::countdown`]).
     pub fn countdown(&self, node: NodeId) -> Option<Countdown> {
         let n = &self.nodes[node as usize];
