@@ -3,13 +3,14 @@
 //   - frame times (requestAnimationFrame intervals) while playing: the default scenario, and the
 //     largest topology preset (five-regions, 5 nodes per datacenter = 25 nodes, carried in the link
 //     with sc=), at 1x and at 10x, and in embed mode (map and properties only) for comparison.
-//     Headless Chromium paces frames at 60 Hz: 16.7 ms is the budget.
+//     Headless Chromium paces frames at 60 Hz: 16.7 ms is the budget. Then each family's page
+//     (Raft, ring, lock, commit) on the same preset at 1x and 10x.
 //
 //   node tests/e2e/measure.mjs     (same environment variables as run.mjs; MEASURE_JSON=path to
 //                                   also write the numbers as JSON)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { BIG_SCENARIO, b64url, clickControl, inFlight, newPage, percentile, press, start, stepNo } from './harness.mjs';
+import { BIG_SCENARIO, b64url, clickControl, controls, inFlight, newPage, percentile, press, start, stepNo } from './harness.mjs';
 
 const RUNS = Number(process.env.MEASURE_LOADS || 5);
 const PLAY_MS = Number(process.env.MEASURE_PLAY_MS || 3000);
@@ -61,7 +62,9 @@ async function frames(env, query, log10) {
       }),
     PLAY_MS,
   );
-  await clickControl(page, 'Pause');
+  // A run that ended by itself has stopped playing (and the rest of its frames were idle).
+  const ended = (await controls(page).getByRole('button', { name: 'Pause', exact: true }).count()) === 0;
+  if (!ended) await clickControl(page, 'Pause');
   const steps = (await stepNo(page)) - step0;
   const flying = await inFlight(page);
   await context.close();
@@ -76,6 +79,7 @@ async function frames(env, query, log10) {
     slow: intervals.filter((x) => x > 25).length,
     steps_per_s: Math.round((steps / total) * 1000),
     in_flight_at_pause: flying,
+    ended,
   };
 }
 
@@ -91,6 +95,13 @@ try {
     ['five-regions x5 (25 nodes)', `?v=1&sc=${b64url(JSON.stringify(big))}&t=0`, 1],
     ['five-regions x5, embed', `?v=1&sc=${b64url(JSON.stringify(big))}&t=0&embed=1`, 1],
   ];
+  // Every family's page on the same largest preset, with its own figure (issue 16).
+  // Commit runs its most transactions (100), one every 300 ms: 2PC goes on for the whole measurement.
+  const params = { commit: { transactions: 100, gap_us: 300_000 } };
+  for (const [pack, protocol] of [['election', 'raft'], ['ring', 'ring'], ['lock', 'lock'], ['commit', 'commit']]) {
+    const sc = { ...big, name: `${protocol}-25`, description: '', protocol: { name: protocol, params: params[protocol] } };
+    for (const log10 of [0, 1]) cases.push([`${protocol} five-regions x5`, `${pack}/?v=1&sc=${b64url(JSON.stringify(sc))}&t=0`, log10]);
+  }
   for (const [name, query, log10] of cases) {
     out.play.push({ scenario: name, speed: `${10 ** log10}x`, ...(await frames(env, query, log10)) });
   }
@@ -106,7 +117,7 @@ console.log(`  median ${f(percentile(renders, 50))} ms, min ${f(Math.min(...rend
 console.log(`\nframe times while playing (${PLAY_MS / 1000} s each; 16.7 ms = 60 Hz):`);
 const rows = [['scenario', 'speed', 'frames', 'p50 ms', 'p95 ms', 'max ms', '>25 ms', 'steps/s']];
 for (const p of out.play) {
-  rows.push([p.scenario, p.speed, String(p.frames), f(p.p50), f(p.p95), f(p.max), String(p.slow), String(p.steps_per_s)]);
+  rows.push([p.scenario + (p.ended ? ' (ended)' : ''), p.speed, String(p.frames), f(p.p50), f(p.p95), f(p.max), String(p.slow), String(p.steps_per_s)]);
 }
 const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
 for (const [i, r] of rows.entries()) {
