@@ -171,6 +171,8 @@ if [ "${CAUCUS_SKIP_MEASURE:-}" != 1 ]; then
   echo "  (also written to $MEASURE_JSON)"
   echo "  exhaustive checker against Stateright 0.31 (scripts/bench-check.sh 8):"
   bash scripts/bench-check.sh 8 2>&1 | sed 's/^/    /' || echo "    (the benchmark could not run; see above)"
+  echo "  the simulator natively and in the browser's release build (scripts/bench.sh):"
+  bash scripts/bench.sh 2>&1 | sed 's/^/    /' || echo "    (the benchmark could not run; see above)"
 fi
 stage_done
 

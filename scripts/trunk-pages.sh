@@ -4,6 +4,7 @@
 # beside the wasm build, into the pack's staging folder. Trunk sets the TRUNK_* variables.
 set -euo pipefail
 case "$TRUNK_HTML_FILE" in
+  */bench/index.html) exit 0 ;; # scripts/bench.sh's page fetches nothing
   */packs/*/index.html) pack="$(basename "$(dirname "$TRUNK_HTML_FILE")")" ;;
   *) pack=core ;;
 esac

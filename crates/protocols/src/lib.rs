@@ -3,6 +3,7 @@
 //! The protocols Caucus runs, each a sans-IO state machine with its properties beside it, and the
 //! registry that turns a scenario into a running simulation whatever its protocol.
 
+pub mod bench;
 pub mod bully;
 #[cfg(feature = "explore")]
 pub mod check;
