@@ -1,7 +1,8 @@
 //! Playing a lesson as a student would, on any seed: every chapter's moment must come, in order;
 //! every question's answer must be revealed; every task, done as its solution says, must count
-//! as done; every challenge's solution must meet its goal. `caucus lesson check` runs this over
-//! many seeds and names the chapter that does not happen as written.
+//! as done; every contrast must play on the same seed; every challenge's solution must meet its
+//! goal. `caucus lesson check` runs this over many seeds and names the chapter that does not
+//! happen as written.
 
 use crate::{Act, Cond, Lesson, LessonError};
 use caucus_sim::{DynRun, Input, NodeId, Scenario, SEC};
@@ -117,6 +118,15 @@ pub fn check_seed(lesson: &Lesson, seed: u64) -> Result<(), CheckFailure> {
             if task.done.find(run.as_mut(), found.step).is_none() {
                 return Err(fail(part, format!("its task's solution does not make {} happen", task.done.describe())));
             }
+        }
+        if let Some(c) = &ch.contrast {
+            // The run shown beside this one, on the same seed, must play to its end too.
+            let field = format!("chapters[{i}].contrast.scenario");
+            let mut other =
+                crate::resolve_scenario(&c.scenario, &field).map_err(|e| fail(part.clone(), e.to_string()))?;
+            other.seed = seed;
+            play(&other)
+                .map_err(|e| fail(part.clone(), format!("its contrast `{}` does not play: {e}", other.name)))?;
         }
         from = found.step;
     }
