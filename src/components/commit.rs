@@ -474,32 +474,33 @@ fn coordinator_segments(m: &Model, txn: u32) -> Vec<(Micros, String, &'static st
 // ---- the state machine ----------------------------------------------------------------------
 
 fn machine(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
-    // (state, x, y); `None` is "not asked yet".
+    // (state, x, y); `None` is "not asked yet". Columns 180 px apart leave 70 px between boxes
+    // for an edge's label ("CanCommit", "DoCommit") at 12 px.
     let boxes: Vec<(Option<State>, f64, f64)> = match m.variant {
         Variant::TwoPhase => vec![
             (None, 4.0, 52.0),
-            (Some(State::Init), 144.0, 52.0),
-            (Some(State::Ready), 284.0, 52.0),
-            (Some(State::Committed), 424.0, 8.0),
-            (Some(State::Aborted), 424.0, 96.0),
+            (Some(State::Init), 184.0, 52.0),
+            (Some(State::Ready), 364.0, 52.0),
+            (Some(State::Committed), 544.0, 8.0),
+            (Some(State::Aborted), 544.0, 96.0),
         ],
         Variant::ThreePhase => vec![
             (None, 4.0, 52.0),
-            (Some(State::Init), 144.0, 52.0),
-            (Some(State::Ready), 284.0, 52.0),
-            (Some(State::PreCommitted), 424.0, 8.0),
-            (Some(State::Committed), 564.0, 8.0),
-            (Some(State::Aborted), 564.0, 96.0),
+            (Some(State::Init), 184.0, 52.0),
+            (Some(State::Ready), 364.0, 52.0),
+            (Some(State::PreCommitted), 544.0, 8.0),
+            (Some(State::Committed), 724.0, 8.0),
+            (Some(State::Aborted), 724.0, 96.0),
         ],
         Variant::Saga => vec![
             (None, 4.0, 52.0),
-            (Some(State::Init), 144.0, 52.0),
-            (Some(State::Committed), 284.0, 8.0),
-            (Some(State::Compensated), 424.0, 8.0),
-            (Some(State::Aborted), 284.0, 96.0),
+            (Some(State::Init), 184.0, 52.0),
+            (Some(State::Committed), 364.0, 8.0),
+            (Some(State::Compensated), 544.0, 8.0),
+            (Some(State::Aborted), 364.0, 96.0),
         ],
     };
-    let (bw, bh) = (96.0, 40.0);
+    let (bw, bh) = (110.0, 40.0);
     let pos = |s: Option<State>| boxes.iter().find(|b| b.0 == s).map(|b| (b.1, b.2)).unwrap_or((0.0, 0.0));
     let edges: Vec<(Option<State>, Option<State>, &str)> = match m.variant {
         Variant::TwoPhase => vec![
