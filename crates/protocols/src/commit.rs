@@ -1415,8 +1415,8 @@ fn lowest_but(set: u64, but: NodeId) -> NodeId {
 
 /// Who logged what, per transaction, as sets of nodes: one pass over every log, no sorting and
 /// no allocation. Atomicity and validity are checked after every step over every node's whole
-/// log, and sorting the records made them most of a 25-node, 100-transaction run's time in the
-/// browser (issue 16). `None` when it does not fit (more than 64 nodes or a transaction number
+/// log, and sorting the records made them a quarter of a 25-node, 100-transaction run's time in
+/// the browser (issue 16). `None` when it does not fit (more than 64 nodes or a transaction number
 /// past [`MAX_TRANSACTIONS`]): the checks then sort, as they always did.
 struct Masks {
     commit: [u64; MASK_TXNS],
