@@ -218,6 +218,9 @@ impl Protocol for Bully {
                 params.failure_timeout_us, params.heartbeat_us
             ));
         }
+        // A leader's beat to every follower.
+        let nodes = topology.nodes.len();
+        caucus_sim::limits::check_rate("heartbeat_us", params.heartbeat_us, nodes.saturating_sub(1), topology)?;
         let round_trip = 2 * topology.max_one_way_us();
         if params.answer_timeout_us <= round_trip {
             return Err(format!(

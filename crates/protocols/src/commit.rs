@@ -1029,6 +1029,9 @@ impl Protocol for Commit {
             ("gap_us", params.gap_us),
             ("work_us", params.work_us),
         ])?;
+        // Each retry resends a decision (or asks for it) to every node, for every open transaction.
+        let open = if params.concurrent { params.transactions as usize } else { 1 };
+        caucus_sim::limits::check_rate("retry_us", params.retry_us, open * 2 * nodes, topology)?;
         let need = 2 * topology.max_one_way_us() + params.prepare_us;
         if params.vote_timeout_us <= need {
             return Err(format!(

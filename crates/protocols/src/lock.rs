@@ -748,6 +748,10 @@ impl Protocol for Lock {
         if params.drift_ppm >= 500_000 {
             return Err(format!("drift_ppm must be below 500000 (half the lease), not {}", params.drift_ppm));
         }
+        // At worst every node a client asking every instance at once, each retry or think.
+        let asks = topology.nodes.len() * 2 * (params.instances.max(1) as usize + 1);
+        caucus_sim::limits::check_rate("retry_us", params.retry_us, asks, topology)?;
+        caucus_sim::limits::check_rate("think_us", params.think_us, asks, topology)?;
         let round_trip = 2 * topology.max_one_way_us();
         if params.request_timeout_us <= round_trip {
             return Err(format!(

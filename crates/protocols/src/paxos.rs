@@ -467,6 +467,8 @@ impl Protocol for Paxos {
             ("phase_timeout_us", params.phase_timeout_us),
             ("learn_timeout_us", params.learn_timeout_us),
         ])?;
+        // Each retry: a prepare and an accept to every acceptor, and their answers.
+        caucus_sim::limits::check_rate("retry_us", params.retry_us, proposers.len() * 4 * n, topology)?;
         if params.backoff_max_us < params.retry_us {
             return Err(format!(
                 "backoff_max_us ({} µs) must be at least retry_us ({} µs), the shortest wait",

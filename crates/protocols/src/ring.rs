@@ -1072,6 +1072,10 @@ impl Protocol for Ring {
             ("gossip_us", params.gossip_us),
             ("load_every_us", params.load_every_us),
         ])?;
+        // Gossip: every node to one peer. Load: each client's request to every replica, and back.
+        let limit = caucus_sim::limits::check_rate;
+        limit("gossip_us", params.gossip_us, nodes, topology)?;
+        limit("load_every_us", params.load_every_us, params.load.len() * 2 * (params.replicas as usize + 1), topology)?;
         let round_trip = 2 * topology.max_one_way_us();
         if params.replica_timeout_us <= round_trip {
             return Err(format!(

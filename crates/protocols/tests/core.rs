@@ -1284,8 +1284,7 @@ fn flood() -> Scenario {
 
 /// Regression (reliability issue, item 6): a heartbeat every microsecond froze the tab before the
 /// in-flight limit stopped it. A rate the limit cannot carry is refused up front, naming the
-/// field and the shortest period that fits. (Raft's and Bully's heartbeats are left to the
-/// run-time limit and the frame's time bound: the election pack has no bytes to spare for it.)
+/// field and the shortest period that fits; every family's periodic sends are checked alike.
 #[test]
 fn a_rate_that_would_flood_is_refused_up_front() {
     let mut v: serde_json::Value = serde_json::from_str(&flood().to_json()).unwrap();
@@ -1297,13 +1296,24 @@ fn a_rate_that_would_flood_is_refused_up_front() {
         "{}",
         e.message
     );
-    for (name, params) in [("heartbeat", json!({ "interval_us": 1, "timeout_us": 500_000 }))] {
+    for (name, params, field) in [
+        ("heartbeat", json!({ "interval_us": 1, "timeout_us": 500_000 }), "interval_us"),
+        ("raft", json!({ "heartbeat_us": 1 }), "heartbeat_us"),
+        ("raft", json!({ "election_timeout_min_us": 30, "heartbeat_us": 20 }), "election_timeout_min_us"),
+        ("bully", json!({ "heartbeat_us": 1 }), "heartbeat_us"),
+        ("paxos", json!({ "retry_us": 1 }), "retry_us"),
+        ("ring", json!({ "gossip_us": 1 }), "gossip_us"),
+        ("ring-five-regions", json!({ "load_every_us": 10 }), "load_every_us"),
+        ("lock-redlock", json!({ "retry_us": 1 }), "retry_us"),
+        ("lock-lease", json!({ "think_us": 1 }), "think_us"),
+        ("commit-2pc-concurrent", json!({ "retry_us": 10 }), "retry_us"),
+    ] {
         let mut v: serde_json::Value = serde_json::from_str(&builtin(name).unwrap().to_json()).unwrap();
         for (k, x) in params.as_object().unwrap() {
             v["protocol"]["params"][k] = x.clone();
         }
         let e = Scenario::from_json(&v.to_string()).and_then(|s| build(&s).map(|_| ())).unwrap_err();
-        assert!(e.message.contains("floods the network"), "{name}: {e}");
+        assert!(e.message.starts_with(&format!("{field} (")) && e.message.contains("floods the network"), "{name}: {e}");
     }
 }
 
