@@ -24,6 +24,8 @@ fn main() {
     let feature = |f: &str| std::env::var_os(format!("CARGO_FEATURE_{}", f.to_uppercase())).is_some();
     let family = if feature("election") {
         Family::Election
+    } else if feature("paxos") {
+        Family::Paxos
     } else if feature("ring") {
         Family::Ring
     } else if feature("lock") {
@@ -54,7 +56,8 @@ fn main() {
     }
     let protocols: &[&str] = match family {
         Family::Heartbeat => &["heartbeat"],
-        Family::Election => &["raft", "paxos", "bully"],
+        Family::Election => &["raft"],
+        Family::Paxos => &["paxos", "bully"],
         Family::Ring => &["ring"],
         Family::Lock => &["lock"],
         Family::Commit => &["commit"],
@@ -63,6 +66,7 @@ fn main() {
     let pack = match family {
         Family::Heartbeat => "core",
         Family::Election => "election",
+        Family::Paxos => "paxos",
         Family::Ring => "ring",
         Family::Lock => "lock",
         Family::Commit => "commit",

@@ -281,6 +281,9 @@ fn pack_panels(run: &RunRef, version: u64, dispatch: &Callback<Action>, part: Pa
     let (run, dispatch) = (run.clone(), dispatch.clone());
     #[cfg(feature = "election")]
     let panel = html! { <crate::components::election::ElectionPanel run={run} version={version} dispatch={dispatch} part={part} /> };
+    #[cfg(feature = "paxos")]
+    let panel =
+        html! { <crate::components::paxos::PaxosPanel run={run} version={version} dispatch={dispatch} part={part} /> };
     #[cfg(feature = "ring")]
     let panel =
         html! { <crate::components::ring::RingPanel run={run} version={version} dispatch={dispatch} part={part} /> };
@@ -289,7 +292,7 @@ fn pack_panels(run: &RunRef, version: u64, dispatch: &Callback<Action>, part: Pa
         html! { <crate::components::lock::LockPanel run={run} version={version} dispatch={dispatch} part={part} /> };
     #[cfg(feature = "commit")]
     let panel = html! { <crate::components::commit::CommitPanel run={run} version={version} dispatch={dispatch} part={part} /> };
-    #[cfg(not(any(feature = "election", feature = "ring", feature = "lock", feature = "commit")))]
+    #[cfg(not(any(feature = "election", feature = "paxos", feature = "ring", feature = "lock", feature = "commit")))]
     let panel = match part {
         Part::Figure => {
             html! { <crate::components::heartbeat::HeartbeatFigure run={run} version={version} dispatch={dispatch} /> }

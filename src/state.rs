@@ -23,6 +23,8 @@ pub const SPEED_MAX: f64 = 1.0;
 /// The pack (family of protocols) this bundle runs; see `caucus_protocols::Pack`.
 pub const PACK: Pack = if cfg!(feature = "election") {
     Pack::Election
+} else if cfg!(feature = "paxos") {
+    Pack::Paxos
 } else if cfg!(feature = "ring") {
     Pack::Ring
 } else if cfg!(feature = "lock") {

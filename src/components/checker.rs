@@ -76,9 +76,15 @@ struct Settings {
     restarts: bool,
     liveness: bool,
     depth: u32,
+    /// The highest Raft term or Paxos ballot round expanded (0: no bound).
+    terms: u32,
     profile: &'static str,
     seeds: u64,
 }
+
+/// Raft's terms and Paxos's rounds grow without end (a timeout starts a new one), so on their
+/// pages a check starts bounded: two terms or rounds, at most 12 events along any path.
+const ROUNDS: bool = !cfg!(feature = "commit");
 
 impl Default for Settings {
     fn default() -> Settings {
@@ -89,7 +95,8 @@ impl Default for Settings {
             crashes: 0,
             restarts: false,
             liveness: false,
-            depth: 0,
+            depth: if ROUNDS { 12 } else { 0 },
+            terms: if ROUNDS { 2 } else { 0 },
             profile: "default",
             seeds: 1000,
         }
@@ -192,6 +199,12 @@ pub fn checker_panel(p: &CheckerProps) -> Html {
     // Only the name on every render (the panel re-renders with every step while the run plays);
     // the scenario itself is read when Check is pressed.
     let name = p.run.0.borrow().scenario().name.clone();
+    // The bound a protocol's numbering takes, by name on its page (Bully's elections need none).
+    let rounds = match p.run.0.borrow().scenario().protocol.name.as_str() {
+        "raft" if ROUNDS => "Terms",
+        "paxos" if ROUNDS => "Ballot rounds",
+        _ => "",
+    };
     let running = matches!(*status, Status::Running { .. } | Status::Swarming { .. });
     let s = (*settings).clone();
 
@@ -207,6 +220,7 @@ pub fn checker_panel(p: &CheckerProps) -> Html {
                 restarts: s.restarts && s.crashes > 0,
                 liveness: s.liveness,
                 max_states: MAX_STATES,
+                terms: s.terms,
                 ..Bounds::default()
             };
             let (task, first) = match s.which {
@@ -304,9 +318,17 @@ pub fn checker_panel(p: &CheckerProps) -> Html {
                 <label class="field"><span>{"Nodes"}</span>
                     <select aria-label="Nodes to check the scenario on" disabled={running}
                         onchange={set(|s, v| s.nodes = v.parse().unwrap_or(3))}>
-                        { choices(2..=5, u32::from(s.nodes), &|n| format!("{n} (n0 coordinates)")) }
+                        { choices(2..=5, u32::from(s.nodes), &|n| if ROUNDS { n.to_string() } else { format!("{n} (n0 coordinates)") }) }
                     </select>
                 </label>
+                if ROUNDS && rounds != "" {
+                    <label class="field"><span>{ rounds }</span>
+                        <select aria-label={format!("{rounds}: the highest a node may reach")} disabled={running}
+                            onchange={set(|s, v| s.terms = v.parse().unwrap_or(2))}>
+                            { choices(1..=3, s.terms, &|n| format!("≤ {n}")) }
+                        </select>
+                    </label>
+                }
                 { exhaustive_bounds }
             </>
         },
@@ -353,7 +375,9 @@ pub fn checker_panel(p: &CheckerProps) -> Html {
                     <select aria-label="What to check" disabled={running}
                         onchange={set(|s, v| s.which = match v { "two-phase" => Which::TwoPhase, "swarm" => Which::Swarm, _ => Which::Scenario })}>
                         <option value="scenario" selected={s.which == Which::Scenario}>{ format!("This scenario ({name}): every interleaving") }</option>
-                        <option value="two-phase" selected={s.which == Which::TwoPhase}>{"TwoPhase (Gray and Lamport's spec): every interleaving"}</option>
+                        if !ROUNDS {
+                            <option value="two-phase" selected={s.which == Which::TwoPhase}>{"TwoPhase (Gray and Lamport's spec): every interleaving"}</option>
+                        }
                         <option value="swarm" selected={s.which == Which::Swarm}>{ format!("This scenario ({name}): random faults on many seeds") }</option>
                     </select>
                 </label>

@@ -1,11 +1,10 @@
 //! The election pack's panels: Raft's logs as a grid coloured by term with the commit index,
-//! presenter shortcuts in the spirit of RaftScope, the crash-the-leader experiment, and the state
-//! of Paxos acceptors and Bully nodes. Compiled only into the election pack.
+//! presenter shortcuts in the spirit of RaftScope and the crash-the-leader experiment. Compiled
+//! only into the election pack (Paxos and Bully have their own page: `paxos.rs`).
 
 use crate::components::{fmt_time, node_chip, Part};
 use crate::state::{Action, RunRef};
 use caucus_protocols::raft::{self, Raft, Role};
-use caucus_protocols::{bully, paxos};
 use caucus_sim::{decimal, Endpoint, Input, Micros, NodeId, Run, Scenario, Status, Topology, MS, SEC};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -45,15 +44,6 @@ pub fn election_panel(p: &ElectionProps) -> Html {
                 </>
             },
         };
-    }
-    if p.part == Part::Rest {
-        return html! {};
-    }
-    if let Some(r) = any.downcast_ref::<Run<paxos::Paxos>>() {
-        return figure(paxos_panel(r));
-    }
-    if let Some(r) = any.downcast_ref::<Run<bully::Bully>>() {
-        return figure(bully_panel(r));
     }
     html! {}
 }
@@ -205,59 +195,6 @@ fn raft_panel(r: &Run<Raft>, dispatch: &Callback<Action>) -> Html {
 fn partition_dc(t: &Topology, dc: caucus_sim::DcId) -> Input {
     let others = t.datacenters.iter().filter(|d| d.id != dc).map(|d| Endpoint::Dc(d.id)).collect();
     Input::Partition { a: vec![Endpoint::Dc(dc)], b: others, one_way: false }
-}
-
-fn paxos_panel(r: &Run<paxos::Paxos>) -> Html {
-    let sim = r.sim();
-    let t = sim.topology();
-    let rows = (0..t.nodes.len() as NodeId).map(|i| {
-        let name = &t.nodes[i as usize].name;
-        let cells = match sim.state(i) {
-            None => html! { <td colspan="3" class="hint">{ sim.status(i).word() }</td> },
-            Some(s) => {
-                let show = |v: Option<String>| v.unwrap_or_else(|| "–".into());
-                html! { <>
-                    <td>{ s.acceptor.promised.to_string() }</td>
-                    <td>{ show(s.acceptor.accepted.as_ref().map(|p| p.to_string())) }</td>
-                    <td>{ show(s.learned.as_ref().map(|p| p.value.clone())) }</td>
-                </> }
-            }
-        };
-        html! { <tr><th scope="row">{ node_chip(i, name, None) }</th>{ cells }</tr> }
-    });
-    html! {
-        <section class="panel election" aria-label="Paxos acceptors">
-            <h2>{"Paxos acceptors and learners"}</h2>
-            <table class="state-table" data-row="acceptors">
-                <thead><tr><th scope="col">{"node"}</th><th scope="col" data-row="promised">{"promised"}</th><th scope="col" data-row="accepted">{"accepted"}</th><th scope="col" data-row="learned">{"learned"}</th></tr></thead>
-                <tbody>{ for rows }</tbody>
-            </table>
-        </section>
-    }
-}
-
-fn bully_panel(r: &Run<bully::Bully>) -> Html {
-    let sim = r.sim();
-    let t = sim.topology();
-    let rows = (0..t.nodes.len() as NodeId).map(|i| {
-        let name = &t.nodes[i as usize].name;
-        let (role, badge) = match sim.state(i) {
-            None => (sim.status(i).word().to_string(), String::new()),
-            Some(s) => (caucus_sim::Protocol::role(s), caucus_sim::Protocol::badge(s)),
-        };
-        let dc = t.nodes[i as usize].dc;
-        html! { <tr><th scope="row">{ node_chip(i, name, Some((dc, &t.datacenters[dc as usize].name))) }</th>
-        <td class={classes!((role == "leader").then_some("role-leader"))}>{ role }</td><td>{ badge }</td></tr> }
-    });
-    html! {
-        <section class="panel election" aria-label="Bully nodes">
-            <h2>{"Bully: who each node follows"}</h2>
-            <table class="state-table" data-row="nodes">
-                <thead><tr><th scope="col">{"node"}</th><th scope="col">{"role"}</th><th scope="col">{"believes"}</th></tr></thead>
-                <tbody>{ for rows }</tbody>
-            </table>
-        </section>
-    }
 }
 
 // ---- parameters ------------------------------------------------------------------------------

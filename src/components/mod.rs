@@ -14,7 +14,7 @@ pub mod election;
 pub mod essay;
 pub mod faults;
 pub mod header;
-#[cfg(not(any(feature = "election", feature = "ring", feature = "lock", feature = "commit")))]
+#[cfg(not(any(feature = "election", feature = "paxos", feature = "ring", feature = "lock", feature = "commit")))]
 pub mod heartbeat;
 pub mod help;
 #[cfg(feature = "core")]
@@ -27,6 +27,8 @@ pub mod log;
 pub mod map;
 #[cfg(feature = "next")]
 pub mod next_events;
+#[cfg(feature = "paxos")]
+pub mod paxos;
 pub mod properties;
 #[cfg(feature = "ring")]
 pub mod ring;

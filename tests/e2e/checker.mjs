@@ -183,9 +183,9 @@ test('next-events', 'what can happen next: deliver any message in flight, fire a
   eq(await page.locator(`${next} button[aria-label="Deliver message #${id} now"]`).count(), 1, `on this branch #${id} is still in flight`);
 });
 
-test('next-events-pages', 'what can happen next is on the heartbeat, lock and ring pages too, and fires any timer now', async (t) => {
+test('next-events-pages', 'what can happen next is on the heartbeat, lock, ring, Raft and Paxos pages too, and fires any timer now', async (t) => {
   const { page } = t;
-  for (const query of ['?v=1&s=heartbeat&seed=1&t=12', 'lock/?v=1&s=lock-lease&seed=1&t=20', 'ring/?v=1&s=ring&seed=1&t=20']) {
+  for (const query of ['?v=1&s=heartbeat&seed=1&t=12', 'lock/?v=1&s=lock-lease&seed=1&t=20', 'ring/?v=1&s=ring&seed=1&t=20', 'election/?v=1&s=raft&seed=1&t=20', 'paxos/?v=1&s=paxos&seed=1&t=5']) {
     await t.goto(query);
     await page.waitForSelector('.panel.next-events');
     const before = await stepNo(page);
@@ -196,4 +196,51 @@ test('next-events-pages', 'what can happen next is on the heartbeat, lock and ri
     await until(async () => (await stepNo(page)) === before + 2, `${query}: the input and its step`);
   }
   await t.shot('next-events-ring', page.locator('.panel.next-events'));
+});
+
+test('checker-raft', 'on the Raft page the checker is bounded by terms and depth, and says every property holds within them', async (t) => {
+  const { page } = t;
+  await open(t, 'election/?s=raft');
+  const models = await page.locator(`${panel} select[aria-label="What to check"] option`).allInnerTexts();
+  assert(!models.some((m) => m.includes('TwoPhase')), `no TwoPhase model off the commit page: ${models}`);
+  eq(await page.locator(`${panel} select[aria-label^="Terms"]`).inputValue(), '2', 'two terms by default');
+  await choose(page, 'Terms: the highest a node may reach', '1');
+  await choose(page, 'Events along any path', '8');
+  await page.getByRole('button', { name: 'Check every interleaving' }).click();
+  eq(await verdict(page, 60_000), 'holds', 'Raft is safe within the bounds');
+  assert((await unique(page)) > 100, `unique states: ${await unique(page)}`);
+  const text = await page.locator(`${panel} .checker-status`).innerText();
+  for (const property of ['Election safety', 'Log matching', 'Leader completeness', 'State machine safety']) {
+    assert(text.includes(`“${property}”: holds`), `${property}: ${text}`);
+  }
+  await t.shot('checker-raft', page.locator(panel));
+});
+
+test('checker-bully', "on the Paxos page the checker finds Bully's two leaders by itself, with its shortest path", async (t) => {
+  const { page } = t;
+  await open(t, 'paxos/?s=bully');
+  eq(await page.locator(`${panel} select[aria-label^="Terms"], ${panel} select[aria-label^="Ballot"]`).count(), 0, 'Bully has no terms to bound');
+  await choose(page, 'Nodes to check the scenario on', '3');
+  await page.getByRole('button', { name: 'Check every interleaving' }).click();
+  eq(await verdict(page), 'fails', 'a violation');
+  const found = await page.locator(`${panel} .checker-found`).innerText();
+  assert(found.includes('“At most one leader” fails after'), found);
+  await page.getByRole('button', { name: 'Open this path in the timeline' }).click();
+  await until(async () => page.url().includes('sc='), 'the link of the path');
+  await page.waitForSelector('[data-figure=paxos]');
+  const props = await page.locator('.properties').first().innerText();
+  assert(/At most one leader[\s\S]*violated/i.test(props), `the property fails at the cursor: ${props.slice(0, 300)}`);
+  await t.shot('checker-bully-timeline', page);
+});
+
+test('checker-paxos', 'on the Paxos page a check bounded by ballot rounds holds', async (t) => {
+  const { page } = t;
+  await open(t, 'paxos/?s=paxos');
+  eq(await page.locator(`${panel} select[aria-label^="Ballot rounds"]`).inputValue(), '2', 'two rounds by default');
+  await choose(page, 'Ballot rounds: the highest a node may reach', '1');
+  await choose(page, 'Events along any path', '8');
+  await page.getByRole('button', { name: 'Check every interleaving' }).click();
+  eq(await verdict(page, 60_000), 'holds', 'Paxos is safe within the bounds');
+  const text = await page.locator(`${panel} .checker-status`).innerText();
+  assert(text.includes('“At most one value is chosen”: holds'), text);
 });

@@ -1,5 +1,6 @@
-// End-to-end tests of the election pack (dist/election/): routing between packs, Raft's views,
-// the experiment and the presenter shortcuts, and Bully's lesson. Registered by run.mjs.
+// End-to-end tests of the election pack (dist/election/: Raft) and the Paxos pack (dist/paxos/:
+// Paxos and Bully): routing between packs, Raft's views, the experiment and the presenter
+// shortcuts, and Bully's two leaders. Registered by run.mjs.
 import { assert, clickControl, eq, stepNo, test, until } from './harness.mjs';
 
 test('pack-routing', 'a Raft link at the root opens the election page; the picker goes both ways', async (t) => {
@@ -21,6 +22,33 @@ test('pack-routing', 'a Raft link at the root opens the election page; the picke
   await until(async () => !page.url().includes('/election/'), 'the core page');
   await page.waitForSelector('.map svg g.node');
   eq(await page.locator('header select[aria-label=Scenario]').inputValue(), 'heartbeat', 'the core default scenario');
+});
+
+test('paxos-page', 'Paxos and Bully have their own page: an old election/ link and the picker open it, and back', async (t) => {
+  const { page } = t;
+  t.allowErrors(/_bg\.wasm net::ERR_ABORTED/);
+  // A link made when Paxos was on the election page still opens, on the Paxos page.
+  await t.goto('election/?v=1&s=paxos-duel&seed=3&t=40');
+  await until(async () => new URL(page.url()).pathname.endsWith('/paxos/'), 'the redirect to paxos/', 20_000);
+  await page.waitForSelector('.map svg g.node');
+  eq(await page.locator('header select[aria-label=Scenario]').inputValue(), 'paxos-duel', 'scenario');
+  eq(await stepNo(page), 40, 'the step of the link');
+  eq(await page.locator('[data-figure=paxos] table[data-row=acceptors] tbody tr').count(), 4, 'the acceptors table, a row per node');
+  eq(await page.title(), 'Caucus: Paxos and the Bully election', 'the page title');
+  const essays = await page.locator('section.essays details.essay summary').allInnerTexts();
+  eq(essays, ['Single-decree Paxos', 'The Bully election'], 'its essays');
+  const groups = await page.locator('header select[aria-label=Scenario] optgroup').evaluateAll((gs) => gs.map((g) => g.label));
+  assert(groups.includes('Leader election and consensus: Raft') && groups.includes('Paxos and the Bully election'), `picker groups: ${groups}`);
+  await t.shot('paxos-duel', page);
+  // The picker's Raft entry opens the election page, whose picker comes back here.
+  await page.locator('header select[aria-label=Scenario]').selectOption('pack:raft');
+  await until(async () => new URL(page.url()).pathname.endsWith('/election/'), 'the election page', 20_000);
+  await page.waitForSelector('.map svg g.node');
+  eq(await page.locator('header select[aria-label=Scenario]').inputValue(), 'raft', 'Raft\'s first scenario');
+  await page.locator('header select[aria-label=Scenario]').selectOption('pack:paxos');
+  await until(async () => new URL(page.url()).pathname.endsWith('/paxos/'), 'back on the Paxos page', 20_000);
+  await page.waitForSelector('.map svg g.node');
+  eq(await page.locator('header select[aria-label=Scenario]').inputValue(), 'paxos', 'Paxos\'s first scenario');
 });
 
 test('raft-experiment', 'crash-the-leader trials fill the progress bar and draw the histogram', async (t) => {
@@ -62,7 +90,7 @@ test('raft-presenter', 'partition the leader\'s datacenter, a new leader takes o
 
 test('bully-partition', 'Bully elects two leaders under a partition and the property says so', async (t) => {
   const { page } = t;
-  await t.goto('election/?v=1&s=bully-partition&seed=1&t=400');
+  await t.goto('paxos/?v=1&s=bully-partition&seed=1&t=400');
   await until(async () => (await page.locator('section.properties li.property.fails').count()) > 0, 'the violation');
   await page.locator('section.properties').getByRole('button', { name: /Jump to step/ }).click();
   eq(await page.locator('.map g.node.leader').count(), 2, 'two leaders at the violating step');

@@ -1,10 +1,17 @@
 // The root page without a query: the index of the families (src/components/index.rs).
 import { assert, eq, test, until } from './harness.mjs';
 
-const FAMILIES = ['Hash ring', 'Locks', 'Commit', 'Election', 'Heartbeat'];
+const FAMILIES = ['Hash ring', 'Locks', 'Commit', 'Election', 'Paxos and Bully', 'Heartbeat'];
 const FAM = 'section[aria-labelledby=index-families]';
 /** Lessons per family on the index (lessons/*.toml), in the families' order. */
-const LESSONS = { 'Consistent hashing': 3, 'Distributed locks': 4, 'Distributed transactions': 4, 'Leader election and consensus': 4, 'Failure detection': 1 };
+const LESSONS = {
+  'Consistent hashing': 3,
+  'Distributed locks': 4,
+  'Distributed transactions': 4,
+  'Leader election and consensus: Raft': 3,
+  'Consensus without a leader, and a naive election: Paxos and Bully': 3,
+  'Failure detection': 1,
+};
 
 async function openIndex(t, page = t.page) {
   await page.goto(t.base);
@@ -35,7 +42,7 @@ async function scenarioAt(page, href) {
   return page.locator('header select[aria-label=Scenario]').inputValue();
 }
 
-test('index-1280', 'the root lists the five families, their lessons, scenarios and contrasts (1280×800)', async (t) => {
+test('index-1280', 'the root lists the six families, their lessons, scenarios and contrasts (1280×800)', async (t) => {
   const { page } = t;
   await openIndex(t);
   eq(await page.locator('.map').count(), 0, 'no simulator on the index');
@@ -83,15 +90,15 @@ test('index-links', 'every link on the index opens its page with that scenario s
   await openIndex(t);
   const all = await links(page);
   const lessons = Object.values(LESSONS).reduce((a, b) => a + b, 0);
-  eq(all.length, lessons + 5 + 19 + 8, 'links on the index');
+  eq(all.length, lessons + 6 + 23 + 8, 'links on the index');
   const base = new URL(t.base);
   for (const { href, text } of all) {
     const url = new URL(href);
     assert(url.origin === base.origin && url.pathname.startsWith(base.pathname), `${text}: stays on the site (${href})`);
   }
   // Clicking: each family's heading opens its page (its first scenario), a scenario link that one.
-  const dirs = { 'Hash ring': 'ring/', Locks: 'lock/', Commit: 'commit/', Election: 'election/', Heartbeat: '' };
-  const defaults = { 'Hash ring': 'ring', Locks: 'lock-lease', Commit: 'commit-2pc', Election: 'raft', Heartbeat: 'heartbeat' };
+  const dirs = { 'Hash ring': 'ring/', Locks: 'lock/', Commit: 'commit/', Election: 'election/', 'Paxos and Bully': 'paxos/', Heartbeat: '' };
+  const defaults = { 'Hash ring': 'ring', Locks: 'lock-lease', Commit: 'commit-2pc', Election: 'raft', 'Paxos and Bully': 'paxos', Heartbeat: 'heartbeat' };
   for (const family of FAMILIES) {
     await openIndex(t);
     await page.locator('article h3 a', { hasText: family }).click();

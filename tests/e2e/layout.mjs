@@ -6,6 +6,7 @@ import { assert, clickControl, controls, eq, stepNo, test, until } from './harne
 const FAMILIES = [
   { family: 'heartbeat', page: '', scenario: 'heartbeat-gc-pause' },
   { family: 'election', page: 'election/', scenario: 'raft' },
+  { family: 'paxos', page: 'paxos/', scenario: 'paxos-duel' },
   { family: 'ring', page: 'ring/', scenario: 'ring-join' },
   { family: 'lock', page: 'lock/', scenario: 'lock-lease-gc-pause' },
   { family: 'commit', page: 'commit/', scenario: 'commit-2pc-coordinator-crash' },
@@ -70,7 +71,7 @@ for (const { family, page: dir, scenario } of FAMILIES) {
 const STORIES = [
   { page: 'lock/', scenario: 'lock-lease-gc-pause', what: 'the stale write' },
   { page: 'commit/', scenario: 'commit-3pc-partition', what: '3PC atomicity broken' },
-  { page: 'election/', scenario: 'bully-partition', what: 'two Bully leaders' },
+  { page: 'paxos/', scenario: 'bully-partition', what: 'two Bully leaders' },
 ];
 for (const { page: dir, scenario, what } of STORIES) {
   test(`moments-${scenario}`, `Next moment reaches ${what} in ${scenario} within 8 presses`, async (t) => {

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 pub enum Family {
     Heartbeat,
     Election,
+    Paxos,
     Ring,
     Lock,
     Commit,
@@ -35,12 +36,14 @@ pub enum Family {
 
 impl Family {
     /// In the order the root page lists the families.
-    pub const ALL: [Family; 5] = [Family::Ring, Family::Lock, Family::Commit, Family::Election, Family::Heartbeat];
+    pub const ALL: [Family; 6] =
+        [Family::Ring, Family::Lock, Family::Commit, Family::Election, Family::Paxos, Family::Heartbeat];
 
     pub fn pack(self) -> Pack {
         match self {
             Family::Heartbeat => Pack::Core,
             Family::Election => Pack::Election,
+            Family::Paxos => Pack::Paxos,
             Family::Ring => Pack::Ring,
             Family::Lock => Pack::Lock,
             Family::Commit => Pack::Commit,
@@ -50,6 +53,7 @@ impl Family {
         match pack {
             Pack::Core => Family::Heartbeat,
             Pack::Election => Family::Election,
+            Pack::Paxos => Family::Paxos,
             Pack::Ring => Family::Ring,
             Pack::Lock => Family::Lock,
             Pack::Commit => Family::Commit,
@@ -59,6 +63,7 @@ impl Family {
         match self {
             Family::Heartbeat => "heartbeat",
             Family::Election => "election",
+            Family::Paxos => "paxos",
             Family::Ring => "ring",
             Family::Lock => "lock",
             Family::Commit => "commit",
@@ -68,7 +73,8 @@ impl Family {
     pub fn title(self) -> &'static str {
         match self {
             Family::Heartbeat => "Failure detection",
-            Family::Election => "Leader election and consensus",
+            Family::Election => "Leader election and consensus: Raft",
+            Family::Paxos => "Consensus without a leader, and a naive election: Paxos and Bully",
             Family::Ring => "Consistent hashing",
             Family::Lock => "Distributed locks",
             Family::Commit => "Distributed transactions",

@@ -2,8 +2,10 @@
 //! with a report that does not name the protocol's types: what `caucus check` prints and, later,
 //! what the browser's worker posts.
 
-#[cfg(feature = "election")]
-use crate::{bully, paxos, raft};
+#[cfg(feature = "raft")]
+use crate::raft;
+#[cfg(feature = "paxos")]
+use crate::{bully, paxos};
 use crate::{commit, two_phase};
 use caucus_sim::explore::{Bounds, Explorer, Network, Progress};
 use caucus_sim::{NodeId, PropertyKind, Protocol, Scenario, ScenarioError, SCENARIO_VERSION};
@@ -165,14 +167,14 @@ impl Job {
                 }
                 Job::of::<commit::Commit>(scenario, bounds, properties, notes, |_| true)
             }
-            #[cfg(feature = "election")]
+            #[cfg(feature = "paxos")]
             bully::NAME => Job::of::<bully::Bully>(scenario, bounds, Vec::new(), Vec::new(), |_| true),
-            #[cfg(feature = "election")]
+            #[cfg(feature = "raft")]
             raft::NAME => {
                 let terms = u64::from(bounds.terms);
                 Job::of::<raft::Raft>(scenario, bounds, Vec::new(), Vec::new(), move |s| terms == 0 || s.term <= terms)
             }
-            #[cfg(feature = "election")]
+            #[cfg(feature = "paxos")]
             paxos::NAME => {
                 let rounds = u64::from(bounds.terms);
                 Job::of::<paxos::Paxos>(scenario, bounds, Vec::new(), Vec::new(), move |s| {
@@ -264,7 +266,8 @@ pub fn checkable() -> Vec<&'static str> {
         .filter(|&name| match name {
             two_phase::NAME => true,
             commit::NAME => cfg!(feature = "commit"),
-            _ => cfg!(feature = "election"),
+            "raft" => cfg!(feature = "raft"),
+            _ => cfg!(feature = "paxos"),
         })
         .collect()
 }

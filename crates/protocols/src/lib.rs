@@ -39,6 +39,7 @@ pub struct ProtocolInfo {
 pub enum Pack {
     Core,
     Election,
+    Paxos,
     Ring,
     Lock,
     Commit,
@@ -50,6 +51,7 @@ impl Pack {
         match self {
             Pack::Core => "",
             Pack::Election => "election/",
+            Pack::Paxos => "paxos/",
             Pack::Ring => "ring/",
             Pack::Lock => "lock/",
             Pack::Commit => "commit/",
@@ -59,7 +61,8 @@ impl Pack {
     pub fn compiled_in(self) -> bool {
         match self {
             Pack::Core => cfg!(feature = "heartbeat"),
-            Pack::Election => cfg!(feature = "election"),
+            Pack::Election => cfg!(feature = "raft"),
+            Pack::Paxos => cfg!(feature = "paxos"),
             Pack::Ring => cfg!(feature = "ring"),
             Pack::Lock => cfg!(feature = "lock"),
             Pack::Commit => cfg!(feature = "commit"),
@@ -82,12 +85,12 @@ pub const PROTOCOLS: &[ProtocolInfo] = &[
     ProtocolInfo {
         name: paxos::NAME,
         description: "single-decree Paxos: proposers, acceptors, learners; duelling proposers",
-        pack: Pack::Election,
+        pack: Pack::Paxos,
     },
     ProtocolInfo {
         name: bully::NAME,
         description: "the Bully election (highest id wins), for contrast",
-        pack: Pack::Election,
+        pack: Pack::Paxos,
     },
     ProtocolInfo {
         name: "ring",
@@ -119,9 +122,9 @@ macro_rules! registered {
         $m!(
             $($arg),*;
             "heartbeat" => heartbeat::Heartbeat,
-            "election" => raft::Raft,
-            "election" => paxos::Paxos,
-            "election" => bully::Bully,
+            "raft" => raft::Raft,
+            "paxos" => paxos::Paxos,
+            "paxos" => bully::Bully,
             "ring" => ring::Ring,
             "commit" => commit::Commit,
             "lock" => lock::Lock
@@ -298,8 +301,10 @@ pub fn builtin_scenarios() -> Vec<Scenario> {
     if cfg!(feature = "heartbeat") {
         all.extend(heartbeat_scenarios());
     }
-    if cfg!(feature = "election") {
+    if cfg!(feature = "raft") {
         all.extend(raft::scenarios());
+    }
+    if cfg!(feature = "paxos") {
         all.extend(paxos::scenarios());
         all.extend(bully::scenarios());
     }

@@ -810,7 +810,7 @@ pub fn scenarios() -> Vec<Scenario> {
     backoff.protocol.params = serde_json::json!({ "retry_us": 5_000 });
     let mut crash = scenario(
         "paxos-acceptor-crash",
-        "n2 and n3 (eu-west-1) crash 30 ms in, before they can answer: the other three acceptors are still a majority, so a value is chosen. n2 restarts at 5 s with its promises on disk and learns the value by asking.",
+        "n3 crashes 30 ms in, before it can answer, and n2 at 350 ms (both in eu-west-1): the three acceptors left are still a majority of five, so a value is chosen. n2 restarts at 5 s with its promises on disk and learns the value by asking.",
         NAME,
         five(),
         vec![at(0.03, Input::Crash { node: 3 }), at(0.35, Input::Crash { node: 2 }), at(5.0, Input::Restart { node: 2 })],

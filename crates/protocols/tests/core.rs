@@ -1313,7 +1313,10 @@ fn a_rate_that_would_flood_is_refused_up_front() {
             v["protocol"]["params"][k] = x.clone();
         }
         let e = Scenario::from_json(&v.to_string()).and_then(|s| build(&s).map(|_| ())).unwrap_err();
-        assert!(e.message.starts_with(&format!("{field} (")) && e.message.contains("floods the network"), "{name}: {e}");
+        assert!(
+            e.message.starts_with(&format!("{field} (")) && e.message.contains("floods the network"),
+            "{name}: {e}"
+        );
     }
 }
 
