@@ -28,6 +28,7 @@ PLAN=(
   "raft-rejoin-prevote|$ALL|as raft"
   "raft-log-repair|$ALL|as raft"
   "raft-nine-nodes|$ALL|as raft"
+  "raft-figure-16|$ALL|as raft"
   "paxos|$ALL|one value chosen, and learned"
   "paxos-duel-backoff|$ALL|as paxos"
   "paxos-acceptor-crash|$ALL|as paxos"

@@ -172,7 +172,8 @@ enum ExperimentKind {
         /// First seed (trial k uses seed + k).
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// The election timeout range, e.g. 150ms..300ms (default: the scenario's).
+        /// The election timeout range, e.g. 150ms..300ms (default: the scenario's). The heartbeat
+        /// then follows the Raft paper's rule: half the minimum timeout.
         #[arg(long)]
         timeout: Option<String>,
         /// Give up on a trial after this long without a new leader.
@@ -481,6 +482,7 @@ fn execute(command: Command) -> Result<ExitCode, Failure> {
                     if base.protocol.params.is_null() { serde_json::json!({}) } else { base.protocol.params };
                 params["election_timeout_min_us"] = lo.into();
                 params["election_timeout_max_us"] = hi.into();
+                params["heartbeat_us"] = (lo / 2).max(1).into();
                 base.protocol.params = params;
             }
             base.script.clear();

@@ -1254,9 +1254,20 @@ pub struct Trial {
     pub recovered_after_us: Option<Micros>,
 }
 
-/// One seeded trial of "crash the leader": runs `base` with `seed` until a leader is stable (every
-/// node follows it in its term), crashes it just after it sends a round of heartbeats, and measures
-/// the time until another node becomes leader.
+/// Clock drift in the experiment: each node's clock runs up to this many parts per million fast or
+/// slow (a quartz oscillator's tolerance), drawn per trial, so that timers set at the same moment
+/// on two nodes do not expire at the same moment, as on real machines.
+pub const TRIAL_DRIFT_PPM: u32 = 50;
+
+/// The experiment's own random draws (each node's drift, the moment of the crash): a stream no
+/// node and no network uses, so they do not change what the protocol draws.
+const TRIAL_STREAM: u64 = u64::MAX - 1;
+
+/// One seeded trial of "crash the leader", as Ongaro and Ousterhout ran it (section 9.3 of the Raft
+/// paper): runs `base` with `seed` until a leader is stable (every node follows it in its term),
+/// waits for it to broadcast heartbeats, crashes it at a moment drawn uniformly within its
+/// heartbeat interval, and measures the time until another node becomes leader. Every node's
+/// clock drifts by up to [`TRIAL_DRIFT_PPM`].
 ///
 /// The base's topology and parameters are used; its script is not (the crash is the trial's own
 /// fault). Each phase gives up after `limit_us` of simulated time: the wait for a stable leader
@@ -1266,7 +1277,15 @@ pub fn crash_leader_trial(base: &Scenario, seed: u64, limit_us: Micros) -> Resul
     let base = Scenario { script: Vec::new(), ..base.clone() };
     let topology = base.validate()?;
     let params = caucus_sim::run::params_of::<Raft>(&base, &topology)?;
-    let mut sim: Sim<Raft> = Sim::new(topology, params, seed, Vec::new());
+    let beat = params.heartbeat_us;
+    let mut draws = caucus_sim::sim::rng_stream(seed, TRIAL_STREAM);
+    let mut draw = |n: u64| caucus_sim::protocol::random_below(&mut draws, n);
+    let span = 2 * u64::from(TRIAL_DRIFT_PPM) + 1;
+    let mut script: Vec<caucus_sim::ScriptEntry> = (0..topology.nodes.len() as NodeId)
+        .map(|node| {
+            caucus_sim::ScriptEntry::new(0, Input::Drift { node, ppm: draw(span) as i32 - TRIAL_DRIFT_PPM as i32 })
+        })
+        .collect();
     // A muted trace records nothing; observing through it (rather than `()`) lets the browser
     // reuse the simulator loop it already has for traced runs instead of compiling a second one.
     let mut quiet = Trace::<Raft> { muted: true, ..Default::default() };
@@ -1279,9 +1298,10 @@ pub fn crash_leader_trial(base: &Scenario, seed: u64, limit_us: Micros) -> Resul
             }
         };
 
-    // Phase 1: a stable leader, caught just after it sends heartbeats.
+    // Phase 1: a stable leader, caught as it broadcasts heartbeats.
+    let mut sim: Sim<Raft> = Sim::new(topology.clone(), params.clone(), seed, script.clone());
     let mut stable: Option<(NodeId, u64)> = None;
-    let leader = loop {
+    let (l, term, broadcast) = loop {
         let Some(what) = step(&mut sim, &mut quiet, limit_us)? else {
             return Ok(trial);
         };
@@ -1292,13 +1312,28 @@ pub fn crash_leader_trial(base: &Scenario, seed: u64, limit_us: Micros) -> Resul
                 if !still {
                     stable = None;
                 } else if matches!(what, What::Timer { node, timer: Timer::Heartbeat } if node == l) {
-                    break (l, term);
+                    break (l, term, sim.now());
                 }
             }
         }
     };
-    let (l, term) = leader;
-    sim.apply(Input::Crash { node: l }, &mut quiet).map_err(|e| ScenarioError::new("", e.to_string()))?;
+    // The crash falls uniformly within the heartbeat interval that this broadcast starts. The
+    // simulator applies inputs at event times only, so the same run is played again with the
+    // crash scripted at that moment: until then it is the same run (same seed, same inputs).
+    let crash_at = broadcast + draw(beat);
+    script.push(caucus_sim::ScriptEntry::new(crash_at, Input::Crash { node: l }));
+    let mut sim: Sim<Raft> = Sim::new(topology, params, seed, script);
+    while sim.next_event_time().is_some_and(|t| t < crash_at) {
+        step(&mut sim, &mut quiet, crash_at - 1)?;
+    }
+    if !sim.state(l).is_some_and(|s| s.role == Role::Leader && s.term == term) {
+        return Ok(trial); // not the same run after all: no trial rather than a wrong one
+    }
+    while sim.status(l) == Status::Up {
+        if step(&mut sim, &mut quiet, crash_at)?.is_none() {
+            return Ok(trial);
+        }
+    }
     let crashed_at = sim.now();
     trial.first_leader = Some(l);
     trial.crashed_at_us = Some(crashed_at);
@@ -1463,7 +1498,27 @@ pub fn scenarios() -> Vec<Scenario> {
         vec![at(3.0, submit(0, "x=1")), at(4.0, submit(8, "y=2"))],
     );
 
-    vec![basic, crash, split, partition, rejoin(false), rejoin(true), repair, nine]
+    // The Raft paper's experiment (Ongaro and Ousterhout, section 9.3): five servers, a broadcast
+    // time (a request and its answer) of about 15 ms, heartbeats at half the minimum timeout.
+    let mut lab = TopologySpec::preset("one-datacenter", 5);
+    lab.placement = Some(vec![5]);
+    lab.nodes_per_dc = None;
+    lab.intra = Some(caucus_sim::Link { latency_us: 7 * MS, jitter_us: MS, loss_ppm: 0 });
+    let mut figure = raft_scenario(
+        "raft-figure-16",
+        "The Raft paper's crash-the-leader experiment (Figure 16): five servers in one datacenter with a broadcast time of about 15 ms, heartbeats every 75 ms and election timeouts of 150 to 300 ms. Played, it elects a leader; its Experiment crashes that leader at a random moment within its heartbeat interval, trial after trial, and plots how long the cluster goes without one.",
+        lab,
+        1,
+        10,
+        vec![],
+    );
+    figure.protocol.params = serde_json::json!({
+        "election_timeout_min_us": 150 * MS,
+        "election_timeout_max_us": 300 * MS,
+        "heartbeat_us": 75 * MS,
+    });
+
+    vec![basic, crash, split, partition, rejoin(false), rejoin(true), repair, nine, figure]
 }
 
 #[cfg(test)]

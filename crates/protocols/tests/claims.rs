@@ -74,6 +74,7 @@ const CLAIMS: &[Claim] = &[
     },
     claim("raft-log-repair", &[], &["(a follower) crashes", "(a follower at 3.000 s) restarts"]),
     claim("raft-nine-nodes", &[], &["elected leader of term"]),
+    claim("raft-figure-16", &[], &["elected leader of term"]),
     claim("paxos", &[], &[]),
     claim("paxos-duel", &["A value is eventually learned (liveness)"], &[]),
     claim("paxos-duel-backoff", &[], &[]),
