@@ -200,10 +200,14 @@ pub fn checker_panel(p: &CheckerProps) -> Html {
     // the scenario itself is read when Check is pressed.
     let name = p.run.0.borrow().scenario().name.clone();
     // The bound a protocol's numbering takes, by name on its page (Bully's elections need none).
-    let rounds = match p.run.0.borrow().scenario().protocol.name.as_str() {
-        "raft" if ROUNDS => "Terms",
-        "paxos" if ROUNDS => "Ballot rounds",
-        _ => "",
+    let rounds = if ROUNDS {
+        match p.run.0.borrow().scenario().protocol.name.as_str() {
+            "raft" => "Terms",
+            "paxos" => "Ballot rounds",
+            _ => "",
+        }
+    } else {
+        ""
     };
     let running = matches!(*status, Status::Running { .. } | Status::Swarming { .. });
     let s = (*settings).clone();

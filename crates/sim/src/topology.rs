@@ -110,7 +110,8 @@ pub struct TopologySpec {
     pub datacenters: Vec<DcSpec>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<LinkSpec>,
-    /// The link inside every datacenter of a custom topology.
+    /// The link inside every datacenter (of a custom topology or a preset; default 0.4 ms one way
+    /// plus up to 0.3 ms of jitter, a preset's own).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intra: Option<Link>,
 }
@@ -192,10 +193,8 @@ fn ms_to_us(text: &str) -> Option<Micros> {
     Some(whole.parse::<Micros>().ok()? * 1000 + frac.get(..3)?.parse::<Micros>().ok()?)
 }
 
+/// The link between two different regions: half the measured round trip, 5% of it as jitter.
 fn region_link(a: &str, b: &str) -> Link {
-    if a == b {
-        return INTRA_DC;
-    }
     let rtt = region_rtt_us(a, b).unwrap_or_else(|| panic!("no measured RTT for {a} <-> {b}"));
     let one_way = rtt / 2;
     Link { latency_us: one_way, jitter_us: one_way / 20, loss_ppm: 0 }
@@ -223,6 +222,8 @@ impl TopologySpec {
     /// Checks the spec and builds the topology, or says what is wrong with it.
     pub fn build(&self) -> Result<Topology, TopologyError> {
         let err = |m: String| Err(TopologyError(m));
+        let intra = self.intra.unwrap_or(INTRA_DC);
+        check_link("intra", intra.latency_us as i64, intra.jitter_us as i64, intra.loss_ppm)?;
         let (datacenters, links) = match &self.preset {
             Some(name) => {
                 if !self.datacenters.is_empty() || !self.links.is_empty() {
@@ -249,12 +250,12 @@ impl TopologySpec {
                 let mut links = Vec::with_capacity(regions.len() * regions.len());
                 for a in regions.iter() {
                     for b in regions.iter() {
-                        links.push(region_link(a, b));
+                        links.push(if a == b { intra } else { region_link(a, b) });
                     }
                 }
                 (dcs, links)
             }
-            None => self.build_custom_dcs()?,
+            None => self.build_custom_dcs(intra)?,
         };
         if datacenters.is_empty() {
             return err("no datacenters: add at least one to `datacenters` or use a `preset`".into());
@@ -295,7 +296,7 @@ impl TopologySpec {
         Ok(Topology { datacenters, nodes, links })
     }
 
-    fn build_custom_dcs(&self) -> Result<(Vec<Datacenter>, Vec<Link>), TopologyError> {
+    fn build_custom_dcs(&self, intra: Link) -> Result<(Vec<Datacenter>, Vec<Link>), TopologyError> {
         let err = |m: String| Err(TopologyError(m));
         let n = self.datacenters.len();
         let mut dcs = Vec::with_capacity(n);
@@ -311,8 +312,6 @@ impl TopologySpec {
             }
             dcs.push(Datacenter { id: i as DcId, name: d.name.clone(), region: d.region.clone(), x: d.x, y: d.y });
         }
-        let intra = self.intra.unwrap_or(INTRA_DC);
-        check_link("intra", intra.latency_us as i64, intra.jitter_us as i64, intra.loss_ppm)?;
         // Unlisted pairs get a plain 50 ms one-way link so a sketch of a topology still runs.
         let default = Link { latency_us: 50_000, jitter_us: 2_500, loss_ppm: 0 };
         let mut links = vec![default; n * n];
@@ -371,6 +370,20 @@ mod tests {
         for (name, _) in PRESETS {
             assert!(TopologySpec::preset(name, 1).build().is_ok(), "{name}");
         }
+    }
+
+    /// Regression: `intra` was silently ignored on a preset (a scenario asking for 7 ms inside its
+    /// datacenter ran on 0.4 ms).
+    #[test]
+    fn a_preset_takes_the_intra_link_it_is_given() {
+        let mut spec = TopologySpec::preset("three-regions", 2);
+        let lab = Link { latency_us: 7_000, jitter_us: 1_000, loss_ppm: 0 };
+        spec.intra = Some(lab);
+        let t = spec.build().unwrap();
+        assert_eq!((t.link(0, 0), t.link(2, 2)), (lab, lab));
+        assert_eq!(t.link(0, 1).latency_us, 40_275, "links between regions stay measured");
+        spec.intra = Some(Link { latency_us: MAX_LATENCY_US, jitter_us: 1, loss_ppm: 0 });
+        assert!(spec.build().unwrap_err().0.starts_with("intra:"));
     }
 
     #[test]
