@@ -344,10 +344,13 @@ fn experiment(p: &ExperimentProps) -> Html {
         let redraw = redraw.clone();
         Callback::from(move |_| {
             let mut scenario = (*base).clone();
-            let mut params = serde_json::to_value(&params).unwrap_or_default();
-            params["election_timeout_min_us"] = (min_ms * MS).into();
-            params["election_timeout_max_us"] = (max_ms * MS).into();
-            scenario.protocol.params = params;
+            let mut json = serde_json::to_value(&params).unwrap_or_default();
+            let (min, max) = (min_ms * MS, max_ms * MS);
+            // The scenario's heartbeat for its own range; another range gets the paper's.
+            if (min, max) != (params.election_timeout_min_us, params.election_timeout_max_us) {
+                raft::set_timeouts(&mut json, min, max);
+            }
+            scenario.protocol.params = json;
             scenario.script.clear();
             *progress.borrow_mut() = Progress { total: trials.clamp(1, 2000), ..Progress::default() };
             run_slice(Rc::new(scenario), progress.clone(), timer.clone(), redraw.clone());
@@ -370,7 +373,7 @@ fn experiment(p: &ExperimentProps) -> Html {
     html! {
         <section class="panel experiment" aria-label="Experiment: crash the leader">
             <h2>{"Experiment: crash the leader"}</h2>
-            <p class="hint">{"Each trial runs this scenario with another seed until a leader is elected, crashes it, and measures how long the cluster takes to elect a new one."}</p>
+            <p class="hint">{"Each trial runs this scenario with another seed until a leader is elected, crashes it at a random moment within its heartbeat interval (as the Raft paper did), and measures how long the cluster takes to elect a new one. Another timeout range sets the heartbeat to half its minimum, as in the paper."}</p>
             <div class="row">
                 <label class="field"><span>{"Trials"}</span>
                     <input type="number" min="1" max="2000" value={trials.to_string()} onchange={number(trials.clone())} disabled={running} /></label>

@@ -478,12 +478,7 @@ fn execute(command: Command) -> Result<ExitCode, Failure> {
                     .split_once("..")
                     .ok_or_else(|| format!("--timeout wants a range like 150ms..300ms, not `{range}`"))?;
                 let (lo, hi) = (parse_duration(lo)?, parse_duration(hi)?);
-                let mut params =
-                    if base.protocol.params.is_null() { serde_json::json!({}) } else { base.protocol.params };
-                params["election_timeout_min_us"] = lo.into();
-                params["election_timeout_max_us"] = hi.into();
-                params["heartbeat_us"] = (lo / 2).max(1).into();
-                base.protocol.params = params;
+                caucus_protocols::raft::set_timeouts(&mut base.protocol.params, lo, hi);
             }
             base.script.clear();
             let mut times = Vec::new();

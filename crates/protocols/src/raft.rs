@@ -1262,6 +1262,18 @@ pub const TRIAL_DRIFT_PPM: u32 = 50;
 /// node and no network uses, so they do not change what the protocol draws.
 const TRIAL_STREAM: u64 = u64::MAX - 1;
 
+/// Sets another election timeout range on Raft's parameters (as JSON) for the experiment, with
+/// the Raft paper's heartbeat: half the minimum timeout. The CLI's `--timeout` and the page's
+/// Experiment both change the range through here.
+pub fn set_timeouts(params: &mut serde_json::Value, min_us: Micros, max_us: Micros) {
+    if !params.is_object() {
+        *params = serde_json::json!({});
+    }
+    params["election_timeout_min_us"] = min_us.into();
+    params["election_timeout_max_us"] = max_us.into();
+    params["heartbeat_us"] = (min_us / 2).max(1).into();
+}
+
 /// One seeded trial of "crash the leader", as Ongaro and Ousterhout ran it (section 9.3 of the Raft
 /// paper): runs `base` with `seed` until a leader is stable (every node follows it in its term),
 /// waits for it to broadcast heartbeats, crashes it at a moment drawn uniformly within its

@@ -548,6 +548,23 @@ fn the_figure_16_crash_falls_within_the_heartbeat_interval() {
     assert!(took.iter().any(|&t| t > 140 * MS), "some crashes come right after a broadcast");
 }
 
+/// Another timeout range for the experiment comes with the paper's heartbeat (half the minimum),
+/// so short ranges such as 12-24 ms run instead of being refused for a 75 ms heartbeat.
+#[test]
+fn another_timeout_range_takes_the_papers_heartbeat() {
+    let mut base = builtin("raft-figure-16").unwrap();
+    raft::set_timeouts(&mut base.protocol.params, 12 * MS, 24 * MS);
+    assert_eq!(base.protocol.params["heartbeat_us"], json!(6 * MS));
+    let trial = crash_leader_trial(&base, 1, 30 * SEC).unwrap();
+    assert!(trial.recovered_after_us.is_some_and(|t| t < SEC), "{trial:?}");
+    let mut null = serde_json::Value::Null;
+    raft::set_timeouts(&mut null, 150 * MS, 300 * MS);
+    assert_eq!(
+        null,
+        json!({ "election_timeout_min_us": 150_000, "election_timeout_max_us": 300_000, "heartbeat_us": 75_000 })
+    );
+}
+
 #[test]
 fn a_trial_gives_up_at_its_limit_and_reports_bad_scenarios() {
     let base = builtin("raft").unwrap();
