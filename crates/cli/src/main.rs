@@ -14,7 +14,7 @@
 
 use caucus_protocols::{build, builtin, builtin_scenarios, TraceExport};
 use caucus_sim::swarm::{FaultProfile, PROFILES};
-use caucus_sim::{format_micros, parse_duration, DynRun, Scenario};
+use caucus_sim::{format_micros, parse_duration, DynRun, Scenario, MS};
 use clap::{Parser, Subcommand};
 use std::io::{self, Write};
 use std::ops::Range;
@@ -182,6 +182,22 @@ enum ExperimentKind {
         /// Also print every trial as CSV (seed,first_leader,recovered_after_us).
         #[arg(long)]
         csv: bool,
+    },
+    /// Raft: every line of the Raft paper's Figure 16 (crash-leader over ten election timeout
+    /// ranges, 1,000 trials each, 100 without randomness), beside the paper's figures.
+    #[command(name = "figure-16")]
+    Figure16 {
+        /// A built-in Raft scenario or a scenario JSON file (its script is ignored).
+        #[arg(default_value = "raft-figure-16")]
+        scenario: String,
+        /// First seed (trial k uses seed + k).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Trials per line instead of the paper's (the line without randomness gets a tenth).
+        #[arg(long)]
+        trials: Option<u64>,
+        #[arg(long, value_parser = parse_duration, default_value = "30s")]
+        limit: u64,
     },
 }
 
@@ -504,6 +520,63 @@ fn execute(command: Command) -> Result<ExitCode, Failure> {
                 }
             }
             print_distribution(&base, trials, &times, failed, limit)?;
+        }
+        Command::Experiment { which: ExperimentKind::Figure16 { scenario, seed, trials, limit } } => {
+            use caucus_protocols::raft;
+            let base = load(&scenario)?;
+            if base.protocol.name != raft::NAME {
+                return Err(format!("figure-16 needs a Raft scenario; `{}` runs {}", base.name, base.protocol.name).into());
+            }
+            out!("Figure 16 of the Raft paper on {}: time without a leader after the leader crashes", base.name);
+            out!(
+                "{:<12} {:>6} {:>10} {:>10} {:>10} {:>10} {:>9}   {:<36} ours/paper",
+                "timeout",
+                "trials",
+                "shortest",
+                "median",
+                "mean",
+                "longest",
+                "no leader",
+                "the paper"
+            );
+            for line in raft::FIGURE_16 {
+                let n = match trials {
+                    Some(t) if line.min_ms == line.max_ms => (t / 10).max(1),
+                    Some(t) => t,
+                    None => line.trials,
+                };
+                let seeds = seed_range(seed, n, "--seed", "--trials")?;
+                let mut run = base.clone();
+                raft::set_timeouts(&mut run.protocol.params, line.min_ms * MS, line.max_ms * MS);
+                run.script.clear();
+                let mut times = Vec::new();
+                for seed in seeds {
+                    let trial = raft::crash_leader_trial(&run, seed, limit).map_err(|e| e.to_string())?;
+                    times.extend(trial.recovered_after_us);
+                }
+                times.sort_unstable();
+                let show = |t: Option<&u64>| t.map_or("-".to_string(), |&t| format_micros(t));
+                let mean = (!times.is_empty()).then(|| times.iter().sum::<u64>() / times.len() as u64);
+                let ratio = match line.published.compare(&times, n as usize) {
+                    Some((paper, ours)) if matches!(line.published, raft::Published::Longer { .. }) => {
+                        if ours > paper { "holds" } else { "does not hold" }.to_string()
+                    }
+                    Some((paper, ours)) if ours.is_finite() => format!("{:.2}", ours / paper),
+                    Some(_) => "no leader".to_string(),
+                    None => String::new(),
+                };
+                out!(
+                    "{:<12} {:>6} {:>10} {:>10} {:>10} {:>10} {:>9}   {:<36} {ratio}",
+                    format!("{}-{} ms", line.min_ms, line.max_ms),
+                    n,
+                    show(times.first()),
+                    show(times.get(n as usize / 2)),
+                    show(mean.as_ref()),
+                    show(times.last()),
+                    n - times.len() as u64,
+                    line.published.describe()
+                );
+            }
         }
         Command::Swarm { scenario, seeds, from, profile, out } => {
             let seeds = seed_range(from, seeds, "--from", "--seeds")?;

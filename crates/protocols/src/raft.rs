@@ -1274,6 +1274,84 @@ pub fn set_timeouts(params: &mut serde_json::Value, min_us: Micros, max_us: Micr
     params["heartbeat_us"] = (min_us / 2).max(1).into();
 }
 
+/// What the Raft paper says in words about a line of its Figure 16 (section 9.3), to set beside
+/// what the model gives. The other lines are in the paper's graphs only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Published {
+    /// In the graph only.
+    Graph,
+    /// "Leader election consistently took longer than 10 seconds": our median must be longer.
+    Longer { ms: u64 },
+    Median { ms: u64 },
+    /// The longest of 1,000 trials.
+    Worst { ms: u64 },
+    Mean { ms: u64, longest_ms: u64 },
+}
+
+/// A line of Figure 16: an election timeout range, how many trials, which of the two graphs draws
+/// it (the top one varies the randomness, the bottom one the minimum timeout; 150-300 ms is in
+/// both) and what the paper reports for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Figure16Line {
+    pub min_ms: u64,
+    pub max_ms: u64,
+    pub trials: u64,
+    pub top: bool,
+    pub bottom: bool,
+    pub published: Published,
+}
+
+const fn line(min_ms: u64, max_ms: u64, top: bool, bottom: bool, published: Published) -> Figure16Line {
+    let trials = if min_ms == max_ms { 100 } else { 1000 };
+    Figure16Line { min_ms, max_ms, trials, top, bottom, published }
+}
+
+/// The lines of Figure 16, top graph first, as the paper ran them (1,000 trials a line, 100 for
+/// the line without randomness).
+pub const FIGURE_16: [Figure16Line; 10] = [
+    line(150, 150, true, false, Published::Longer { ms: 10_000 }),
+    line(150, 151, true, false, Published::Graph),
+    line(150, 155, true, false, Published::Median { ms: 287 }),
+    line(150, 175, true, false, Published::Graph),
+    line(150, 200, true, false, Published::Worst { ms: 513 }),
+    line(150, 300, true, true, Published::Graph),
+    line(12, 24, false, true, Published::Mean { ms: 35, longest_ms: 152 }),
+    line(25, 50, false, true, Published::Graph),
+    line(50, 100, false, true, Published::Graph),
+    line(100, 200, false, true, Published::Graph),
+];
+
+impl Published {
+    /// The paper's figure and ours in milliseconds, for a line whose sorted downtimes are `times`
+    /// out of `trials` (the rest elected no leader within the limit, and count as longer than
+    /// any); `None` for a line the paper gives in its graph only, or with no trial to measure.
+    pub fn compare(&self, times: &[Micros], trials: usize) -> Option<(f64, f64)> {
+        let ms = |t: Micros| t as f64 / MS as f64;
+        // The k-th smallest downtime, a trial without a new leader counting as infinitely long.
+        let nth = |k: usize| times.get(k).map_or(f64::INFINITY, |&t| ms(t));
+        match *self {
+            Published::Graph => None,
+            _ if trials == 0 => None,
+            Published::Longer { ms: paper } | Published::Median { ms: paper } => Some((paper as f64, nth(trials / 2))),
+            Published::Worst { ms: paper } => Some((paper as f64, nth(trials - 1))),
+            Published::Mean { ms: paper, .. } if times.len() == trials => {
+                Some((paper as f64, times.iter().map(|&t| ms(t)).sum::<f64>() / trials as f64))
+            }
+            Published::Mean { ms: paper, .. } => Some((paper as f64, f64::INFINITY)),
+        }
+    }
+    /// The paper's words for the line.
+    pub fn describe(&self) -> String {
+        match *self {
+            Published::Graph => "in the graph only".into(),
+            Published::Longer { ms } => format!("consistently longer than {} s", ms / 1000),
+            Published::Median { ms } => format!("median {ms} ms"),
+            Published::Worst { ms } => format!("worst of 1,000 trials {ms} ms"),
+            Published::Mean { ms, longest_ms } => format!("mean {ms} ms, longest {longest_ms} ms"),
+        }
+    }
+}
+
 /// One seeded trial of "crash the leader", as Ongaro and Ousterhout ran it (section 9.3 of the Raft
 /// paper): runs `base` with `seed` until a leader is stable (every node follows it in its term),
 /// waits for it to broadcast heartbeats, crashes it at a moment drawn uniformly within its
