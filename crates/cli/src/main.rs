@@ -525,7 +525,9 @@ fn execute(command: Command) -> Result<ExitCode, Failure> {
             use caucus_protocols::raft;
             let base = load(&scenario)?;
             if base.protocol.name != raft::NAME {
-                return Err(format!("figure-16 needs a Raft scenario; `{}` runs {}", base.name, base.protocol.name).into());
+                return Err(
+                    format!("figure-16 needs a Raft scenario; `{}` runs {}", base.name, base.protocol.name).into()
+                );
             }
             out!("Figure 16 of the Raft paper on {}: time without a leader after the leader crashes", base.name);
             out!(

@@ -46,7 +46,8 @@ pub struct Params {
     pub gap_us: Micros,
     /// Chance that a participant votes no (a saga step fails), in parts per million.
     pub no_vote_ppm: u32,
-    /// A participant's work and log force before it votes (or runs its saga step).
+    /// A participant's work before it votes (or runs its saga step); forcing its prepared record
+    /// to disk then takes what its datacenter's storage takes (nothing on free storage).
     pub prepare_us: Micros,
     /// How long the coordinator waits for votes (3PC: also for PreCommit acknowledgements).
     pub vote_timeout_us: Micros,
@@ -362,8 +363,14 @@ impl Commit {
     fn parts_of(ctx: &Ctx<'_, Self>) -> Vec<NodeId> {
         participants(ctx.node_count(), ctx.params.coordinator)
     }
-    fn log(&mut self, ctx: &Ctx<'_, Self>, txn: u32, entry: Entry) {
+    /// Appends a record to the write-ahead log. Every record but `begin` and `end` is forced:
+    /// on disk before the messages that follow it leave (a yes vote waits for its prepared
+    /// record, a decision for its commit or abort record), as presumed-nothing 2PC does.
+    fn log(&mut self, ctx: &mut Ctx<'_, Self>, txn: u32, entry: Entry) {
         self.wal.push(WalRecord { txn, at_us: ctx.now, entry });
+        if !matches!(entry, Entry::Begin | Entry::End) {
+            ctx.persist("log record");
+        }
     }
 
     // ---- coordinator --------------------------------------------------------------------

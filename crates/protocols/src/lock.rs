@@ -431,6 +431,9 @@ impl Server {
             return;
         }
         self.counter += 1;
+        // The fencing counter is on disk before the token is handed out: a restarted server
+        // must never give the same token twice.
+        ctx.persist("token counter");
         let token = self.counter;
         let expires_at = ttl_us.map(|ttl| ctx.now + ttl);
         if let Some(ttl) = ttl_us {
@@ -533,6 +536,8 @@ impl Storage {
             self.dropped += 1;
         }
         self.log.push(entry);
+        // The write and the highest token seen are durable before the acknowledgement.
+        ctx.persist("write");
         ctx.send(from, Msg::WriteAck { accepted: verdict != Verdict::Rejected });
     }
 }

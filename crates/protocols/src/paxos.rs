@@ -275,6 +275,8 @@ impl Paxos {
         // `>=`: a repeated Prepare for the promised ballot (a duplicate) gets the same answer.
         let reply = if ballot >= a.promised {
             a.promised = ballot;
+            // A promise is on disk before it is made: forgotten in a crash, it could be broken.
+            ctx.persist("promise");
             Msg::Promise { ballot, accepted: a.accepted.clone() }
         } else {
             Msg::Nack { ballot, promised: a.promised }
@@ -297,6 +299,7 @@ impl Paxos {
             a.history.push(proposal.clone());
             a.accepted = Some(proposal);
         }
+        ctx.persist("accepted proposal");
         self.post(ctx, from, Msg::Accepted { ballot });
     }
 
@@ -774,7 +777,13 @@ fn five() -> TopologySpec {
 /// tip the balance, each proposer needs one vote from the other's side: the layout of a duel.
 fn two_regions() -> TopologySpec {
     let one_way = region_rtt_us("us-east-1", "eu-west-1").unwrap_or(80_550) / 2;
-    let dc = |name: &str, region: &str, x: f32, y: f32| DcSpec { name: name.into(), region: region.into(), x, y };
+    let dc = |name: &str, region: &str, x: f32, y: f32| DcSpec {
+        name: name.into(),
+        region: region.into(),
+        x,
+        y,
+        storage: None,
+    };
     TopologySpec {
         datacenters: vec![dc("us-east-1", "N. Virginia", 0.285, 0.284), dc("eu-west-1", "Ireland", 0.482, 0.204)],
         links: vec![LinkSpec {

@@ -502,6 +502,7 @@ impl Raft {
         let was_leader = self.role == Role::Leader;
         self.term = term;
         self.voted_for = None;
+        ctx.persist("term");
         self.become_follower(ctx, None);
         if was_leader {
             ctx.cancel_timer(Timer::Heartbeat);
@@ -554,6 +555,8 @@ impl Raft {
         self.leader = None;
         self.votes = vec![ctx.id];
         ctx.note(format!("becomes candidate for term {}", self.term));
+        // Its term and its vote for itself are on disk before it asks for votes.
+        ctx.persist("term and vote");
         let (last_log_index, last_log_term) = self.last_log();
         ctx.broadcast(Msg::RequestVote { term: self.term, last_log_index, last_log_term });
         self.reset_election_timer(ctx);
@@ -635,6 +638,8 @@ impl Raft {
         let granted = term == self.term && free && log_ok;
         if granted {
             self.voted_for = Some(from);
+            // On disk before the reply: a vote forgotten in a crash could be given twice.
+            ctx.persist("term and vote");
             // Granting a vote restarts the timer, so that this node does not compete at once.
             self.reset_election_timer(ctx);
         } else if term == self.term {
@@ -695,6 +700,7 @@ impl Raft {
         let entry = Entry { term: self.term, command };
         ctx.note(format!("appends entry {}: {}", self.log.len() + 1, entry.describe()));
         self.push_entry(entry);
+        ctx.persist("log");
         self.match_index[ctx.id as usize] = self.log.len() as u64;
     }
 
@@ -791,6 +797,8 @@ impl Raft {
                 self.truncate_log(at);
             }
             self.push_entry(entry);
+            // On disk before the reply: the leader counts this follower for a majority.
+            ctx.persist("log");
         }
         let match_index = prev_log_index + count;
         // Only entries known to agree with the leader's log can be marked committed.
@@ -1281,11 +1289,20 @@ pub enum Published {
     /// In the graph only.
     Graph,
     /// "Leader election consistently took longer than 10 seconds": our median must be longer.
-    Longer { ms: u64 },
-    Median { ms: u64 },
+    Longer {
+        ms: u64,
+    },
+    Median {
+        ms: u64,
+    },
     /// The longest of 1,000 trials.
-    Worst { ms: u64 },
-    Mean { ms: u64, longest_ms: u64 },
+    Worst {
+        ms: u64,
+    },
+    Mean {
+        ms: u64,
+        longest_ms: u64,
+    },
 }
 
 /// A line of Figure 16: an election timeout range, how many trials, which of the two graphs draws

@@ -474,6 +474,8 @@ where
                         timers.retain(|t| *t != timer);
                     }
                 }
+                // Untimed: a write is done when its handler is, before any of its messages arrive.
+                Effect::Persist(_) => {}
                 Effect::Note(text) | Effect::Moment(text) => {
                     if *keep_notes {
                         notes.push((node, text));

@@ -5,7 +5,9 @@
 //! One seed plus the list of inputs reproduces a run exactly, natively and in WebAssembly: time is
 //! integer microseconds, events are ordered by `(time, sequence number)`, every node draws from its
 //! own ChaCha8 stream derived from the seed, and nothing iterates a hash map or reads a clock. The
-//! network has per-link latency, jitter and loss between datacenters, FIFO links by default, and
+//! network has per-link latency, jitter and loss between datacenters, FIFO links by default; nodes
+//! may have storage latency (a handler's messages wait for its durable writes), a processing time
+//! per event and clock drift, as hardware has them; and
 //! faults as inputs: crashes, restarts, pauses, clock skew and drift, partitions (one-way too),
 //! link changes, and dropping, duplicating or delivering a chosen message.
 //!
@@ -31,6 +33,8 @@ pub mod trace;
 pub use protocol::{Ctx, Failure, Property, PropertyKind, Protocol, Role};
 pub use run::{DynRun, Moment, MomentKind, Run, Violation};
 pub use scenario::{Scenario, ScenarioError, SCENARIO_VERSION};
-pub use sim::{Countdown, DropReason, Endpoint, Input, MsgId, Record, ScriptEntry, Sim, SimError, Status, View, When};
+pub use sim::{
+    Countdown, DropReason, Endpoint, Input, MsgId, Record, ScriptEntry, Sim, SimError, Status, View, When, Write,
+};
 pub use time::{decimal, format_micros, parse_duration, Micros, MS, SEC};
-pub use topology::{DcId, Link, NodeId, Topology, TopologySpec};
+pub use topology::{DcId, Delay, Link, NodeId, StorageSpec, Topology, TopologySpec, STORAGE};

@@ -147,6 +147,9 @@ pub enum Effect<P: Protocol> {
     CancelTimer {
         timer: P::Timer,
     },
+    /// Durable state changed: the node writes it to disk, and the effects after this one wait
+    /// for the write (a reply that promises what was written must not leave before it is).
+    Persist(&'static str),
     Note(String),
     /// A note that is also a key moment of the run (a leader elected, a lock granted).
     Moment(String),
@@ -187,6 +190,12 @@ impl<'a, P: Protocol> Ctx<'a, P> {
     }
     pub fn cancel_timer(&mut self, timer: P::Timer) {
         self.effects.push(Effect::CancelTimer { timer });
+    }
+    /// Writes durable state to disk (`what` names it: "term and vote"). Call it after changing
+    /// durable state and before the sends that depend on it: on hardware with storage latency
+    /// they leave only once the write is done. Free when storage is.
+    pub fn persist(&mut self, what: &'static str) {
+        self.effects.push(Effect::Persist(what));
     }
     /// A sentence the UI shows in the log and on the diagram.
     pub fn note(&mut self, text: impl Into<String>) {

@@ -365,6 +365,8 @@ impl<P: Protocol> Run<P> {
             notes: &'a [(NodeId, String)],
             #[serde(skip_serializing_if = "<[_]>::is_empty")]
             dropped: &'a [(MsgId, DropReason)],
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            writes: &'a [crate::sim::Write],
         }
         w.write_all(b"[")?;
         for (i, s) in self.trace.steps.iter().enumerate() {
@@ -381,6 +383,7 @@ impl<P: Protocol> Run<P> {
                     sent: (r.start, r.end),
                     notes: s.extra.as_ref().map_or(&[][..], |e| &e.notes),
                     dropped: s.extra.as_ref().map_or(&[][..], |e| &e.dropped),
+                    writes: s.extra.as_ref().map_or(&[][..], |e| &e.writes),
                 },
             )?;
         }
@@ -806,6 +809,7 @@ impl<P: Protocol> DynRun for Run<P> {
                     DropReason::Loss => format!("{what} is lost on a lossy link"),
                     DropReason::NodeDown => format!("{what} is lost: {} is down", name(*to)),
                     DropReason::ByHand => format!("{what} is dropped by hand"),
+                    DropReason::NeverSent => format!("{what} never leaves: {} crashed", name(*from)),
                 }
             }
             What::Timer { node, timer } => format!("{}'s {} fires", name(*node), P::timer_label(timer)),

@@ -141,6 +141,8 @@ pub enum DropReason {
     Loss,
     NodeDown,
     ByHand,
+    /// Its sender crashed before it left (while writing to disk or handling the event).
+    NeverSent,
 }
 
 impl DropReason {
@@ -150,6 +152,7 @@ impl DropReason {
             DropReason::Loss => "lost on a lossy link",
             DropReason::NodeDown => "target was crashed",
             DropReason::ByHand => "dropped by hand",
+            DropReason::NeverSent => "never sent: its sender crashed first",
         }
     }
 }
@@ -257,6 +260,18 @@ pub struct Record<P: Protocol> {
     pub notes: Vec<(NodeId, String)>,
     /// Indices into `notes` of the notes that are key moments ([`Ctx::moment`]).
     pub moments: Vec<usize>,
+    /// The durable writes of this step that took time, in order (none when storage is free).
+    pub writes: Vec<Write>,
+}
+
+/// A durable write that took time: what the node wrote and when it started and ended. The node's
+/// messages after it leave at `end`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Write {
+    pub node: NodeId,
+    pub what: &'static str,
+    pub start: Micros,
+    pub end: Micros,
 }
 
 /// A message on its way.
@@ -371,6 +386,10 @@ struct Node<P: Protocol> {
     past_clocks: Vec<(Micros, Clock)>,
     rng: ChaCha8Rng,
     timers: Vec<ActiveTimer<P::Timer>>,
+    /// Until when the node is busy handling events and writing: its next outputs leave no earlier.
+    busy_until: Micros,
+    /// Its hardware clock's own drift (see [`Topology::drift_ppm`]); healing returns to it.
+    base_drift: i32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -585,6 +604,11 @@ pub struct Sim<P: Protocol> {
     last_delivery: Vec<Micros>,
     reorder: bool,
     net_rng: ChaCha8Rng,
+    /// Draws for the nodes' hardware (drift, processing and write times), a stream of its own so
+    /// that turning them on does not change what the network draws.
+    hw_rng: ChaCha8Rng,
+    /// Whether nodes spend time on writes or processing ([`Topology::has_hardware_delays`]).
+    hw: bool,
     /// When each node last crashed or restarted.
     failed_at: Vec<Micros>,
     /// When a partition or a link's loss last changed.
@@ -597,8 +621,11 @@ pub struct Sim<P: Protocol> {
     waiting: usize,
 }
 
+/// The stream of the nodes' hardware draws (drift, processing, writes).
+pub const HARDWARE_STREAM: u64 = u64::MAX - 2;
+
 /// RNG streams: stream 0 is the network, node `i` is stream `i + 1`, so adding a node does not
-/// change the others' draws. ChaCha8 from `rand_chacha`, whose output is documented as portable.
+/// change the others' draws; [`HARDWARE_STREAM`] is the nodes' hardware. ChaCha8 from `rand_chacha`, whose output is documented as portable.
 pub fn rng_stream(seed: u64, stream: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(stream);
@@ -609,7 +636,10 @@ impl<P: Protocol> Sim<P> {
     /// A new simulation at time 0 with every node about to start.
     pub fn new(topology: Topology, params: P::Params, seed: u64, script: Vec<ScriptEntry>) -> Sim<P> {
         let n = topology.nodes.len();
-        let nodes = (0..n)
+        let mut hw_rng = rng_stream(seed, HARDWARE_STREAM);
+        let hw = topology.has_hardware_delays();
+        let drift = topology.drift_ppm as u64;
+        let mut nodes: Vec<Node<P>> = (0..n)
             .map(|i| Node {
                 state: NodeState::Booting,
                 paused_until: None,
@@ -620,8 +650,16 @@ impl<P: Protocol> Sim<P> {
                 past_clocks: Vec::new(),
                 rng: rng_stream(seed, i as u64 + 1),
                 timers: Vec::new(),
+                busy_until: 0,
+                base_drift: 0,
             })
             .collect();
+        if drift > 0 {
+            for node in nodes.iter_mut() {
+                node.base_drift = random_below(&mut hw_rng, 2 * drift + 1) as i32 - drift as i32;
+                node.clock.drift_ppm = node.base_drift;
+            }
+        }
         let mut sim = Sim {
             links: topology.links.clone(),
             topology: Arc::new(topology),
@@ -643,6 +681,8 @@ impl<P: Protocol> Sim<P> {
             last_delivery: vec![0; n * n],
             reorder: false,
             net_rng: rng_stream(seed, 0),
+            hw_rng,
+            hw,
             failed_at: vec![0; n],
             network_failed_at: 0,
             record: Record {
@@ -653,6 +693,7 @@ impl<P: Protocol> Sim<P> {
                 dropped: Vec::new(),
                 notes: Vec::new(),
                 moments: Vec::new(),
+                writes: Vec::new(),
             },
             effects: Vec::new(),
             due: Vec::new(),
@@ -849,6 +890,7 @@ impl<P: Protocol> Sim<P> {
         self.record.dropped.clear();
         self.record.notes.clear();
         self.record.moments.clear();
+        self.record.writes.clear();
         self.record.sent = (self.next_msg, self.next_msg);
         let done = match input {
             Input::Step => self.step_event(limit, obs)?,
@@ -1155,18 +1197,35 @@ impl<P: Protocol> Sim<P> {
         self.carry_out(node, obs)
     }
 
+    /// Carries out the effects of `node`'s handler in order. On hardware with costs, the node
+    /// first handles the event (after what it was still busy with), then each durable write
+    /// holds back the effects after it: a message leaves once the writes before it are on disk,
+    /// as real implementations sync before they reply.
     fn carry_out<O: Observer<P>>(&mut self, node: NodeId, obs: &mut O) -> Result<(), SimError> {
         let mut effects = std::mem::take(&mut self.effects);
         let mut result = Ok(());
+        let mut at = self.now;
+        if self.hw {
+            let p = self.topology.processing;
+            at = at.max(self.nodes[node as usize].busy_until) + p.us + self.hw_draw(p.jitter_us);
+        }
+        let handled = at;
+        // Writes asked for before the same send are one write (named by the last), as an
+        // implementation syncs once before it replies.
+        let mut unwritten = None;
         for effect in effects.drain(..) {
             match effect {
                 Effect::Send { to, msg } => {
-                    if let Err(e) = self.send(node, to, msg, obs) {
+                    if let Some(what) = unwritten.take() {
+                        at = self.write(node, what, at);
+                    }
+                    if let Err(e) = self.send(node, to, msg, at, obs) {
                         result = Err(e);
                         break;
                     }
                 }
-                Effect::SetTimer { timer, after_us } => self.set_timer(node, timer, after_us),
+                Effect::Persist(what) => unwritten = Some(what),
+                Effect::SetTimer { timer, after_us } => self.set_timer(node, timer, after_us, handled),
                 Effect::CancelTimer { timer } => self.nodes[node as usize].timers.retain(|t| t.timer != timer),
                 Effect::Note(text) => self.record.notes.push((node, text)),
                 Effect::Moment(text) => {
@@ -1177,10 +1236,44 @@ impl<P: Protocol> Sim<P> {
         }
         effects.clear();
         self.effects = effects;
+        if let Some(what) = unwritten {
+            at = self.write(node, what, at);
+        }
+        if self.hw {
+            self.nodes[node as usize].busy_until = at;
+        }
         result
     }
 
-    fn send<O: Observer<P>>(&mut self, from: NodeId, to: NodeId, msg: P::Msg, obs: &mut O) -> Result<(), SimError> {
+    /// `node` writes `what` to its disk from `start`; returns when the write is done.
+    fn write(&mut self, node: NodeId, what: &'static str, start: Micros) -> Micros {
+        let d = self.topology.storage_of(self.topology.dc_of(node));
+        if d.is_zero() {
+            return start;
+        }
+        let end = start + d.us + self.hw_draw(d.jitter_us);
+        self.record.writes.push(Write { node, what, start, end });
+        end
+    }
+
+    /// A uniform draw in `0..=jitter` from the hardware stream (none for 0).
+    fn hw_draw(&mut self, jitter: Micros) -> Micros {
+        if jitter == 0 {
+            0
+        } else {
+            random_below(&mut self.hw_rng, jitter + 1)
+        }
+    }
+
+    /// Sends `msg`, leaving `from` at `departs` (now, or later on a busy node).
+    fn send<O: Observer<P>>(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        msg: P::Msg,
+        departs: Micros,
+        obs: &mut O,
+    ) -> Result<(), SimError> {
         assert!((to as usize) < self.nodes.len(), "node {from} sent to unknown node {to}");
         if self.in_flight >= MAX_IN_FLIGHT {
             return Err(SimError::Limit(format!("more than {MAX_IN_FLIGHT} messages in flight")));
@@ -1192,7 +1285,7 @@ impl<P: Protocol> Sim<P> {
             latency += random_below(&mut self.net_rng, link.jitter_us + 1);
         }
         let lost = link.loss_ppm > 0 && random_below(&mut self.net_rng, 1_000_000) < link.loss_ppm as u64;
-        let mut deliver_at = self.now.saturating_add(latency);
+        let mut deliver_at = departs.saturating_add(latency);
         let pair = from as usize * self.nodes.len() + to as usize;
         if !self.reorder {
             deliver_at = deliver_at.max(self.last_delivery[pair]);
@@ -1215,7 +1308,7 @@ impl<P: Protocol> Sim<P> {
             id,
             source: from,
             target: to,
-            sent_at: self.now,
+            sent_at: departs,
             deliver_at,
             sent_step: self.step,
             lost,
@@ -1228,13 +1321,15 @@ impl<P: Protocol> Sim<P> {
         Ok(())
     }
 
-    fn set_timer(&mut self, node: NodeId, timer: P::Timer, after_us: Micros) {
+    /// Sets `timer` to fire `after_us` of the node's local time after `from` (now, or when a busy
+    /// node has handled the event).
+    fn set_timer(&mut self, node: NodeId, timer: P::Timer, after_us: Micros, from: Micros) {
         let now = self.now;
         let id = self.next_timer;
         self.next_timer += 1;
         let n = &mut self.nodes[node as usize];
         n.timers.retain(|t| t.timer != timer);
-        let local_deadline = n.clock.local(now).saturating_add(after_us);
+        let local_deadline = n.clock.local(from).saturating_add(after_us);
         let real = n.clock.real(local_deadline, now);
         n.timers.push(ActiveTimer { id, timer, local_deadline, after_us });
         self.schedule(real, Event::Timer { node, id });
@@ -1330,7 +1425,22 @@ impl<P: Protocol> Sim<P> {
         n.timers.clear();
         n.paused_until = None;
         let deferred = std::mem::take(&mut n.deferred);
+        let busy = std::mem::replace(&mut n.busy_until, 0) > self.now;
         self.failed_at[node as usize] = self.now;
+        if busy {
+            // What it had not sent yet never leaves (its writes are on disk: the durable state
+            // keeps them, as a write that reached the disk just before the crash).
+            let now = self.now;
+            for slot in 0..self.msgs.len() {
+                if self.msgs[slot].as_ref().is_some_and(|m| m.source == node && m.sent_at > now) {
+                    let m = self.msgs[slot].take().expect("checked");
+                    self.free.push(slot as u32);
+                    self.in_flight -= 1;
+                    obs.finished(m.id, self.step, now, Some(DropReason::NeverSent));
+                    self.record.dropped.push((m.id, DropReason::NeverSent));
+                }
+            }
+        }
         for s in deferred {
             if let Event::Deliver { slot, .. } = s.event {
                 if let Some(m) = self.msgs[slot as usize].take() {
@@ -1430,9 +1540,10 @@ impl<P: Protocol> Sim<P> {
                         }
                         _ => {}
                     }
-                    let clock = self.nodes[node as usize].clock;
-                    if clock.offset_us != 0 || clock.drift_ppm != 0 {
-                        self.set_clock(node, Clock { offset_us: 0, drift_ppm: 0, anchor: self.now });
+                    let n = &self.nodes[node as usize];
+                    let hardware = Clock { drift_ppm: n.base_drift, ..Clock::default() };
+                    if n.clock != hardware {
+                        self.set_clock(node, Clock { offset_us: 0, drift_ppm: n.base_drift, anchor: self.now });
                     }
                 }
             }
@@ -1468,7 +1579,7 @@ impl<P: Protocol> Sim<P> {
                 let slot = self.slot_of(*msg)?;
                 let m = self.msgs[slot as usize].as_ref().expect("slot_of found it");
                 let (from, to, payload) = (m.source, m.target, m.msg.clone());
-                self.send(from, to, payload, obs)?;
+                self.send(from, to, payload, self.now, obs)?;
             }
             Input::DeliverNext { msg } => {
                 let slot = self.slot_of(*msg)?;

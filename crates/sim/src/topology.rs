@@ -9,7 +9,7 @@
 //! 5% of that. Inside a region, measured RTTs between availability zones ran 0.25 ms to 3.37 ms; we
 //! use 0.4 ms one-way plus up to 0.3 ms of jitter.
 
-use crate::limits::{MAX_DATACENTERS, MAX_LATENCY_US, MAX_NODES};
+use crate::limits::{MAX_DATACENTERS, MAX_DRIFT_PPM, MAX_LATENCY_US, MAX_NODES};
 use crate::time::Micros;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -49,12 +49,84 @@ pub struct Link {
     pub loss_ppm: u32,
 }
 
+/// How long a node takes for work on its own hardware: a durable write (the write and its
+/// fsync) or handling one event. Each time draws `us + uniform(0..=jitter_us)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Delay {
+    pub us: Micros,
+    #[serde(default)]
+    pub jitter_us: Micros,
+}
+
+impl Delay {
+    pub fn is_zero(&self) -> bool {
+        self.us == 0 && self.jitter_us == 0
+    }
+}
+
+/// Storage presets: name, the time a durable write takes, and what it is. `memory` (the default)
+/// makes durable writes free, as a model that ignores the disk does.
+pub const STORAGE: &[(&str, Delay, &str)] = &[
+    ("memory", Delay { us: 0, jitter_us: 0 }, "free: writes cost nothing (the default)"),
+    ("nvme", Delay { us: 20, jitter_us: 60 }, "local NVMe flash with power-loss protection, 20 to 80 µs"),
+    ("ssd", Delay { us: 100, jitter_us: 1_900 }, "a SATA SSD's fsync, 0.1 to 2 ms"),
+    ("network-disk", Delay { us: 2_000, jitter_us: 4_000 }, "a network block device, 2 to 6 ms"),
+    ("hdd", Delay { us: 4_000, jitter_us: 8_000 }, "a spinning disk, 4 to 12 ms"),
+];
+
+/// A datacenter's storage as a scenario writes it: a preset's name (`"ssd"`) or a delay
+/// (`{"us": 3000, "jitter_us": 500}`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum StorageSpec {
+    Preset(String),
+    Delay(Delay),
+}
+
+impl StorageSpec {
+    fn resolve(&self, what: &str) -> Result<Delay, TopologyError> {
+        let d = match self {
+            StorageSpec::Delay(d) => *d,
+            StorageSpec::Preset(name) => match STORAGE.iter().find(|s| s.0 == name) {
+                Some(s) => s.1,
+                None => {
+                    let known: Vec<_> = STORAGE.iter().map(|s| s.0).collect();
+                    return Err(TopologyError(format!(
+                        "{what}: unknown storage `{name}` (known: {})",
+                        known.join(", ")
+                    )));
+                }
+            },
+        };
+        check_delay(what, d)?;
+        Ok(d)
+    }
+}
+
+fn check_delay(what: &str, d: Delay) -> Result<(), TopologyError> {
+    check_link(what, d.us as i64, d.jitter_us as i64, 0)
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Topology {
     pub datacenters: Vec<Datacenter>,
     pub nodes: Vec<NodeSpec>,
     /// Row-major `datacenters.len()²` matrix: `links[a * n + b]` is the link from `a` to `b`.
     pub links: Vec<Link>,
+    /// Each datacenter's durable write; empty when writes are free everywhere.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub storage: Vec<Delay>,
+    /// Each node's clock runs fast or slow by up to this many parts per million, drawn per seed.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub drift_ppm: u32,
+    /// The time a node takes to handle one event (its outputs leave after it).
+    #[serde(default, skip_serializing_if = "Delay::is_zero")]
+    pub processing: Delay,
+}
+
+fn is_zero(v: &u32) -> bool {
+    *v == 0
 }
 
 impl Topology {
@@ -65,6 +137,17 @@ impl Topology {
     pub fn set_link(&mut self, from: DcId, to: DcId, link: Link) {
         let n = self.datacenters.len();
         self.links[from as usize * n + to as usize] = link;
+    }
+
+    /// The durable write of a node in datacenter `dc`.
+    pub fn storage_of(&self, dc: DcId) -> Delay {
+        self.storage.get(dc as usize).copied().unwrap_or_default()
+    }
+
+    /// Whether nodes spend time on their own hardware (writes or processing), so that their
+    /// outputs may leave later than the event that caused them.
+    pub fn has_hardware_delays(&self) -> bool {
+        !self.processing.is_zero() || self.storage.iter().any(|d| !d.is_zero())
     }
 
     pub fn dc_of(&self, node: NodeId) -> DcId {
@@ -114,6 +197,15 @@ pub struct TopologySpec {
     /// plus up to 0.3 ms of jitter, a preset's own).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intra: Option<Link>,
+    /// Every datacenter's storage: one of [`STORAGE`] or a delay (default `memory`: free).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<StorageSpec>,
+    /// Each node's clock drifts by a random amount within ± this many ppm (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift_ppm: Option<u32>,
+    /// The time a node takes to handle one event (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processing: Option<Delay>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -126,6 +218,9 @@ pub struct DcSpec {
     pub x: f32,
     #[serde(default)]
     pub y: f32,
+    /// This datacenter's storage, instead of the topology's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<StorageSpec>,
 }
 
 /// A link between two named datacenters, in both directions.
@@ -293,7 +388,26 @@ impl TopologySpec {
                 nodes.push(NodeSpec { id, name: format!("n{id}"), dc: dc as DcId });
             }
         }
-        Ok(Topology { datacenters, nodes, links })
+        let every = match &self.storage {
+            Some(s) => s.resolve("storage")?,
+            None => Delay::default(),
+        };
+        let mut storage = vec![every; datacenters.len()];
+        for (i, d) in self.datacenters.iter().enumerate() {
+            if let Some(s) = &d.storage {
+                storage[i] = s.resolve(&format!("datacenters[{i}].storage"))?;
+            }
+        }
+        if storage.iter().all(Delay::is_zero) {
+            storage.clear();
+        }
+        let drift_ppm = self.drift_ppm.unwrap_or(0);
+        if drift_ppm > MAX_DRIFT_PPM as u32 {
+            return err(format!("drift_ppm: {drift_ppm} is over the limit of {MAX_DRIFT_PPM}"));
+        }
+        let processing = self.processing.unwrap_or_default();
+        check_delay("processing", processing)?;
+        Ok(Topology { datacenters, nodes, links, storage, drift_ppm, processing })
     }
 
     fn build_custom_dcs(&self, intra: Link) -> Result<(Vec<Datacenter>, Vec<Link>), TopologyError> {
@@ -394,7 +508,7 @@ mod tests {
         assert!(e(TopologySpec::preset("five-regions", 20)).contains("over the limit"));
         assert!(e(TopologySpec::default()).contains("no datacenters"));
         let custom = TopologySpec {
-            datacenters: vec![DcSpec { name: "a".into(), region: String::new(), x: 0.1, y: 0.1 }],
+            datacenters: vec![DcSpec { name: "a".into(), region: String::new(), x: 0.1, y: 0.1, storage: None }],
             links: vec![LinkSpec { a: "a".into(), b: "mars".into(), latency_us: 5, jitter_us: 0, loss_ppm: 0 }],
             ..Default::default()
         };

@@ -9,7 +9,8 @@
 //!   "scenario": { ...the scenario... },
 //!   "inputs":   [ { "step": 12, "input": { "crash": { "node": 3 } } } ],   // by hand
 //!   "steps":    [ { "step": 0, "time_us": 0, "what": { "kind": "start", "node": 0 },
-//!                   "sent": [0, 2], "notes": [[0, "text"]], "dropped": [[5, "partition"]] } ],
+//!                   "sent": [0, 2], "notes": [[0, "text"]], "dropped": [[5, "partition"]],
+//!                   "writes": [ { "node": 0, "what": "term and vote", "start": 10, "end": 2010 } ] } ],
 //!   "messages": [ { "id": 0, "source": 0, "target": 1, "sent_us": 0, "sent_step": 0,
 //!                   "deliver_us": 40210, "outcome": { "delivered": { "step": 7, "time": 40210 } },
 //!                   "label": "Heartbeat", "payload": { ... } } ],
@@ -19,7 +20,7 @@
 //! `sent: [a, b]` means message ids `a..b` were sent by that step.
 
 use crate::protocol::Protocol;
-use crate::sim::{DropReason, InFlight, MsgId, Observer, Record, What};
+use crate::sim::{DropReason, InFlight, MsgId, Observer, Record, What, Write};
 use crate::time::Micros;
 use crate::topology::NodeId;
 use serde::Serialize;
@@ -38,6 +39,8 @@ pub struct TraceStep<P: Protocol> {
 pub struct Extra {
     pub notes: Vec<(NodeId, String)>,
     pub dropped: Vec<(MsgId, DropReason)>,
+    /// Durable writes that took time (storage that is not free).
+    pub writes: Vec<Write>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -160,10 +163,10 @@ impl<P: Protocol> Observer<P> for Trace<P> {
         if self.muted {
             return;
         }
-        let extra = if r.notes.is_empty() && r.dropped.is_empty() {
+        let extra = if r.notes.is_empty() && r.dropped.is_empty() && r.writes.is_empty() {
             None
         } else {
-            Some(Box::new(Extra { notes: r.notes.clone(), dropped: r.dropped.clone() }))
+            Some(Box::new(Extra { notes: r.notes.clone(), dropped: r.dropped.clone(), writes: r.writes.clone() }))
         };
         self.steps.push(TraceStep { time: r.time, what: r.what.clone(), sent_end: r.sent.1, extra });
     }
