@@ -70,6 +70,9 @@ fn whole_value_trace<P: Protocol>(run: &Run<P>) -> String {
         notes: &'a [(NodeId, String)],
         #[serde(skip_serializing_if = "<[_]>::is_empty")]
         dropped: &'a [(MsgId, DropReason)],
+        // Durable writes that took time (storage latency, issue 15): absent on free storage.
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        writes: &'a [caucus_sim::Write],
     }
     #[derive(Serialize)]
     struct MsgOut<'a, M> {
@@ -95,6 +98,7 @@ fn whole_value_trace<P: Protocol>(run: &Run<P>) -> String {
                 sent: (r.start, r.end),
                 notes: s.extra.as_ref().map_or(&[][..], |e| &e.notes),
                 dropped: s.extra.as_ref().map_or(&[][..], |e| &e.dropped),
+                writes: s.extra.as_ref().map_or(&[][..], |e| &e.writes),
             }
         })
         .collect();

@@ -555,10 +555,12 @@ impl Raft {
         self.leader = None;
         self.votes = vec![ctx.id];
         ctx.note(format!("becomes candidate for term {}", self.term));
-        // Its term and its vote for itself are on disk before it asks for votes.
-        ctx.persist("term and vote");
         let (last_log_index, last_log_term) = self.last_log();
         ctx.broadcast(Msg::RequestVote { term: self.term, last_log_index, last_log_term });
+        // It writes its term and its vote for itself while the requests travel: what it sends
+        // next (as leader) waits for the write, so a crash before it is on disk loses only a
+        // candidacy that nobody else counted on.
+        ctx.persist("term and vote");
         self.reset_election_timer(ctx);
     }
 
@@ -578,6 +580,7 @@ impl Raft {
         // entry it inherited (section 5.4.2 and section 8 of the paper).
         self.append(ctx, String::new());
         self.heartbeat(ctx);
+        ctx.persist("log");
     }
 
     // ---- elections ------------------------------------------------------------------------
@@ -684,6 +687,9 @@ impl Raft {
             (Role::Leader, _) => {
                 self.append(ctx, command);
                 self.replicate(ctx);
+                // The leader writes its own log in parallel with sending it (section 10.2.1 of
+                // Ongaro's thesis); its later messages wait for the write.
+                ctx.persist("log");
             }
             (_, Some(leader)) => {
                 ctx.note(format!("forwards \"{}\" to leader {}", short(&command), Self::name(ctx, leader)));
@@ -700,7 +706,6 @@ impl Raft {
         let entry = Entry { term: self.term, command };
         ctx.note(format!("appends entry {}: {}", self.log.len() + 1, entry.describe()));
         self.push_entry(entry);
-        ctx.persist("log");
         self.match_index[ctx.id as usize] = self.log.len() as u64;
     }
 
@@ -1266,6 +1271,10 @@ pub struct Trial {
 /// on two nodes do not expire at the same moment, as on real machines.
 pub const TRIAL_DRIFT_PPM: u32 = 50;
 
+/// The time a server takes to handle one event in the experiment (unless the scenario gives its
+/// own): 20 to 120 µs, a few system calls and a memory copy.
+pub const TRIAL_PROCESSING: caucus_sim::Delay = caucus_sim::Delay { us: 20, jitter_us: 100 };
+
 /// The experiment's own random draws (each node's drift, the moment of the crash): a stream no
 /// node and no network uses, so they do not change what the protocol draws.
 const TRIAL_STREAM: u64 = u64::MAX - 1;
@@ -1372,26 +1381,26 @@ impl Published {
 /// One seeded trial of "crash the leader", as Ongaro and Ousterhout ran it (section 9.3 of the Raft
 /// paper): runs `base` with `seed` until a leader is stable (every node follows it in its term),
 /// waits for it to broadcast heartbeats, crashes it at a moment drawn uniformly within its
-/// heartbeat interval, and measures the time until another node becomes leader. Every node's
-/// clock drifts by up to [`TRIAL_DRIFT_PPM`].
+/// heartbeat interval, and measures the time until another node becomes leader. Unless the
+/// scenario's topology says otherwise, every node's clock drifts by up to [`TRIAL_DRIFT_PPM`] and
+/// an event takes [`TRIAL_PROCESSING`]. Just before the crash, half the followers miss the
+/// leader's last entry, so that they cannot win (the paper's logs of different lengths).
 ///
 /// The base's topology and parameters are used; its script is not (the crash is the trial's own
 /// fault). Each phase gives up after `limit_us` of simulated time: the wait for a stable leader
 /// from the start, and the wait for a new leader from the crash. The run is untraced and checks no
 /// properties, so a trial costs a few thousand steps; the same base and seed give the same trial.
 pub fn crash_leader_trial(base: &Scenario, seed: u64, limit_us: Micros) -> Result<Trial, ScenarioError> {
-    let base = Scenario { script: Vec::new(), ..base.clone() };
+    let mut base = Scenario { script: Vec::new(), ..base.clone() };
+    // Hardware as it is unless the scenario says otherwise: clocks drift, events take time.
+    base.topology.drift_ppm = base.topology.drift_ppm.or(Some(TRIAL_DRIFT_PPM));
+    base.topology.processing = base.topology.processing.or(Some(TRIAL_PROCESSING));
     let topology = base.validate()?;
     let params = caucus_sim::run::params_of::<Raft>(&base, &topology)?;
     let beat = params.heartbeat_us;
     let mut draws = caucus_sim::sim::rng_stream(seed, TRIAL_STREAM);
     let mut draw = |n: u64| caucus_sim::protocol::random_below(&mut draws, n);
-    let span = 2 * u64::from(TRIAL_DRIFT_PPM) + 1;
-    let mut script: Vec<caucus_sim::ScriptEntry> = (0..topology.nodes.len() as NodeId)
-        .map(|node| {
-            caucus_sim::ScriptEntry::new(0, Input::Drift { node, ppm: draw(span) as i32 - TRIAL_DRIFT_PPM as i32 })
-        })
-        .collect();
+    let mut script: Vec<caucus_sim::ScriptEntry> = Vec::new();
     // A muted trace records nothing; observing through it (rather than `()`) lets the browser
     // reuse the simulator loop it already has for traced runs instead of compiling a second one.
     let mut quiet = Trace::<Raft> { muted: true, ..Default::default() };
@@ -1427,8 +1436,38 @@ pub fn crash_leader_trial(base: &Scenario, seed: u64, limit_us: Micros) -> Resul
     // simulator applies inputs at event times only, so the same run is played again with the
     // crash scripted at that moment: until then it is the same run (same seed, same inputs).
     let crash_at = broadcast + draw(beat);
+    let n = topology.nodes.len() as NodeId;
+    let mut behind: Vec<NodeId> = (0..n).filter(|&i| i != l).collect();
+    while behind.len() > (n as usize - 1) / 2 {
+        behind.swap_remove(draw(behind.len() as u64) as usize);
+    }
+    script.push(caucus_sim::ScriptEntry::new(crash_at, Input::Heal));
     script.push(caucus_sim::ScriptEntry::new(crash_at, Input::Crash { node: l }));
     let mut sim: Sim<Raft> = Sim::new(topology, params, seed, script);
+    while sim.next_event_time().is_some_and(|t| t < broadcast) {
+        step(&mut sim, &mut quiet, broadcast - 1)?;
+    }
+    // Logs of different lengths, so that some candidates cannot win: just before the broadcast
+    // the leader takes a command that half its followers (drawn) never get. Their copies are
+    // dropped, and their refusals of the broadcast that follows it do not reach the leader, so
+    // it does not repair them before the crash; every follower still hears the broadcast, so
+    // their election timers start together, as in the paper.
+    let apply = |sim: &mut Sim<Raft>, quiet: &mut Trace<Raft>, input: Input| {
+        sim.apply(input, quiet).map(|_| ()).map_err(|e| ScenarioError::new("", format!("the trial stopped: {e}")))
+    };
+    let first = sim.next_msg_id();
+    apply(
+        &mut sim,
+        &mut quiet,
+        Input::Request { node: l, request: serde_json::json!({ "submit": { "command": "x" } }) },
+    )?;
+    for msg in first..sim.next_msg_id() {
+        if sim.message(msg).is_some_and(|m| behind.contains(&m.target)) {
+            apply(&mut sim, &mut quiet, Input::Drop { msg })?;
+        }
+    }
+    let from: Vec<_> = behind.iter().map(|&b| caucus_sim::Endpoint::Node(b)).collect();
+    apply(&mut sim, &mut quiet, Input::Partition { a: from, b: vec![caucus_sim::Endpoint::Node(l)], one_way: true })?;
     while sim.next_event_time().is_some_and(|t| t < crash_at) {
         step(&mut sim, &mut quiet, crash_at - 1)?;
     }
@@ -1609,7 +1648,10 @@ pub fn scenarios() -> Vec<Scenario> {
     let mut lab = TopologySpec::preset("one-datacenter", 5);
     lab.placement = Some(vec![5]);
     lab.nodes_per_dc = None;
-    lab.intra = Some(caucus_sim::Link { latency_us: 7 * MS, jitter_us: MS, loss_ppm: 0 });
+    lab.intra = Some(caucus_sim::Link { latency_us: 2 * MS, jitter_us: 500, loss_ppm: 0 });
+    lab.storage = Some(caucus_sim::StorageSpec::Preset("hdd".into()));
+    lab.drift_ppm = Some(TRIAL_DRIFT_PPM);
+    lab.processing = Some(TRIAL_PROCESSING);
     let mut figure = raft_scenario(
         "raft-figure-16",
         "The Raft paper's crash-the-leader experiment (Figure 16): five servers in one datacenter with a broadcast time of about 15 ms, heartbeats every 75 ms and election timeouts of 150 to 300 ms. Played, it elects a leader; its Experiment crashes that leader at a random moment within its heartbeat interval, trial after trial, and plots how long the cluster goes without one.",

@@ -36,11 +36,16 @@ fn a_raft_vote_leaves_only_after_the_vote_is_on_disk() {
     let asks = departures(&run, |m| matches!(m, Msg::RequestVote { .. }));
     let votes = departures(&run, |m| matches!(m, Msg::Vote { granted: true, .. }));
     assert!(!asks.is_empty() && !votes.is_empty(), "an election happened");
-    // The candidate writes its term and its vote for itself before asking; a voter writes its
-    // vote before answering. Nothing else keeps them busy here, so each waits exactly 5 ms.
-    for (handled, left) in asks.iter().chain(&votes) {
+    // A voter writes its vote before it answers; nothing else keeps it busy, so each vote waits
+    // exactly 5 ms. The candidate asks at once and writes its own vote meanwhile.
+    for (handled, left) in &votes {
         assert_eq!(left - handled, 5 * MS, "left at {left} µs, handled at {handled} µs");
     }
+    assert!(asks.iter().all(|(handled, left)| handled == left));
+    // Elected when the votes are back (1 + 5 + 1 ms), the leader's first AppendEntries leaves
+    // then: its own write (5 ms) is done by then, and it writes the no-op it appends meanwhile.
+    let first_append = departures(&run, |m| matches!(m, Msg::AppendEntries { .. }))[0].1;
+    assert_eq!(first_append, asks[0].0 + 7 * MS);
     let writes: Vec<_> =
         run.trace().steps.iter().filter_map(|s| s.extra.as_ref()).flat_map(|e| e.writes.clone()).collect();
     assert!(writes.iter().any(|w| w.what == "term and vote" && w.end - w.start == 5 * MS), "{writes:?}");
