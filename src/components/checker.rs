@@ -417,14 +417,14 @@ fn stats(p: &Progress, ms: f64) -> Html {
             <div><dt>{"unique per second"}</dt><dd>{ grouped(rate) }</dd></div>
             <div><dt>{"depth"}</dt><dd>{ p.depth }</dd></div>
             <div><dt>{"frontier"}</dt><dd>{ grouped(p.frontier as usize) }</dd></div>
-            <div><dt>{"time"}</dt><dd>{ format!("{:.1} s", ms / 1000.0) }</dd></div>
+            <div><dt>{"time"}</dt><dd>{ format!("{} s", caucus_sim::decimal(ms / 1000.0, 1)) }</dd></div>
         </dl>
     }
 }
 
 fn bar(p: &Progress, label: &str) -> Html {
     html! {
-        <progress class="checker-bar" max="1" value={format!("{:.3}", fraction(p))} aria-label={label.to_string()} />
+        <progress class="checker-bar" max="1" value={caucus_sim::decimal(fraction(p), 3)} aria-label={label.to_string()} />
     }
 }
 
@@ -456,7 +456,7 @@ fn status_view(status: &Status, dispatch: &Callback<Action>) -> Html {
 
 fn swarm_bar(p: &SwarmProgress) -> Html {
     let value = if p.done { 1.0 } else { p.runs as f64 / p.seeds.max(1) as f64 };
-    html! { <progress class="checker-bar" max="1" value={format!("{value:.3}")} aria-label="Seeds run of the seeds asked for" /> }
+    html! { <progress class="checker-bar" max="1" value={caucus_sim::decimal(value, 3)} aria-label="Seeds run of the seeds asked for" /> }
 }
 
 fn swarm_stats(p: &SwarmProgress, ms: f64) -> Html {
@@ -466,7 +466,7 @@ fn swarm_stats(p: &SwarmProgress, ms: f64) -> Html {
             <div><dt>{"runs"}</dt><dd data-runs={p.runs.to_string()}>{ format!("{} of {}", grouped(p.runs as usize), grouped(p.seeds as usize)) }</dd></div>
             <div><dt>{"steps"}</dt><dd>{ grouped(p.steps as usize) }</dd></div>
             <div><dt>{"runs per second"}</dt><dd>{ grouped(rate) }</dd></div>
-            <div><dt>{"time"}</dt><dd>{ format!("{:.1} s", ms / 1000.0) }</dd></div>
+            <div><dt>{"time"}</dt><dd>{ format!("{} s", caucus_sim::decimal(ms / 1000.0, 1)) }</dd></div>
         </dl>
     }
 }

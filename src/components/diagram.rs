@@ -27,7 +27,6 @@ use caucus_sim::run::{MsgTraceView, StepKind, StepView};
 use caucus_sim::topology::NodeSpec;
 use caucus_sim::trace::Outcome;
 use caucus_sim::{DynRun, Micros, MsgId, NodeId, Status, Topology, SEC};
-use std::collections::HashSet;
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -375,6 +374,8 @@ struct MarkItem {
     text: Option<String>,
     /// `(offset to the note's lane, text)`.
     notes: Vec<(f64, String)>,
+    /// Durable writes: `(offset of the start, width, what)`, drawn as a bar on the lane.
+    writes: Vec<(f64, f64, String)>,
     label: String,
     phase: Phase,
     focusable: bool,
@@ -484,6 +485,15 @@ fn mark_of(st: &StepView, f: &Frame, lanes: &Lanes, cursor: usize, names: &[Node
         rule_to: fault.then_some(lanes.bottom - y),
         text: None,
         notes: st.notes.iter().map(|(n, text)| (lanes.y(*n) - y, format!("{}: {text}", name(names, *n)))).collect(),
+        writes: st
+            .writes
+            .iter()
+            .map(|w| {
+                let x0 = f.x(w.start);
+                let took = fmt_time(w.end - w.start);
+                (x0 - f.x(st.time), (f.x(w.end) - x0).max(2.0), format!("writes its {} to disk: {took}", w.what))
+            })
+            .collect(),
         label,
         phase,
         focusable: false,
@@ -503,7 +513,7 @@ fn messages_near(
     budget: usize,
 ) -> (Vec<MsgTraceView>, bool) {
     let mut c =
-        Collector { run, count: run.trace_msg_count(), seen: HashSet::new(), found: Vec::new(), budget, capped: false };
+        Collector { run, count: run.trace_msg_count(), seen: Vec::new(), found: Vec::new(), budget, capped: false };
     let current_first = steps.iter().filter(|st| Some(st.index) == current).chain(steps.iter().rev());
     for st in current_first {
         if c.capped {
@@ -534,7 +544,8 @@ fn messages_near(
 struct Collector<'a> {
     run: &'a dyn DynRun,
     count: usize,
-    seen: HashSet<MsgId>,
+    /// Sorted; at most the budget long (a hash set cost kilobytes of code for this).
+    seen: Vec<MsgId>,
     found: Vec<MsgTraceView>,
     budget: usize,
     capped: bool,
@@ -546,7 +557,14 @@ impl Collector<'_> {
             self.capped = true;
             return;
         }
-        if (id as usize) < self.count && self.seen.insert(id) {
+        let fresh = match self.seen.binary_search(&id) {
+            Ok(_) => false,
+            Err(at) => {
+                self.seen.insert(at, id);
+                true
+            }
+        };
+        if (id as usize) < self.count && fresh {
             let m = self.run.trace_msg(id);
             if keep(&m) {
                 self.found.push(m);
@@ -661,6 +679,14 @@ fn event_mark(p: &MarkProps) -> Html {
             if let Some(to) = m.rule_to {
                 <line class="st-rule" x1="0" y1="8" x2="0" y2={num(to)} />
             }
+            // Under the mark: the node is busy writing, its messages leave at the bar's end.
+            { for m.writes.iter().map(|(dx, w, what)| html! {
+                <g class="st-write">
+                    <rect x={num(*dx)} y="-3.5" width={num(*w)} height="7" rx="1.5" />
+                    if *w > 40.0 { <text x={num(dx + 4.0)} y="-6">{"disk"}</text> }
+                    <title>{ what }</title>
+                </g>
+            }) }
             if m.phase == Phase::Current {
                 <circle class="st-ring" r="9" />
             }
@@ -1032,6 +1058,8 @@ const SVG_STYLE: &str = "
 #spacetime-svg .st-fault-text{fill:#92400e;font-weight:600}
 #spacetime-svg .st-note{fill:#0ea5e9;stroke:#075985;stroke-width:.8}
 #spacetime-svg .st-now{stroke:#d97706;stroke-width:1.6}
+#spacetime-svg .st-write rect{fill:#fef3c7;stroke:#92400e;stroke-width:1;stroke-dasharray:4 2}
+#spacetime-svg .st-write text{fill:#92400e;font-size:12px}
 ";
 
 #[cfg(test)]

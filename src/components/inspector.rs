@@ -85,6 +85,7 @@ pub fn inspector(p: &InspectorProps) -> Html {
                 <div class="node-inspector">
                     <h3>{ node_chip(n.id, &n.name, Some((n.dc, &s.topology.datacenters[n.dc as usize].name))) }</h3>
                     <p class="headline">{ headline(n, &s.topology.datacenters[n.dc as usize].name) }</p>
+                    { disk_line(n, &s.topology) }
                     <div class="row">
                         if n.status == Status::Booting {
                             <span class="hint">{"Starting: faults apply once it has started."}</span>
@@ -133,6 +134,25 @@ pub fn inspector(p: &InspectorProps) -> Html {
             { node_section }
         </section>
     }
+}
+
+/// Its disk, when writes take time there, and the write it is doing now.
+fn disk_line(n: &caucus_sim::run::NodeView, t: &caucus_sim::Topology) -> Html {
+    let disk = t.storage_of(n.dc);
+    if disk.is_zero() {
+        return html! {};
+    }
+    let range = format!("{} to {}", fmt_time(disk.us), fmt_time(disk.us + disk.jitter_us));
+    let now = match n.writing {
+        Some(w) => format!(
+            "Writing its {} to disk until {} (since {}): what it sends meanwhile waits.",
+            w.what,
+            fmt_time(w.end),
+            fmt_time(w.start)
+        ),
+        None => "Not writing now.".into(),
+    };
+    html! { <p class="disk">{ format!("Disk: a durable write takes {range}. {now}") }</p> }
 }
 
 /// One sentence: who, where, in what state, with its role and badge, and its clock.

@@ -1662,20 +1662,37 @@ pub struct Latency {
     pub decided_us: Micros,
     /// From Begin until End: every participant has applied the decision.
     pub ended_us: Micros,
+    /// The same two with every log force on a network disk.
+    pub decided_on_disk_us: Micros,
+    pub ended_on_disk_us: Micros,
 }
 
 /// Runs one all-yes transaction of `variant` on the one-datacenter, three-regions and five-regions
-/// presets: how latency grows with distance.
+/// presets: how latency grows with distance; and again with every log force on a network disk
+/// (2 to 6 ms a write): how much of it the disk is.
 pub fn latency_by_distance(variant: Variant) -> Vec<Latency> {
     [("one-datacenter", 6), ("three-regions", 2), ("five-regions", 2)]
         .into_iter()
         .filter_map(|(preset, per_dc)| {
-            let mut s = crate::scenario("commit-latency", "", NAME, TopologySpec::preset(preset, per_dc), vec![]);
-            s.protocol.params = serde_json::json!({ "variant": variant });
-            s.until_us = 5 * SEC;
-            let mut run = Run::<Commit>::new(s).ok()?;
-            run.run_until(5 * SEC).ok()?;
-            let topo = DynRun::topology(&run);
+            let run = |storage: Option<&str>| {
+                let mut topology = TopologySpec::preset(preset, per_dc);
+                topology.storage = storage.map(String::from);
+                let mut s = crate::scenario("commit-latency", "", NAME, topology, vec![]);
+                s.protocol.params = serde_json::json!({ "variant": variant });
+                s.until_us = 5 * SEC;
+                let mut run = Run::<Commit>::new(s).ok()?;
+                run.run_until(5 * SEC).ok()?;
+                let r = run.sim().state(0)?.runs.get(&1)?.clone();
+                // The client can be told once the decision is on disk: when the coordinator's
+                // first message after deciding leaves (at once on free storage).
+                let decided = r.decided_us?;
+                let sent = run.trace().msgs.iter().filter(|m| m.source == 0).map(|m| m.sent_at);
+                let told = sent.filter(|&t| t >= decided).min().unwrap_or(decided);
+                Some((run, r, told))
+            };
+            let (free, r, told) = run(None)?;
+            let (_, disk, disk_told) = run(Some("network-disk"))?;
+            let topo = DynRun::topology(&free);
             let max_rtt_us = (1..topo.nodes.len() as NodeId)
                 .map(|n| {
                     let (a, b) = (topo.dc_of(0), topo.dc_of(n));
@@ -1683,14 +1700,15 @@ pub fn latency_by_distance(variant: Variant) -> Vec<Latency> {
                 })
                 .max()
                 .unwrap_or(0);
-            let r = run.sim().state(0)?.runs.get(&1)?.clone();
             Some(Latency {
                 preset,
                 nodes: topo.nodes.len(),
                 max_rtt_us,
                 voting_us: r.voted_us? - r.begun_us,
-                decided_us: r.decided_us? - r.begun_us,
+                decided_us: told - r.begun_us,
                 ended_us: r.ended_us? - r.begun_us,
+                decided_on_disk_us: disk_told - disk.begun_us,
+                ended_on_disk_us: disk.ended_us? - disk.begun_us,
             })
         })
         .collect()

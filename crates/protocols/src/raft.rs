@@ -1273,7 +1273,7 @@ pub const TRIAL_DRIFT_PPM: u32 = 50;
 
 /// The time a server takes to handle one event in the experiment (unless the scenario gives its
 /// own): 20 to 120 µs, a few system calls and a memory copy.
-pub const TRIAL_PROCESSING: caucus_sim::Delay = caucus_sim::Delay { us: 20, jitter_us: 100 };
+pub const TRIAL_PROCESSING: &str = "20us..120us";
 
 /// The experiment's own random draws (each node's drift, the moment of the crash): a stream no
 /// node and no network uses, so they do not change what the protocol draws.
@@ -1394,7 +1394,7 @@ pub fn crash_leader_trial(base: &Scenario, seed: u64, limit_us: Micros) -> Resul
     let mut base = Scenario { script: Vec::new(), ..base.clone() };
     // Hardware as it is unless the scenario says otherwise: clocks drift, events take time.
     base.topology.drift_ppm = base.topology.drift_ppm.or(Some(TRIAL_DRIFT_PPM));
-    base.topology.processing = base.topology.processing.or(Some(TRIAL_PROCESSING));
+    base.topology.processing = base.topology.processing.or(Some(TRIAL_PROCESSING.into()));
     let topology = base.validate()?;
     let params = caucus_sim::run::params_of::<Raft>(&base, &topology)?;
     let beat = params.heartbeat_us;
@@ -1649,9 +1649,9 @@ pub fn scenarios() -> Vec<Scenario> {
     lab.placement = Some(vec![5]);
     lab.nodes_per_dc = None;
     lab.intra = Some(caucus_sim::Link { latency_us: 2 * MS, jitter_us: 500, loss_ppm: 0 });
-    lab.storage = Some(caucus_sim::StorageSpec::Preset("hdd".into()));
+    lab.storage = Some("hdd".into());
     lab.drift_ppm = Some(TRIAL_DRIFT_PPM);
-    lab.processing = Some(TRIAL_PROCESSING);
+    lab.processing = Some(TRIAL_PROCESSING.into());
     let mut figure = raft_scenario(
         "raft-figure-16",
         "The Raft paper's crash-the-leader experiment (Figure 16): five servers in one datacenter with a broadcast time of about 15 ms, heartbeats every 75 ms and election timeouts of 150 to 300 ms. Played, it elects a leader; its Experiment crashes that leader at a random moment within its heartbeat interval, trial after trial, and plots how long the cluster goes without one.",

@@ -7,10 +7,10 @@ use caucus_protocols::commit::{Commit, Msg as CommitMsg};
 use caucus_protocols::raft::{Msg, Raft};
 use caucus_protocols::{at, builtin};
 use caucus_sim::trace::Outcome;
-use caucus_sim::{Delay, DropReason, Input, Link, Micros, Protocol, Run, Scenario, StorageSpec, TopologySpec, MS, SEC};
+use caucus_sim::{Delay, DropReason, Input, Link, Micros, Protocol, Run, Scenario, TopologySpec, MS, SEC};
 
 /// A built-in scenario on one datacenter with fixed 1 ms links and the given storage.
-fn on_disk(name: &str, storage: Option<StorageSpec>) -> Scenario {
+fn on_disk(name: &str, storage: Option<String>) -> Scenario {
     let mut s = builtin(name).expect("built-in");
     let nodes = s.topology.build().expect("valid").nodes.len() as u16;
     s.topology = TopologySpec::preset("one-datacenter", nodes);
@@ -19,8 +19,8 @@ fn on_disk(name: &str, storage: Option<StorageSpec>) -> Scenario {
     s
 }
 
-fn fixed(us: Micros) -> Option<StorageSpec> {
-    Some(StorageSpec::Delay(Delay { us, jitter_us: 0 }))
+fn fixed(us: Micros) -> Option<String> {
+    Some(format!("{us}us"))
 }
 
 /// When the step that sent each message happened, and when the message left.
@@ -104,7 +104,7 @@ fn a_node_that_crashes_while_writing_never_sends_what_waited_for_the_write() {
 #[test]
 fn processing_time_delays_outputs_and_queues_events_on_a_busy_node() {
     let mut s = on_disk("raft", None);
-    s.topology.processing = Some(Delay { us: 300, jitter_us: 0 });
+    s.topology.processing = Some("300us".into());
     let mut run = Run::<Raft>::new(s).unwrap();
     run.run_until(2 * SEC).unwrap();
     let all = departures(&run, |_| true);
@@ -137,22 +137,29 @@ fn each_nodes_clock_drifts_by_its_own_amount_within_the_bound_and_the_same_seed_
 }
 
 #[test]
-fn storage_is_a_preset_or_a_delay_per_datacenter_and_a_bad_one_is_named() {
+fn storage_is_a_preset_or_a_time_per_datacenter_and_a_bad_one_is_named() {
     let mut spec = TopologySpec::preset("three-regions", 1);
-    spec.storage = Some(StorageSpec::Preset("ssd".into()));
+    spec.storage = Some("ssd".into());
     let t = spec.build().unwrap();
     assert_eq!(t.storage_of(2), Delay { us: 100, jitter_us: 1_900 });
     assert!(t.has_hardware_delays());
-    let json = r#"{"datacenters": [{"name": "a", "storage": "network-disk"}, {"name": "b", "storage": {"us": 700}}]}"#;
+    let json = r#"{"datacenters": [{"name": "a", "storage": "network-disk"}, {"name": "b", "storage": "700us"}],
+                   "processing": "20us..120us"}"#;
     let custom: TopologySpec = serde_json::from_str(json).unwrap();
     let t = custom.build().unwrap();
     assert_eq!((t.storage_of(0).us, t.storage_of(1)), (2_000, Delay { us: 700, jitter_us: 0 }));
-    spec.storage = Some(StorageSpec::Preset("tape".into()));
+    assert_eq!(t.processing, Delay { us: 20, jitter_us: 100 });
+    spec.storage = Some("tape".into());
     let e = spec.build().unwrap_err().0;
-    assert!(e.starts_with("storage: unknown storage `tape` (known: memory, nvme, ssd"), "{e}");
-    spec.storage = Some(StorageSpec::Delay(Delay { us: 20 * SEC, jitter_us: 0 }));
+    assert!(e.starts_with("storage: `tape` is not one of memory, nvme, ssd, network-disk, hdd, or a time"), "{e}");
+    spec.storage = Some("6ms..2ms".into());
+    assert!(spec.build().unwrap_err().0.starts_with("storage: `6ms..2ms` is not"));
+    spec.storage = Some("20s".into());
     assert!(spec.build().unwrap_err().0.starts_with("storage: latency plus jitter"));
     spec.storage = None;
+    spec.processing = Some("fast".into());
+    assert!(spec.build().unwrap_err().0.starts_with("processing: `fast` is not a time such as 5ms"));
+    spec.processing = None;
     spec.drift_ppm = Some(600_000);
     assert!(spec.build().unwrap_err().0.starts_with("drift_ppm:"));
     // Free storage, no drift and no processing: nothing new in the topology or its JSON.
@@ -160,4 +167,18 @@ fn storage_is_a_preset_or_a_delay_per_datacenter_and_a_bad_one_is_named() {
     assert!(!plain.has_hardware_delays());
     let text = serde_json::to_string(&plain).unwrap();
     assert!(!text.contains("storage") && !text.contains("drift") && !text.contains("processing"), "{text}");
+}
+
+/// The commit panel's distance table with its log forces: in one datacenter the disk is most of
+/// a commit, across five regions the network is.
+#[test]
+fn the_latency_table_counts_the_log_forces() {
+    let rows = caucus_protocols::commit::latency_by_distance(caucus_protocols::commit::Variant::TwoPhase);
+    let (near, far) = (&rows[0], &rows[2]);
+    assert_eq!((near.preset, far.preset), ("one-datacenter", "five-regions"));
+    // Two forced writes (prepared, then the decision) of 2 to 6 ms on the critical path.
+    assert!(near.decided_on_disk_us >= near.decided_us + 4 * MS, "{near:?}");
+    assert!(near.decided_on_disk_us > 2 * near.decided_us, "{near:?}");
+    assert!(far.decided_on_disk_us < far.decided_us + far.decided_us / 10, "{far:?}");
+    assert!(rows.iter().all(|r| r.ended_on_disk_us > r.ended_us));
 }

@@ -37,4 +37,4 @@ pub use sim::{
     Countdown, DropReason, Endpoint, Input, MsgId, Record, ScriptEntry, Sim, SimError, Status, View, When, Write,
 };
 pub use time::{decimal, format_micros, parse_duration, Micros, MS, SEC};
-pub use topology::{DcId, Delay, Link, NodeId, StorageSpec, Topology, TopologySpec, STORAGE};
+pub use topology::{parse_delay, DcId, Delay, Link, NodeId, Topology, TopologySpec, STORAGE};

@@ -488,6 +488,8 @@ pub struct NodeView {
     pub clock_offset_us: i64,
     pub drift_ppm: i32,
     pub local_time: Micros,
+    /// The durable write it is doing now (its messages wait for it).
+    pub writing: Option<crate::sim::Write>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -537,6 +539,8 @@ pub struct StepView {
     pub label: String,
     pub notes: Vec<(NodeId, String)>,
     pub sent: std::ops::Range<MsgId>,
+    /// The step's durable writes that took time.
+    pub writes: Vec<crate::sim::Write>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -670,6 +674,7 @@ impl<P: Protocol> DynRun for Run<P> {
                     clock_offset_us: self.sim.local_time(n.id) as i64 - self.sim.now() as i64,
                     drift_ppm: clock.drift_ppm,
                     local_time: self.sim.local_time(n.id),
+                    writing: self.sim.writing(n.id),
                 }
             })
             .collect()
@@ -851,6 +856,11 @@ impl<P: Protocol> DynRun for Run<P> {
             }
             What::Idle => (StepKind::Idle, None, "nothing".into()),
         };
+        let writes = s.extra.as_ref().map(|e| e.writes.clone()).unwrap_or_default();
+        let mut label = label;
+        for w in &writes {
+            label += &format!(", writes its {} to disk ({})", w.what, crate::time::format_micros(w.end - w.start));
+        }
         StepView {
             index,
             time: s.time,
@@ -860,6 +870,7 @@ impl<P: Protocol> DynRun for Run<P> {
             label,
             notes: s.extra.as_ref().map(|e| e.notes.clone()).unwrap_or_default(),
             sent: self.trace.sent_by(index),
+            writes,
         }
     }
     fn trace_msg_count(&self) -> usize {

@@ -390,6 +390,8 @@ struct Node<P: Protocol> {
     busy_until: Micros,
     /// Its hardware clock's own drift (see [`Topology::drift_ppm`]); healing returns to it.
     base_drift: i32,
+    /// Its latest durable write that took time (the inspector shows one in progress).
+    last_write: Option<Write>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -604,9 +606,6 @@ pub struct Sim<P: Protocol> {
     last_delivery: Vec<Micros>,
     reorder: bool,
     net_rng: ChaCha8Rng,
-    /// Draws for the nodes' hardware (drift, processing and write times), a stream of its own so
-    /// that turning them on does not change what the network draws.
-    hw_rng: ChaCha8Rng,
     /// Whether nodes spend time on writes or processing ([`Topology::has_hardware_delays`]).
     hw: bool,
     /// When each node last crashed or restarted.
@@ -621,11 +620,8 @@ pub struct Sim<P: Protocol> {
     waiting: usize,
 }
 
-/// The stream of the nodes' hardware draws (drift, processing, writes).
-pub const HARDWARE_STREAM: u64 = u64::MAX - 2;
-
 /// RNG streams: stream 0 is the network, node `i` is stream `i + 1`, so adding a node does not
-/// change the others' draws; [`HARDWARE_STREAM`] is the nodes' hardware. ChaCha8 from `rand_chacha`, whose output is documented as portable.
+/// change the others' draws. ChaCha8 from `rand_chacha`, whose output is documented as portable.
 pub fn rng_stream(seed: u64, stream: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(stream);
@@ -636,7 +632,9 @@ impl<P: Protocol> Sim<P> {
     /// A new simulation at time 0 with every node about to start.
     pub fn new(topology: Topology, params: P::Params, seed: u64, script: Vec<ScriptEntry>) -> Sim<P> {
         let n = topology.nodes.len();
-        let mut hw_rng = rng_stream(seed, HARDWARE_STREAM);
+        // The nodes' hardware draws (drift, processing and write times) come from the network's
+        // stream, and only when a topology has them: every older run draws as it did.
+        let mut net_rng = rng_stream(seed, 0);
         let hw = topology.has_hardware_delays();
         let drift = topology.drift_ppm as u64;
         let mut nodes: Vec<Node<P>> = (0..n)
@@ -652,11 +650,12 @@ impl<P: Protocol> Sim<P> {
                 timers: Vec::new(),
                 busy_until: 0,
                 base_drift: 0,
+                last_write: None,
             })
             .collect();
         if drift > 0 {
             for node in nodes.iter_mut() {
-                node.base_drift = random_below(&mut hw_rng, 2 * drift + 1) as i32 - drift as i32;
+                node.base_drift = random_below(&mut net_rng, 2 * drift + 1) as i32 - drift as i32;
                 node.clock.drift_ppm = node.base_drift;
             }
         }
@@ -680,8 +679,7 @@ impl<P: Protocol> Sim<P> {
             cut: vec![false; n * n],
             last_delivery: vec![0; n * n],
             reorder: false,
-            net_rng: rng_stream(seed, 0),
-            hw_rng,
+            net_rng,
             hw,
             failed_at: vec![0; n],
             network_failed_at: 0,
@@ -766,6 +764,10 @@ impl<P: Protocol> Sim<P> {
             NodeState::Down(d) => Some(d.clone()),
             NodeState::Booting => None,
         }
+    }
+    /// The durable write `node` is doing now, if any (storage that is not free).
+    pub fn writing(&self, node: NodeId) -> Option<Write> {
+        self.nodes[node as usize].last_write.filter(|w| w.end > self.now)
     }
     pub fn clock(&self, node: NodeId) -> Clock {
         self.nodes[node as usize].clock
@@ -1252,16 +1254,18 @@ impl<P: Protocol> Sim<P> {
             return start;
         }
         let end = start + d.us + self.hw_draw(d.jitter_us);
-        self.record.writes.push(Write { node, what, start, end });
+        let w = Write { node, what, start, end };
+        self.record.writes.push(w);
+        self.nodes[node as usize].last_write = Some(w);
         end
     }
 
-    /// A uniform draw in `0..=jitter` from the hardware stream (none for 0).
+    /// A uniform draw in `0..=jitter` for the hardware (none for 0).
     fn hw_draw(&mut self, jitter: Micros) -> Micros {
         if jitter == 0 {
             0
         } else {
-            random_below(&mut self.hw_rng, jitter + 1)
+            random_below(&mut self.net_rng, jitter + 1)
         }
     }
 
@@ -1426,6 +1430,7 @@ impl<P: Protocol> Sim<P> {
         n.paused_until = None;
         let deferred = std::mem::take(&mut n.deferred);
         let busy = std::mem::replace(&mut n.busy_until, 0) > self.now;
+        n.last_write = None;
         self.failed_at[node as usize] = self.now;
         if busy {
             // What it had not sent yet never leaves (its writes are on disk: the durable state

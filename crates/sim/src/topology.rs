@@ -65,43 +65,49 @@ impl Delay {
     }
 }
 
-/// Storage presets: name, the time a durable write takes, and what it is. `memory` (the default)
-/// makes durable writes free, as a model that ignores the disk does.
-pub const STORAGE: &[(&str, Delay, &str)] = &[
-    ("memory", Delay { us: 0, jitter_us: 0 }, "free: writes cost nothing (the default)"),
-    ("nvme", Delay { us: 20, jitter_us: 60 }, "local NVMe flash with power-loss protection, 20 to 80 µs"),
-    ("ssd", Delay { us: 100, jitter_us: 1_900 }, "a SATA SSD's fsync, 0.1 to 2 ms"),
-    ("network-disk", Delay { us: 2_000, jitter_us: 4_000 }, "a network block device, 2 to 6 ms"),
-    ("hdd", Delay { us: 4_000, jitter_us: 8_000 }, "a spinning disk, 4 to 12 ms"),
+/// Storage presets, by name: `memory` (the default) makes durable writes free, as a model that
+/// ignores the disk does; `nvme`, local flash with power-loss protection, 20 to 80 µs; `ssd`, a
+/// SATA SSD's fsync, 0.1 to 2 ms; `network-disk`, a network block device, 2 to 6 ms; `hdd`, a
+/// spinning disk, 4 to 12 ms.
+pub const STORAGE: &[(&str, Delay)] = &[
+    ("memory", Delay { us: 0, jitter_us: 0 }),
+    ("nvme", Delay { us: 20, jitter_us: 60 }),
+    ("ssd", Delay { us: 100, jitter_us: 1_900 }),
+    ("network-disk", Delay { us: 2_000, jitter_us: 4_000 }),
+    ("hdd", Delay { us: 4_000, jitter_us: 8_000 }),
 ];
 
-/// A datacenter's storage as a scenario writes it: a preset's name (`"ssd"`) or a delay
-/// (`{"us": 3000, "jitter_us": 500}`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum StorageSpec {
-    Preset(String),
-    Delay(Delay),
-}
-
-impl StorageSpec {
-    fn resolve(&self, what: &str) -> Result<Delay, TopologyError> {
-        let d = match self {
-            StorageSpec::Delay(d) => *d,
-            StorageSpec::Preset(name) => match STORAGE.iter().find(|s| s.0 == name) {
-                Some(s) => s.1,
-                None => {
-                    let known: Vec<_> = STORAGE.iter().map(|s| s.0).collect();
-                    return Err(TopologyError(format!(
-                        "{what}: unknown storage `{name}` (known: {})",
-                        known.join(", ")
-                    )));
-                }
-            },
-        };
-        check_delay(what, d)?;
-        Ok(d)
+/// Reads a delay as a scenario writes it: a preset's name from `presets` (`"ssd"`), a fixed
+/// time (`"5ms"`) or a uniform range (`"2ms..6ms"`), in whole `us`, `ms` or `s`. The error
+/// names `what`, the field.
+pub fn parse_delay(what: &str, text: &str, presets: &[(&str, Delay)]) -> Result<Delay, TopologyError> {
+    if let Some(p) = presets.iter().find(|p| p.0 == text) {
+        return Ok(p.1);
     }
+    let time = |t: &str| -> Option<Micros> {
+        let t = t.trim();
+        let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+        let scale = match &t[digits..] {
+            "us" | "µs" => 1,
+            "ms" => 1_000,
+            "s" => 1_000_000,
+            _ => return None,
+        };
+        t[..digits].parse::<Micros>().ok()?.checked_mul(scale)
+    };
+    // By bytes: a string searcher would cost every page code for this one split.
+    let dots = text.as_bytes().windows(2).position(|w| w == b"..");
+    let (lo, hi) = dots.map_or((text, text), |i| (&text[..i], &text[i + 2..]));
+    let d = match (time(lo), time(hi)) {
+        (Some(lo), Some(hi)) if hi >= lo => Delay { us: lo, jitter_us: hi - lo },
+        _ => {
+            let known: Vec<_> = presets.iter().map(|p| p.0).collect();
+            let names = if known.is_empty() { String::new() } else { format!("one of {}, or ", known.join(", ")) };
+            return Err(TopologyError(format!("{what}: `{text}` is not {names}a time such as 5ms or 2ms..6ms")));
+        }
+    };
+    check_delay(what, d)?;
+    Ok(d)
 }
 
 fn check_delay(what: &str, d: Delay) -> Result<(), TopologyError> {
@@ -197,15 +203,16 @@ pub struct TopologySpec {
     /// plus up to 0.3 ms of jitter, a preset's own).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intra: Option<Link>,
-    /// Every datacenter's storage: one of [`STORAGE`] or a delay (default `memory`: free).
+    /// Every datacenter's storage, the time a durable write takes: one of [`STORAGE`] (`"ssd"`)
+    /// or a time (`"3ms"`, `"2ms..6ms"`); default `memory`, free.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub storage: Option<StorageSpec>,
+    pub storage: Option<String>,
     /// Each node's clock drifts by a random amount within ± this many ppm (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift_ppm: Option<u32>,
-    /// The time a node takes to handle one event (default 0).
+    /// The time a node takes to handle one event (`"50us"`, `"20us..120us"`; default none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub processing: Option<Delay>,
+    pub processing: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -220,7 +227,7 @@ pub struct DcSpec {
     pub y: f32,
     /// This datacenter's storage, instead of the topology's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub storage: Option<StorageSpec>,
+    pub storage: Option<String>,
 }
 
 /// A link between two named datacenters, in both directions.
@@ -389,13 +396,13 @@ impl TopologySpec {
             }
         }
         let every = match &self.storage {
-            Some(s) => s.resolve("storage")?,
+            Some(s) => parse_delay("storage", s, STORAGE)?,
             None => Delay::default(),
         };
         let mut storage = vec![every; datacenters.len()];
         for (i, d) in self.datacenters.iter().enumerate() {
             if let Some(s) = &d.storage {
-                storage[i] = s.resolve(&format!("datacenters[{i}].storage"))?;
+                storage[i] = parse_delay(&format!("datacenters[{i}].storage"), s, STORAGE)?;
             }
         }
         if storage.iter().all(Delay::is_zero) {
@@ -405,8 +412,10 @@ impl TopologySpec {
         if drift_ppm > MAX_DRIFT_PPM as u32 {
             return err(format!("drift_ppm: {drift_ppm} is over the limit of {MAX_DRIFT_PPM}"));
         }
-        let processing = self.processing.unwrap_or_default();
-        check_delay("processing", processing)?;
+        let processing = match &self.processing {
+            Some(p) => parse_delay("processing", p, &[])?,
+            None => Delay::default(),
+        };
         Ok(Topology { datacenters, nodes, links, storage, drift_ppm, processing })
     }
 
