@@ -40,7 +40,8 @@ pub fn election_panel(p: &ElectionProps) -> Html {
             Part::Rest => html! {
                 <>
                     <RaftSettings key={format!("s{}", base.name)} base={base.clone()} params={params.clone()} dispatch={p.dispatch.clone()} />
-                    <Experiment key={format!("e{}", base.name)} base={base.clone()} params={params} />
+                    <Experiment key={format!("e{}", base.name)} base={base.clone()} params={params.clone()} />
+                    <crate::components::figure16::Figure16 key={format!("f{}", base.name)} base={base.clone()} params={params} />
                 </>
             },
         };
@@ -310,15 +311,17 @@ struct ExperimentProps {
     params: raft::Params,
 }
 
-/// Results so far of a running (or finished) experiment.
-#[derive(Default)]
-struct Progress {
-    total: u64,
-    done: u64,
-    /// Time to a new leader, per trial that elected one in time.
-    times: Vec<Micros>,
-    failed: u64,
-    error: Option<String>,
+/// Results so far of a running (or finished) experiment, or of a line of Figure 16.
+#[derive(Clone, Default)]
+pub(crate) struct Progress {
+    pub total: u64,
+    pub done: u64,
+    /// Time to a new leader, per trial that elected one in time, sorted.
+    pub times: Vec<Micros>,
+    pub failed: u64,
+    /// Trials that did not even elect a first leader within the limit (counted in `failed`).
+    pub no_first: u64,
+    pub error: Option<String>,
 }
 
 /// How long a trial waits for a leader, in each of its phases.
@@ -355,7 +358,7 @@ fn experiment(p: &ExperimentProps) -> Html {
             scenario.script.clear();
             *progress.borrow_mut() = Progress { total: trials.clamp(1, 2000), ..Progress::default() };
             let progress = progress.clone();
-            run_slices(move || trial(&scenario, &mut progress.borrow_mut()), timer.clone(), redraw.clone());
+            run_slices(Box::new(move || trial(&scenario, &mut progress.borrow_mut())), timer.clone(), redraw.clone());
         })
     };
     let stop = {
@@ -405,7 +408,7 @@ pub(crate) type SliceTimer = Rc<RefCell<Option<gloo_timers::callback::Timeout>>>
 /// Calls `step` (one unit of work; `false` once there is no more) for about [`SLICE_MS`], redraws,
 /// then yields to the browser and schedules the next slice, so that a long computation never
 /// holds the page. The Experiment and Figure 16 run their trials through here.
-pub(crate) fn run_slices(mut step: impl FnMut() -> bool + 'static, timer: SliceTimer, redraw: UseStateHandle<u64>) {
+pub(crate) fn run_slices(mut step: Box<dyn FnMut() -> bool>, timer: SliceTimer, redraw: UseStateHandle<u64>) {
     let started = crate::browser::now_ms();
     let mut more = true;
     while more && crate::browser::now_ms() - started < SLICE_MS {
@@ -418,16 +421,23 @@ pub(crate) fn run_slices(mut step: impl FnMut() -> bool + 'static, timer: SliceT
     }
 }
 
-/// One trial of the Experiment; `false` once there is no more to run.
-fn trial(scenario: &Scenario, pr: &mut Progress) -> bool {
+/// The next trial of `scenario` (seed: its seed + trials done); `false` once there is no more to
+/// run. The Experiment's and every line of Figure 16's.
+pub(crate) fn trial(scenario: &Scenario, pr: &mut Progress) -> bool {
     if pr.done >= pr.total || pr.error.is_some() {
         return false;
     }
     let seed = scenario.seed.wrapping_add(pr.done);
     match raft::crash_leader_trial(scenario, seed, TRIAL_LIMIT_US) {
         Ok(trial) => match trial.recovered_after_us {
-            Some(t) => pr.times.push(t),
-            None => pr.failed += 1,
+            Some(t) => {
+                let at = pr.times.partition_point(|&x| x <= t);
+                pr.times.insert(at, t);
+            }
+            None => {
+                pr.failed += 1;
+                pr.no_first += u64::from(trial.first_leader.is_none());
+            }
         },
         Err(e) => {
             pr.error = Some(format!("The experiment cannot run: {e}"));
@@ -446,14 +456,13 @@ fn histogram(pr: &Progress) -> Html {
             html! {}
         };
     }
-    let mut sorted = pr.times.clone();
-    sorted.sort_unstable();
+    let sorted = &pr.times;
     let pct = |q: usize| sorted[(sorted.len() - 1) * q / 100];
     let max = *sorted.last().unwrap_or(&1);
     const BINS: usize = 24;
     let width = (max / BINS as u64 + 1).max(1);
     let mut counts = [0u32; BINS];
-    for &t in &sorted {
+    for &t in sorted {
         counts[((t / width) as usize).min(BINS - 1)] += 1;
     }
     let top = *counts.iter().max().unwrap_or(&1) as f64;
