@@ -24,7 +24,7 @@ const CLOSE_TEXT: &str = "1.5x";
 
 /// Each line's colour and dash pattern, by its index in `FIGURE_16` (150-300 ms, in both graphs,
 /// looks the same in both). Colours differ within a graph, and so do dashes: colour is never the
-/// only signal.
+/// only signal; no two lines of the table look the same.
 const STYLE: [(&str, &str); 10] = [
     ("#64748b", "2 3"),
     ("#b91c1c", "9 3 2 3"),
@@ -35,7 +35,7 @@ const STYLE: [(&str, &str); 10] = [
     ("#be185d", "2 3"),
     ("#0e7490", "7 4"),
     ("#b45309", "9 3 2 3"),
-    ("#047857", "3 2"),
+    ("#4d7c0f", "6 2 2 2"),
 ];
 
 #[derive(Default)]
@@ -115,22 +115,12 @@ pub fn figure_16(p: &Figure16Props) -> Html {
     let f = fig.borrow();
     let running = f.running();
     let current = current(&f);
+    let (done, total) = (grouped(f.done as usize), grouped(f.total as usize));
     let status = match current {
         _ if f.error.is_some() => String::new(),
-        Some(i) if running => format!(
-            " Line {} of {}, {}: {} of {} trials · {} of {} in all",
-            i + 1,
-            FIGURE_16.len(),
-            range(&FIGURE_16[i]),
-            grouped(f.lines[i].done as usize),
-            grouped(FIGURE_16[i].trials as usize),
-            grouped(f.done as usize),
-            grouped(f.total as usize)
-        ),
-        _ if f.stopped => {
-            format!(" Stopped after {} of {} trials.", grouped(f.done as usize), grouped(f.total as usize))
-        }
-        _ => format!(" {} trials in {} s.", grouped(f.done as usize), decimal(f.took_ms / 1000.0, 1)),
+        Some(i) if running => format!(" {done} of {total} trials · line {} of 10, {}", i + 1, range(&FIGURE_16[i])),
+        _ if f.stopped => format!(" Stopped after {done} of {total} trials."),
+        _ => format!(" {done} trials in {} s.", decimal(f.took_ms / 1000.0, 1)),
     };
     let now = crate::browser::now_ms();
     if f.total > 0 && (!running || now - drawn.borrow().0 >= REDRAW_MS) {
@@ -138,16 +128,16 @@ pub fn figure_16(p: &Figure16Props) -> Html {
     }
     let ours = p.base.name == "raft-figure-16";
     let setup = if ours {
-        "It runs on this scenario, the paper's setup: five servers in one datacenter, a broadcast time of about 15 ms. Each line sets its own timeout range and a heartbeat of half its minimum, as the paper did.".to_string()
+        "this scenario, the paper's setup (five servers, a broadcast time of about 15 ms)".to_string()
     } else {
-        format!("It runs on the loaded scenario, {}: its topology and parameters, with each line's timeout range and a heartbeat of half its minimum. The paper's setup is ", p.base.name)
+        format!("the loaded scenario, {} (its topology and parameters)", p.base.name)
     };
     html! {
         <section class="panel fig16" aria-label="Raft paper, Figure 16">
-            <h2>{"Raft paper, Figure 16"}</h2>
-            <p class="hint">{"In section 9.3 of the Raft paper, Ongaro and Ousterhout crashed the leader of a five-server cluster at a random moment within its heartbeat interval, 1,000 times for each of several election timeout ranges, and measured how long the cluster went without a leader."}</p>
-            <p class="hint">{ setup }
-                if !ours { <a href="?s=raft-figure-16">{"raft-figure-16"}</a>{"."} }
+            // Static text as markup: two elements fewer for `html!` to build (84 B gzip).
+            { Html::from_html_unchecked(AttrValue::Static(r#"<h2>Raft paper, Figure 16</h2><p class="hint">In section 9.3 of the Raft paper, Ongaro and Ousterhout crashed the leader of a five-server cluster at a random moment within its heartbeat interval, 1,000 times for each of several election timeout ranges, and measured how long the cluster went without a leader.</p>"#)) }
+            <p class="hint">{"It runs on "}{ setup }{", each line with its own timeout range and a heartbeat of half its minimum, as in the paper."}
+                if !ours { {" The paper's setup is "}<a href="?s=raft-figure-16">{"raft-figure-16"}</a>{"."} }
             </p>
             <div class="row">
                 <button onclick={if running { stop } else { start }}>{ if running { "Stop" } else { "Reproduce Figure 16" } }</button>
@@ -281,7 +271,7 @@ fn paper_point(p: Published) -> Option<(f64, f64)> {
 fn swatch(i: usize) -> String {
     let (colour, dash) = STYLE[i];
     format!(
-        r#"<svg class="swatch" width="30" height="10" aria-hidden="true"><line x1="0" y1="5" x2="30" y2="5" stroke="{colour}" stroke-dasharray="{dash}" stroke-width="2.5"/></svg>"#
+        r#"<svg class="key" width="30" height="10" aria-hidden="true"><line x1="0" y1="5" x2="30" y2="5" stroke="{colour}" stroke-dasharray="{dash}" stroke-width="2.5"/></svg>"#
     )
 }
 
@@ -328,51 +318,37 @@ fn graph(out: &mut String, top: bool, f: &Figure, current: Option<usize>) {
     let members: Vec<usize> =
         (0..FIGURE_16.len()).filter(|&i| if top { FIGURE_16[i].top } else { FIGURE_16[i].bottom }).collect();
     let (name, what, x_title) = if top {
-        (
-            "Top graph",
-            "the randomness varies, from none (150–150 ms) to 150–300 ms",
-            "time without a leader (log scale)",
-        )
+        ("Top graph", "the randomness varies (150–150 to 150–300 ms)", "time without a leader (log scale)")
     } else {
-        ("Bottom graph", "the minimum timeout varies, each range up to twice it", "time without a leader (ms)")
+        ("Bottom graph", "the minimum varies (12–24 to 150–300 ms)", "time without a leader (ms)")
     };
     let summary = members.iter().map(|&i| format!("{}: {}", range(&FIGURE_16[i]), state(f, i))).collect::<Vec<_>>();
     let _ = write!(
         out,
-        r#"<figure class="cdf" data-graph="{}"><figcaption>{name}: {what}.</figcaption><svg viewBox="0 0 360 230" role="img" aria-label="{name} of Figure 16, cumulative percent of trials against {x_title}. {}."><path class="grid" d=""#,
+        r#"<figure class="cdf" data-graph="{}"><figcaption>{name}: {what}.</figcaption><svg viewBox="0 0 360 230" role="img" aria-label="{name} of Figure 16, cumulative percent of trials against {x_title}. {}.">"#,
         if top { "top" } else { "bottom" },
         summary.join("; ")
     );
-    // Grid lines, then the axes, then the labels.
-    let (l, r, t, b) = (decimal(LEFT, 1), decimal(W - RIGHT, 1), decimal(TOP, 1), decimal(H - BOTTOM, 1));
-    for &(ms, _) in ticks {
-        let _ = write!(out, "M{} {t}V{b}", decimal(axis.x(ms), 1));
-    }
-    for pc in [25, 50, 75, 100] {
-        let _ = write!(out, "M{l} {}H{r}", decimal(y(pc as f64 / 100.0), 1));
-    }
-    let _ = write!(out, r#""/><path class="axis" d="M{l} {t}V{b}H{r}"/>"#);
-    for &(ms, label) in ticks {
+    // The grid, the axes and their labels, in the plot's own numbers (LEFT 40, W - RIGHT 344, TOP 10,
+    // H - BOTTOM 190: y = 190 - 1.8 x percent).
+    for pc in [0u32, 25, 50, 75, 100] {
+        let yy = 190 - pc * 9 / 5;
         let _ = write!(
             out,
-            r#"<text x="{}" y="{}" text-anchor="middle">{label}</text>"#,
-            decimal(axis.x(ms), 1),
-            decimal(H - BOTTOM + 16.0, 1)
+            r#"<path class="grid" d="M40 {yy}H344"/><text x="36" y="{}" text-anchor="end">{pc}%</text>"#,
+            yy + 4
         );
     }
-    for pc in [0, 25, 50, 75, 100] {
+    for &(ms, label) in ticks {
+        let x = decimal(axis.x(ms), 1);
         let _ = write!(
             out,
-            r#"<text x="{}" y="{}" text-anchor="end">{pc}%</text>"#,
-            decimal(LEFT - 4.0, 1),
-            decimal(y(pc as f64 / 100.0) + 4.0, 1)
+            r#"<path class="grid" d="M{x} 10V190"/><text x="{x}" y="206" text-anchor="middle">{label}</text>"#
         );
     }
     let _ = write!(
         out,
-        r#"<text x="{}" y="{}" text-anchor="middle">{x_title}</text>"#,
-        decimal((LEFT + W - RIGHT) / 2.0, 1),
-        decimal(H - 6.0, 1)
+        r#"<path class="axis" d="M40 10V190H344"/><text x="192" y="224" text-anchor="middle">{x_title}</text>"#
     );
     // The lines, then the paper's figures over them.
     for (k, &i) in members.iter().enumerate() {
@@ -407,7 +383,7 @@ fn graph(out: &mut String, top: bool, f: &Figure, current: Option<usize>) {
         };
         let _ = write!(out, "<li>{}{}{note}</li>", swatch(i), range(&FIGURE_16[i]));
     }
-    out.push_str(r##"<li><svg class="swatch" width="12" height="12" aria-hidden="true"><circle cx="6" cy="6" r="4" stroke="#475569"/></svg>the paper's figure</li></ul></figure>"##);
+    out.push_str(r##"<li><svg class="key" width="12" height="12" aria-hidden="true"><circle cx="6" cy="6" r="4" stroke="#475569"/></svg>the paper's figure</li></ul></figure>"##);
 }
 
 // ---- the table -----------------------------------------------------------------------------------
@@ -438,12 +414,7 @@ fn verdict(spec: &Figure16Line, l: &Line) -> (String, bool) {
 
 fn table(out: &mut String, f: &Figure) {
     let dash = || "–".to_string();
-    let _ = write!(
-        out,
-        r#"<div class="table-wrap"><table><caption>Ours beside the paper's figures. The median counts a trial without a new leader as longer than any; mean and longest are of the trials that elected one. Trial k of each line uses seed {} + k; a trial gives up after {} without a leader.</caption><thead><tr>"#,
-        f.seed,
-        limit()
-    );
+    out.push_str(r#"<div class="table-wrap"><table><caption>Ours beside the paper's figures</caption><thead><tr>"#);
     let no_leader = format!("No leader within {}", limit());
     for h in ["Timeouts", "Trials", "Median", "Mean", "Longest", &no_leader, "The paper", "Ours / the paper"] {
         let _ = write!(out, r#"<th scope="col">{h}</th>"#);
@@ -484,7 +455,12 @@ fn table(out: &mut String, f: &Figure) {
         }
         out.push_str("</tr>");
     }
-    out.push_str("</tbody></table></div>");
+    let _ = write!(
+        out,
+        r#"</tbody></table></div><p class="hint">The median counts a trial without a new leader as longer than any; mean and longest are of the trials that elected one. Trial k of a line uses seed {} + k and gives up after {} without a leader.</p>"#,
+        f.seed,
+        limit()
+    );
     if !slower.is_empty() {
         let _ = write!(
             out,
