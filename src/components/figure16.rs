@@ -438,7 +438,7 @@ fn table(out: &mut String, f: &Figure) {
                     grouped(l.done as usize)
                 },
                 median(l),
-                if elected > 0 { fmt_time(l.times.iter().sum::<Micros>() / elected) } else { dash() },
+                l.times.iter().sum::<Micros>().checked_div(elected).map_or_else(dash, fmt_time),
                 l.times.last().map_or_else(dash, |&t| fmt_time(t)),
                 if l.no_first > 0 {
                     format!("{failed} ({} without a first leader)", grouped(l.no_first as usize))
