@@ -40,7 +40,8 @@ pub fn election_panel(p: &ElectionProps) -> Html {
             Part::Rest => html! {
                 <>
                     <RaftSettings key={format!("s{}", base.name)} base={base.clone()} params={params.clone()} dispatch={p.dispatch.clone()} />
-                    <Experiment key={format!("e{}", base.name)} base={base.clone()} params={params} />
+                    <Experiment key={format!("e{}", base.name)} base={base.clone()} params={params.clone()} />
+                    <crate::components::figure16::Figure16 key={format!("f{}", base.name)} base={base.clone()} params={params} />
                 </>
             },
         };
@@ -310,19 +311,22 @@ struct ExperimentProps {
     params: raft::Params,
 }
 
-/// Results so far of a running (or finished) experiment.
-#[derive(Default)]
-struct Progress {
-    total: u64,
-    done: u64,
-    /// Time to a new leader, per trial that elected one in time.
-    times: Vec<Micros>,
-    failed: u64,
-    error: Option<String>,
+/// Results so far of a running (or finished) experiment, or of a line of Figure 16.
+#[derive(Clone, Default)]
+pub(crate) struct Progress {
+    pub total: u64,
+    pub done: u64,
+    /// Time to a new leader, per trial that elected one in time, sorted.
+    pub times: Vec<Micros>,
+    pub failed: u64,
+    /// Trials that did not even elect a first leader within the limit (counted in `failed`).
+    pub no_first: u64,
+    pub error: Option<String>,
 }
 
-const TRIAL_LIMIT_US: Micros = 30 * SEC;
-/// Real milliseconds of trials per slice before the page gets the main thread back.
+/// How long a trial waits for a leader, in each of its phases.
+pub(crate) const TRIAL_LIMIT_US: Micros = 30 * SEC;
+/// Real milliseconds of work per slice before the page gets the main thread back.
 const SLICE_MS: f64 = 12.0;
 
 #[function_component(Experiment)]
@@ -353,7 +357,8 @@ fn experiment(p: &ExperimentProps) -> Html {
             scenario.protocol.params = json;
             scenario.script.clear();
             *progress.borrow_mut() = Progress { total: trials.clamp(1, 2000), ..Progress::default() };
-            run_slice(Rc::new(scenario), progress.clone(), timer.clone(), redraw.clone());
+            let progress = progress.clone();
+            run_slices(Box::new(move || trial(&scenario, &mut progress.borrow_mut())), timer.clone(), redraw.clone());
         })
     };
     let stop = {
@@ -397,41 +402,50 @@ fn experiment(p: &ExperimentProps) -> Html {
     }
 }
 
-/// Runs trials for about [`SLICE_MS`], then yields to the browser and schedules the next slice.
-fn run_slice(
-    scenario: Rc<Scenario>,
-    progress: Rc<RefCell<Progress>>,
-    timer: Rc<RefCell<Option<gloo_timers::callback::Timeout>>>,
-    redraw: UseStateHandle<u64>,
-) {
+/// The slot of the next slice's timer: emptying it (Stop, or the panel going away) stops the run.
+pub(crate) type SliceTimer = Rc<RefCell<Option<gloo_timers::callback::Timeout>>>;
+
+/// Calls `step` (one unit of work; `false` once there is no more) for about [`SLICE_MS`], redraws,
+/// then yields to the browser and schedules the next slice, so that a long computation never
+/// holds the page. The Experiment and Figure 16 run their trials through here.
+pub(crate) fn run_slices(mut step: Box<dyn FnMut() -> bool>, timer: SliceTimer, redraw: UseStateHandle<u64>) {
     let started = crate::browser::now_ms();
-    {
-        let mut pr = progress.borrow_mut();
-        while pr.done < pr.total && crate::browser::now_ms() - started < SLICE_MS {
-            let seed = scenario.seed.wrapping_add(pr.done);
-            match raft::crash_leader_trial(&scenario, seed, TRIAL_LIMIT_US) {
-                Ok(trial) => match trial.recovered_after_us {
-                    Some(t) => pr.times.push(t),
-                    None => pr.failed += 1,
-                },
-                Err(e) => {
-                    pr.error = Some(format!("The experiment cannot run: {e}"));
-                    break;
-                }
-            }
-            pr.done += 1;
-        }
+    let mut more = true;
+    while more && crate::browser::now_ms() - started < SLICE_MS {
+        more = step();
     }
     redraw.set(*redraw + 1);
-    let more = {
-        let pr = progress.borrow();
-        pr.done < pr.total && pr.error.is_none()
-    };
     if more {
         let next = timer.clone();
-        *timer.borrow_mut() =
-            Some(gloo_timers::callback::Timeout::new(0, move || run_slice(scenario, progress, next, redraw)));
+        *timer.borrow_mut() = Some(gloo_timers::callback::Timeout::new(0, move || run_slices(step, next, redraw)));
     }
+}
+
+/// The next trial of `scenario` (seed: its seed + trials done); `false` once there is no more to
+/// run. The Experiment's and every line of Figure 16's.
+pub(crate) fn trial(scenario: &Scenario, pr: &mut Progress) -> bool {
+    if pr.done >= pr.total || pr.error.is_some() {
+        return false;
+    }
+    let seed = scenario.seed.wrapping_add(pr.done);
+    match raft::crash_leader_trial(scenario, seed, TRIAL_LIMIT_US) {
+        Ok(trial) => match trial.recovered_after_us {
+            Some(t) => {
+                let at = pr.times.partition_point(|&x| x <= t);
+                pr.times.insert(at, t);
+            }
+            None => {
+                pr.failed += 1;
+                pr.no_first += u64::from(trial.first_leader.is_none());
+            }
+        },
+        Err(e) => {
+            pr.error = Some(format!("The experiment cannot run: {e}"));
+            return false;
+        }
+    }
+    pr.done += 1;
+    pr.done < pr.total
 }
 
 fn histogram(pr: &Progress) -> Html {
@@ -442,14 +456,13 @@ fn histogram(pr: &Progress) -> Html {
             html! {}
         };
     }
-    let mut sorted = pr.times.clone();
-    sorted.sort_unstable();
+    let sorted = &pr.times;
     let pct = |q: usize| sorted[(sorted.len() - 1) * q / 100];
     let max = *sorted.last().unwrap_or(&1);
     const BINS: usize = 24;
     let width = (max / BINS as u64 + 1).max(1);
     let mut counts = [0u32; BINS];
-    for &t in &sorted {
+    for &t in sorted {
         counts[((t / width) as usize).min(BINS - 1)] += 1;
     }
     let top = *counts.iter().max().unwrap_or(&1) as f64;

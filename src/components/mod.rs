@@ -13,6 +13,8 @@ pub mod diagram;
 pub mod election;
 pub mod essay;
 pub mod faults;
+#[cfg(feature = "election")]
+pub mod figure16;
 pub mod header;
 #[cfg(not(any(feature = "election", feature = "paxos", feature = "ring", feature = "lock", feature = "commit")))]
 pub mod heartbeat;

@@ -65,6 +65,68 @@ test('raft-experiment', 'crash-the-leader trials fill the progress bar and draw 
   assert((await page.locator('.histogram rect').count()) > 5, 'bars');
 });
 
+test('raft-figure-16', 'Figure 16 draws both graphs line by line with progress, never holding a frame; Stop stops it', async (t) => {
+  const { page } = t;
+  await t.goto('election/?s=raft-figure-16');
+  const fig = page.locator('section.fig16');
+  await fig.getByRole('heading', { name: 'Raft paper, Figure 16' }).waitFor();
+  // Frame intervals on the main thread while the figure runs.
+  await page.evaluate(() => {
+    window.__frames = [];
+    window.__framing = true;
+    let last = performance.now();
+    const tick = (now) => {
+      window.__frames.push(now - last);
+      last = now;
+      if (window.__framing) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  const started = Date.now();
+  await fig.getByRole('button', { name: 'Reproduce Figure 16' }).click();
+  const bar = fig.getByRole('progressbar', { name: 'Figure 16 trials done' });
+  eq(await bar.getAttribute('max'), '9100', 'trials in all: 100 for 150-150 ms, 1,000 for each of the nine others');
+  // Lines appear as they are computed, before the end.
+  await until(async () => {
+    const value = Number(await bar.getAttribute('value'));
+    return value > 0 && value < 9100 && (await fig.locator('[data-graph=top] svg polyline').count()) > 0;
+  }, 'a line drawn while the bar is part way', 60_000);
+  await until(async () => (await bar.getAttribute('value')) === '9100', 'all 9,100 trials', 120_000);
+  await fig.getByRole('button', { name: 'Reproduce Figure 16' }).waitFor();
+  const frames = await page.evaluate(() => {
+    window.__framing = false;
+    return window.__frames.slice(1);
+  });
+  const longest = Math.max(...frames);
+  const sorted = [...frames].sort((a, b) => a - b);
+  console.log(`    Figure 16 in ${((Date.now() - started) / 1000).toFixed(1)} s: ${frames.length} frames, p95 ${sorted[Math.floor(sorted.length * 0.95)].toFixed(1)} ms, longest ${longest.toFixed(1)} ms`);
+  assert(frames.length > 50, `frames kept coming: ${frames.length}`);
+  assert(longest < 100, `no frame held 100 ms or more: the longest took ${longest.toFixed(1)} ms`);
+  eq(await fig.locator('[data-graph=top] svg polyline').count(), 6, 'lines in the top graph');
+  eq(await fig.locator('[data-graph=bottom] svg polyline').count(), 5, 'lines in the bottom graph');
+  for (const graph of ['top', 'bottom']) {
+    const svg = fig.locator(`[data-graph=${graph}] svg[role=img]`);
+    const label = await svg.getAttribute('aria-label');
+    assert(/cumulative percent of trials/.test(label) && /150–300 ms: median [0-9.]+ m?s/.test(label), `${graph} graph label: ${label}`);
+    eq(await svg.locator('polyline title').count(), graph === 'top' ? 6 : 5, `a title per line in the ${graph} graph`);
+  }
+  eq(await fig.locator('tbody tr').count(), 10, 'a table row per line');
+  const rows = await fig.locator('tbody tr').allInnerTexts();
+  assert(rows[2].includes('median 287 ms') && /[0-9.]+x: (within 1\.5x|more than 1\.5x)/.test(rows[2]), `150-155 ms against the paper: ${rows[2]}`);
+  const why = fig.locator('p.why');
+  if ((await why.count()) > 0) assert((await why.innerText()).includes('timing noise'), 'the why-note');
+  await t.shot('raft-figure-16', fig);
+  // Run again and stop it part way: nothing moves after Stop.
+  await fig.getByRole('button', { name: 'Reproduce Figure 16' }).click();
+  await until(async () => Number(await bar.getAttribute('value')) > 0, 'the second run to start');
+  await fig.getByRole('button', { name: 'Stop' }).click();
+  const stopped = await bar.getAttribute('value');
+  assert(Number(stopped) < 9100, `stopped part way: ${stopped}`);
+  await page.waitForTimeout(500);
+  eq(await bar.getAttribute('value'), stopped, 'the bar after Stop');
+  assert(/Stopped after [0-9,]+ of 9,100 trials/.test(await fig.innerText()), 'it says so');
+}, { timeout: 180_000 });
+
 test('raft-presenter', 'partition the leader\'s datacenter, a new leader takes over, safety holds', async (t) => {
   const { page } = t;
   await t.goto('election/?v=1&s=raft&seed=2&t=1500');
