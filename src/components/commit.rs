@@ -3,7 +3,7 @@
 //! each node's write-ahead log, who is blocked in doubt and for how long, the latency of each
 //! phase, and how latency grows with distance. Compiled only into the commit pack.
 
-use crate::components::{fmt_time, node_chip, node_colour, Part};
+use crate::components::{fmt_time, node_colour, Part};
 use crate::state::{Action, Banner, RunRef};
 use caucus_protocols::commit::{
     latency_by_distance, participants, Commit, Entry, Latency, Msg, Params, Request, State, Variant, WalRecord,
@@ -11,6 +11,7 @@ use caucus_protocols::commit::{
 use caucus_sim::sim::What;
 use caucus_sim::trace::Outcome;
 use caucus_sim::{decimal, DynRun, Endpoint, Input, Micros, NodeId, Run, Status, Topology, MS};
+use std::fmt::Write as _;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -316,40 +317,53 @@ fn lanes(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
         (voted, open(decided), names[1]),
         (decided, end.or(Some(t1)), names[2]),
     ];
-    let bands = bands.iter().enumerate().filter_map(|(i, &(a, b, label))| {
-        let (a, b) = (a?, b?);
+    // Written as SVG text rather than `html!`: the lanes have no handlers, and the text costs the
+    // page kilobytes less than a virtual node per element (the page is at its size budget).
+    let mut out = String::new();
+    let o = &mut out;
+    let lanes_h = order.len() as f64 * LANE_H;
+    for (i, &(a, b, label)) in bands.iter().enumerate() {
+        let (Some(a), Some(b)) = (a, b) else { continue };
         if label.is_empty() || b < a {
-            return None;
+            continue;
         }
         let (xa, xb) = (x(a), x(b));
         // The full name where it fits, else the phase's number alone (its title says the rest).
         let short = label.split(':').next().unwrap_or(label).trim_start_matches("phase ");
         let fits = |text: &str| (xb - xa) > 6.0 * text.len() as f64 + 4.0;
-        let shown = if fits(label) { label } else if fits(short) { short } else { "" };
-        Some(html! {
-            <g class={classes!("band", format!("band{i}"))} data-row={match (m.variant, i) { (Variant::Saga, 0) => "saga-steps", (Variant::Saga, _) => "saga-compensations", (_, 0) => "phase-votes", (_, 1) => "phase-precommit", _ => "phase-decision" }}>
-                <rect x={num(xa)} y={num(TOP - 4.0)} width={num((xb - xa).max(1.0))} height={num(order.len() as f64 * LANE_H)} />
-                <text x={num(xa + 3.0)} y={num(TOP - 8.0)}>{ shown }</text>
-                <title>{ format!("{label}: +{} to +{}", fmt_time(a - t0), fmt_time(b - t0)) }</title>
-            </g>
-        })
-    });
-    let marks = [(begin, "begin"), (decided, "decision"), (end, "end")];
-    let marks = marks.iter().filter_map(|&(t, label)| {
-        let t = t?;
-        let xt = x(t);
-        Some(html! {
-            <g class="mark">
-                <line x1={num(xt)} x2={num(xt)} y1={num(TOP - 4.0)} y2={num(TOP + order.len() as f64 * LANE_H)} />
-                <title>{ format!("{label} at +{}", fmt_time(t - t0)) }</title>
-            </g>
-        })
-    });
+        let shown = if fits(label) {
+            label
+        } else if fits(short) {
+            short
+        } else {
+            ""
+        };
+        let row = match (m.variant, i) {
+            (Variant::Saga, 0) => "saga-steps",
+            (Variant::Saga, _) => "saga-compensations",
+            (_, 0) => "phase-votes",
+            (_, 1) => "phase-precommit",
+            _ => "phase-decision",
+        };
+        let _ = write!(
+            o,
+            r#"<g class="band band{i}" data-row="{row}"><rect x="{}" y="{}" width="{}" height="{}"/><text x="{}" y="{}">{shown}</text><title>{label}: +{} to +{}</title></g>"#,
+            num(xa),
+            num(TOP - 4.0),
+            num((xb - xa).max(1.0)),
+            num(lanes_h),
+            num(xa + 3.0),
+            num(TOP - 8.0),
+            fmt_time(a - t0),
+            fmt_time(b - t0)
+        );
+    }
 
     let down = down_spans(r, m.names.len(), m.now);
-    let rows = order.iter().map(|&n| {
+    for &n in &order {
         let yy = y(n);
-        let name = &m.names[n as usize];
+        let mid = yy + LANE_H / 2.0;
+        let name = esc(&m.names[n as usize]);
         let role = if n == m.coordinator {
             if m.variant == Variant::Saga { "orchestrator" } else { "coordinator" }.to_string()
         } else if m.variant == Variant::Saga {
@@ -357,49 +371,64 @@ fn lanes(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
         } else {
             "participant".into()
         };
+        let _ = write!(
+            o,
+            r#"<g class="lane" data-row="lane-{name}"><circle class="swatch" cx="9" cy="{}" r="5" fill="{}"/><text class="who" x="18" y="{}">{name}</text><text class="what" x="4" y="{}">{role}</text><line class="track" x1="{}" x2="{}" y1="{}" y2="{}"/>"#,
+            num(mid - 4.0),
+            node_colour(n),
+            num(mid),
+            num(mid + 13.0),
+            num(LABEL_W),
+            num(LABEL_W + PLOT_W),
+            num(mid),
+            num(mid)
+        );
         let segments: Vec<(Micros, String, &'static str)> = if n == m.coordinator {
             coordinator_segments(m, txn)
         } else {
             m.history(r, n, txn).into_iter().map(|(t, s)| (t, s.word(m.variant).to_string(), state_class(s))).collect()
         };
-        let segs = segments.iter().enumerate().filter(|(_, s)| s.0 <= t1).map(|(i, (from, word, class))| {
+        for (i, (from, word, class)) in segments.iter().enumerate().filter(|(_, s)| s.0 <= t1) {
             let until = segments.get(i + 1).map(|s| s.0).unwrap_or(t1).min(t1);
             let (xa, xb) = (x(*from), x(until));
             let w = (xb - xa).max(2.0);
-            let label = if w > 8.0 * word.len() as f64 { word.clone() } else { String::new() };
-            html! {
-                <g class={classes!("seg", *class)}>
-                    <rect x={num(xa)} y={num(yy + 6.0)} width={num(w)} height={num(LANE_H - 12.0)} rx="4" />
-                    <text x={num(xa + 4.0)} y={num(yy + LANE_H / 2.0 + 4.0)}>{ label }</text>
-                    <title>{ format!("{name}: {word} from +{} to +{}", fmt_time(from.saturating_sub(t0)), fmt_time(until.saturating_sub(t0))) }</title>
-                </g>
-            }
-        });
-        let downs = down[n as usize].iter().filter(|(a, b)| *b >= t0 && *a <= t1).map(|&(a, b)| {
-            let (xa, xb) = (x(a), x(b));
-            html! {
-                <g class="down">
-                    <rect x={num(xa)} y={num(yy + 3.0)} width={num((xb - xa).max(2.0))} height={num(LANE_H - 6.0)} />
-                    <text x={num((xa + xb) / 2.0)} y={num(yy + LANE_H - 8.0)} text-anchor="middle">{ if xb - xa > 40.0 { "down" } else { "" } }</text>
-                    <title>{ format!("{name} down from +{} to +{}", fmt_time(a.saturating_sub(t0)), fmt_time(b.saturating_sub(t0))) }</title>
-                </g>
-            }
-        });
-        html! {
-            <g class="lane" data-row={format!("lane-{name}")}>
-                <circle class="swatch" cx="9" cy={num(yy + LANE_H / 2.0 - 4.0)} r="5" fill={node_colour(n)} />
-                <text class="who" x="18" y={num(yy + LANE_H / 2.0)}>{ name.clone() }</text>
-                <text class="what" x="4" y={num(yy + LANE_H / 2.0 + 13.0)}>{ role }</text>
-                <line class="track" x1={num(LABEL_W)} x2={num(LABEL_W + PLOT_W)} y1={num(yy + LANE_H / 2.0)} y2={num(yy + LANE_H / 2.0)} />
-                { for segs }
-                { for downs }
-            </g>
+            let word = esc(word);
+            let label = if w > 8.0 * word.len() as f64 { word.as_str() } else { "" };
+            let _ = write!(
+                o,
+                r#"<g class="seg {class}"><rect x="{}" y="{}" width="{}" height="{}" rx="4"/><text x="{}" y="{}">{label}</text><title>{name}: {word} from +{} to +{}</title></g>"#,
+                num(xa),
+                num(yy + 6.0),
+                num(w),
+                num(LANE_H - 12.0),
+                num(xa + 4.0),
+                num(mid + 4.0),
+                fmt_time(from.saturating_sub(t0)),
+                fmt_time(until.saturating_sub(t0))
+            );
         }
-    });
+        for &(a, b) in down[n as usize].iter().filter(|(a, b)| *b >= t0 && *a <= t1) {
+            let (xa, xb) = (x(a), x(b));
+            let _ = write!(
+                o,
+                r#"<g class="down"><rect x="{}" y="{}" width="{}" height="{}"/><text x="{}" y="{}" text-anchor="middle">{}</text><title>{name} down from +{} to +{}</title></g>"#,
+                num(xa),
+                num(yy + 3.0),
+                num((xb - xa).max(2.0)),
+                num(LANE_H - 6.0),
+                num((xa + xb) / 2.0),
+                num(yy + LANE_H - 8.0),
+                if xb - xa > 40.0 { "down" } else { "" },
+                fmt_time(a.saturating_sub(t0)),
+                fmt_time(b.saturating_sub(t0))
+            );
+        }
+        o.push_str("</g>");
+    }
 
     // This transaction's messages; votes and saga answers are labelled at their sender.
     let msgs = r.trace().msgs.iter().filter(|mm| txn_of(&mm.msg) == txn && mm.sent_at <= m.now && mm.sent_at >= t0);
-    let arrows = msgs.map(|mm| {
+    for mm in msgs {
         let (ya, yb) = (y(mm.source) + LANE_H / 2.0, y(mm.target) + LANE_H / 2.0);
         let (arrive, dropped) = match mm.outcome {
             Outcome::Delivered { time, .. } if time <= m.now => (time, false),
@@ -407,24 +436,56 @@ fn lanes(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
             _ => (m.now.min(mm.deliver_at), false),
         };
         let (xa, xb) = (x(mm.sent_at), x(arrive));
-        let text = <Commit as caucus_sim::Protocol>::msg_label(&mm.msg);
+        let text = esc(&<Commit as caucus_sim::Protocol>::msg_label(&mm.msg));
         let vote = match mm.msg {
-            Msg::Vote { yes: true, .. } => Some(("✓ yes", "vote yes")),
-            Msg::Vote { yes: false, .. } => Some(("✗ no", "vote no")),
-            Msg::Done { ok: true, .. } => Some(("✓ done", "vote yes")),
-            Msg::Done { ok: false, .. } => Some(("✗ failed", "vote no")),
+            Msg::Vote { yes: true, .. } => Some(("✓ yes", " vote-yes")),
+            Msg::Vote { yes: false, .. } => Some(("✗ no", " vote-no")),
+            Msg::Done { ok: true, .. } => Some(("✓ done", " vote-yes")),
+            Msg::Done { ok: false, .. } => Some(("✗ failed", " vote-no")),
             _ => None,
         };
-        html! {
-            <g class={classes!("msg", dropped.then_some("dropped"), vote.map(|v| v.1.replace(' ', "-")))}>
-                <line x1={num(xa)} y1={num(ya)} x2={num(xb)} y2={num(yb)} />
-                if dropped { <text class="lost" x={num(xb - 4.0)} y={num(yb + 4.0)}>{"✗"}</text> }
-                if let Some((v, _)) = vote { <text class="vote" x={num(xa + 3.0)} y={num(ya - LANE_H / 2.0 + 5.0)}>{ v }</text> }
-                <title>{ format!("{text}: {} → {} at +{}{}", m.names[mm.source as usize], m.names[mm.target as usize], fmt_time(mm.sent_at - t0), if dropped { ", lost" } else { "" }) }</title>
-            </g>
+        let _ = write!(
+            o,
+            r#"<g class="msg{}{}"><line x1="{}" y1="{}" x2="{}" y2="{}"/>"#,
+            if dropped { " dropped" } else { "" },
+            vote.map_or("", |v| v.1),
+            num(xa),
+            num(ya),
+            num(xb),
+            num(yb)
+        );
+        if dropped {
+            let _ = write!(o, r#"<text class="lost" x="{}" y="{}">✗</text>"#, num(xb - 4.0), num(yb + 4.0));
         }
-    });
-    let ticks = (0..=4).map(|i| {
+        if let Some((v, _)) = vote {
+            let _ = write!(
+                o,
+                r#"<text class="vote" x="{}" y="{}">{v}</text>"#,
+                num(xa + 3.0),
+                num(ya - LANE_H / 2.0 + 5.0)
+            );
+        }
+        let _ = write!(
+            o,
+            "<title>{text}: {} → {} at +{}{}</title></g>",
+            esc(&m.names[mm.source as usize]),
+            esc(&m.names[mm.target as usize]),
+            fmt_time(mm.sent_at - t0),
+            if dropped { ", lost" } else { "" }
+        );
+    }
+    for (t, label) in [(begin, "begin"), (decided, "decision"), (end, "end")] {
+        let Some(t) = t else { continue };
+        let xt = num(x(t));
+        let _ = write!(
+            o,
+            r#"<g class="mark"><line x1="{xt}" x2="{xt}" y1="{}" y2="{}"/><title>{label} at +{}</title></g>"#,
+            num(TOP - 4.0),
+            num(TOP + lanes_h),
+            fmt_time(t - t0)
+        );
+    }
+    for i in 0..=4 {
         let t = t0 + (t1 - t0) * i / 4;
         let anchor = match i {
             0 => "start",
@@ -432,23 +493,33 @@ fn lanes(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
             _ => "middle",
         };
         let text = if i == 0 { "begin".to_string() } else { format!("+{}", fmt_time(t - t0)) };
-        html! { <text class="tick" x={num(x(t))} y={num(height - 6.0)} text-anchor={anchor}>{ text }</text> }
-    });
-    let label = format!(
-        "Phase lanes for transaction {txn}: one lane per node over time from its begin, coloured and labelled by state, with the phase boundaries and each message; votes marked yes or no."
+        let _ = write!(
+            o,
+            r#"<text class="tick" x="{}" y="{}" text-anchor="{anchor}">{text}</text>"#,
+            num(x(t)),
+            num(height - 6.0)
+        );
+    }
+    let _ = write!(
+        o,
+        r#"<svg viewBox="0 0 {w} {h}" style="min-width:{w}px" role="img" aria-label="Phase lanes for transaction {txn}: one lane per node over time from its begin, coloured and labelled by state, with the phase boundaries and each message; votes marked yes or no.">"#,
+        w = num(width),
+        h = num(height)
     );
+    // The svg element goes first: the parts were written before it, so move them after.
+    let head = out.rfind("<svg").unwrap_or(0);
+    let svg = format!("{}{}</svg>", &out[head..], &out[..head]);
     html! {
         <figure class="lanes" data-row="lanes">
-            <svg viewBox={format!("0 0 {} {}", num(width), num(height))} style={format!("min-width:{}px", num(width))} role="img" aria-label={label}>
-                { for bands }
-                { for rows }
-                { for arrows }
-                { for marks }
-                { for ticks }
-            </svg>
+            { Html::from_html_unchecked(AttrValue::from(svg)) }
             <figcaption class="hint">{"Lanes: each node's state over time (text in each bar; hover for times). Shaded bands are the phases between the coordinator's log records; lines are this transaction's messages (✓/✗ the votes, ✗ at the end a lost message); grey hatching: the node was down."}</figcaption>
         </figure>
     }
+}
+
+/// Text for SVG markup: `&`, `<` and `>` escaped (names and labels are ours, but may change).
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 fn coordinator_segments(m: &Model, txn: u32) -> Vec<(Micros, String, &'static str)> {
@@ -527,48 +598,68 @@ fn machine(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
     };
     let here: Vec<(NodeId, Option<State>)> =
         m.parts.iter().map(|&n| (n, m.history(r, n, txn).last().map(|h| h.1))).collect();
-    let edge_html = edges.iter().map(|&(a, b, label)| {
-        let ((ax, ay), (bx, by)) = (pos(a), pos(b));
-        // "No" leaves init from below, so that it passes under the boxes in between.
-        let (x1, y1) = if a == Some(State::Init) && b == Some(State::Aborted) { (ax + bw / 2.0, ay + bh) } else { (ax + bw, ay + bh / 2.0) };
-        let (x2, y2) = (bx, by + bh / 2.0);
-        let (mx, my) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
-        // "DoCommit/timeout": the message above the line, the timeout below it.
-        let (above, below) = label.split_once('/').map_or((label, None), |(a, b)| (a, Some(b)));
-        html! {
-            <g class="edge">
-                <line x1={num(x1)} y1={num(y1)} x2={num(x2)} y2={num(y2)} marker-end="url(#commit-arrow)" />
-                <text x={num(mx)} y={num(my - 4.0)} text-anchor="middle">{ above }</text>
-                if let Some(b) = below { <text x={num(mx)} y={num(my + 12.0)} text-anchor="middle">{ format!("or {b}") }</text> }
-            </g>
-        }
-    });
-    let box_html = boxes.iter().map(|&(s, bx, by)| {
-        let who: Vec<&str> = here.iter().filter(|h| h.1 == s).map(|h| m.names[h.0 as usize].as_str()).collect();
-        let word = s.map(|s| s.word(m.variant)).unwrap_or("not asked");
-        let class = s.map(state_class).unwrap_or("s-none");
-        let on = !who.is_empty();
-        html! {
-            <g class={classes!("state", class, on.then_some("on"))}>
-                <rect x={num(bx)} y={num(by)} width={num(bw)} height={num(bh)} rx="8" />
-                <text x={num(bx + bw / 2.0)} y={num(by + 16.0)} text-anchor="middle" class="name">{ word }</text>
-                <text x={num(bx + bw / 2.0)} y={num(by + 32.0)} text-anchor="middle" class="who">{ if on { who.join(" ") } else { "–".into() } }</text>
-            </g>
-        }
-    });
     let width = boxes.iter().map(|b| b.1).fold(0.0, f64::max) + bw + 10.0;
     let summary: Vec<String> = here
         .iter()
         .map(|(n, s)| format!("{} {}", m.names[*n as usize], s.map(|s| s.word(m.variant)).unwrap_or("not asked")))
         .collect();
+    // SVG text, as the lanes are: no handlers here.
+    let mut o = format!(
+        r#"<svg viewBox="0 0 {w} 142" style="min-width:{w}px" role="img" aria-label="State machine; now: {}"><defs><marker id="commit-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z"/></marker></defs>"#,
+        esc(&summary.join(", ")),
+        w = num(width)
+    );
+    for &(a, b, label) in &edges {
+        let ((ax, ay), (bx, by)) = (pos(a), pos(b));
+        // "No" leaves init from below, so that it passes under the boxes in between.
+        let (x1, y1) = if a == Some(State::Init) && b == Some(State::Aborted) {
+            (ax + bw / 2.0, ay + bh)
+        } else {
+            (ax + bw, ay + bh / 2.0)
+        };
+        let (x2, y2) = (bx, by + bh / 2.0);
+        let (mx, my) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
+        // "DoCommit/timeout": the message above the line, the timeout below it.
+        let (above, below) = label.split_once('/').map_or((label, None), |(a, b)| (a, Some(b)));
+        let _ = write!(
+            o,
+            r#"<g class="edge"><line x1="{}" y1="{}" x2="{}" y2="{}" marker-end="url(#commit-arrow)"/><text x="{}" y="{}" text-anchor="middle">{above}</text>"#,
+            num(x1),
+            num(y1),
+            num(x2),
+            num(y2),
+            num(mx),
+            num(my - 4.0)
+        );
+        if let Some(b) = below {
+            let _ = write!(o, r#"<text x="{}" y="{}" text-anchor="middle">or {b}</text>"#, num(mx), num(my + 12.0));
+        }
+        o.push_str("</g>");
+    }
+    for &(s, bx, by) in &boxes {
+        let who: Vec<&str> = here.iter().filter(|h| h.1 == s).map(|h| m.names[h.0 as usize].as_str()).collect();
+        let word = s.map(|s| s.word(m.variant)).unwrap_or("not asked");
+        let class = s.map(state_class).unwrap_or("s-none");
+        let on = !who.is_empty();
+        let cx = num(bx + bw / 2.0);
+        let _ = write!(
+            o,
+            r#"<g class="state {class}{}"><rect x="{}" y="{}" width="{}" height="{}" rx="8"/><text x="{cx}" y="{}" text-anchor="middle" class="name">{word}</text><text x="{cx}" y="{}" text-anchor="middle" class="who">{}</text></g>"#,
+            if on { " on" } else { "" },
+            num(bx),
+            num(by),
+            num(bw),
+            num(bh),
+            num(by + 16.0),
+            num(by + 32.0),
+            if on { esc(&who.join(" ")) } else { "–".into() }
+        );
+    }
+    o.push_str("</svg>");
     html! {
         <figure class="machine" data-row="machine">
             <figcaption><strong>{"Participants' state machine"}</strong>{" · boxes with names are where each participant is now (bold)"}</figcaption>
-            <svg viewBox={format!("0 0 {} 142", num(width))} style={format!("min-width:{}px", num(width))} role="img" aria-label={format!("State machine; now: {}", summary.join(", "))}>
-                <defs><marker id="commit-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" /></marker></defs>
-                { for edge_html }
-                { for box_html }
-            </svg>
+            { Html::from_html_unchecked(AttrValue::from(o)) }
         </figure>
     }
 }
@@ -596,32 +687,37 @@ fn latency(m: &Model, txn: u32, distance: &[Latency]) -> Html {
             ("Compensations", span(voted, decided)),
         ],
     };
-    let phases = rows.iter().map(|(k, v)| html! { <tr><th scope="row">{ *k }</th><td>{ v.clone() }</td></tr> });
-    let dist = distance.iter().map(|l| {
-        html! { <tr>
-            <th scope="row">{ l.preset }</th><td>{ l.nodes }</td><td>{ fmt_time(l.max_rtt_us) }</td>
-            <td>{ fmt_time(l.decided_us) }</td><td>{ fmt_time(l.ended_us) }</td>
-            <td>{ fmt_time(l.decided_on_disk_us) }</td>
-        </tr> }
-    });
-    html! {
-        <div class="latency">
-            <table class="state-table">
-                <caption>{ format!("Latency of {} (coordinator's clock)", if m.variant == Variant::Saga { format!("S{txn}") } else { format!("T{txn}") }) }</caption>
-                <tbody>
-                    { for phases }
-                    <tr class="total"><th scope="row">{"Decision (the client can be told)"}</th><td>{ span(begin, decided) }</td></tr>
-                    <tr class="total"><th scope="row">{ if m.variant == Variant::Saga { "Whole saga: every step settled" } else { "Whole commit: every node done" } }</th><td>{ span(begin, end) }</td></tr>
-                </tbody>
-            </table>
-            <table class="state-table distance">
-                <caption>{ format!("Distance: one all-yes {} run on each preset", m.variant.word()) }</caption>
-                <thead><tr><th scope="col">{"preset"}</th><th scope="col">{"nodes"}</th><th scope="col">{"longest RTT"}</th><th scope="col">{"decision"}</th><th scope="col">{"all done"}</th><th scope="col">{"decision, disk logs"}</th></tr></thead>
-                <tbody>{ for dist }</tbody>
-            </table>
-            <p class="hint">{"Disk logs: every forced log record (prepared, the decision) written to a network disk, 2 to 6 ms each. In one datacenter the disk is most of the commit; across regions the network is."}</p>
-        </div>
+    // Markup text, as the lanes are: static tables.
+    let txn_word = if m.variant == Variant::Saga { format!("S{txn}") } else { format!("T{txn}") };
+    let mut o = format!(
+        r#"<div class="latency"><table class="state-table"><caption>Latency of {txn_word} (coordinator's clock)</caption><tbody>"#
+    );
+    for (k, v) in &rows {
+        let _ = write!(o, r#"<tr><th scope="row">{k}</th><td>{v}</td></tr>"#);
     }
+    let whole =
+        if m.variant == Variant::Saga { "Whole saga: every step settled" } else { "Whole commit: every node done" };
+    let _ = write!(
+        o,
+        r#"<tr class="total"><th scope="row">Decision (the client can be told)</th><td>{}</td></tr><tr class="total"><th scope="row">{whole}</th><td>{}</td></tr></tbody></table><table class="state-table distance"><caption>Distance: one all-yes {} run on each preset</caption><thead><tr><th scope="col">preset</th><th scope="col">nodes</th><th scope="col">longest RTT</th><th scope="col">decision</th><th scope="col">all done</th><th scope="col">decision, disk logs</th></tr></thead><tbody>"#,
+        span(begin, decided),
+        span(begin, end),
+        m.variant.word()
+    );
+    for l in distance {
+        let _ = write!(
+            o,
+            r#"<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+            l.preset,
+            l.nodes,
+            fmt_time(l.max_rtt_us),
+            fmt_time(l.decided_us),
+            fmt_time(l.ended_us),
+            fmt_time(l.decided_on_disk_us)
+        );
+    }
+    o.push_str(r#"</tbody></table><p class="hint">Disk logs: every forced log record (prepared, the decision) written to a network disk, 2 to 6 ms each. In one datacenter the disk is most of the commit; across regions the network is.</p></div>"#);
+    Html::from_html_unchecked(AttrValue::from(o))
 }
 
 // ---- in doubt -------------------------------------------------------------------------------
@@ -632,7 +728,7 @@ fn in_doubt(r: &Run<Commit>, m: &Model) -> Html {
     }
     let sim = r.sim();
     // (transaction, node, row), listed by transaction then node.
-    let mut rows: Vec<(u32, NodeId, Html)> = Vec::new();
+    let mut rows: Vec<(u32, NodeId, String)> = Vec::new();
     let coordinator = &m.names[m.coordinator as usize];
     let coordinator_down = m.status[m.coordinator as usize] == Status::Crashed;
     for &n in &m.parts {
@@ -657,29 +753,22 @@ fn in_doubt(r: &Run<Commit>, m: &Model) -> Html {
                 (_, _, _, true) => ("pre-committed", "commits alone at its timeout unless told otherwise".into()),
                 (_, _, _, false) => ("ready", "waiting for PreCommit; aborts alone at its timeout".into()),
             };
-            rows.push((
-                t,
-                n,
-                html! {
-                    <li>
-                        <strong>{ format!("⚠ {} {label} about T{t}", m.names[n as usize]) }</strong>
-                        { format!(" for {}: {why}", fmt_time(waited)) }
-                    </li>
-                },
-            ));
+            let li = format!(
+                "<li><strong>⚠ {} {label} about T{t}</strong> for {}: {}</li>",
+                esc(&m.names[n as usize]),
+                fmt_time(waited),
+                esc(&why)
+            );
+            rows.push((t, n, li));
         }
     }
     rows.sort_by_key(|r| (r.0, r.1));
-    let rows: Vec<Html> = rows.into_iter().map(|r| r.2).collect();
+    let rows: String = rows.into_iter().map(|r| r.2).collect();
     if rows.is_empty() {
         return html! { <p class="hint in-doubt-none" data-row="in-doubt">{"Nobody is in doubt: every participant that voted yes knows the decision."}</p> };
     }
-    html! {
-        <div class="in-doubt" role="status" data-row="in-doubt">
-            <h3>{"In doubt"}</h3>
-            <ul>{ for rows }</ul>
-        </div>
-    }
+    let list = format!("<h3>In doubt</h3><ul>{rows}</ul>");
+    html! { <div class="in-doubt" role="status" data-row="in-doubt">{ Html::from_html_unchecked(AttrValue::from(list)) }</div> }
 }
 
 /// A saga is not isolated: what others can see of each open saga right now.
@@ -693,20 +782,19 @@ fn visible(r: &Run<Commit>, m: &Model) -> Html {
             .filter(|(_, &n)| m.history(r, n, t).last().map(|h| h.1) == Some(State::Committed))
             .map(|(k, &n)| format!("T{} at {}", k + 1, m.names[n as usize]))
             .collect();
-        (!standing.is_empty()).then(|| html! {
-            <li>{ format!("S{t} is half done: others can already see {} (a saga is not isolated).", standing.join(", ")) }</li>
+        (!standing.is_empty()).then(|| {
+            format!(
+                "<li>S{t} is half done: others can already see {} (a saga is not isolated).</li>",
+                esc(&standing.join(", "))
+            )
         })
     });
-    let rows: Vec<Html> = rows.collect();
+    let rows: String = rows.collect();
     if rows.is_empty() {
         return html! { <p class="hint in-doubt-none" data-row="visible">{"No saga is half done right now: nothing partial is visible to others."}</p> };
     }
-    html! {
-        <div class="in-doubt visible" role="status" data-row="visible">
-            <h3>{"Visible before the saga ends"}</h3>
-            <ul>{ for rows }</ul>
-        </div>
-    }
+    let list = format!("<h3>Visible before the saga ends</h3><ul>{rows}</ul>");
+    html! { <div class="in-doubt visible" role="status" data-row="visible">{ Html::from_html_unchecked(AttrValue::from(list)) }</div> }
 }
 
 // ---- logs -----------------------------------------------------------------------------------
@@ -715,11 +803,29 @@ fn visible(r: &Run<Commit>, m: &Model) -> Html {
 const WAL_WINDOW: usize = 12;
 
 fn wal_table(r: &Run<Commit>, m: &Model) -> Html {
-    let rows = (0..m.names.len() as NodeId).map(|n| {
+    // Markup text, as the lanes are: a static table (the node chip written as `node_chip` does).
+    let mut o = String::from(
+        r#"<table class="state-table wal-table" data-row="logs"><caption>Write-ahead logs: what each node forced to disk, oldest first; a crash keeps exactly this.</caption><thead><tr><th scope="col">node</th><th scope="col">status</th><th scope="col">log records</th></tr></thead><tbody>"#,
+    );
+    for n in 0..m.names.len() as NodeId {
         let wal = &m.wals[n as usize];
         let first = wal.len().saturating_sub(WAL_WINDOW);
-        let recs = wal[first..].iter().map(|rec| {
-            let t = if m.variant == Variant::Saga { format!("S{}", rec.txn) } else { format!("T{}", rec.txn) };
+        let status = r.sim().status(n);
+        let down = status == Status::Crashed;
+        let _ = write!(
+            o,
+            r#"<tr{}><th scope="row"><span class="node-chip" data-node="{n}"><span class="swatch" aria-hidden="true" style="background:{}"></span><span class="name">{}</span></span>{}</th><td class="hint">{}</td><td><ol class="wal">"#,
+            if down { r#" class="crashed""# } else { "" },
+            node_colour(n),
+            esc(&m.names[n as usize]),
+            if n == m.coordinator { " (coordinator)" } else { "" },
+            if down { "down: log on disk" } else { status.word() }
+        );
+        if first > 0 {
+            let _ = write!(o, r#"<li class="rec more">… {first} earlier</li>"#);
+        }
+        for rec in &wal[first..] {
+            let t = if m.variant == Variant::Saga { 'S' } else { 'T' };
             let class = match rec.entry {
                 Entry::Commit => "s-commit",
                 Entry::Abort => "s-abort",
@@ -728,29 +834,21 @@ fn wal_table(r: &Run<Commit>, m: &Model) -> Html {
                 Entry::Compensated { .. } => "s-comp",
                 _ => "s-none",
             };
-            html! { <li class={classes!("rec", class)} title={format!("written at {} (local clock)", fmt_time(rec.at_us))}>{ format!("{t} {}", rec.entry.word()) }</li> }
-        });
-        let status = r.sim().status(n);
-        let who = if n == m.coordinator { " (coordinator)" } else { "" };
-        html! {
-            <tr class={classes!((status == Status::Crashed).then_some("crashed"))}>
-                <th scope="row">{ node_chip(n, &m.names[n as usize], None) }{ who }</th>
-                <td class="hint">{ if status == Status::Crashed { "down: log on disk" } else { status.word() } }</td>
-                <td><ol class="wal">
-                    if first > 0 { <li class="rec more">{ format!("… {first} earlier") }</li> }
-                    { for recs }
-                    if wal.is_empty() { <li class="rec empty">{"empty"}</li> }
-                </ol></td>
-            </tr>
+            let _ = write!(
+                o,
+                r#"<li class="rec {class}" title="written at {} (local clock)">{t}{} {}</li>"#,
+                fmt_time(rec.at_us),
+                rec.txn,
+                rec.entry.word()
+            );
         }
-    });
-    html! {
-        <table class="state-table wal-table" data-row="logs">
-            <caption>{"Write-ahead logs: what each node forced to disk, oldest first; a crash keeps exactly this."}</caption>
-            <thead><tr><th scope="col">{"node"}</th><th scope="col">{"status"}</th><th scope="col">{"log records"}</th></tr></thead>
-            <tbody>{ for rows }</tbody>
-        </table>
+        if wal.is_empty() {
+            o.push_str(r#"<li class="rec empty">empty</li>"#);
+        }
+        o.push_str("</ol></td></tr>");
     }
+    o.push_str("</tbody></table>");
+    Html::from_html_unchecked(AttrValue::from(o))
 }
 
 // ---- presenter actions ----------------------------------------------------------------------

@@ -5,7 +5,7 @@
 //! believes (its leader, term, lease, holder, decision) comes first. Generic over every protocol:
 //! the few hints are key names.
 
-use crate::components::{fmt_time, node_chip};
+use crate::components::{fmt_time, node_colour};
 use caucus_sim::Topology;
 use serde_json::{Map, Value};
 use yew::prelude::*;
@@ -61,9 +61,15 @@ impl<'a> Names<'a> {
     pub fn new(topology: &'a Topology) -> Self {
         Names { topology }
     }
-    fn node(&self, id: u64) -> Option<Html> {
+    /// The node's chip, as markup: what `node_chip` draws.
+    fn node(&self, id: u64) -> Option<String> {
         let n = self.topology.nodes.get(usize::try_from(id).ok()?)?;
-        Some(node_chip(n.id, &n.name, None))
+        Some(format!(
+            r#"<span class="node-chip" data-node="{}"><span class="swatch" aria-hidden="true" style="background:{}"></span><span class="name">{}</span></span>"#,
+            n.id,
+            node_colour(n.id),
+            esc(&n.name)
+        ))
     }
     fn node_name(&self, id: u64) -> Option<String> {
         Some(self.topology.nodes.get(usize::try_from(id).ok()?)?.name.clone())
@@ -71,6 +77,11 @@ impl<'a> Names<'a> {
     fn count(&self) -> usize {
         self.topology.nodes.len()
     }
+}
+
+/// Text for markup: `&`, `<` and `>` escaped (state holds commands that users type).
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 /// `voted_for` → "Voted for", `valid_until_us` → "Valid until", `commit_index` → "Commit index".
@@ -124,22 +135,29 @@ fn text(names: &Names, key: &str, v: &Value) -> String {
 }
 
 /// A value in a cell or a row: node ids as coloured names, times as times, the rest as text.
-fn cell(names: &Names, key: &str, v: &Value) -> Html {
+/// The view is written as markup text: it has no handlers, and text costs every page kilobytes
+/// less than a virtual node per element.
+fn cell(o: &mut String, names: &Names, key: &str, v: &Value) {
     match v {
-        Value::Null => html! { <span class="none">{ "none" }</span> },
+        Value::Null => o.push_str(r#"<span class="none">none</span>"#),
         Value::Number(n) if is_node_key(key) => match n.as_u64().and_then(|id| names.node(id)) {
-            Some(chip) => chip,
-            None => html! { { n.to_string() } },
+            Some(chip) => o.push_str(&chip),
+            None => o.push_str(&n.to_string()),
         },
-        Value::Array(a) if is_node_key(key) && !a.is_empty() && a.iter().all(|x| x.is_u64()) => html! {
-            <span class="chips">{ for a.iter().filter_map(|x| x.as_u64()).map(|id| html! { <>{ names.node(id).unwrap_or_default() }{ " " }</> }) }</span>
-        },
-        _ => html! { { text(names, key, v) } },
+        Value::Array(a) if is_node_key(key) && !a.is_empty() && a.iter().all(|x| x.is_u64()) => {
+            o.push_str(r#"<span class="chips">"#);
+            for id in a.iter().filter_map(|x| x.as_u64()) {
+                o.push_str(&names.node(id).unwrap_or_default());
+                o.push(' ');
+            }
+            o.push_str("</span>");
+        }
+        _ => o.push_str(&esc(&text(names, key, v))),
     }
 }
 
 /// Records (an array of objects, or an object of objects keyed by id) as a table.
-fn records(names: &Names, rows: Vec<(String, &Map<String, Value>)>, first: &str) -> Html {
+fn records(o: &mut String, names: &Names, rows: Vec<(String, &Map<String, Value>)>, first: &str) {
     let mut cols: Vec<&String> = Vec::new();
     for (_, r) in &rows {
         for k in r.keys() {
@@ -149,62 +167,70 @@ fn records(names: &Names, rows: Vec<(String, &Map<String, Value>)>, first: &str)
         }
     }
     let more = rows.len().saturating_sub(MAX_ROWS);
-    html! {
-        <div class="state-sub-wrap">
-            <table class="state-sub">
-                <thead><tr><th scope="col">{ first }</th>{ for cols.iter().map(|c| html! { <th scope="col">{ humanize(c) }</th> }) }</tr></thead>
-                <tbody>
-                    { for rows.iter().take(MAX_ROWS).map(|(at, r)| html! {
-                        <tr><th scope="row">{ at }</th>
-                            { for cols.iter().map(|c| html! { <td>{ r.get(*c).map(|v| cell(names, c, v)).unwrap_or_default() }</td> }) }
-                        </tr>
-                    }) }
-                </tbody>
-            </table>
-            if more > 0 { <p class="hint">{ format!("… and {more} more (see the raw JSON)") }</p> }
-        </div>
+    o.push_str(r#"<div class="state-sub-wrap"><table class="state-sub"><thead><tr><th scope="col">"#);
+    o.push_str(first);
+    o.push_str("</th>");
+    for c in &cols {
+        o.push_str(&format!(r#"<th scope="col">{}</th>"#, esc(&humanize(c))));
     }
+    o.push_str("</tr></thead><tbody>");
+    for (at, r) in rows.iter().take(MAX_ROWS) {
+        o.push_str(&format!(r#"<tr><th scope="row">{}</th>"#, esc(at)));
+        for c in &cols {
+            o.push_str("<td>");
+            if let Some(v) = r.get(*c) {
+                cell(o, names, c, v);
+            }
+            o.push_str("</td>");
+        }
+        o.push_str("</tr>");
+    }
+    o.push_str("</tbody></table>");
+    if more > 0 {
+        o.push_str(&format!(r#"<p class="hint">… and {more} more (see the raw JSON)</p>"#));
+    }
+    o.push_str("</div>");
 }
 
 /// A value as the body of a row.
-fn value(names: &Names, key: &str, v: &Value, depth: usize) -> Html {
+fn value(o: &mut String, names: &Names, key: &str, v: &Value, depth: usize) {
     match v {
-        Value::Array(a) if a.is_empty() => html! { <span class="none">{ "none" }</span> },
+        Value::Array(a) if a.is_empty() => o.push_str(r#"<span class="none">none</span>"#),
         Value::Array(a) if a.iter().all(|x| x.is_object()) => {
             let rows = a.iter().enumerate().filter_map(|(i, x)| Some(((i + 1).to_string(), x.as_object()?))).collect();
-            records(names, rows, if key == "log" { "Index" } else { "#" })
+            records(o, names, rows, if key == "log" { "Index" } else { "#" })
         }
         // One value per node (last heard, next index, ...): a row per node.
         Value::Array(a) if !is_node_key(key) && a.len() == names.count() && a.len() > 1 && a.iter().all(scalar) => {
-            html! {
-                <div class="state-sub-wrap">
-                    <table class="state-sub per-node">
-                        <tbody>
-                            { for a.iter().enumerate().map(|(i, x)| html! {
-                                <tr><th scope="row">{ names.node(i as u64).unwrap_or_default() }</th><td>{ cell(names, key, x) }</td></tr>
-                            }) }
-                        </tbody>
-                    </table>
-                </div>
+            o.push_str(r#"<div class="state-sub-wrap"><table class="state-sub per-node"><tbody>"#);
+            for (i, x) in a.iter().enumerate() {
+                o.push_str(r#"<tr><th scope="row">"#);
+                o.push_str(&names.node(i as u64).unwrap_or_default());
+                o.push_str("</th><td>");
+                cell(o, names, key, x);
+                o.push_str("</td></tr>");
             }
+            o.push_str("</tbody></table></div>");
         }
-        Value::Object(o) if depth >= 3 => html! { { text(names, key, v) } },
-        Value::Object(o) if !o.is_empty() && o.values().all(|x| x.is_object()) => {
-            let rows = o.iter().filter_map(|(k, x)| Some((k.clone(), x.as_object()?))).collect();
-            records(names, rows, "Key")
+        Value::Object(_) if depth >= 3 => o.push_str(&esc(&text(names, key, v))),
+        Value::Object(m) if !m.is_empty() && m.values().all(|x| x.is_object()) => {
+            let rows = m.iter().filter_map(|(k, x)| Some((k.clone(), x.as_object()?))).collect();
+            records(o, names, rows, "Key")
         }
-        Value::Object(o) if o.is_empty() => html! { <span class="none">{ "none" }</span> },
-        Value::Object(o) => rows(names, o.iter(), depth + 1),
-        _ => cell(names, key, v),
+        Value::Object(m) if m.is_empty() => o.push_str(r#"<span class="none">none</span>"#),
+        Value::Object(m) => rows(o, names, m.iter(), depth + 1),
+        _ => cell(o, names, key, v),
     }
 }
 
-fn rows<'v>(names: &Names, fields: impl Iterator<Item = (&'v String, &'v Value)>, depth: usize) -> Html {
-    html! {
-        <dl class="state-rows">
-            { for fields.map(|(k, v)| html! { <><dt>{ humanize(k) }</dt><dd>{ value(names, k, v, depth) }</dd></> }) }
-        </dl>
+fn rows<'v>(o: &mut String, names: &Names, fields: impl Iterator<Item = (&'v String, &'v Value)>, depth: usize) {
+    o.push_str(r#"<dl class="state-rows">"#);
+    for (k, v) in fields {
+        o.push_str(&format!("<dt>{}</dt><dd>", esc(&humanize(k))));
+        value(o, names, k, v, depth);
+        o.push_str("</dd>");
     }
+    o.push_str("</dl>");
 }
 
 /// The node's state as the inspector shows it: beliefs first, then every other field, then its
@@ -213,7 +239,7 @@ pub fn state_view(names: &Names, json: &str) -> Html {
     let Ok(Value::Object(top)) = serde_json::from_str::<Value>(json) else {
         return html! { <p class="hint">{ "No state to show." }</p> };
     };
-    let mut out = Vec::new();
+    let mut o = String::new();
     let body = match (top.get("state"), top.get("durable")) {
         (Some(state), _) => Some(state),
         (None, Some(Value::Null)) => {
@@ -221,11 +247,11 @@ pub fn state_view(names: &Names, json: &str) -> Html {
                 Some("booting") => "Not started yet.",
                 _ => "Down, with nothing on its disk.",
             };
-            out.push(html! { <p class="hint">{ text }</p> });
+            o.push_str(&format!(r#"<p class="hint">{text}</p>"#));
             None
         }
         (None, Some(d)) => {
-            out.push(html! { <p class="hint">{ "Down. On its disk (what it will restart with):" }</p> });
+            o.push_str(r#"<p class="hint">Down. On its disk (what it will restart with):</p>"#);
             Some(d)
         }
         _ => None,
@@ -235,25 +261,22 @@ pub fn state_view(names: &Names, json: &str) -> Html {
             let beliefs: Vec<(&String, &Value)> =
                 fields.iter().filter(|(k, _)| BELIEF_KEYS.contains(&k.as_str())).collect();
             if !beliefs.is_empty() {
-                out.push(html! {
-                    <div class="beliefs" role="group" aria-label="What it believes">
-                        <h4 class="visually-hidden">{ "What it believes" }</h4>
-                        { rows(names, beliefs.into_iter(), 1) }
-                    </div>
-                });
+                o.push_str(r#"<div class="beliefs" role="group" aria-label="What it believes"><h4 class="visually-hidden">What it believes</h4>"#);
+                rows(&mut o, names, beliefs.into_iter(), 1);
+                o.push_str("</div>");
             }
-            out.push(rows(names, fields.iter().filter(|(k, _)| !BELIEF_KEYS.contains(&k.as_str())), 1));
+            rows(&mut o, names, fields.iter().filter(|(k, _)| !BELIEF_KEYS.contains(&k.as_str())), 1);
         }
-        Some(other) => out.push(value(names, "state", other, 1)),
+        Some(other) => value(&mut o, names, "state", other, 1),
         None => {}
     }
     if let Some(Value::Array(timers)) = top.get("timers") {
         if !timers.is_empty() {
-            out.push(html! { <h4>{ "Timers" }</h4> });
-            out.push(value(names, "timers", &Value::Array(timers.clone()), 1));
+            o.push_str("<h4>Timers</h4>");
+            value(&mut o, names, "timers", &Value::Array(timers.clone()), 1);
         }
     }
-    html! { <>{ for out }</> }
+    Html::from_html_unchecked(AttrValue::from(o))
 }
 
 #[cfg(test)]

@@ -606,6 +606,9 @@ pub struct Sim<P: Protocol> {
     last_delivery: Vec<Micros>,
     reorder: bool,
     net_rng: ChaCha8Rng,
+    /// Draws for the nodes' hardware (drift, processing and write times), a stream of its own so
+    /// that turning them on does not change what the network draws.
+    hw_rng: ChaCha8Rng,
     /// Whether nodes spend time on writes or processing ([`Topology::has_hardware_delays`]).
     hw: bool,
     /// When each node last crashed or restarted.
@@ -620,8 +623,11 @@ pub struct Sim<P: Protocol> {
     waiting: usize,
 }
 
+/// The stream of the nodes' hardware draws (drift, processing, writes).
+pub const HARDWARE_STREAM: u64 = u64::MAX - 2;
+
 /// RNG streams: stream 0 is the network, node `i` is stream `i + 1`, so adding a node does not
-/// change the others' draws. ChaCha8 from `rand_chacha`, whose output is documented as portable.
+/// change the others' draws; [`HARDWARE_STREAM`] is the nodes' hardware. ChaCha8 from `rand_chacha`, whose output is documented as portable.
 pub fn rng_stream(seed: u64, stream: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(stream);
@@ -632,9 +638,7 @@ impl<P: Protocol> Sim<P> {
     /// A new simulation at time 0 with every node about to start.
     pub fn new(topology: Topology, params: P::Params, seed: u64, script: Vec<ScriptEntry>) -> Sim<P> {
         let n = topology.nodes.len();
-        // The nodes' hardware draws (drift, processing and write times) come from the network's
-        // stream, and only when a topology has them: every older run draws as it did.
-        let mut net_rng = rng_stream(seed, 0);
+        let mut hw_rng = rng_stream(seed, HARDWARE_STREAM);
         let hw = topology.has_hardware_delays();
         let drift = topology.drift_ppm as u64;
         let mut nodes: Vec<Node<P>> = (0..n)
@@ -655,7 +659,7 @@ impl<P: Protocol> Sim<P> {
             .collect();
         if drift > 0 {
             for node in nodes.iter_mut() {
-                node.base_drift = random_below(&mut net_rng, 2 * drift + 1) as i32 - drift as i32;
+                node.base_drift = random_below(&mut hw_rng, 2 * drift + 1) as i32 - drift as i32;
                 node.clock.drift_ppm = node.base_drift;
             }
         }
@@ -679,7 +683,8 @@ impl<P: Protocol> Sim<P> {
             cut: vec![false; n * n],
             last_delivery: vec![0; n * n],
             reorder: false,
-            net_rng,
+            net_rng: rng_stream(seed, 0),
+            hw_rng,
             hw,
             failed_at: vec![0; n],
             network_failed_at: 0,
@@ -1265,7 +1270,7 @@ impl<P: Protocol> Sim<P> {
         if jitter == 0 {
             0
         } else {
-            random_below(&mut self.net_rng, jitter + 1)
+            random_below(&mut self.hw_rng, jitter + 1)
         }
     }
 
