@@ -488,6 +488,7 @@ fn mark_of(st: &StepView, f: &Frame, lanes: &Lanes, cursor: usize, names: &[Node
         writes: st
             .writes
             .iter()
+            .filter(|_| caucus_sim::sim::HARDWARE)
             .map(|w| {
                 let x0 = f.x(w.start);
                 let took = fmt_time(w.end - w.start);

@@ -139,7 +139,7 @@ pub fn inspector(p: &InspectorProps) -> Html {
 /// Its disk, when writes take time there, and the write it is doing now.
 fn disk_line(n: &caucus_sim::run::NodeView, t: &caucus_sim::Topology) -> Html {
     let disk = t.storage_of(n.dc);
-    if disk.is_zero() {
+    if !caucus_sim::sim::HARDWARE || disk.is_zero() {
         return html! {};
     }
     let range = format!("{} to {}", fmt_time(disk.us), fmt_time(disk.us + disk.jitter_us));

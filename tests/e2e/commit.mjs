@@ -30,6 +30,11 @@ test('commit-2pc-blocked', '2PC participants stay in doubt while the coordinator
   assert(machine.includes('n1 in doubt') && machine.includes('n5 in doubt'), `state machine: ${machine}`);
   eq(await page.locator('.machine .state.on').count(), 1, 'one state highlighted');
   assert((await page.locator('.wal-table').innerText()).includes('down: log on disk'), 'n0 is down with its log');
+  // The distance table counts the log forces: the decision with logs on network disks.
+  const heads = await page.locator('table.distance thead th').allInnerTexts();
+  eq(heads[heads.length - 1], 'decision, disk logs', 'the disk column');
+  const one = await page.locator('table.distance tbody tr').first().locator('td').allInnerTexts();
+  assert(one[2] === '6.19 ms' && one[4] === '14.50 ms', `one datacenter, free and on disks: ${one.join(' | ')}`);
   await t.shot('commit-2pc-in-doubt', page, { fullPage: true });
   // On: n0 restarts at 4 s, presumes abort, and nobody is in doubt any more.
   await press(page, 'ArrowRight', 15);

@@ -181,3 +181,20 @@ test('raft-parameters', 'restart Raft with another cluster size; an impossible o
   assert((await page.locator('.banner[role=alert]').innerText()).includes('cannot run'), 'it says why');
   eq(await page.locator('.map g.node').count(), 7, 'the last good run stays');
 });
+
+test('hardware-writes', 'on raft-figure-16 the diagram draws each vote\'s disk write, the log says it, the inspector gives the disk', async (t) => {
+  const { page } = t;
+  // Step 12 of seed 1: the first candidate has asked for votes and the voters are writing them.
+  await t.goto('election/?v=1&s=raft-figure-16&seed=1&t=12');
+  await page.waitForSelector('#spacetime-svg .st-write');
+  const titles = await page.locator('#spacetime-svg .st-write title').allTextContents();
+  assert(titles.some((x) => /^writes its term and vote to disk: [0-9.]+ ms$/.test(x)), `write bars: ${titles.join(' | ')}`);
+  // A bar spans the write on the lane: wider than a mark, ending where the vote leaves.
+  const width = await page.locator('#spacetime-svg .st-write rect').first().getAttribute('width');
+  assert(Number(width) > 2, `a bar, not a dot: ${width}`);
+  // The node's disk in the inspector, in words.
+  await page.locator('.map svg g.node').nth(1).click();
+  const disk = await page.locator('.node-inspector p.disk').innerText();
+  assert(disk.startsWith('Disk: a durable write takes 4.00 ms to 12.00 ms.'), `inspector: ${disk}`);
+  await t.shot('hardware-writes', page, { fullPage: true });
+});

@@ -858,7 +858,7 @@ impl<P: Protocol> DynRun for Run<P> {
         };
         let writes = s.extra.as_ref().map(|e| e.writes.clone()).unwrap_or_default();
         let mut label = label;
-        for w in &writes {
+        for w in writes.iter().filter(|_| crate::sim::HARDWARE) {
             label += &format!(", writes its {} to disk ({})", w.what, crate::time::format_micros(w.end - w.start));
         }
         StepView {

@@ -623,6 +623,10 @@ pub struct Sim<P: Protocol> {
     waiting: usize,
 }
 
+/// Whether this build models the nodes' hardware (storage latency, drift, processing time): the
+/// `hardware` feature. Pages whose protocols never persist leave it out.
+pub const HARDWARE: bool = cfg!(feature = "hardware");
+
 /// The stream of the nodes' hardware draws (drift, processing, writes).
 pub const HARDWARE_STREAM: u64 = u64::MAX - 2;
 
@@ -639,7 +643,7 @@ impl<P: Protocol> Sim<P> {
     pub fn new(topology: Topology, params: P::Params, seed: u64, script: Vec<ScriptEntry>) -> Sim<P> {
         let n = topology.nodes.len();
         let mut hw_rng = rng_stream(seed, HARDWARE_STREAM);
-        let hw = topology.has_hardware_delays();
+        let hw = HARDWARE && topology.has_hardware_delays();
         let drift = topology.drift_ppm as u64;
         let mut nodes: Vec<Node<P>> = (0..n)
             .map(|i| Node {
@@ -657,7 +661,7 @@ impl<P: Protocol> Sim<P> {
                 last_write: None,
             })
             .collect();
-        if drift > 0 {
+        if HARDWARE && drift > 0 {
             for node in nodes.iter_mut() {
                 node.base_drift = random_below(&mut hw_rng, 2 * drift + 1) as i32 - drift as i32;
                 node.clock.drift_ppm = node.base_drift;
@@ -1231,7 +1235,7 @@ impl<P: Protocol> Sim<P> {
                         break;
                     }
                 }
-                Effect::Persist(what) => unwritten = Some(what),
+                Effect::Persist(what) => unwritten = HARDWARE.then_some(what),
                 Effect::SetTimer { timer, after_us } => self.set_timer(node, timer, after_us, handled),
                 Effect::CancelTimer { timer } => self.nodes[node as usize].timers.retain(|t| t.timer != timer),
                 Effect::Note(text) => self.record.notes.push((node, text)),
@@ -1255,7 +1259,7 @@ impl<P: Protocol> Sim<P> {
     /// `node` writes `what` to its disk from `start`; returns when the write is done.
     fn write(&mut self, node: NodeId, what: &'static str, start: Micros) -> Micros {
         let d = self.topology.storage_of(self.topology.dc_of(node));
-        if d.is_zero() {
+        if !HARDWARE || d.is_zero() {
             return start;
         }
         let end = start + d.us + self.hw_draw(d.jitter_us);
@@ -1437,7 +1441,7 @@ impl<P: Protocol> Sim<P> {
         let busy = std::mem::replace(&mut n.busy_until, 0) > self.now;
         n.last_write = None;
         self.failed_at[node as usize] = self.now;
-        if busy {
+        if HARDWARE && busy {
             // What it had not sent yet never leaves (its writes are on disk: the durable state
             // keeps them, as a write that reached the disk just before the crash).
             let now = self.now;
