@@ -519,6 +519,19 @@ mod tests {
         assert!(spec.build().unwrap_err().0.starts_with("intra:"));
     }
 
+    /// A page built without the hardware model refuses a topology that asks for it, naming the
+    /// fields, rather than running it as if disks were free (`cargo test -p caucus-sim` alone
+    /// builds without the feature; the workspace's tests have it on).
+    #[test]
+    #[cfg(not(feature = "hardware"))]
+    fn without_the_hardware_model_storage_is_refused_by_name() {
+        let mut spec = TopologySpec::preset("one-datacenter", 3);
+        assert!(spec.build().is_ok());
+        spec.storage = Some("ssd".into());
+        let e = spec.build().unwrap_err().0;
+        assert!(e.starts_with("storage, drift_ppm and processing are not modelled on this page"), "{e}");
+    }
+
     #[test]
     fn bad_topologies_are_explained() {
         let e = |s: TopologySpec| s.build().unwrap_err().0;
