@@ -12,7 +12,7 @@ use yew::prelude::*;
 
 /// Why the model is slower than the paper where it is (kept in one place, to update as the model
 /// improves).
-pub const WHY_SLOWER: &str = "The simulated servers lack the timing noise of real disks and processing. On real machines that noise breaks the symmetry of near-equal timeouts; here, servers whose timeouts are close time out together, split the vote and try again.";
+pub const WHY_SLOWER: &str = "this scenario's servers lack what the paper's had: a disk write in every vote (about 15 ms for a vote's round trip) and the timing noise of real clocks and processing. Without them, servers whose timeouts are close time out together, split the vote and try again. raft-figure-16 has them, and matches the paper within 1.5x.";
 
 /// How often the graphs and the table are drawn again while the trials run, in real milliseconds.
 const REDRAW_MS: f64 = 150.0;

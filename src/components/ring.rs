@@ -971,7 +971,11 @@ fn load_chart(load: &Load) -> Html {
     // Few bars: name each node under its bar.
     if n <= 24 {
         for (i, &(node, _)) in load.per_node.iter().enumerate() {
-            let _ = write!(o, r#"<text x="{}" y="133" text-anchor="middle">n{node}</text>"#, decimal((i as f64 + 0.5) * bw, 1));
+            let _ = write!(
+                o,
+                r#"<text x="{}" y="133" text-anchor="middle">n{node}</text>"#,
+                decimal((i as f64 + 0.5) * bw, 1)
+            );
         }
     }
     let _ = write!(o, r#"<line class="mean" x1="0" x2="640" y1="{mean_y}" y2="{mean_y}"/></svg>"#);

@@ -395,15 +395,22 @@ impl TopologySpec {
                 nodes.push(NodeSpec { id, name: format!("n{id}"), dc: dc as DcId });
             }
         }
-        let asks = self.storage.is_some()
-            || self.drift_ppm.is_some_and(|d| d > 0)
-            || self.processing.is_some()
-            || self.datacenters.iter().any(|d| d.storage.is_some());
         if !crate::sim::HARDWARE {
+            let asks = self.storage.is_some()
+                || self.drift_ppm.is_some_and(|d| d > 0)
+                || self.processing.is_some()
+                || self.datacenters.iter().any(|d| d.storage.is_some());
             if asks {
-                return err("storage, drift_ppm and processing are not modelled on this page (they are on the Raft, Paxos, lock and commit pages and in the CLI)".into());
+                return err("storage, drift_ppm and processing are not modelled on this page (they are on every page but the hash ring's, and in the CLI)".into());
             }
-            return Ok(Topology { datacenters, nodes, links, storage: Vec::new(), drift_ppm: 0, processing: Delay::default() });
+            return Ok(Topology {
+                datacenters,
+                nodes,
+                links,
+                storage: Vec::new(),
+                drift_ppm: 0,
+                processing: Delay::default(),
+            });
         }
         let every = match &self.storage {
             Some(s) => parse_delay("storage", s, STORAGE)?,
