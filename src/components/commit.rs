@@ -3,7 +3,7 @@
 //! each node's write-ahead log, who is blocked in doubt and for how long, the latency of each
 //! phase, and how latency grows with distance. Compiled only into the commit pack.
 
-use crate::components::{fmt_time, node_colour, Part};
+use crate::components::{esc, fmt_time, node_chip_markup, node_colour, Part};
 use crate::state::{Action, Banner, RunRef};
 use caucus_protocols::commit::{
     latency_by_distance, participants, Commit, Entry, Latency, Msg, Params, Request, State, Variant, WalRecord,
@@ -517,11 +517,6 @@ fn lanes(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
     }
 }
 
-/// Text for SVG markup: `&`, `<` and `>` escaped (names and labels are ours, but may change).
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
-
 fn coordinator_segments(m: &Model, txn: u32) -> Vec<(Micros, String, &'static str)> {
     let mut v = Vec::new();
     for rec in m.wals[m.coordinator as usize].iter().filter(|r| r.txn == txn) {
@@ -803,7 +798,7 @@ fn visible(r: &Run<Commit>, m: &Model) -> Html {
 const WAL_WINDOW: usize = 12;
 
 fn wal_table(r: &Run<Commit>, m: &Model) -> Html {
-    // Markup text, as the lanes are: a static table (the node chip written as `node_chip` does).
+    // Markup text, as the lanes are: a static table.
     let mut o = String::from(
         r#"<table class="state-table wal-table" data-row="logs"><caption>Write-ahead logs: what each node forced to disk, oldest first; a crash keeps exactly this.</caption><thead><tr><th scope="col">node</th><th scope="col">status</th><th scope="col">log records</th></tr></thead><tbody>"#,
     );
@@ -814,10 +809,9 @@ fn wal_table(r: &Run<Commit>, m: &Model) -> Html {
         let down = status == Status::Crashed;
         let _ = write!(
             o,
-            r#"<tr{}><th scope="row"><span class="node-chip" data-node="{n}"><span class="swatch" aria-hidden="true" style="background:{}"></span><span class="name">{}</span></span>{}</th><td class="hint">{}</td><td><ol class="wal">"#,
+            r#"<tr{}><th scope="row">{}{}</th><td class="hint">{}</td><td><ol class="wal">"#,
             if down { r#" class="crashed""# } else { "" },
-            node_colour(n),
-            esc(&m.names[n as usize]),
+            node_chip_markup(n, &m.names[n as usize]),
             if n == m.coordinator { " (coordinator)" } else { "" },
             if down { "down: log on disk" } else { status.word() }
         );

@@ -142,17 +142,12 @@ fn disk_line(n: &caucus_sim::run::NodeView, t: &caucus_sim::Topology) -> Html {
     if !caucus_sim::sim::HARDWARE || disk.is_zero() {
         return html! {};
     }
-    let range = format!("{} to {}", fmt_time(disk.us), fmt_time(disk.us + disk.jitter_us));
-    let now = match n.writing {
-        Some(w) => format!(
-            "Writing its {} to disk until {} (since {}): what it sends meanwhile waits.",
-            w.what,
-            fmt_time(w.end),
-            fmt_time(w.start)
-        ),
-        None => "Not writing now.".into(),
-    };
-    html! { <p class="disk">{ format!("Disk: a durable write takes {range}. {now}") }</p> }
+    let mut text =
+        format!("Disk: a durable write takes {} to {}.", fmt_time(disk.us), fmt_time(disk.us + disk.jitter_us));
+    if let Some(w) = n.writing {
+        text += &format!(" Writing its {} until {}: what it sends meanwhile waits.", w.what, fmt_time(w.end));
+    }
+    html! { <p class="disk">{ text }</p> }
 }
 
 /// One sentence: who, where, in what state, with its role and badge, and its clock.

@@ -137,6 +137,21 @@ pub fn node_chip(id: u16, name: &str, dc: Option<(u16, &str)>) -> Html {
     }
 }
 
+/// [`node_chip`] without a datacenter, as markup text, for views written as text.
+pub fn node_chip_markup(id: u16, name: &str) -> String {
+    format!(
+        r#"<span class="node-chip" data-node="{id}"><span class="swatch" aria-hidden="true" style="background:{}"></span><span class="name">{}</span></span>"#,
+        node_colour(id),
+        esc(name)
+    )
+}
+
+/// Text for markup written by hand: `&`, `<` and `>` escaped (names, labels and the commands
+/// users type).
+pub fn esc(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
 #[cfg(test)]
 mod palette_tests {
     use super::*;

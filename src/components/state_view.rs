@@ -5,7 +5,7 @@
 //! believes (its leader, term, lease, holder, decision) comes first. Generic over every protocol:
 //! the few hints are key names.
 
-use crate::components::{fmt_time, node_colour};
+use crate::components::{esc, fmt_time, node_chip_markup};
 use caucus_sim::Topology;
 use serde_json::{Map, Value};
 use yew::prelude::*;
@@ -61,15 +61,10 @@ impl<'a> Names<'a> {
     pub fn new(topology: &'a Topology) -> Self {
         Names { topology }
     }
-    /// The node's chip, as markup: what `node_chip` draws.
+    /// The node's chip, as markup.
     fn node(&self, id: u64) -> Option<String> {
         let n = self.topology.nodes.get(usize::try_from(id).ok()?)?;
-        Some(format!(
-            r#"<span class="node-chip" data-node="{}"><span class="swatch" aria-hidden="true" style="background:{}"></span><span class="name">{}</span></span>"#,
-            n.id,
-            node_colour(n.id),
-            esc(&n.name)
-        ))
+        Some(node_chip_markup(n.id, &n.name))
     }
     fn node_name(&self, id: u64) -> Option<String> {
         Some(self.topology.nodes.get(usize::try_from(id).ok()?)?.name.clone())
@@ -77,11 +72,6 @@ impl<'a> Names<'a> {
     fn count(&self) -> usize {
         self.topology.nodes.len()
     }
-}
-
-/// Text for markup: `&`, `<` and `>` escaped (state holds commands that users type).
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 /// `voted_for` → "Voted for", `valid_until_us` → "Valid until", `commit_index` → "Commit index".

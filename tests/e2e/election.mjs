@@ -189,6 +189,9 @@ test('hardware-writes', 'on raft-figure-16 the diagram draws each vote\'s disk w
   await page.waitForSelector('#spacetime-svg .st-write');
   const titles = await page.locator('#spacetime-svg .st-write title').allTextContents();
   assert(titles.some((x) => /^writes its term and vote to disk: [0-9.]+ ms$/.test(x)), `write bars: ${titles.join(' | ')}`);
+  // The caption says what the step wrote: the follower writes the new entry before it answers.
+  const caption = await page.locator('.caption-text').innerText();
+  assert(/, writes its log to disk \([0-9.]+ ms\)$/.test(caption), `caption: ${caption}`);
   // A bar spans the write on the lane: wider than a mark, ending where the vote leaves.
   const width = await page.locator('#spacetime-svg .st-write rect').first().getAttribute('width');
   assert(Number(width) > 2, `a bar, not a dot: ${width}`);

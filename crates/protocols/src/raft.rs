@@ -1654,7 +1654,7 @@ pub fn scenarios() -> Vec<Scenario> {
     lab.processing = Some(TRIAL_PROCESSING.into());
     let mut figure = raft_scenario(
         "raft-figure-16",
-        "The Raft paper's crash-the-leader experiment (Figure 16): five servers in one datacenter with a broadcast time of about 15 ms, heartbeats every 75 ms and election timeouts of 150 to 300 ms. Played, it elects a leader; its Experiment crashes that leader at a random moment within its heartbeat interval, trial after trial, and plots how long the cluster goes without one.",
+        "The Raft paper's crash-the-leader experiment (Figure 16): five servers in one datacenter on spinning disks (each vote is written, 4 to 12 ms, before it is given), with a broadcast time of about 15 ms, heartbeats every 75 ms and election timeouts of 150 to 300 ms. Played, it elects a leader; its Experiment crashes that leader at a random moment within its heartbeat interval, trial after trial, and plots how long the cluster goes without one.",
         lab,
         1,
         10,

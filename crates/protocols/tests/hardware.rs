@@ -49,6 +49,11 @@ fn a_raft_vote_leaves_only_after_the_vote_is_on_disk() {
     let writes: Vec<_> =
         run.trace().steps.iter().filter_map(|s| s.extra.as_ref()).flat_map(|e| e.writes.clone()).collect();
     assert!(writes.iter().any(|w| w.what == "term and vote" && w.end - w.start == 5 * MS), "{writes:?}");
+    // The caption of a voter's step says what it wrote and for how long, as the log does.
+    let voted = run.trace().steps.iter().position(|s| s.extra.as_ref().is_some_and(|e| !e.writes.is_empty())).unwrap();
+    let caption = caucus_sim::DynRun::caption(&run, voted as u64 + 1).unwrap();
+    assert!(caption.ends_with(", writes its term and vote to disk (5.00 ms)"), "{caption}");
+    assert!(caucus_sim::DynRun::trace_step(&run, voted).label.ends_with("to disk (5.00 ms)"));
     // Free storage: the same run answers at once and records no write.
     let mut free = Run::<Raft>::new(on_disk("raft", None)).unwrap();
     free.run_until(3 * SEC).unwrap();

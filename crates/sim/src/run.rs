@@ -800,9 +800,13 @@ impl<P: Protocol> DynRun for Run<P> {
             }
             What::Input { input, scripted, role } => {
                 let base = input_sentence_as(input, t, *scripted, role.as_deref());
-                return Some(if said.is_empty() { base } else { format!("{base}: {said}") });
+                if said.is_empty() {
+                    base
+                } else {
+                    format!("{base}: {said}")
+                }
             }
-            _ if !said.is_empty() => return Some(said),
+            _ if !said.is_empty() => said,
             What::Start { node } => format!("{} starts", name(*node)),
             What::Deliver { msg, from, to } => {
                 format!("{} receives {} from {}", name(*to), label_of(*msg), name(*from))
@@ -821,7 +825,7 @@ impl<P: Protocol> DynRun for Run<P> {
             What::Resume { node } => format!("{} wakes from its pause", name(*node)),
             What::Idle => "nothing happens".into(),
         };
-        Some(base)
+        Some(with_writes(base, s.extra.as_deref()))
     }
     fn check_liveness(&self) -> Vec<Violation> {
         Run::check_liveness(self)
@@ -857,10 +861,7 @@ impl<P: Protocol> DynRun for Run<P> {
             What::Idle => (StepKind::Idle, None, "nothing".into()),
         };
         let writes = s.extra.as_ref().map(|e| e.writes.clone()).unwrap_or_default();
-        let mut label = label;
-        for w in writes.iter().filter(|_| crate::sim::HARDWARE) {
-            label += &format!(", writes its {} to disk ({})", w.what, crate::time::format_micros(w.end - w.start));
-        }
+        let label = with_writes(label, s.extra.as_deref());
         StepView {
             index,
             time: s.time,
@@ -915,6 +916,15 @@ fn said_by(t: &Topology, node: NodeId, text: &str) -> String {
 
 fn node_name(t: &Topology, n: NodeId) -> String {
     t.nodes.get(n as usize).map_or(format!("node {n}"), |x| x.name.clone())
+}
+
+/// `text`, then what the step wrote to disk where that took time ("…, writes its term and vote
+/// to disk (6.20 ms)"): the caption and the log say the same.
+fn with_writes(mut text: String, extra: Option<&crate::trace::Extra>) -> String {
+    for w in extra.map_or(&[][..], |e| &e.writes[..]).iter().filter(|_| crate::sim::HARDWARE) {
+        text += &format!(", writes its {} to disk ({})", w.what, crate::time::format_micros(w.end - w.start));
+    }
+    text
 }
 
 /// A sentence for a script entry that did not happen: `script[1] (pause for 2 s) is skipped: no
