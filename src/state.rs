@@ -422,7 +422,7 @@ impl AppState {
 /// The speed (log10) at which a scenario's story plays in about [`STORY_SECONDS`] real seconds.
 pub fn story_speed(scenario: &caucus_sim::Scenario) -> f64 {
     let simulated_s = scenario.until_us.max(1) as f64 / 1e6;
-    (simulated_s / STORY_SECONDS).log10().clamp(SPEED_MIN, SPEED_MAX)
+    crate::components::clamp((simulated_s / STORY_SECONDS).log10(), SPEED_MIN, SPEED_MAX)
 }
 
 /// The scenario a page opens without a link: the first built-in one of this pack.
@@ -561,7 +561,7 @@ impl Reducible for AppState {
                     s.view_time = run.now();
                     r
                 } else {
-                    let target = s.view_time + (real_ms.clamp(0.0, 100.0) * 1e3 * s.speed()) as Micros;
+                    let target = s.view_time + (crate::components::clamp(real_ms, 0.0, 100.0) * 1e3 * s.speed()) as Micros;
                     advance(run.as_mut(), &mut s, target)
                 };
                 match stop {
@@ -582,7 +582,7 @@ impl Reducible for AppState {
                     ));
                 }
             }
-            Action::SetSpeed(v) => s.speed_log10 = v.clamp(SPEED_MIN, SPEED_MAX),
+            Action::SetSpeed(v) => s.speed_log10 = crate::components::clamp(v, SPEED_MIN, SPEED_MAX),
             Action::Faster => s.speed_log10 = (s.speed_log10 + 0.25).min(SPEED_MAX),
             Action::Slower => s.speed_log10 = (s.speed_log10 - 0.25).max(SPEED_MIN),
             Action::Apply(input) if input != Input::Step && run.inputs().len() >= caucus_sim::limits::MAX_INPUTS => {

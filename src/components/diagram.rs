@@ -236,7 +236,7 @@ impl ViewWindow {
     /// width) in place, or the middle of the window; following stays anchored at the current time.
     fn zoom(self, f: &Frame, factor: f64, anchor: Option<f64>) -> ViewWindow {
         let span = ((self.span_us as f64 * factor) as Micros).clamp(MIN_SPAN_US, MAX_SPAN_US);
-        let at = anchor.unwrap_or(0.5).clamp(0.0, 1.0);
+        let at = crate::components::clamp(anchor.unwrap_or(0.5), 0.0, 1.0);
         let pivot = f.t0 as f64 + at * self.span_us as f64;
         let start = (pivot - at * span as f64).max(0.0) as Micros;
         ViewWindow { span_us: span, start, ..self }
@@ -248,7 +248,7 @@ impl ViewWindow {
 fn on_wheel(v: ViewWindow, f: &Frame, e: &WheelEvent, pointer_x: f64) -> Option<ViewWindow> {
     let (dx, dy) = (e.delta_x(), e.delta_y());
     if e.ctrl_key() || e.meta_key() {
-        let factor = 2f64.powf((dy / 240.0).clamp(-1.0, 1.0));
+        let factor = 2f64.powf(crate::components::clamp(dy / 240.0, -1.0, 1.0));
         let anchor = (pointer_x - GUTTER) / f.plot_w;
         return Some(v.zoom(f, factor, Some(anchor)));
     }
@@ -647,7 +647,7 @@ fn msg_item(
 
 /// The point `(x, y)` of the segment to `(ox, oy)`, moved along it into `lo..=hi` if outside.
 fn cut_to(x: f64, y: f64, ox: f64, oy: f64, lo: f64, hi: f64) -> (f64, f64) {
-    let edge = x.clamp(lo, hi);
+    let edge = crate::components::clamp(x, lo, hi);
     if edge == x || ox == x {
         return (edge, y);
     }

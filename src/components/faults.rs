@@ -60,7 +60,7 @@ pub fn faults_panel(p: &FaultsProps) -> Html {
                 to,
                 latency_us: (shown_latency * 1000.0).round() as i64,
                 jitter_us: jitter,
-                loss_ppm: (loss * 10_000.0).round().clamp(0.0, 1_000_000.0) as u32,
+                loss_ppm: crate::components::clamp((loss * 10_000.0).round(), 0.0, 1_000_000.0) as u32,
                 one_way: false,
             })
         })
@@ -131,7 +131,7 @@ pub fn faults_panel(p: &FaultsProps) -> Html {
                                 let loss_pct = loss_pct.clone();
                                 Callback::from(move |e: Event| {
                                     let v = e.target_unchecked_into::<HtmlInputElement>().value_as_number();
-                                    loss_pct.set(if v.is_finite() { v.clamp(0.0, 100.0) } else { 0.0 })
+                                    loss_pct.set(if v.is_finite() { crate::components::clamp(v, 0.0, 100.0) } else { 0.0 })
                                 })
                             }} /></label>
                     <button onclick={set_link}>{"Set link"}</button>

@@ -220,12 +220,12 @@ impl Axis {
         } else {
             (ms - self.lo) / (self.hi - self.lo)
         };
-        LEFT + f.clamp(0.0, 1.0) * (W - LEFT - RIGHT)
+        LEFT + crate::components::clamp(f, 0.0, 1.0) * (W - LEFT - RIGHT)
     }
 }
 
 fn y(fraction: f64) -> f64 {
-    H - BOTTOM - fraction.clamp(0.0, 1.0) * (H - BOTTOM - TOP)
+    H - BOTTOM - crate::components::clamp(fraction, 0.0, 1.0) * (H - BOTTOM - TOP)
 }
 
 /// `x,y ` with one decimal each.

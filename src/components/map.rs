@@ -69,7 +69,7 @@ pub fn layout_at(s: &Snapshot, text_k: f64) -> Layout {
     let t = &s.topology;
     // Labels under the nodes grow with the text: so does the room between nodes, or the labels
     // of neighbours run into each other ("n0 crashedin doubt").
-    let (node_gap, row_gap) = (NODE_GAP * text_k.clamp(1.0, 2.5), ROW_GAP + (text_k.clamp(1.0, 2.5) - 1.0) * 40.0);
+    let (node_gap, row_gap) = (NODE_GAP * crate::components::clamp(text_k, 1.0, 2.5), ROW_GAP + (crate::components::clamp(text_k, 1.0, 2.5) - 1.0) * 40.0);
     let mut dcs: Vec<DcBox> = t
         .datacenters
         .iter()
@@ -83,7 +83,7 @@ pub fn layout_at(s: &Snapshot, text_k: f64) -> Layout {
                 cx: d.x as f64,
                 cy: d.y as f64,
                 w: (cols as f64 * node_gap + 24.0).max(text_width(s, d.id, text_k) + 24.0),
-                h: rows as f64 * row_gap + 50.0 + (text_k.clamp(1.0, 2.5) - 1.0) * 30.0,
+                h: rows as f64 * row_gap + 50.0 + (crate::components::clamp(text_k, 1.0, 2.5) - 1.0) * 30.0,
                 cols,
             }
         })
@@ -105,7 +105,7 @@ pub fn layout_at(s: &Snapshot, text_k: f64) -> Layout {
     for d in &t.datacenters {
         let b = dcs[d.id as usize];
         let left = b.cx - (b.cols as f64 - 1.0) * node_gap / 2.0;
-        let top = b.cy - b.h / 2.0 + 62.0 + (text_k.clamp(1.0, 2.5) - 1.0) * 30.0;
+        let top = b.cy - b.h / 2.0 + 62.0 + (crate::components::clamp(text_k, 1.0, 2.5) - 1.0) * 30.0;
         for (k, n) in t.nodes_in(d.id).enumerate() {
             let (col, row) = (k % b.cols, k / b.cols);
             nodes[n as usize] = (left + col as f64 * node_gap, top + row as f64 * row_gap);
@@ -127,7 +127,7 @@ fn text_width(s: &Snapshot, dc: DcId, k: f64) -> f64 {
 /// where `f64::clamp` panics).
 fn within(x: f64, lo: f64, hi: f64) -> f64 {
     if lo <= hi {
-        x.clamp(lo, hi)
+        crate::components::clamp(x, lo, hi)
     } else {
         (lo + hi) / 2.0
     }
@@ -201,7 +201,7 @@ fn message_position(
     let (sx, sy) = lay.nodes[source as usize];
     let (tx, ty) = lay.nodes[target as usize];
     let span = deliver_at.saturating_sub(sent_at).max(1) as f64;
-    let f = (now.saturating_sub(sent_at) as f64 / span).clamp(0.0, 1.0);
+    let f = crate::components::clamp(now.saturating_sub(sent_at) as f64 / span, 0.0, 1.0);
     // A message waiting for a paused node stops at its edge rather than hiding it.
     let (dx, dy) = (tx - sx, ty - sy);
     let len = (dx * dx + dy * dy).sqrt().max(1.0);
@@ -227,7 +227,7 @@ fn use_text_scale(svg: &NodeRef, k: &UseStateHandle<f64>, view_h: f64) {
                     if r.width() > 0.0 && r.height() > 0.0 {
                         let scale = (r.width() / W).min(r.height() / view_h);
                         // Rounded to a twentieth so that small changes do not re-render.
-                        k.set(((MIN_TEXT_PX / 12.0 / scale).clamp(1.0, 2.5) * 20.0).ceil() / 20.0);
+                        k.set((crate::components::clamp(MIN_TEXT_PX / 12.0 / scale, 1.0, 2.5) * 20.0).ceil() / 20.0);
                     }
                 }
             };
@@ -381,7 +381,7 @@ pub fn topology_map(p: &MapProps) -> Html {
         // A countdown (election timeout, lease) drawn as the remaining fraction of a ring.
         let countdown = n.countdown.filter(|_| n.status != Status::Crashed).map(|c| {
             let left = c.fires_at.saturating_sub(p.view_time);
-            let f = if c.duration_us == 0 { 0.0 } else { (left as f64 / c.duration_us as f64).clamp(0.0, 1.0) };
+            let f = if c.duration_us == 0 { 0.0 } else { crate::components::clamp(left as f64 / c.duration_us as f64, 0.0, 1.0) };
             (c.label, left, f)
         });
         let icon = match n.status {

@@ -38,6 +38,13 @@ pub mod share;
 pub mod state_view;
 
 use caucus_sim::Micros;
+
+/// `x` kept within `lo..=hi` (NaN gives `lo`). Not `f64::clamp`: its panic message prints both
+/// bounds with `{:?}`, which links the whole float formatter (about 6 KB gzip) into every page
+/// that calls it, and a page never needs it.
+pub fn clamp(x: f64, lo: f64, hi: f64) -> f64 {
+    x.max(lo).min(hi)
+}
 use yew::prelude::*;
 
 /// Which part of a family's panel to render: its figure (beside the map, `data-figure`) or the

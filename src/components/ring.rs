@@ -501,7 +501,7 @@ impl Explorer {
             // Labels are at least 12 CSS pixels at the size the canvas is shown (it shrinks on a
             // phone or in an embed).
             let shown = self.canvas.cast::<HtmlCanvasElement>().map_or(0, |c| c.client_width());
-            let text_scale = if shown > 0 { (SIZE / shown as f64).clamp(1.0, 2.0) } else { 1.0 };
+            let text_scale = if shown > 0 { crate::components::clamp(SIZE / shown as f64, 1.0, 2.0) } else { 1.0 };
             self.layer = layer(
                 self.layer.take(),
                 Some(&self.ring),
@@ -698,7 +698,7 @@ impl Component for Explorer {
             }
             Msg::Frame(t) => {
                 let start = *self.started.get_or_insert(t);
-                self.progress = ((t - start) / ANIMATION_MS).clamp(0.0, 1.0);
+                self.progress = crate::components::clamp((t - start) / ANIMATION_MS, 0.0, 1.0);
                 self.draw();
                 if self.progress < 1.0 {
                     self.schedule(ctx);
@@ -995,7 +995,7 @@ fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
 }
 
 fn pixel_ratio() -> f64 {
-    web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).clamp(1.0, 2.0)
+    crate::components::clamp(web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()), 1.0, 2.0)
 }
 
 /// Sizes a canvas for the screen and returns its context, scaled to CSS pixels.
@@ -1156,8 +1156,8 @@ fn labels(ctx: &CanvasRenderingContext2d, tokens: &[(u64, NodeId)], failed: &BTr
         let w = 0.62 * font * text.chars().count() as f64 + 4.0;
         let h = font + 2.0;
         let a = (from + to) / 2.0 * 2.0 * PI - PI / 2.0;
-        let x = (c + R_LABELS * a.cos()).clamp(w / 2.0 + 1.0, SIZE - w / 2.0 - 1.0);
-        let y = (c + R_LABELS * a.sin()).clamp(h / 2.0 + 1.0, SIZE - h / 2.0 - 1.0);
+        let x = crate::components::clamp(c + R_LABELS * a.cos(), w / 2.0 + 1.0, SIZE - w / 2.0 - 1.0);
+        let y = crate::components::clamp(c + R_LABELS * a.sin(), h / 2.0 + 1.0, SIZE - h / 2.0 - 1.0);
         let bx = (x - w / 2.0, y - h / 2.0, x + w / 2.0, y + h / 2.0);
         if placed.iter().any(|p| bx.0 < p.2 && p.0 < bx.2 && bx.1 < p.3 && p.1 < bx.3) {
             return false;
@@ -1220,7 +1220,7 @@ fn arc_slices(tokens: &[(u64, NodeId)], n: usize, colour_of: impl Fn(NodeId) -> 
             add(tokens[i - 1].0 as f64, pos as f64, rgb);
         }
     }
-    mix.into_iter().map(|m| m.map(|v| v.round().clamp(0.0, 255.0) as u8)).collect()
+    mix.into_iter().map(|m| m.map(|v| crate::components::clamp(v.round(), 0.0, 255.0) as u8)).collect()
 }
 
 const GREY: [u8; 3] = [0x94, 0xa3, 0xb8];
@@ -1251,7 +1251,7 @@ impl Pixels {
 
     /// Device pixels of the box centred at (x, y) CSS pixels with half-size `h`, clipped.
     fn area(&self, x: f64, y: f64, h: f64) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
-        let clip = |v: f64| (v * self.ratio).clamp(0.0, self.w as f64) as usize;
+        let clip = |v: f64| crate::components::clamp(v * self.ratio, 0.0, self.w as f64) as usize;
         let pad = 1.0 / self.ratio;
         (clip(x - h - pad)..clip(x + h + pad) + 1, clip(y - h - pad)..clip(y + h + pad) + 1)
     }
@@ -1304,7 +1304,7 @@ impl Pixels {
                 } else {
                     edges.iter().map(|&(nx, ny, d)| nx * qx + ny * qy + d).fold(f64::MAX, f64::min)
                 };
-                self.blend(px, py, rgb, (inside + 0.5).clamp(0.0, 1.0));
+                self.blend(px, py, rgb, crate::components::clamp(inside + 0.5, 0.0, 1.0));
             }
         }
     }
@@ -1329,7 +1329,7 @@ impl Pixels {
             let right = clip(c + i - 1.0).max(left.end)..clip(c + o + 1.0);
             for px in left.chain(right) {
                 let dx = px as f64 + 0.5 - c;
-                let cover = (h + 0.5 - ((dx * dx + dy * dy).sqrt() - r).abs()).clamp(0.0, 1.0);
+                let cover = crate::components::clamp(h + 0.5 - ((dx * dx + dy * dy).sqrt() - r).abs(), 0.0, 1.0);
                 if cover <= 0.0 {
                     continue;
                 }
