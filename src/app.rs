@@ -7,6 +7,7 @@ use crate::components::{
     help::HelpDialog, inspector::Inspector, log::EventLog, map::TopologyMap, properties::PropertiesPanel,
     share::ShareDialog,
 };
+use crate::history::History;
 use crate::state::{Action, AppState, BannerKind, Dialog, RunRef};
 use caucus_protocols::share::{link_query, MAX_LINK_CHARS};
 use gloo_render::{request_animation_frame, AnimationFrame};
@@ -237,7 +238,7 @@ pub fn app() -> Html {
             if embed && shown.log { <EventLog run={run.clone()} snapshot={panels.clone()} dispatch={dispatch.clone()} /> }
             if !embed {
                 { pack_panels(&run, panels.version, &dispatch, Part::Rest) }
-                { checker(&run, panels.version, state.playing, &dispatch) }
+                { checker(&run, panels.version, state.playing, &state.history, &dispatch) }
                 <SpaceTimeDiagram run={run.clone()} snapshot={snapshot.clone()} view_time={state.view_time}
                     highlight={highlight} on_seek={dispatch.reform(Action::Seek)} playing={state.playing} speed={state.speed()} />
                 <EventLog run={run} snapshot={panels.clone()} dispatch={dispatch.clone()} />
@@ -254,22 +255,22 @@ pub fn app() -> Html {
 /// protocols the checker explores). Three versions rather than a variable child: the commit page
 /// has a few hundred bytes left, and an expression child costs about 175 of them.
 #[cfg(feature = "check")]
-fn checker(run: &RunRef, version: u64, playing: bool, dispatch: &Callback<Action>) -> Html {
+fn checker(run: &RunRef, version: u64, playing: bool, history: &Rc<History>, dispatch: &Callback<Action>) -> Html {
     html! {
         <>
-            <crate::components::next_events::NextEvents run={run.clone()} version={version} playing={playing} dispatch={dispatch.clone()} />
+            <crate::components::next_events::NextEvents run={run.clone()} version={version} playing={playing} history={history.clone()} dispatch={dispatch.clone()} />
             <crate::components::checker::CheckerPanel run={run.clone()} version={version} dispatch={dispatch.clone()} />
         </>
     }
 }
 
 #[cfg(all(feature = "next", not(feature = "check")))]
-fn checker(run: &RunRef, version: u64, playing: bool, dispatch: &Callback<Action>) -> Html {
-    html! { <crate::components::next_events::NextEvents run={run.clone()} version={version} playing={playing} dispatch={dispatch.clone()} /> }
+fn checker(run: &RunRef, version: u64, playing: bool, history: &Rc<History>, dispatch: &Callback<Action>) -> Html {
+    html! { <crate::components::next_events::NextEvents run={run.clone()} version={version} playing={playing} history={history.clone()} dispatch={dispatch.clone()} /> }
 }
 
 #[cfg(not(feature = "next"))]
-fn checker(_: &RunRef, _: u64, _: bool, _: &Callback<Action>) -> Html {
+fn checker(_: &RunRef, _: u64, _: bool, _: &Rc<History>, _: &Callback<Action>) -> Html {
     html! {}
 }
 

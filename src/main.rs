@@ -3,6 +3,7 @@
 mod app;
 mod browser;
 mod components;
+mod history;
 mod lesson;
 mod state;
 

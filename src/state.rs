@@ -107,6 +107,8 @@ pub struct AppState {
     pub timeline_version: u64,
     /// The lesson being followed (`?lesson=`), if any.
     pub lesson: Option<crate::lesson::Play>,
+    /// Every line of choices tried on this run (a tree; see `history.rs`).
+    pub history: Rc<crate::history::History>,
 }
 
 pub enum Action {
@@ -147,6 +149,8 @@ pub enum Action {
     StartChallenge(usize),
     /// Goes back to the lesson's own run (the same seed, no inputs by hand).
     LessonRestart,
+    /// Switches to another line of the run's history (an index into `History::branches`).
+    SwitchBranch(usize),
 }
 
 impl AppState {
@@ -268,6 +272,7 @@ impl AppState {
             ahead: true,
             timeline_version: 0,
             lesson: None,
+            history: Rc::default(),
         }
     }
 
@@ -542,6 +547,7 @@ impl Reducible for AppState {
                 match build(run.scenario()) {
                     Ok(fresh) => {
                         *run = fresh;
+                        s.history = Rc::default();
                         s.banner = None;
                         s.ahead = true;
                     }
@@ -591,17 +597,34 @@ impl Reducible for AppState {
                     caucus_sim::limits::MAX_INPUTS
                 ));
             }
-            Action::Apply(input) => match run.apply(input) {
-                Ok(_) => {
-                    s.banner = None;
-                    s.view_time = run.now();
-                    // An input by hand in the past starts a new branch: compute its future.
-                    s.ahead = true;
+            Action::Apply(input) => {
+                let before = crate::history::History::before(run.as_ref(), &input);
+                match run.apply(input) {
+                    Ok(_) => {
+                        s.banner = None;
+                        s.view_time = run.now();
+                        // An input by hand in the past starts a new branch: compute its future.
+                        s.ahead = true;
+                        Rc::make_mut(&mut s.history).chose(before, run.as_ref());
+                    }
+                    Err(e) => s.banner = Banner::error(e.to_string()),
                 }
-                Err(e) => s.banner = Banner::error(e.to_string()),
-            },
+            }
+            Action::SwitchBranch(to) => {
+                s.playing = false;
+                match Rc::make_mut(&mut s.history).switch(to, run.as_ref()) {
+                    Ok(fresh) => {
+                        *run = fresh;
+                        s.ahead = true;
+                        s.banner = None;
+                        s.view_time = run.now();
+                    }
+                    Err(e) => s.banner = Banner::error(format!("That branch cannot be rebuilt: {e}")),
+                }
+            }
             Action::Load(fresh, banner) => {
                 *run = fresh;
+                s.history = Rc::default();
                 s.playing = false;
                 s.ahead = true;
                 s.speed_log10 = story_speed(run.scenario());
@@ -613,6 +636,7 @@ impl Reducible for AppState {
             Action::LoadScenario(name) => match builtin(&name).map(|sc| build(&sc)) {
                 Some(Ok(fresh)) => {
                     *run = fresh;
+                    s.history = Rc::default();
                     s.playing = false;
                     s.ahead = true;
                     s.speed_log10 = story_speed(run.scenario());
@@ -630,6 +654,7 @@ impl Reducible for AppState {
                 match build(&scenario) {
                     Ok(fresh) => {
                         *run = fresh;
+                        s.history = Rc::default();
                         s.playing = false;
                         s.ahead = true;
                         s.banner = None;
@@ -739,6 +764,7 @@ impl Reducible for AppState {
                     }) {
                         Ok(fresh) => {
                             *run = fresh;
+                            s.history = Rc::default();
                             s.ahead = true;
                             s.view_time = 0;
                             s.speed_log10 = story_speed(run.scenario());

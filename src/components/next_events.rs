@@ -4,8 +4,10 @@
 //! past, that starts a new branch) and steps it, so the student drives the interleaving by hand
 //! as the exhaustive checker does. Compiled with feature `next` (it needs `Input::FireNext`).
 
-use crate::components::{fmt_time, node_chip};
+use crate::components::{fmt_time, node_chip, timer_words};
+use crate::history::History;
 use crate::state::{Action, RunRef};
+use std::rc::Rc;
 use caucus_sim::{Input, Status};
 use yew::prelude::*;
 
@@ -20,6 +22,8 @@ pub struct NextEventsProps {
     /// While the run plays the next event changes every frame: the lists wait for a pause, so
     /// that playing pays nothing for them.
     pub playing: bool,
+    /// The lines of choices tried so far, shown as a tree to switch between.
+    pub history: Rc<History>,
     pub dispatch: Callback<Action>,
 }
 
@@ -35,6 +39,7 @@ pub fn next_events(p: &NextEventsProps) -> Html {
             <h2 id="next-title">{"What can happen next"}</h2>
             <p class="hint">{ hint }</p>
             if !p.playing { { choices(p) } }
+            if p.history.branches.len() > 1 { { branches(p) } }
         </section>
     }
 }
@@ -78,7 +83,7 @@ fn choices(p: &NextEventsProps) -> Html {
                 <h3>{ format!("Pending timers ({})", timers.len()) }</h3>
                 <ul class="next-list">
                     { for timers.iter().map(|(node, timer, due)| {
-                        let label = timer.to_string();
+                        let label = timer_words(timer);
                         html! {
                             <li>
                                 { chip(*node) }<span class="what">{ format!(" {label} · due {}", fmt_time(*due)) }</span>
@@ -101,6 +106,46 @@ fn choices(p: &NextEventsProps) -> Html {
                     }) }
                 </div>
             </div>
+        </div>
+    }
+}
+
+/// The history tree: every line of choices tried, each under the line it left, the current one
+/// marked in words (not only by colour), the others a button away.
+fn branches(p: &NextEventsProps) -> Html {
+    let h = &p.history;
+    let run = p.run.0.borrow();
+    html! {
+        <div class="branches">
+            <h3 id="branches-title">{ format!("Branches of this run ({})", h.branches.len()) }</h3>
+            <p class="hint">{"Each choice made earlier in the run starts a branch; the one before it is kept here. Switch to compare them: the link follows the branch you are on."}</p>
+            <ul class="branch-tree" aria-labelledby="branches-title">
+                { for h.tree().into_iter().map(|(i, depth)| {
+                    let b = &h.branches[i];
+                    let here = i == h.current;
+                    let summary = if here { crate::history::summary(run.as_ref()) } else { b.summary.clone() };
+                    let title = match b.parent {
+                        None => b.label.clone(),
+                        Some(_) => {
+                            let more = match b.more { 0 => String::new(), 1 => ", then 1 more choice".into(), n => format!(", then {n} more choices") };
+                            format!("At step {}: {}{more}", b.fork, b.label)
+                        }
+                    };
+                    html! {
+                        <li class={classes!(here.then_some("here"))} style={format!("margin-left:{}rem", depth.min(8))}
+                            aria-current={here.then_some("true")}>
+                            <span class="what">{ title }</span>
+                            <span class="sum">{ format!(" · {summary}") }</span>
+                            if here {
+                                <span class="you">{" · you are here"}</span>
+                            } else {
+                                <button aria-label={format!("Switch to branch {}", i + 1)} onclick={p.dispatch.reform(move |_: MouseEvent| Action::SwitchBranch(i))}>{"Switch"}</button>
+                            }
+                        </li>
+                    }
+                }) }
+            </ul>
+            if h.full { <p class="hint">{ format!("The tree keeps {} branches: newer choices still branch the run, but their lines are not kept here.", crate::history::MAX_BRANCHES) }</p> }
         </div>
     }
 }

@@ -183,6 +183,53 @@ test('next-events', 'what can happen next: deliver any message in flight, fire a
   eq(await page.locator(`${next} button[aria-label="Deliver message #${id} now"]`).count(), 1, `on this branch #${id} is still in flight`);
 });
 
+test('history-tree', 'choices made earlier start branches the page keeps as a tree; switching rebuilds each where it was left', async (t) => {
+  const { page } = t;
+  const next = '.panel.next-events';
+  const tree = `${next} .branch-tree`;
+  await t.goto('commit/?v=1&s=commit-3pc&seed=1&t=6');
+  await page.waitForSelector(next);
+  eq(await page.locator(tree).count(), 0, 'no tree before the first choice');
+  await page.locator(`${next} button[aria-label^="Fire n0's timer"]`).first().click();
+  await until(async () => (await stepNo(page)) === 8, 'the timer fired and stepped');
+  const last = page.locator(`${next} button[aria-label^="Deliver message"]`).last();
+  const id = /#(\d+)/.exec(await last.getAttribute('aria-label'))[1];
+  await last.click();
+  await until(async () => (await stepNo(page)) === 10, 'delivered');
+  // Two choices forward on one line: one branch off the scenario's own run.
+  await page.waitForSelector(tree);
+  let items = await page.locator(`${tree} li`).allInnerTexts();
+  eq(items.length, 2, `the run and one branch: ${items}`);
+  assert(items[0].startsWith("The scenario's own run"), items[0]);
+  assert(/At step 6: fire n0's begin now, then 1 more choice/.test(items[1]) && items[1].includes('you are here'), items[1]);
+  // Back to step 8 and deliver another message first: a second branch, under the first.
+  await page.getByRole('button', { name: 'Step back' }).click();
+  await page.getByRole('button', { name: 'Step back' }).click();
+  await until(async () => (await stepNo(page)) === 8, 'back at step 8');
+  await page.locator(`${next} button[aria-label^="Deliver message"]`).first().click();
+  await until(async () => (await stepNo(page)) === 10, 'the other order');
+  items = await page.locator(`${tree} li`).allInnerTexts();
+  eq(items.length, 3, `three lines: ${items}`);
+  assert(/At step 8: deliver .+ now/.test(items[2]) && items[2].includes('you are here'), items[2]);
+  eq(await page.locator(`${tree} li[aria-current="true"]`).count(), 1, 'the current branch is marked for screen readers');
+  const indent = async (k) => page.locator(`${tree} li`).nth(k).evaluate((li) => parseFloat(getComputedStyle(li).marginLeft));
+  assert((await indent(2)) > (await indent(1)) && (await indent(1)) > (await indent(0)), 'each branch under the one it left');
+  await t.shot('history-tree', page.locator(next));
+  // Switch to the first branch: rebuilt at step 8, where it was left, and it delivers #id.
+  await page.getByRole('button', { name: 'Switch to branch 2' }).click();
+  await until(async () => (await stepNo(page)) === 8, 'the first branch, at the step it was left');
+  await page.getByRole('button', { name: 'Step forward' }).click();
+  await page.getByRole('button', { name: 'Step forward' }).click();
+  await until(async () => (await stepNo(page)) === 10, 'its own next steps');
+  eq(await page.locator(`${next} button[aria-label="Deliver message #${id} now"]`).count(), 0, `on the first branch #${id} was delivered`);
+  assert(page.url().includes('i='), 'the link carries the branch\'s inputs');
+  // And back to the scenario's own run: no inputs by hand.
+  await page.getByRole('button', { name: 'Switch to branch 1' }).click();
+  await until(async () => (await stepNo(page)) === 6, "the scenario's own run, at step 6");
+  await until(async () => !page.url().includes('i='), 'its link has no inputs');
+  eq(await page.locator(`${tree} li`).count(), 3, 'every branch is still there');
+});
+
 test('next-events-pages', 'what can happen next is on the heartbeat, lock, ring, Raft and Paxos pages too, and fires any timer now', async (t) => {
   const { page } = t;
   for (const query of ['?v=1&s=heartbeat&seed=1&t=12', 'lock/?v=1&s=lock-lease&seed=1&t=20', 'ring/?v=1&s=ring&seed=1&t=20', 'election/?v=1&s=raft&seed=1&t=20', 'paxos/?v=1&s=paxos&seed=1&t=5']) {
