@@ -46,29 +46,9 @@ pub fn clamp(x: f64, lo: f64, hi: f64) -> f64 {
     x.max(lo).min(hi)
 }
 
-/// A timer, as its protocol serializes it, in words: `{"type":"vote_timeout","txn":1}` reads
-/// "vote timeout (txn 1)", `{"expire":3}` "expire 3", `"retry"` "retry".
-pub fn timer_words(timer: &serde_json::Value) -> String {
-    use serde_json::Value;
-    let words = |s: &str| s.replace('_', " ");
-    let value = |v: &Value| match v {
-        Value::String(s) => words(s),
-        other => other.to_string(),
-    };
-    match timer {
-        Value::Object(map) => {
-            let kind = map.get("type").map(value);
-            let rest: Vec<String> =
-                map.iter().filter(|(k, _)| *k != "type").map(|(k, v)| format!("{} {}", words(k), value(v))).collect();
-            match (kind, rest.is_empty()) {
-                (Some(kind), true) => kind,
-                (Some(kind), false) => format!("{kind} ({})", rest.join(", ")),
-                (None, _) => rest.join(", "),
-            }
-        }
-        other => value(other),
-    }
-}
+#[cfg(feature = "next")]
+pub use caucus_sim::run::timer_words;
+
 use yew::prelude::*;
 
 /// Which part of a family's panel to render: its figure (beside the map, `data-figure`) or the

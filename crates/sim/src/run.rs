@@ -984,11 +984,36 @@ pub fn input_sentence_as(input: &Input, t: &Topology, scripted: bool, role: Opti
         Input::Duplicate { msg } => format!("message #{msg} is duplicated"),
         Input::DeliverNext { msg } => format!("message #{msg} is delivered next"),
         #[cfg(feature = "explore")]
-        Input::FireNext { node, timer } => format!("{}'s timer {timer} fires next", name(*node)),
+        Input::FireNext { node, timer } => format!("{}'s timer “{}” fires next", name(*node), timer_words(timer)),
         Input::Request { node, request } => format!("{} is asked: {request}", name(*node)),
         Input::Step | Input::SetLink { .. } => describe_input(input, t),
     };
     format!("{text} ({})", if scripted { "scripted" } else { "by hand" })
+}
+
+#[cfg(feature = "explore")]
+/// A timer, as its protocol serializes it, in words: `{"type":"vote_timeout","txn":1}` reads
+/// "vote timeout (txn 1)", `{"expire":3}` "expire 3", `"retry"` "retry".
+pub fn timer_words(timer: &serde_json::Value) -> String {
+    use serde_json::Value;
+    let words = |s: &str| s.replace('_', " ");
+    let value = |v: &Value| match v {
+        Value::String(s) => words(s),
+        other => other.to_string(),
+    };
+    match timer {
+        Value::Object(map) => {
+            let kind = map.get("type").map(value);
+            let rest: Vec<String> =
+                map.iter().filter(|(k, _)| *k != "type").map(|(k, v)| format!("{} {}", words(k), value(v))).collect();
+            match (kind, rest.is_empty()) {
+                (Some(kind), true) => kind,
+                (Some(kind), false) => format!("{kind} ({})", rest.join(", ")),
+                (None, _) => rest.join(", "),
+            }
+        }
+        other => value(other),
+    }
 }
 
 /// A sentence for an input: `crash n3`, `partition us-east-1 | eu-west-1`.
@@ -1044,7 +1069,7 @@ pub fn describe_input_as(input: &Input, t: &Topology, role: Option<&str>) -> Str
         Input::Duplicate { msg } => format!("duplicate message #{msg}"),
         Input::DeliverNext { msg } => format!("deliver message #{msg} next"),
         #[cfg(feature = "explore")]
-        Input::FireNext { node, timer } => format!("fire {}'s timer {timer} next", name(*node)),
+        Input::FireNext { node, timer } => format!("fire {}'s timer “{}” next", name(*node), timer_words(timer)),
         Input::Request { node, request } => format!("request to {}: {}", name(*node), request),
     }
 }
