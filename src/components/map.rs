@@ -289,10 +289,19 @@ pub fn topology_map(p: &MapProps) -> Html {
     .iter()
     .map(|t| t.to_string())
     .collect();
-    if s.nodes.iter().any(|n| n.role == "leader") {
+    // Once shown, an entry stays (for this map): a legend that came and went with the timeouts
+    // made the map change height while playing, and every change forced a layout to measure it.
+    let seen = use_mut_ref(|| (false, false));
+    {
+        let mut seen = seen.borrow_mut();
+        seen.0 |= s.nodes.iter().any(|n| n.role == "leader");
+        seen.1 |= s.nodes.iter().any(|n| n.countdown.is_some());
+    }
+    let (leader, countdown) = *seen.borrow();
+    if leader {
         legend.push("★ leader (bold ring)".into());
     }
-    if s.nodes.iter().any(|n| n.countdown.is_some()) {
+    if countdown {
         legend.push("◔ ring: time left on a timeout".into());
     }
     if p.compact {
