@@ -848,7 +848,10 @@ impl<P: Protocol> DynRun for Run<P> {
                 Some(*msg),
                 format!("{} from {} to {} {}", label_of(*msg), name(*from), name(*to), reason.describe()),
             ),
-            What::Timer { node, timer } => (StepKind::Timer, None, format!("{} timer {}", name(*node), compact(timer))),
+            What::Timer { node, timer } => {
+                let words = timer_words(&serde_json::to_value(timer).unwrap_or_default());
+                (StepKind::Timer, None, format!("{} timer {words}", name(*node)))
+            }
             What::Resume { node } => (StepKind::Resume, None, format!("{} resumes after its pause", name(*node))),
             What::Input { input, scripted, role } => {
                 let who = if *scripted { "script" } else { "by hand" };
@@ -899,11 +902,6 @@ impl<P: Protocol> DynRun for Run<P> {
     fn trace_bytes(&self) -> usize {
         self.trace.approx_bytes()
     }
-}
-
-fn compact<T: Serialize>(value: &T) -> String {
-    let text = serde_json::to_string(value).unwrap_or_default();
-    text.trim_matches('"').to_string()
 }
 
 /// A note with its node as the subject: `n2 grants the lock to n4`. A note that does not start
@@ -991,7 +989,6 @@ pub fn input_sentence_as(input: &Input, t: &Topology, scripted: bool, role: Opti
     format!("{text} ({})", if scripted { "scripted" } else { "by hand" })
 }
 
-#[cfg(feature = "explore")]
 /// A timer, as its protocol serializes it, in words: `{"type":"vote_timeout","txn":1}` reads
 /// "vote timeout (txn 1)", `{"expire":3}` "expire 3", `"retry"` "retry".
 pub fn timer_words(timer: &serde_json::Value) -> String {
