@@ -392,22 +392,24 @@ fn ms(us: Micros) -> String {
 impl Server {
     /// Drops the key when its lease has ended by this service's clock (Redis checks on access).
     fn expire_if_due(&mut self, ctx: &mut Ctx<'_, Lock>) {
-        if let Some(g) = &self.held {
-            if g.expires_at.is_some_and(|t| t <= ctx.now) {
-                let (token, client) = (g.token, g.client);
-                self.held = None;
-                self.expiries += 1;
-                self.expired_last = true;
-                let text = format!("drops the key: lease t{token} of {} expired", name(ctx, client));
-                // With Redlock each instance expires on its own: the client's story tells it.
-                if ctx.params.variant == Variant::Redlock {
-                    ctx.note(text);
-                } else {
-                    ctx.moment(text);
-                }
-                self.notify(ctx);
-            }
+        if self.held.as_ref().is_some_and(|g| g.expires_at.is_some_and(|t| t <= ctx.now)) {
+            self.expire(ctx);
         }
+    }
+
+    /// The lease of the key ends: it is dropped, whatever its holder believes.
+    fn expire(&mut self, ctx: &mut Ctx<'_, Lock>) {
+        let Some(g) = self.held.take() else { return };
+        self.expiries += 1;
+        self.expired_last = true;
+        let text = format!("drops the key: lease t{} of {} expired", g.token, name(ctx, g.client));
+        // With Redlock each instance expires on its own: the client's story tells it.
+        if ctx.params.variant == Variant::Redlock {
+            ctx.note(text);
+        } else {
+            ctx.moment(text);
+        }
+        self.notify(ctx);
     }
 
     fn notify(&mut self, ctx: &mut Ctx<'_, Lock>) {
@@ -474,9 +476,22 @@ impl Server {
         }
     }
 
+    /// The lease's timer firing is the lease ending. It is set for `ttl` of the service's clock
+    /// from when the grant's effects are carried out (never before the handler's `ctx.now`, later
+    /// on a busy node), and a timer is a deadline on the node's local clock: a jump or a change of
+    /// drift reschedules it to the same local deadline, a pause only defers it. So in a timed run
+    /// it fires at a local time no earlier than `expires_at`, where checking the clock (as this did
+    /// before) always found the lease due: dropping the key without looking changes no run whose
+    /// timer fires on its own. It is what lets a lease end where there is no clock: in the
+    /// exhaustive checker, whose `ctx.now` is always 0, and when the timer is forced (the
+    /// timeline's *Fire now*, the replay of a checker's path), which before consumed the timer and
+    /// left the key held until a later `SET` found it due.
+    /// `expire_if_due` stays for the other order: a `SET` or `DEL` that arrives after `expires_at`
+    /// but before the timer fires (on a busy node, or at the same instant) finds the lease over,
+    /// as Redis checks expiry on access.
     fn on_expire(&mut self, ctx: &mut Ctx<'_, Lock>, token: u64) {
         if self.held.as_ref().is_some_and(|g| g.token == token) {
-            self.expire_if_due(ctx);
+            self.expire(ctx);
         }
     }
 }
