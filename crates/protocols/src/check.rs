@@ -229,6 +229,12 @@ impl Job {
                 "“Every waiting client eventually acquires” is not checked: it measures waits against max_wait_us, and the checker has no clock. “Every waiting client can still acquire” is checked instead: from every state, some order of events serves every client that waits."
                     .to_string(),
             );
+            if bounds.depth > 0 {
+                notes.push(
+                    "Within a depth bound it finds no client stuck: a state the bounds cut off counts as able to go on, and a waiting client can always time out and ask again until the bound. The deadlock of setnx after its holder crashes is shown by `caucus run lock-setnx-crash`."
+                        .to_string(),
+                );
+            }
         }
         notes.push(
             "A client draws the same random value in every attempt here (the checker restarts a node's random stream before every event), so a late answer to an earlier attempt counts for the current one."

@@ -280,6 +280,8 @@ fn with_liveness_the_lock_checks_the_untimed_form_and_says_why() {
     assert!(report.found.is_none(), "{:?}", report.found);
     assert!(report.properties.iter().all(|(n, _)| n != "Every waiting client eventually acquires"));
     assert!(report.notes.iter().any(|n| n.contains("max_wait_us")), "{:?}", report.notes);
+    // Honest about what a depth bound leaves of it.
+    assert!(report.notes.iter().any(|n| n.starts_with("Within a depth bound it finds no client stuck")));
 }
 
 #[test]
