@@ -6,15 +6,16 @@
 use crate::raft;
 #[cfg(feature = "paxos")]
 use crate::{bully, paxos};
-use crate::{commit, two_phase};
+use crate::{commit, lock, two_phase};
 use caucus_sim::explore::{Bounds, Explorer, Network, Progress};
 use caucus_sim::{NodeId, PropertyKind, Protocol, Scenario, ScenarioError, SCENARIO_VERSION};
 use serde::{Deserialize, Serialize};
 use std::hash::Hash;
 
 /// The protocols the checker can explore: their states, messages and timers hash and compare,
-/// and their decisions depend on timers, not on reading the clock.
-pub const CHECKABLE: &[&str] = &[two_phase::NAME, commit::NAME, "bully", "paxos", "raft"];
+/// and their decisions depend on timers, not on reading the clock (the lock service's lease ends
+/// when its timer fires; its clients' reading of the clock only sets how long timers last).
+pub const CHECKABLE: &[&str] = &[two_phase::NAME, commit::NAME, "bully", "paxos", "raft", lock::NAME];
 
 /// A check's outcome.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -66,9 +67,15 @@ pub fn two_phase_scenario(rms: u16) -> Scenario {
 
 /// `scenario` on `nodes` nodes in one datacenter: the small configuration a check explores
 /// (distances do not matter to it, every interleaving is tried). Its script is dropped: the checker
-/// does not play it.
+/// does not play it. Its description says so: the original one tells of its own nodes and
+/// script, which this is not.
 pub fn on_nodes(scenario: &Scenario, nodes: u16) -> Scenario {
     Scenario {
+        description: format!(
+            "{} on {nodes} node{} in one datacenter, as the exhaustive checker explores it: every interleaving of its events, no script.",
+            scenario.name,
+            if nodes == 1 { "" } else { "s" }
+        ),
         topology: caucus_sim::TopologySpec::placed("one-datacenter", &[nodes]),
         script: Vec::new(),
         ..scenario.clone()
@@ -142,6 +149,8 @@ pub struct Job {
     checked: Scenario,
     scenario: String,
     nodes: usize,
+    /// The bounds in words, as the protocol names its own bound.
+    bounds: String,
     properties: Vec<(String, PropertyKind)>,
     notes: Vec<String>,
 }
@@ -181,6 +190,8 @@ impl Job {
                     rounds == 0 || s.max_round.max(s.ballot.round) <= rounds
                 })
             }
+            #[cfg(feature = "lock")]
+            lock::NAME => Job::lock(scenario, bounds),
             other => Err(ScenarioError::new(
                 "protocol.name",
                 format!(
@@ -189,6 +200,51 @@ impl Job {
                 ),
             )),
         }
+    }
+
+    /// The lock family. Its bound is the fencing tokens a lock service hands out (`bounds.terms`,
+    /// as Raft's terms and Paxos's rounds: each grant takes the next token, so without it every
+    /// round of grants is new). Its liveness property reads the clock, so the checker asks its
+    /// untimed form ([`lock::CAN_ACQUIRE`]).
+    #[cfg(feature = "lock")]
+    fn lock(scenario: &Scenario, bounds: Bounds) -> Result<Job, ScenarioError> {
+        let tokens = u64::from(bounds.terms);
+        let mut properties: Vec<_> =
+            lock::Lock::properties().into_iter().filter(|p| p.kind == PropertyKind::Safety).collect();
+        properties.push(lock::CAN_ACQUIRE);
+        let mut notes = Vec::new();
+        if tokens > 0 {
+            notes.push(format!(
+                "Tokens ≤ {tokens} (--terms): a state where a lock service has handed out more fencing tokens is checked but not expanded."
+            ));
+        }
+        if bounds.depth == 0 {
+            notes.push(
+                "No depth bound: the lock's space has no end (a client whose attempt timed out sends another SET while the first may still arrive), so only --max-states stops the search; try --depth 14."
+                    .to_string(),
+            );
+        }
+        if bounds.liveness {
+            notes.push(
+                "“Every waiting client eventually acquires” is not checked: it measures waits against max_wait_us, and the checker has no clock. “Every waiting client can still acquire” is checked instead: from every state, some order of events serves every client that waits."
+                    .to_string(),
+            );
+            if bounds.depth > 0 {
+                notes.push(
+                    "Within a depth bound it finds no client stuck: a state the bounds cut off counts as able to go on, and a waiting client can always time out and ask again until the bound. The deadlock of setnx after its holder crashes is shown by `caucus run lock-setnx-crash`."
+                        .to_string(),
+                );
+            }
+        }
+        notes.push(
+            "A client draws the same random value in every attempt here (the checker restarts a node's random stream before every event), so a late answer to an earlier attempt counts for the current one."
+                .to_string(),
+        );
+        let canon = Canon { msg: lock::Msg::without_value, timer: lock::Timer::without_value };
+        let within = move |s: &lock::Lock| tokens == 0 || !matches!(s, lock::Lock::Server(v) if v.counter > tokens);
+        let mut job = Job::of_with::<lock::Lock>(scenario, bounds, properties, notes, within, Some(canon))?;
+        job.bounds = job.bounds.replace("terms ≤", "tokens ≤");
+        Ok(job)
     }
 
     /// Checks `scenario` with `properties` (none: the protocol's own), reporting `notes` on what
@@ -206,6 +262,24 @@ impl Job {
         P::Timer: Hash + Eq,
         P::Durable: Hash,
     {
+        Job::of_with(scenario, bounds, properties, notes, within, None)
+    }
+
+    /// [`Job::of`], replaying a path with `canon` where the simulator's messages and timers carry
+    /// other random draws than the checker's.
+    fn of_with<P: Protocol + Hash + Eq>(
+        scenario: &Scenario,
+        bounds: Bounds,
+        properties: Vec<caucus_sim::Property<P>>,
+        notes: Vec<String>,
+        within: impl Fn(&P) -> bool + 'static,
+        canon: Option<Canon<P>>,
+    ) -> Result<Job, ScenarioError>
+    where
+        P::Msg: Hash + Eq,
+        P::Timer: Hash + Eq,
+        P::Durable: Hash,
+    {
         // The script is not played; its node ids need not fit a smaller topology.
         let scenario = &Scenario { script: Vec::new(), ..scenario.clone() };
         let topology = scenario.validate()?;
@@ -213,14 +287,16 @@ impl Job {
         let nodes = topology.nodes.len();
         let properties = if properties.is_empty() { P::properties() } else { properties };
         let listed = properties.iter().map(|p| (p.name.to_string(), p.kind)).collect();
+        let described = bounds.describe();
         let mut explorer = Explorer::<P>::with_properties(topology, params, scenario.seed, bounds, properties)
             .map_err(|e| ScenarioError::new("bounds", e))?;
         explorer.limit(within);
         Ok(Job {
-            exploring: Box::new(explorer),
+            exploring: Box::new(Checking { explorer, canon }),
             checked: scenario.clone(),
             scenario: scenario.name.clone(),
             nodes,
+            bounds: described,
             properties: listed,
             notes,
         })
@@ -238,9 +314,24 @@ impl Job {
     /// The violation's shortest path as a run of the timed simulator, as a link's query
     /// (`v=1&sc=…&i=…&t=…`): each event of the path at its natural time when it is the next event
     /// anyway, else forced (`DeliverNext`, `FireNext`, `Drop`, `Crash`, `Restart`). `None` when
-    /// nothing was found; an error when the path does not replay to the same violation.
+    /// nothing was found; an error when the path does not replay to the same violation. The
+    /// run's description says what it is: this path, not the scenario's own story.
     pub fn timeline(&self) -> Option<Result<String, String>> {
-        self.exploring.timeline(&self.checked)
+        let found = self.exploring.finding()?;
+        let to = match found.kind {
+            PropertyKind::Safety => format!("a violation of “{}”", found.property),
+            PropertyKind::Liveness => format!("a state from which “{}” can no longer come true", found.property),
+        };
+        let description = format!(
+            "The exhaustive checker's shortest path to {to}: {} event{} on {} node{} of {}, within {}. Each event happens at its own time where the simulator's clock agrees, and is forced where it does not.",
+            found.path.len(),
+            if found.path.len() == 1 { "" } else { "s" },
+            self.nodes,
+            if self.nodes == 1 { "" } else { "s" },
+            self.scenario,
+            self.bounds
+        );
+        self.exploring.timeline(&Scenario { description, ..self.checked.clone() })
     }
 
     /// The outcome so far (final once [`Job::run`] said so).
@@ -248,7 +339,7 @@ impl Job {
         Report {
             scenario: self.scenario.clone(),
             nodes: self.nodes,
-            bounds: self.exploring.bounds(),
+            bounds: self.bounds.clone(),
             progress: self.exploring.progress(),
             complete: self.exploring.complete(),
             properties: self.properties.clone(),
@@ -267,6 +358,7 @@ pub fn checkable() -> Vec<&'static str> {
             two_phase::NAME => true,
             commit::NAME => cfg!(feature = "commit"),
             "raft" => cfg!(feature = "raft"),
+            lock::NAME => cfg!(feature = "lock"),
             _ => cfg!(feature = "paxos"),
         })
         .collect()
@@ -277,36 +369,50 @@ trait Exploring {
     fn run(&mut self, budget: u64) -> bool;
     fn progress(&self) -> Progress;
     fn complete(&self) -> bool;
-    fn bounds(&self) -> String;
     fn finding(&self) -> Option<Finding>;
     fn timeline(&self, scenario: &Scenario) -> Option<Result<String, String>>;
 }
 
-impl<P: Protocol + Hash + Eq> Exploring for Explorer<P>
+/// How a path's messages and timers are found in the simulator when they are not equal to its
+/// own: both sides are mapped to what must agree (a lock client's random value is cleared).
+struct Canon<P: Protocol> {
+    msg: fn(&P::Msg) -> P::Msg,
+    timer: fn(&P::Timer) -> P::Timer,
+}
+
+/// An explorer and how its paths are replayed.
+struct Checking<P: Protocol + Hash + Eq>
+where
+    P::Msg: Hash + Eq,
+    P::Timer: Hash + Eq,
+    P::Durable: Hash,
+{
+    explorer: Explorer<P>,
+    canon: Option<Canon<P>>,
+}
+
+impl<P: Protocol + Hash + Eq> Exploring for Checking<P>
 where
     P::Msg: Hash + Eq,
     P::Timer: Hash + Eq,
     P::Durable: Hash,
 {
     fn run(&mut self, budget: u64) -> bool {
-        Explorer::run(self, budget)
+        self.explorer.run(budget)
     }
     fn progress(&self) -> Progress {
-        Explorer::progress(self)
+        self.explorer.progress()
     }
     fn complete(&self) -> bool {
-        Explorer::complete(self)
-    }
-    fn bounds(&self) -> String {
-        Explorer::bounds(self).describe()
+        self.explorer.complete()
     }
     fn timeline(&self, scenario: &Scenario) -> Option<Result<String, String>> {
-        let found = self.found()?;
-        Some(replay(scenario, &found))
+        let found = self.explorer.found()?;
+        Some(replay(scenario, &found, self.canon.as_ref()))
     }
     fn finding(&self) -> Option<Finding> {
-        let names = &self.topology().nodes;
-        self.found().map(|f| Finding {
+        let names = &self.explorer.topology().nodes;
+        self.explorer.found().map(|f| Finding {
             property: f.property.to_string(),
             kind: f.kind,
             explanation: f.failure.explanation,
@@ -323,8 +429,13 @@ where
     }
 }
 
-/// [`Job::timeline`] for protocol `P`.
-fn replay<P: Protocol>(scenario: &Scenario, found: &caucus_sim::explore::Found<P>) -> Result<String, String>
+/// [`Job::timeline`] for protocol `P`: each message and timer of the path is the simulator's
+/// equal one, or with `canon` the newest that agrees with it (a random draw may differ).
+fn replay<P: Protocol>(
+    scenario: &Scenario,
+    found: &caucus_sim::explore::Found<P>,
+    canon: Option<&Canon<P>>,
+) -> Result<String, String>
 where
     P::Msg: PartialEq,
 {
@@ -344,7 +455,25 @@ where
         probe.apply(Input::Step, &mut ()).ok().flatten().is_some_and(|r| wanted(&r.what))
     };
     let find = |run: &Run<P>, from: NodeId, to: NodeId, msg: &P::Msg| {
-        run.sim().in_flight().iter().find(|m| m.source == from && m.target == to && m.msg == *msg).map(|m| m.id)
+        let flying = run.sim().in_flight();
+        let between = |m: &&&caucus_sim::sim::InFlight<P::Msg>| m.source == from && m.target == to;
+        let exact = flying.iter().filter(between).find(|m| m.msg == *msg);
+        let agrees = || {
+            let c = canon?;
+            let want = (c.msg)(msg);
+            flying.iter().filter(between).rev().find(|m| (c.msg)(&m.msg) == want)
+        };
+        exact.or_else(agrees).map(|m| m.id)
+    };
+    // The simulator's pending timer at `node` that is the path's `timer`.
+    let pending = |run: &Run<P>, node: NodeId, timer: &P::Timer| {
+        let timers: Vec<P::Timer> = run.sim().timers(node).into_iter().map(|(t, ..)| t).collect();
+        let exact = timers.iter().find(|t| *t == timer).cloned();
+        exact.or_else(|| {
+            let c = canon?;
+            let want = (c.timer)(timer);
+            timers.into_iter().find(|t| (c.timer)(t) == want)
+        })
     };
     for (i, step) in found.path.iter().enumerate() {
         let missing = || format!("event {} ({}) has no counterpart in the simulator", i + 1, step.text);
@@ -357,8 +486,9 @@ where
                 apply(&mut run, Input::Step)?;
             }
             Event::Fire { node, timer } => {
-                if !next_is(&run, &|w| matches!(w, What::Timer { node: n, timer: t } if n == node && t == timer)) {
-                    let timer = serde_json::to_value(timer).map_err(|e| e.to_string())?;
+                let timer = pending(&run, *node, timer).ok_or_else(missing)?;
+                if !next_is(&run, &|w| matches!(w, What::Timer { node: n, timer: t } if n == node && *t == timer)) {
+                    let timer = serde_json::to_value(&timer).map_err(|e| e.to_string())?;
                     apply(&mut run, Input::FireNext { node: *node, timer })?;
                 }
                 apply(&mut run, Input::Step)?;

@@ -5,6 +5,7 @@ use caucus_sim::{
     View, MS, SEC,
 };
 use serde::{Deserialize, Serialize};
+use std::hash::{Hash, Hasher};
 
 pub const NAME: &str = "lock";
 
@@ -153,7 +154,7 @@ fn servers_wanted(params: &Params) -> usize {
 
 /// A grant's fencing token: `(instance, count)` for every instance that granted it (one for a
 /// single lock service). Two grants are ordered by an instance that granted both.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct Token(pub Vec<(u8, u64)>);
 
 impl Token {
@@ -206,7 +207,7 @@ pub struct Server {
     pub expired_last: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Grant {
     pub client: NodeId,
     pub value: u64,
@@ -231,7 +232,7 @@ pub struct Storage {
     pub first_stale: Option<(WriteEntry, NodeId)>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct WriteEntry {
     pub client: NodeId,
     pub token: Token,
@@ -240,7 +241,7 @@ pub struct WriteEntry {
     pub at_us: Micros,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Accepted,
@@ -250,7 +251,7 @@ pub enum Verdict {
     Rejected,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Between rounds.
@@ -314,7 +315,7 @@ pub struct ClientStats {
     pub gave_up: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Msg {
     /// `SET lock value NX [PX ttl]`.
@@ -346,7 +347,7 @@ pub enum Msg {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Timer {
     /// A client's idle time is over: it starts a round.
@@ -364,6 +365,33 @@ pub enum Timer {
     Expire(u64),
 }
 
+/// The message and timer with an attempt's random value cleared: how a path of the exhaustive
+/// checker finds its events in the simulator when it is replayed. The checker starts a node's
+/// random stream afresh before every event (so that a state has the same successors however it
+/// was reached), so its client draws the same value in every attempt; the simulator's draws go
+/// on, and its values differ. Tokens, senders and kinds still tell messages apart.
+impl Msg {
+    pub fn without_value(&self) -> Msg {
+        let mut m = self.clone();
+        match &mut m {
+            Msg::Set { value, .. } | Msg::Granted { value, .. } | Msg::Refused { value, .. } | Msg::Del { value } => {
+                *value = 0
+            }
+            Msg::Released | Msg::Write { .. } | Msg::WriteAck { .. } => {}
+        }
+        m
+    }
+}
+
+impl Timer {
+    pub fn without_value(&self) -> Timer {
+        match self {
+            Timer::AttemptTimeout(_) => Timer::AttemptTimeout(0),
+            other => other.clone(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Request {
@@ -379,6 +407,87 @@ pub enum Durable {
     Client(ClientStats),
 }
 
+// ---- a state as the exhaustive checker tells states apart ------------------------------------
+//
+// The checker (`caucus_sim::explore`) takes two states whose hashes are equal for the same state:
+// a state's hash must cover everything that can change what happens next or what a checked
+// property says, and leave out the rest, or every state would be new. `PartialEq` stays the
+// derived one (all fields): two states equal by it hash alike, as `Eq` asks.
+//
+// Left out, with why:
+// - the panel's counts, which no handler and no property reads: a service's `refusals` and
+//   `expiries`, the storage's `accepted`, `rejected` and `dropped`, a client's `stats` (also in
+//   what a client keeps across a crash, `Durable::Client`);
+// - a service's `expired_last`, which only picks between a note and a key moment;
+// - the storage's `log`, which only names, in the safety property's explanation, who wrote the
+//   newer token a stale write came after: instead the writer of each instance's highest accepted
+//   count, which is what `on_write` looks up there, is hashed (exact while the log is shorter than
+//   `MAX_LOG`, 200 writes, which a check bounded by tokens never reaches);
+// - what a client's phase no longer reads: its `token` and `value` outside holding (or, for the
+//   value, acquiring), the attempt's `grants`, `refusals` and `attempt_at` outside acquiring (they
+//   are reset when the next attempt starts), `valid_until` (drawn, never read);
+// - a client's `failures`, which only sets how long a backoff sleeps: the checker's timers have
+//   no duration, any pending timer may fire next.
+//
+// Kept although the checker's clock never moves: `expires_at` (the liveness property asks
+// whether a key has one) and `waiting_since` (it reads it), and a service's `contenders`, read when
+// retries wait for a release notification (a hash cannot see the parameters; at most one entry
+// per client).
+
+impl Hash for Lock {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        match self {
+            Lock::Server(s) => (0u8, s.instance, &s.held, s.counter, &s.contenders).hash(h),
+            Lock::Storage(s) => {
+                1u8.hash(h);
+                s.hash(h);
+            }
+            Lock::Client(c) => {
+                2u8.hash(h);
+                c.hash(h);
+            }
+        }
+    }
+}
+
+impl Eq for Lock {}
+
+impl Hash for Storage {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.highest.hash(h);
+        for (i, &count) in self.highest.iter().enumerate() {
+            self.writer_of(i as u8, count).hash(h);
+        }
+        // Read by the safety property (set in the state that fails it, where a check stops).
+        (&self.first_stale, self.stale_accepted).hash(h);
+    }
+}
+
+impl Hash for Client {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        (self.phase, &self.servers, self.storage, self.waiting_since).hash(h);
+        match self.phase {
+            Phase::Acquiring => (self.value, &self.grants, self.refusals, self.attempt_at).hash(h),
+            Phase::Working | Phase::Writing => (self.value, &self.token).hash(h),
+            Phase::Idle | Phase::Sleeping | Phase::Waiting => {}
+        }
+    }
+}
+
+impl Hash for Durable {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        match self {
+            Durable::Server(counter) => (0u8, counter).hash(h),
+            Durable::Storage(s) => {
+                1u8.hash(h);
+                s.hash(h);
+            }
+            // Only the panel's counts.
+            Durable::Client(_) => 2u8.hash(h),
+        }
+    }
+}
+
 fn name(ctx: &Ctx<'_, Lock>, node: NodeId) -> String {
     ctx.topology.nodes[node as usize].name.clone()
 }
@@ -392,22 +501,24 @@ fn ms(us: Micros) -> String {
 impl Server {
     /// Drops the key when its lease has ended by this service's clock (Redis checks on access).
     fn expire_if_due(&mut self, ctx: &mut Ctx<'_, Lock>) {
-        if let Some(g) = &self.held {
-            if g.expires_at.is_some_and(|t| t <= ctx.now) {
-                let (token, client) = (g.token, g.client);
-                self.held = None;
-                self.expiries += 1;
-                self.expired_last = true;
-                let text = format!("drops the key: lease t{token} of {} expired", name(ctx, client));
-                // With Redlock each instance expires on its own: the client's story tells it.
-                if ctx.params.variant == Variant::Redlock {
-                    ctx.note(text);
-                } else {
-                    ctx.moment(text);
-                }
-                self.notify(ctx);
-            }
+        if self.held.as_ref().is_some_and(|g| g.expires_at.is_some_and(|t| t <= ctx.now)) {
+            self.expire(ctx);
         }
+    }
+
+    /// The lease of the key ends: it is dropped, whatever its holder believes.
+    fn expire(&mut self, ctx: &mut Ctx<'_, Lock>) {
+        let Some(g) = self.held.take() else { return };
+        self.expiries += 1;
+        self.expired_last = true;
+        let text = format!("drops the key: lease t{} of {} expired", g.token, name(ctx, g.client));
+        // With Redlock each instance expires on its own: the client's story tells it.
+        if ctx.params.variant == Variant::Redlock {
+            ctx.note(text);
+        } else {
+            ctx.moment(text);
+        }
+        self.notify(ctx);
     }
 
     fn notify(&mut self, ctx: &mut Ctx<'_, Lock>) {
@@ -474,9 +585,22 @@ impl Server {
         }
     }
 
+    /// The lease's timer firing is the lease ending. It is set for `ttl` of the service's clock
+    /// from when the grant's effects are carried out (never before the handler's `ctx.now`, later
+    /// on a busy node), and a timer is a deadline on the node's local clock: a jump or a change of
+    /// drift reschedules it to the same local deadline, a pause only defers it. So in a timed run
+    /// it fires at a local time no earlier than `expires_at`, where checking the clock (as this did
+    /// before) always found the lease due: dropping the key without looking changes no run whose
+    /// timer fires on its own. It is what lets a lease end where there is no clock: in the
+    /// exhaustive checker, whose `ctx.now` is always 0, and when the timer is forced (the
+    /// timeline's *Fire now*, the replay of a checker's path), which before consumed the timer and
+    /// left the key held until a later `SET` found it due.
+    /// `expire_if_due` stays for the other order: a `SET` or `DEL` that arrives after `expires_at`
+    /// but before the timer fires (on a busy node, or at the same instant) finds the lease over,
+    /// as Redis checks expiry on access.
     fn on_expire(&mut self, ctx: &mut Ctx<'_, Lock>, token: u64) {
         if self.held.as_ref().is_some_and(|g| g.token == token) {
-            self.expire_if_due(ctx);
+            self.expire(ctx);
         }
     }
 }
@@ -484,6 +608,15 @@ impl Server {
 // ---- the storage ----------------------------------------------------------------------------
 
 impl Storage {
+    /// Who wrote the latest accepted write in the log that carries count `count` of instance `i`.
+    fn writer_of(&self, i: u8, count: u64) -> Option<NodeId> {
+        self.log
+            .iter()
+            .rev()
+            .find(|e| e.verdict != Verdict::Rejected && e.token.0.iter().any(|&(j, c)| j == i && c == count))
+            .map(|e| e.client)
+    }
+
     fn on_write(&mut self, ctx: &mut Ctx<'_, Lock>, from: NodeId, token: Token) {
         let stale = token.older_than(&self.highest);
         let verdict = match stale {
@@ -509,14 +642,7 @@ impl Storage {
                     name(ctx, from)
                 ));
                 if self.first_stale.is_none() {
-                    let newer_writer = self
-                        .log
-                        .iter()
-                        .rev()
-                        .find(|e| {
-                            e.verdict != Verdict::Rejected && e.token.0.iter().any(|&(j, c)| j == i && c == newer)
-                        })
-                        .map_or(from, |e| e.client);
+                    let newer_writer = self.writer_of(i, newer).unwrap_or(from);
                     self.first_stale = Some((entry.clone(), newer_writer));
                 }
             }
@@ -1074,6 +1200,54 @@ fn no_one_waits_forever(view: &View<'_, Lock>) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// The checker's form of the liveness property. "Every waiting client eventually acquires" reads
+/// the clock (`max_wait_us`), and the checker has none: there a wait lasts no time, so the part
+/// that measures it would never fail, and the deadlock it names is only one way to wait forever.
+/// Asked as the checker asks liveness (from every reachable state some state where it holds can
+/// still be reached), "no running client wants the lock" says the same without a clock: whatever
+/// happened, some order of events still serves every client that waits. A key without expiry
+/// whose holder crashed, or whose grant was lost, leaves no such order; a lease's expiry does.
+#[cfg(feature = "explore")]
+pub const CAN_ACQUIRE: Property<Lock> = Property {
+    name: "Every waiting client can still acquire",
+    kind: PropertyKind::Liveness,
+    description: "From every state some order of events lets every running client that wants the lock get it (the untimed form of “Every waiting client eventually acquires”, whose max_wait_us needs a clock).",
+    check: nobody_waits,
+};
+
+#[cfg(feature = "explore")]
+fn nobody_waits(view: &View<'_, Lock>) -> Result<(), Failure> {
+    let layout = layout_of(view);
+    let waiting: Vec<NodeId> = layout
+        .clients
+        .iter()
+        .copied()
+        .filter(|&c| matches!(view.state(c), Some(Lock::Client(cl)) if cl.phase.wants_lock()))
+        .collect();
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    let holders: Vec<String> = layout
+        .servers
+        .iter()
+        .filter_map(|&s| match view.state(s) {
+            Some(Lock::Server(Server { held: Some(g), .. })) => {
+                Some(format!("{} holds the key at {}", view.name(g.client), view.name(s)))
+            }
+            Some(_) => None,
+            None => Some(format!("{} is {}", view.name(s), view.status(s).word())),
+        })
+        .collect();
+    let names: Vec<String> = waiting.iter().map(|&c| view.name(c).to_string()).collect();
+    Err(Failure::new(format!(
+        "{} {} for the lock{}.",
+        names.join(", "),
+        if waiting.len() == 1 { "waits" } else { "wait" },
+        if holders.is_empty() { String::new() } else { format!(" ({})", holders.join("; ")) }
+    ))
+    .nodes(waiting))
 }
 
 /// Whether the client still knows of this grant (it holds it, or is still collecting grants).

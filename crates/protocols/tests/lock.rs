@@ -486,3 +486,63 @@ fn the_map_shows_roles_tokens_and_both_leases() {
     let json = run.node_state_json(0);
     assert!(json.contains("\"role\": \"server\""), "{json}");
 }
+
+// ---- the exhaustive checker's view of a state -------------------------------------------------
+
+fn hash_of(state: &Lock) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    state.hash(&mut h);
+    h.finish()
+}
+
+#[test]
+fn a_state_hashes_without_the_panels_counts_but_with_what_decides() {
+    let run = run_whole("lock-lease-gc-pause");
+    let state = |n: NodeId| run.sim().state(n).cloned().unwrap();
+    let (Lock::Server(server), Lock::Storage(store)) = (state(0), state(3)) else { panic!("the layout changed") };
+    let Some((node, Lock::Client(client))) = CLIENTS
+        .iter()
+        .map(|&c| (c, state(c)))
+        .find(|(_, s)| matches!(s, Lock::Client(c) if c.phase == Phase::Idle && c.stats.acquisitions > 0))
+    else {
+        panic!("no idle client that held the lock")
+    };
+    let same = |a: Lock, b: Lock| hash_of(&a) == hash_of(&b);
+    // What only the panel shows: the counts, the lease by the client's clock, the last token.
+    let mut c = client.clone();
+    c.stats.acquisitions += 3;
+    c.stats.total_wait_us += SEC;
+    c.failures += 2;
+    c.valid_until = Some(5 * SEC);
+    c.token.0.push((0, 99));
+    assert!(same(Lock::Client(client.clone()), Lock::Client(c)), "n{node}");
+    let mut s = server.clone();
+    s.refusals += 1;
+    s.expiries += 1;
+    s.expired_last = !s.expired_last;
+    assert!(same(Lock::Server(server.clone()), Lock::Server(s)));
+    let mut st = store.clone();
+    st.accepted += 1;
+    st.dropped += 1;
+    st.log.iter_mut().for_each(|e| e.at_us += 1);
+    assert!(same(Lock::Storage(store.clone()), Lock::Storage(st)));
+    // What decides what happens next, or what a property says.
+    let mut c = client.clone();
+    c.phase = Phase::Sleeping;
+    c.waiting_since = Some(0);
+    assert!(!same(Lock::Client(client.clone()), Lock::Client(c)));
+    let mut s = server.clone();
+    s.counter += 1;
+    assert!(!same(Lock::Server(server.clone()), Lock::Server(s)));
+    // Who wrote the highest token: the safety property's explanation names them.
+    let mut st = store.clone();
+    let highest = st.highest[0];
+    let writer =
+        st.log.iter_mut().rev().find(|e| e.verdict != Verdict::Rejected && e.token.0 == [(0, highest)]).unwrap();
+    writer.client = if writer.client == 1 { 2 } else { 1 };
+    assert!(!same(Lock::Storage(store.clone()), Lock::Storage(st)));
+    let mut st = store.clone();
+    st.first_stale = None;
+    assert!(!same(Lock::Storage(store), Lock::Storage(st)), "the stale write is in the state");
+}
