@@ -90,7 +90,8 @@ impl Default for Settings {
     fn default() -> Settings {
         Settings {
             which: Which::Scenario,
-            nodes: 3,
+            // The lock service, its storage and two clients: the fewest that can contend.
+            nodes: if cfg!(feature = "lock") { 4 } else { 3 },
             rms: 3,
             crashes: 0,
             restarts: false,
@@ -204,6 +205,7 @@ pub fn checker_panel(p: &CheckerProps) -> Html {
         match p.run.0.borrow().scenario().protocol.name.as_str() {
             "raft" => "Terms",
             "paxos" => "Ballot rounds",
+            "lock" => "Lock tokens",
             _ => "",
         }
     } else {
