@@ -280,6 +280,32 @@ test('checker-bully', "on the Paxos page the checker finds Bully's two leaders b
   await t.shot('checker-bully-timeline', page);
 });
 
+test('checker-lock', "on the lock page the checker finds the lease's stale write by itself, and fencing holds in every interleaving", async (t) => {
+  const { page } = t;
+  await open(t, 'lock/?s=lock-lease-gc-pause');
+  eq(await page.locator(`${panel} select[aria-label="Nodes to check the scenario on"]`).inputValue(), '4', 'service, storage and two clients');
+  eq(await page.locator(`${panel} select[aria-label^="Lock tokens"]`).inputValue(), '2', 'two tokens by default');
+  await page.getByRole('button', { name: 'Check every interleaving' }).click();
+  eq(await verdict(page, 60_000), 'fails', 'the lease writes stale');
+  const found = await page.locator(`${panel} .checker-found`).innerText();
+  assert(found.includes('“No write from a stale lock” fails after 11 events'), found);
+  await t.shot('checker-lock', page.locator(panel));
+  await page.getByRole('button', { name: 'Open this path in the timeline' }).click();
+  await until(async () => page.url().includes('sc='), 'the link of the path');
+  await page.waitForSelector('[data-figure=lock]');
+  const props = await page.locator('.properties').first().innerText();
+  assert(/No write from a stale lock[\s\S]*violated/i.test(props), `the property fails at the cursor: ${props.slice(0, 300)}`);
+  const description = await page.locator('.scenario-description').innerText();
+  assert(/shortest path/.test(description) && /11 events on 4 nodes/.test(description), `the path says what it is, not the scenario's story: ${description}`);
+  // The same bounds on fencing: no interleaving writes stale.
+  await open(t, 'lock/?s=lock-fencing');
+  await page.getByRole('button', { name: 'Check every interleaving' }).click();
+  eq(await verdict(page, 90_000), 'holds', 'fencing is safe within the bounds');
+  const text = await page.locator(`${panel} .checker-status`).innerText();
+  assert(text.includes('“No write from a stale lock”: holds'), text);
+  assert((await unique(page)) > 1000, `unique states: ${await unique(page)}`);
+});
+
 test('checker-paxos', 'on the Paxos page a check bounded by ballot rounds holds', async (t) => {
   const { page } = t;
   await open(t, 'paxos/?s=paxos');
