@@ -148,12 +148,19 @@ pub struct World<P: Protocol> {
     /// The wrapping sum of the messages' fingerprints: the multiset's hash, kept as messages
     /// come and go.
     net_sum: u64,
+    /// The wrapping sum of the nodes' fingerprints, each keyed by its position ([`at`]): a
+    /// successor that changes one node updates it with two terms instead of hashing every node.
+    nodes_sum: u64,
     crashes: u8,
     drops: u8,
     pub(crate) stepped: Option<NodeId>,
 }
 
 impl<P: Protocol> World<P> {
+    /// A world with nothing in it, whose buffers are filled later (no allocation).
+    fn empty() -> World<P> {
+        World { nodes: Vec::new(), net: Vec::new(), net_sum: 0, nodes_sum: 0, crashes: 0, drops: 0, stepped: None }
+    }
     pub fn state(&self, node: NodeId) -> Option<&P> {
         match &self.nodes[node as usize].slot {
             Slot::Up { state, .. } => Some(state),
@@ -264,7 +271,14 @@ where
     /// Per unique state (by discovery order): its parent and the event's position among the
     /// parent's events. The initial state is its own parent.
     parents: Vec<(u32, u16)>,
-    frontier: VecDeque<(World<P>, u32, u32)>,
+    frontier: Frontier<P>,
+    /// The state being expanded and the successor being built: buffers reused from state to
+    /// state (a successor's two vectors were two allocations per unique state).
+    current: World<P>,
+    next: World<P>,
+    /// Nodes built lately, by fingerprint: a successor whose changed node equals one of them
+    /// shares it instead of allocating its own ([`Explorer::intern`]).
+    interned: Vec<Option<Rc<Node<P>>>>,
     /// Per unique state: whether the liveness properties hold there (liveness only).
     good: Vec<bool>,
     /// Per unique state: whether the bounds kept it from being expanded (liveness only).
@@ -296,6 +310,7 @@ where
 struct Change<P: Protocol> {
     node: Option<(NodeId, Node<P>)>,
     net_sum: u64,
+    nodes_sum: u64,
     crashes: u8,
     drops: u8,
     stepped: Option<NodeId>,
@@ -315,13 +330,17 @@ where
 
     /// An explorer that has seen nothing yet, from `init`.
     fn blank(setup: Setup<P>, bounds: Bounds, init: World<P>, keep_notes: bool) -> Explorer<P> {
+        let liveness = bounds.liveness;
         Explorer {
             init,
             setup,
             bounds,
-            seen: FpMap::new(),
+            seen: FpMap::new(liveness),
             parents: Vec::new(),
-            frontier: VecDeque::new(),
+            frontier: Frontier::new(),
+            current: World::empty(),
+            next: World::empty(),
+            interned: vec![None; INTERNED],
             good: Vec::new(),
             cut_off: Vec::new(),
             edges: Vec::new(),
@@ -365,8 +384,7 @@ where
         let n = topology.nodes.len();
         let rngs: Vec<_> = (0..n).map(|i| rng_stream(seed, i as u64 + 1)).collect();
         let setup = Setup { topology, params, work: rngs.clone(), rngs, properties, within: None };
-        let init =
-            World { nodes: Vec::with_capacity(n), net: Vec::new(), net_sum: 0, crashes: 0, drops: 0, stepped: None };
+        let init = World::empty();
         let mut explorer = Explorer::blank(setup, bounds, init, false);
         let mut world = explorer.init.clone();
         for node in 0..n as NodeId {
@@ -374,7 +392,9 @@ where
             let mut timers = Timers::new();
             explorer.sends.clear();
             explorer.take_effects(&world, node, Some(&mut timers));
-            world.nodes.push(Node::new(Slot::Up { state, timers }));
+            let made = Node::new(Slot::Up { state, timers });
+            world.nodes_sum = world.nodes_sum.wrapping_add(at(node, made.fp));
+            world.nodes.push(made);
             for m in explorer.sends.drain(..) {
                 world.net_sum = world.net_sum.wrapping_add(m.fp);
                 world.net.push(m);
@@ -382,7 +402,7 @@ where
         }
         explorer.init = world.clone();
         let fp = world_fp(&world);
-        explorer.discover(world, fp, 0, 0, 0);
+        explorer.discover(&mut world, fp, 0, 0, 0);
         Ok(explorer)
     }
 
@@ -403,13 +423,16 @@ where
             if self.progress.done {
                 break;
             }
-            let Some((world, id, depth)) = self.frontier.pop_front() else {
+            let mut world = std::mem::replace(&mut self.current, World::empty());
+            let Some((id, depth)) = self.frontier.pop(self.init.nodes.len(), &mut world) else {
+                self.current = world;
                 self.progress.done = true;
                 break;
             };
             self.progress.frontier = self.frontier.len() as u64;
             self.progress.depth = self.progress.depth.max(depth);
             self.expand(&world, id, depth);
+            self.current = world;
         }
         if self.progress.done && self.bounds.liveness && self.found.is_none() {
             self.check_liveness();
@@ -536,8 +559,14 @@ where
             }
             noop_key = Some(key);
         }
-        let mut change =
-            Change { node: None, net_sum: world.net_sum, crashes: world.crashes, drops: world.drops, stepped: None };
+        let mut change = Change {
+            node: None,
+            net_sum: world.net_sum,
+            nodes_sum: world.nodes_sum,
+            crashes: world.crashes,
+            drops: world.drops,
+            stepped: None,
+        };
         let run = |this: &mut Self, node: NodeId, handler: &mut dyn FnMut(&mut P, &mut Ctx<'_, P>)| {
             if let Slot::Up { state: old, timers: old_timers } = &world.nodes[node as usize].slot {
                 let mut state = old.clone();
@@ -621,46 +650,65 @@ where
             }
             return None;
         }
-        let fp = fingerprint(
-            world.nodes.iter().enumerate().map(|(i, n)| match replaced {
-                Some((r, fp)) if r as usize == i => fp,
-                _ => n.fp,
-            }),
-            change.net_sum,
-            change.crashes,
-            change.drops,
-        );
+        if let Some((n, fp)) = replaced {
+            let old = world.nodes[n as usize].fp;
+            change.nodes_sum = change.nodes_sum.wrapping_sub(at(n, old)).wrapping_add(at(n, fp));
+        }
+        let fp = fingerprint(change.nodes_sum, change.net_sum, change.crashes, change.drops);
         Some((fp, change))
     }
 
-    /// The successor described by `change` (and `sends`, `removed`).
-    fn build(&mut self, world: &World<P>, change: Change<P>) -> World<P> {
-        let mut net = Vec::with_capacity(world.net.len() + self.sends.len());
-        net.extend_from_slice(&world.net);
+    /// The successor described by `change` (and `sends`, `removed`), written into `into` (whose
+    /// buffers are reused).
+    fn build(&mut self, world: &World<P>, change: Change<P>, into: &mut World<P>) {
+        into.net.clear();
+        into.net.extend_from_slice(&world.net);
         // Highest position first: `swap_remove` then moves only messages that stay.
         self.removed.sort_unstable_by(|a, b| b.cmp(a));
         for &i in &self.removed {
-            net.swap_remove(i);
+            into.net.swap_remove(i);
         }
-        net.append(&mut self.sends);
-        let mut nodes = world.nodes.clone();
+        into.net.append(&mut self.sends);
+        into.nodes.clear();
+        into.nodes.extend_from_slice(&world.nodes);
         if let Some((n, node)) = change.node {
-            nodes[n as usize] = Rc::new(node);
+            into.nodes[n as usize] = self.intern(node);
         }
-        World {
-            nodes,
-            net,
-            net_sum: change.net_sum,
-            crashes: change.crashes,
-            drops: change.drops,
-            stepped: change.stepped,
+        into.net_sum = change.net_sum;
+        into.nodes_sum = change.nodes_sum;
+        into.crashes = change.crashes;
+        into.drops = change.drops;
+        into.stepped = change.stepped;
+    }
+
+    /// `node` shared: the one built lately with the same fingerprint and contents, or `node`
+    /// itself, remembered. Most successors change a node into one that many states have (an RM
+    /// prepared, a follower that voted): sharing it saves the allocation and keeps the nodes
+    /// every state points to few, so they stay in the cache. Equal means equal contents, timers
+    /// in the same order (a timer's position is part of how a path names its events), so a
+    /// shared node is indistinguishable from a fresh one. A crashed node is not shared: what it
+    /// keeps need not compare.
+    fn intern(&mut self, node: Node<P>) -> Rc<Node<P>> {
+        let Slot::Up { state, timers } = &node.slot else { return Rc::new(node) };
+        let entry = &mut self.interned[(node.fp >> 52) as usize % INTERNED];
+        if let Some(shared) = entry {
+            if let Slot::Up { state: s, timers: t } = &shared.slot {
+                if shared.fp == node.fp && s == state && t == timers {
+                    return shared.clone();
+                }
+            }
         }
+        let made = Rc::new(node);
+        *entry = Some(made.clone());
+        made
     }
 
     /// The state after `pick` (replaying a recorded path).
     fn apply(&mut self, world: &World<P>, pick: Pick) -> World<P> {
         let (_, change) = self.successor(world, pick).expect("a recorded event changes the state");
-        self.build(world, change)
+        let mut next = World::empty();
+        self.build(world, change, &mut next);
+        next
     }
 
     fn expand(&mut self, world: &World<P>, id: u32, depth: u32) {
@@ -679,13 +727,14 @@ where
                 fps.push((k, fp));
             }
         }
+        let mut next = std::mem::replace(&mut self.next, World::empty());
         for &(k, fp) in &fps {
-            let to = match self.seen.get(fp) {
-                Some(to) => to,
+            let to = match self.seen.find(fp) {
+                Some(slot) => self.seen.id(slot),
                 None => {
                     let (_, change) = self.successor(world, picks[k]).expect("the same successor");
-                    let next = self.build(world, change);
-                    let to = self.discover(next, fp, id, k as u16 + 1, depth + 1);
+                    self.build(world, change, &mut next);
+                    let to = self.discover(&mut next, fp, id, k as u16 + 1, depth + 1);
                     if self.progress.done {
                         break;
                     }
@@ -696,17 +745,19 @@ where
                 self.edges.push((id, to));
             }
         }
+        self.next = next;
         self.fps = fps;
         self.picks = picks;
     }
 
     /// Records a new unique state, checks it and queues it.
-    fn discover(&mut self, world: World<P>, fp: u64, parent: u32, pick: u16, depth: u32) -> u32 {
+    /// A queued state's contents move to the frontier, leaving `world`'s buffers empty.
+    fn discover(&mut self, world: &mut World<P>, fp: u64, parent: u32, pick: u16, depth: u32) -> u32 {
         let id = self.parents.len() as u32;
         self.seen.insert(fp, id);
         self.parents.push((parent, pick));
         self.progress.unique += 1;
-        let view = View::of_world(&world, &self.setup);
+        let view = View::of_world(world, &self.setup);
         let mut good = true;
         for (i, p) in self.setup.properties.iter().enumerate() {
             match (p.kind, (p.check)(&view)) {
@@ -733,7 +784,7 @@ where
             self.cut_off.push(!expand);
         }
         if expand {
-            self.frontier.push_back((world, id, depth));
+            self.frontier.push(world, id, depth);
         } else {
             self.progress.bounded += 1;
         }
@@ -923,80 +974,173 @@ where
 }
 
 fn world_fp<P: Protocol>(world: &World<P>) -> u64 {
-    fingerprint(world.nodes.iter().map(|n| n.fp), world.net_sum, world.crashes, world.drops)
+    fingerprint(world.nodes_sum, world.net_sum, world.crashes, world.drops)
 }
 
-/// A state's fingerprint from its nodes' (in id order), its messages' sum and the faults spent.
-fn fingerprint(nodes: impl Iterator<Item = u64>, net_sum: u64, crashes: u8, drops: u8) -> u64 {
+/// Node `n`'s term in [`World::nodes_sum`]: its fingerprint keyed by its position and mixed
+/// (the finalizer of MurmurHash3, a bijection that spreads every bit), so that nodes that
+/// swap places change the sum.
+fn at(n: NodeId, fp: u64) -> u64 {
+    let mut x = fp ^ (n as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
+    x ^ (x >> 33)
+}
+
+/// A state's fingerprint from its nodes' sum, its messages' sum and the faults spent.
+fn fingerprint(nodes_sum: u64, net_sum: u64, crashes: u8, drops: u8) -> u64 {
     let mut h = hasher();
-    for fp in nodes {
-        h.write_u64(fp);
-    }
+    h.write_u64(nodes_sum);
     h.write_u64(net_sum);
     h.write_u16(u16::from_le_bytes([crashes, drops]));
     h.finish()
 }
 
+/// Entries of [`Explorer::interned`].
+const INTERNED: usize = 1 << 12;
+
+/// The states waiting to be expanded, in the order they were found. Their nodes and messages
+/// sit in two queues of their own rather than in two vectors per state: a state is written once
+/// and read once, in order, so the memory it is read from is the memory just after the last
+/// one's (a vector per state was two allocations and two cache misses when it came up).
+struct Frontier<P: Protocol> {
+    states: VecDeque<Queued>,
+    nodes: VecDeque<Rc<Node<P>>>,
+    net: VecDeque<Env<P::Msg>>,
+}
+
+/// A state in the frontier, but for its nodes (as many as the topology has) and its `msgs`
+/// messages.
+struct Queued {
+    id: u32,
+    depth: u32,
+    msgs: u32,
+    net_sum: u64,
+    nodes_sum: u64,
+    crashes: u8,
+    drops: u8,
+    stepped: Option<NodeId>,
+}
+
+impl<P: Protocol> Frontier<P> {
+    fn new() -> Frontier<P> {
+        Frontier { states: VecDeque::new(), nodes: VecDeque::new(), net: VecDeque::new() }
+    }
+    fn len(&self) -> usize {
+        self.states.len()
+    }
+    /// Queues `world`, moving out its nodes and messages.
+    fn push(&mut self, world: &mut World<P>, id: u32, depth: u32) {
+        self.states.push_back(Queued {
+            id,
+            depth,
+            msgs: world.net.len() as u32,
+            net_sum: world.net_sum,
+            nodes_sum: world.nodes_sum,
+            crashes: world.crashes,
+            drops: world.drops,
+            stepped: world.stepped,
+        });
+        self.nodes.extend(world.nodes.drain(..));
+        self.net.extend(world.net.drain(..));
+    }
+    /// The next state into `into` (its `nodes` nodes; the buffers are reused), with its id and
+    /// depth.
+    fn pop(&mut self, nodes: usize, into: &mut World<P>) -> Option<(u32, u32)> {
+        let q = self.states.pop_front()?;
+        into.nodes.clear();
+        into.nodes.extend(self.nodes.drain(..nodes));
+        into.net.clear();
+        into.net.extend(self.net.drain(..q.msgs as usize));
+        into.net_sum = q.net_sum;
+        into.nodes_sum = q.nodes_sum;
+        into.crashes = q.crashes;
+        into.drops = q.drops;
+        into.stepped = q.stepped;
+        Some((q.id, q.depth))
+    }
+}
+
 /// Fingerprint to state id: open addressing with linear probing, as model checkers' fingerprint
 /// sets do (TLC's `FPSet`). Fingerprint 0 marks an empty slot, so 0 is stored as 1. Never
-/// iterated, so its order cannot leak into a result.
+/// iterated, so its order cannot leak into a result. The ids sit apart from the fingerprints
+/// and only when liveness needs them (to record edges): without, a slot is 8 bytes and the
+/// table half the memory, with fewer cache and TLB misses per lookup.
 struct FpMap {
-    /// (fingerprint, id) side by side: a lookup that hits touches one cache line.
-    slots: Vec<(u64, u32)>,
+    keys: Vec<u64>,
+    /// Per slot, the state's id (liveness only; else empty).
+    ids: Vec<u32>,
+    with_ids: bool,
     len: usize,
 }
 
 impl FpMap {
-    fn new() -> FpMap {
-        FpMap { slots: vec![(0, 0); 1024], len: 0 }
+    fn new(with_ids: bool) -> FpMap {
+        const SIZE: usize = 1024;
+        FpMap { keys: vec![0; SIZE], ids: if with_ids { vec![0; SIZE] } else { Vec::new() }, with_ids, len: 0 }
     }
     fn slot(&self, fp: u64) -> usize {
         // The fingerprint is already a hash; its high bits pick the slot.
-        (fp.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & (self.slots.len() - 1)
+        (fp.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & (self.keys.len() - 1)
     }
-    /// Starts fetching `fp`'s slot into the cache, for a [`FpMap::get`] soon after.
+    /// Starts fetching `fp`'s slot into the cache, for a [`FpMap::find`] soon after.
     fn prefetch(&self, fp: u64) {
         #[cfg(target_arch = "x86_64")]
         {
             use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            let slot = &self.slots[self.slot(fp.max(1))];
+            let slot = &self.keys[self.slot(fp.max(1))];
             // SAFETY: a prefetch is only a hint; it reads nothing and faults on nothing, and the
             // address is of a live slot.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>((slot as *const (u64, u32)).cast::<i8>()) }
+            unsafe { _mm_prefetch::<_MM_HINT_T0>((slot as *const u64).cast::<i8>()) }
         }
         #[cfg(not(target_arch = "x86_64"))]
         let _ = fp;
     }
-    fn get(&self, fp: u64) -> Option<u32> {
+    /// The slot holding `fp`, if it is in the table.
+    fn find(&self, fp: u64) -> Option<usize> {
         let fp = fp.max(1);
         let mut i = self.slot(fp);
         loop {
-            match self.slots[i] {
-                (0, _) => return None,
-                (k, v) if k == fp => return Some(v),
-                _ => i = (i + 1) & (self.slots.len() - 1),
+            match self.keys[i] {
+                0 => return None,
+                k if k == fp => return Some(i),
+                _ => i = (i + 1) & (self.keys.len() - 1),
             }
         }
     }
-    fn insert(&mut self, fp: u64, value: u32) {
-        if (self.len + 1) * 2 > self.slots.len() {
-            let size = self.slots.len() * 2;
-            let old = std::mem::replace(&mut self.slots, vec![(0, 0); size]);
+    /// The id in `slot` (from [`FpMap::find`]); 0 when ids are not kept.
+    fn id(&self, slot: usize) -> u32 {
+        if self.with_ids {
+            self.ids[slot]
+        } else {
+            0
+        }
+    }
+    fn insert(&mut self, fp: u64, id: u32) {
+        if (self.len + 1) * 2 > self.keys.len() {
+            let size = self.keys.len() * 2;
+            let keys = std::mem::replace(&mut self.keys, vec![0; size]);
+            let ids = std::mem::replace(&mut self.ids, if self.with_ids { vec![0; size] } else { Vec::new() });
             self.len = 0;
-            for (k, v) in old {
+            for (i, k) in keys.into_iter().enumerate() {
                 if k != 0 {
-                    self.insert(k, v);
+                    self.insert(k, ids.get(i).copied().unwrap_or(0));
                 }
             }
         }
         let fp = fp.max(1);
         let mut i = self.slot(fp);
-        while self.slots[i].0 != 0 && self.slots[i].0 != fp {
-            i = (i + 1) & (self.slots.len() - 1);
+        while self.keys[i] != 0 && self.keys[i] != fp {
+            i = (i + 1) & (self.keys.len() - 1);
         }
-        if self.slots[i].0 == 0 {
+        if self.keys[i] == 0 {
             self.len += 1;
         }
-        self.slots[i] = (fp, value);
+        self.keys[i] = fp;
+        if self.with_ids {
+            self.ids[i] = id;
+        }
     }
 }
