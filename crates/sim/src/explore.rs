@@ -24,7 +24,7 @@
 //! Like the simulator, this module uses no clock and no OS randomness; its fingerprint table is
 //! its own (below), never iterated.
 
-use crate::protocol::{Ctx, Effect, Failure, Property, PropertyKind, Protocol};
+use crate::protocol::{Ctx, Effect, Failure, Property, PropertyKind, Protocol, Symmetry};
 use crate::sim::{rng_stream, Status, View};
 use crate::topology::{NodeId, Topology};
 use rand_chacha::ChaCha8Rng;
@@ -68,6 +68,11 @@ pub struct Bounds {
     /// being expanded (0: no bound). The explorer does not read it: the protocol's checker turns
     /// it into [`Explorer::limit`].
     pub terms: u32,
+    /// Symmetry reduction: states that differ only by a renaming of interchangeable nodes (the
+    /// protocol names them, [`Protocol::symmetry`]) count as one, as TLC's `SYMMETRY` and
+    /// Stateright's `symmetry()` do. Fewer states, the same verdicts for properties that do not
+    /// care which of the nodes is which; a path found is still a path of real events.
+    pub symmetry: bool,
 }
 
 impl Default for Bounds {
@@ -82,6 +87,7 @@ impl Default for Bounds {
             network: Network::Unordered,
             liveness: false,
             terms: 0,
+            symmetry: false,
         }
     }
 }
@@ -105,6 +111,9 @@ impl Bounds {
         }
         if self.terms > 0 {
             parts.push(format!("terms ≤ {}", self.terms));
+        }
+        if self.symmetry {
+            parts.push("symmetry reduction".into());
         }
         if self.liveness {
             parts.push("liveness checked".into());
@@ -201,6 +210,64 @@ pub struct Setup<P: Protocol> {
     /// A bound on what nodes may hold (a highest term or ballot): a state with a node beyond it
     /// is checked but not expanded.
     within: Option<Rc<dyn Fn(&P) -> bool>>,
+    /// The interchangeable nodes, with symmetry reduction on.
+    symmetry: Option<Rc<Symmetric<P>>>,
+}
+
+/// Symmetry reduction's setup: the protocol's renamings and, per node, its class.
+struct Symmetric<P: Protocol> {
+    of: Symmetry<P>,
+    /// Per node, the index of its class in `of.classes`, or [`NONE`].
+    class: Vec<u16>,
+    /// Fingerprint the least of all renamings instead of the sorted one ([`Explorer::every_renaming`]).
+    every: bool,
+}
+
+/// No class.
+const NONE: u16 = u16::MAX;
+
+impl<P: Protocol> Symmetric<P> {
+    /// The protocol's classes for `topology`, checked: an error names `bounds.symmetry` when the
+    /// protocol has none or names a node twice or one the topology lacks.
+    fn of(topology: &Topology, params: &P::Params) -> Result<Symmetric<P>, String> {
+        let Some(mut of) = P::symmetry(topology, params) else {
+            return Err(format!(
+                "bounds.symmetry: {} names no interchangeable nodes here, so there is no symmetry to reduce",
+                P::NAME
+            ));
+        };
+        let n = topology.nodes.len();
+        let mut class = vec![NONE; n];
+        for (c, members) in of.classes.iter_mut().enumerate() {
+            members.sort_unstable();
+            for &m in members.iter() {
+                match class.get(m as usize) {
+                    None => {
+                        return Err(format!(
+                            "bounds.symmetry: {} names node {m} as interchangeable, but the topology has {n} nodes",
+                            P::NAME
+                        ))
+                    }
+                    Some(&NONE) => class[m as usize] = c as u16,
+                    Some(_) => {
+                        return Err(format!("bounds.symmetry: {} names node {m} in two classes (or twice)", P::NAME))
+                    }
+                }
+            }
+        }
+        Ok(Symmetric { of, class, every: false })
+    }
+
+    /// `slot` with its node ids renamed by `to`.
+    fn renamed(&self, slot: &Slot<P>, to: &[NodeId]) -> Slot<P> {
+        match slot {
+            Slot::Up { state, timers } => Slot::Up {
+                state: (self.of.state)(state, to),
+                timers: timers.iter().map(|t| (self.of.timer)(t, to)).collect(),
+            },
+            Slot::Down(durable) => Slot::Down((self.of.durable)(durable, to)),
+        }
+    }
 }
 
 /// One event the checker can apply to a state.
@@ -303,6 +370,7 @@ where
     /// sent nothing. Handlers are functions of the node and the event, so such a delivery
     /// changes nothing in any state; most deliveries there are such repeats.
     noop: Vec<u64>,
+    canon: Canon,
 }
 
 /// A successor before it is built: what changes from the state it follows (with the messages
@@ -355,6 +423,7 @@ where
             notes: Vec::new(),
             sent_any: false,
             noop: vec![0; NOOP_CACHE],
+            canon: Canon::default(),
         }
     }
 
@@ -382,8 +451,9 @@ where
         }
         P::validate(&params, &topology)?;
         let n = topology.nodes.len();
+        let symmetry = if bounds.symmetry { Some(Rc::new(Symmetric::of(&topology, &params)?)) } else { None };
         let rngs: Vec<_> = (0..n).map(|i| rng_stream(seed, i as u64 + 1)).collect();
-        let setup = Setup { topology, params, work: rngs.clone(), rngs, properties, within: None };
+        let setup = Setup { topology, params, work: rngs.clone(), rngs, properties, within: None, symmetry };
         let init = World::empty();
         let mut explorer = Explorer::blank(setup, bounds, init, false);
         let mut world = explorer.init.clone();
@@ -401,9 +471,40 @@ where
             }
         }
         explorer.init = world.clone();
-        let fp = world_fp(&world);
+        let fp = explorer.canonical_fp(&world);
         explorer.discover(&mut world, fp, 0, 0, 0);
         Ok(explorer)
+    }
+
+    /// With symmetry reduction, fingerprints the least of every renaming of a state rather than
+    /// the one its sorted nodes give (TLC's way: exact, and as many renamings per state as the
+    /// classes have permutations): what tests check the sorted renaming against, on small
+    /// models. Starts the check again; an error when symmetry reduction is off.
+    pub fn every_renaming(&mut self) -> Result<(), String> {
+        let Some(symmetry) = &self.setup.symmetry else {
+            return Err("bounds.symmetry: every renaming is a way of symmetry reduction, which is off".into());
+        };
+        self.setup.symmetry =
+            Some(Rc::new(Symmetric { every: true, of: symmetry.of.clone(), class: symmetry.class.clone() }));
+        let mut fresh = Explorer::blank(
+            Setup {
+                topology: self.setup.topology.clone(),
+                params: self.setup.params.clone(),
+                rngs: self.setup.rngs.clone(),
+                work: self.setup.rngs.clone(),
+                properties: self.setup.properties.clone(),
+                within: self.setup.within.clone(),
+                symmetry: self.setup.symmetry.clone(),
+            },
+            self.bounds.clone(),
+            self.init.clone(),
+            false,
+        );
+        let mut world = self.init.clone();
+        let fp = fresh.canonical_fp(&world);
+        fresh.discover(&mut world, fp, 0, 0, 0);
+        *self = fresh;
+        Ok(())
     }
 
     pub fn bounds(&self) -> &Bounds {
@@ -703,6 +804,107 @@ where
         made
     }
 
+    /// The fingerprint `world` is known by: its own, or with symmetry reduction its
+    /// representative's.
+    ///
+    /// The representative is `world` renamed: within each class of interchangeable nodes the
+    /// nodes are sorted by a key, and the first gets the class's lowest id, the next the next.
+    /// A node's key is what can be said of it without its id: its own state with its id swapped
+    /// for its class's first (a state that holds its own id still compares), the messages it
+    /// sends and receives, their other ends named by class, and what the nodes hold about it
+    /// ([`Symmetry::about`]); ties go by id.
+    ///
+    /// Sound whatever the keys are: a representative is a renaming of its state, so two states
+    /// with one representative are renamings of each other, and renamings commute with the
+    /// handlers and keep the properties (what [`Protocol::symmetry`] promises): one state's
+    /// successors, violations and ways to good states are the other's, renamed. The keys only
+    /// decide how many states are left. When nodes with equal keys are interchangeable (swapping
+    /// them changes nothing), every renaming of a state has the same representative, and the
+    /// count is that of states up to renaming, the least there is: in TwoPhase an RM is its
+    /// state, its bit at the TM and its Prepared message, and nothing else tells RMs apart. A
+    /// tie between nodes that differ elsewhere only leaves a state that could have been merged
+    /// (as Stateright's 2PC does, sorting RMs by their states alone, ties in id order).
+    /// [`Explorer::every_renaming`] takes the least fingerprint of every renaming instead.
+    fn canonical_fp(&mut self, world: &World<P>) -> u64 {
+        let Some(sym) = self.setup.symmetry.clone() else { return world_fp(world) };
+        if sym.every {
+            return least_fp(&sym, world, &mut self.canon.to);
+        }
+        let n = world.nodes.len();
+        let Canon { keys, to, tau, order } = &mut self.canon;
+        keys.clear();
+        keys.resize(n, (0, 0, 0));
+        tau.clear();
+        tau.extend(0..n as NodeId);
+        let first = |i: NodeId| sym.of.classes[sym.class[i as usize] as usize][0];
+        // The renaming `tau` swaps `i` and its class's first node while it applies.
+        for (i, node) in world.nodes.iter().enumerate() {
+            if sym.class[i] == NONE {
+                continue;
+            }
+            let f = first(i as NodeId) as usize;
+            keys[i].0 = if f == i {
+                node.fp
+            } else {
+                tau.swap(i, f);
+                let fp = slot_fp(&sym.renamed(&node.slot, tau));
+                tau.swap(i, f);
+                fp
+            };
+        }
+        let end = |other: NodeId, me: NodeId| match sym.class[other as usize] {
+            _ if other == me => 0,
+            NONE => 1 + u64::from(other),
+            c => (1 << 32) + u64::from(c),
+        };
+        for m in &world.net {
+            for (me, other, sent) in [(m.source, m.target, true), (m.target, m.source, false)] {
+                if sym.class[me as usize] == NONE {
+                    continue;
+                }
+                let f = first(me) as usize;
+                let content = if f == me as usize {
+                    hash_of(&m.msg)
+                } else {
+                    tau.swap(me as usize, f);
+                    let h = hash_of(&(sym.of.msg)(&m.msg, tau));
+                    tau.swap(me as usize, f);
+                    h
+                };
+                let k = &mut keys[me as usize].1;
+                *k = k.wrapping_add(hash_of(&(sent, end(other, me), content)));
+            }
+        }
+        for (j, node) in world.nodes.iter().enumerate() {
+            let Slot::Up { state, .. } = &node.slot else { continue };
+            for (i, key) in keys.iter_mut().enumerate() {
+                if sym.class[i] != NONE {
+                    let about = (sym.of.about)(state, i as NodeId);
+                    if about != 0 {
+                        key.2 = key.2.wrapping_add(hash_of(&(about, i == j)));
+                    }
+                }
+            }
+        }
+        to.clear();
+        to.extend(0..n as NodeId);
+        let mut identity = true;
+        for members in &sym.of.classes {
+            order.clear();
+            order.extend_from_slice(members);
+            order.sort_unstable_by_key(|&m| (keys[m as usize], m));
+            for (&m, &id) in order.iter().zip(members) {
+                to[m as usize] = id;
+                identity &= m == id;
+            }
+        }
+        if identity {
+            world_fp(world)
+        } else {
+            renamed_fp(&sym, world, to)
+        }
+    }
+
     /// The state after `pick` (replaying a recorded path).
     fn apply(&mut self, world: &World<P>, pick: Pick) -> World<P> {
         let (_, change) = self.successor(world, pick).expect("a recorded event changes the state");
@@ -720,14 +922,22 @@ where
         // build it: the same handler on the same state gives the same result.
         let mut fps = std::mem::take(&mut self.fps);
         fps.clear();
+        let mut next = std::mem::replace(&mut self.next, World::empty());
         for (k, &pick) in picks.iter().enumerate() {
             self.progress.states += 1;
-            if let Some((fp, _)) = self.successor(world, pick) {
+            if let Some((fp, change)) = self.successor(world, pick) {
+                // With symmetry reduction, the successor's representative is fingerprinted, so
+                // the successor is built (into the buffer the second pass reuses).
+                let fp = if self.setup.symmetry.is_some() {
+                    self.build(world, change, &mut next);
+                    self.canonical_fp(&next)
+                } else {
+                    fp
+                };
                 self.seen.prefetch(fp);
                 fps.push((k, fp));
             }
         }
-        let mut next = std::mem::replace(&mut self.next, World::empty());
         for &(k, fp) in &fps {
             let to = match self.seen.find(fp) {
                 Some(slot) => self.seen.id(slot),
@@ -874,6 +1084,7 @@ where
             work: self.setup.rngs.clone(),
             properties: Vec::new(),
             within: None,
+            symmetry: None,
         };
         let mut replay = Explorer::blank(setup, self.bounds.clone(), self.init.clone(), true);
         let mut world = self.init.clone();
@@ -917,6 +1128,77 @@ where
             Event::Restart { node } => format!("{} restarts", name(*node)),
         }
     }
+}
+
+/// Scratch for [`Explorer::canonical_fp`]: per node its key (own state, messages, what others
+/// hold about it), the renaming, the swap of one node with its class's first, and one class's
+/// nodes in sorted order.
+#[derive(Default)]
+struct Canon {
+    keys: Vec<(u64, u64, u64)>,
+    to: Vec<NodeId>,
+    tau: Vec<NodeId>,
+    order: Vec<NodeId>,
+}
+
+/// The fingerprint of `world` with its nodes renamed by `to`: the fingerprint the renamed state
+/// has when the checker meets it, since it is built the same way ([`world_fp`]).
+fn renamed_fp<P: Protocol + Hash>(sym: &Symmetric<P>, world: &World<P>, to: &[NodeId]) -> u64
+where
+    P::Msg: Hash,
+    P::Timer: Hash,
+    P::Durable: Hash,
+{
+    let mut nodes_sum = 0u64;
+    for (i, node) in world.nodes.iter().enumerate() {
+        nodes_sum = nodes_sum.wrapping_add(at(to[i], slot_fp(&sym.renamed(&node.slot, to))));
+    }
+    let mut net_sum = 0u64;
+    for m in &world.net {
+        let fp = msg_fp(to[m.source as usize], to[m.target as usize], &(sym.of.msg)(&m.msg, to));
+        net_sum = net_sum.wrapping_add(fp);
+    }
+    fingerprint(nodes_sum, net_sum, world.crashes, world.drops)
+}
+
+/// The least fingerprint of every renaming of `world` within its classes (`to` is scratch):
+/// every state of one orbit has the same, so this is exact; it costs a renaming per permutation.
+fn least_fp<P: Protocol + Hash>(sym: &Symmetric<P>, world: &World<P>, to: &mut Vec<NodeId>) -> u64
+where
+    P::Msg: Hash,
+    P::Timer: Hash,
+    P::Durable: Hash,
+{
+    to.clear();
+    to.extend(0..world.nodes.len() as NodeId);
+    // Per class, the ids its members get, in the members' order: each permutation in turn, the
+    // classes counting like an odometer's wheels.
+    let mut ids: Vec<Vec<NodeId>> = sym.of.classes.clone();
+    let mut least = u64::MAX;
+    loop {
+        for (members, ids) in sym.of.classes.iter().zip(&ids) {
+            for (&m, &id) in members.iter().zip(ids) {
+                to[m as usize] = id;
+            }
+        }
+        least = least.min(renamed_fp(sym, world, to));
+        if !ids.iter_mut().any(|ids| next_permutation(ids)) {
+            return least;
+        }
+    }
+}
+
+/// Steps `ids` to its next permutation in lexicographic order; from the last, back to the first
+/// (sorted) and `false`.
+fn next_permutation(ids: &mut [NodeId]) -> bool {
+    let Some(i) = ids.windows(2).rposition(|w| w[0] < w[1]) else {
+        ids.reverse();
+        return false;
+    };
+    let j = ids.iter().rposition(|&x| x > ids[i]).expect("one is greater");
+    ids.swap(i, j);
+    ids[i + 1..].reverse();
+    true
 }
 
 /// Entries of [`Explorer::noop`].
