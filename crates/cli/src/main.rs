@@ -9,6 +9,7 @@
 //! caucus lesson check lock-leases --seeds 100
 //! caucus experiment crash-leader raft --trials 500 --timeout 150ms..300ms
 //! caucus check two-phase --rms 5
+//! caucus check two-phase --rms 12 --symmetry
 //! caucus check commit-2pc-coordinator-crash --crashes 1 --liveness
 //! ```
 
