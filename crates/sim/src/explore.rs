@@ -10,7 +10,9 @@
 //! multiset, or a set for [`Network::Duplicating`]) and the faults spent so far. Two states are
 //! the same when their 64-bit fingerprints are, as in TLC and Stateright; the fingerprint is
 //! built from per-node and per-message hashes so that it does not depend on the order in which
-//! things happened.
+//! things happened. With [`Bounds::symmetry`], a state is known by its representative's
+//! fingerprint: the state with its interchangeable nodes renamed into a sorted order (see
+//! [`Protocol::symmetry`]); the states kept and the paths found are still the real ones.
 //!
 //! Safety properties are checked in every state. Liveness is "from every reachable state, some
 //! state where the liveness properties hold can still be reached" (a state the bounds stopped
