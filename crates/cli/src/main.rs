@@ -9,6 +9,7 @@
 //! caucus lesson check lock-leases --seeds 100
 //! caucus experiment crash-leader raft --trials 500 --timeout 150ms..300ms
 //! caucus check two-phase --rms 5
+//! caucus check two-phase --rms 12 --symmetry
 //! caucus check commit-2pc-coordinator-crash --crashes 1 --liveness
 //! ```
 
@@ -117,6 +118,10 @@ enum Command {
         /// (0: unbounded).
         #[arg(long, default_value_t = 0)]
         terms: u32,
+        /// Count states that differ only by a renaming of interchangeable nodes (two-phase's
+        /// RMs, commit's participants) once: far fewer states, the same verdicts.
+        #[arg(long)]
+        symmetry: bool,
     },
     /// Print a run's key moments (what lessons start chapters at) and its properties' failures.
     Moments {
@@ -323,6 +328,7 @@ fn execute(command: Command) -> Result<ExitCode, Failure> {
             network,
             liveness,
             terms,
+            symmetry,
         } => {
             use caucus_protocols::check;
             use caucus_sim::explore::{Bounds, Network};
@@ -347,7 +353,8 @@ fn execute(command: Command) -> Result<ExitCode, Failure> {
             if max_states == 0 {
                 return Err("--max-states must be at least 1".into());
             }
-            let bounds = Bounds { depth, crashes, restarts, drops, in_flight, max_states, network, liveness, terms };
+            let bounds =
+                Bounds { depth, crashes, restarts, drops, in_flight, max_states, network, liveness, terms, symmetry };
             out!("checking {}: {}", scenario.name, bounds.describe());
             if !scenario.script.is_empty() {
                 out!("(the scenario's script is not played: the checker tries every fault the bounds allow)");

@@ -1241,6 +1241,52 @@ impl Protocol for Commit {
             },
         ]
     }
+
+    /// 2PC's and 3PC's participants are interchangeable: the coordinator treats them as a set,
+    /// and so do they one another. Not a saga's (step k runs at the k-th), nor with `no_vote_ppm`
+    /// (each node draws its chance from its own stream, so one votes no where another would
+    /// not).
+    fn symmetry(topology: &Topology, params: &Params) -> Option<caucus_sim::protocol::Symmetry<Self>> {
+        if params.variant == Variant::Saga || params.no_vote_ppm > 0 {
+            return None;
+        }
+        let classes = vec![participants(topology.nodes.len(), params.coordinator)];
+        Some(caucus_sim::protocol::Symmetry { state: renamed, about, ..caucus_sim::protocol::Symmetry::new(classes) })
+    }
+}
+
+/// `node` with ids renamed by `to`: its own, and the voters and acknowledgers the coordinator
+/// counted (in the order they came).
+fn renamed(node: &Commit, to: &[NodeId]) -> Commit {
+    let mut node = node.clone();
+    node.id = to[node.id as usize];
+    node.coordinator = to[node.coordinator as usize];
+    for run in node.runs.values_mut() {
+        for (voter, _) in &mut run.votes {
+            *voter = to[*voter as usize];
+        }
+        for acker in &mut run.acks {
+            *acker = to[*acker as usize];
+        }
+    }
+    node
+}
+
+/// What the coordinator holds about participant `node`: per transaction, where its vote came
+/// among the votes and what it was, and where its acknowledgement came (0: nothing).
+fn about(node: &Commit, of: NodeId) -> u64 {
+    let mut about = 0u64;
+    for (&txn, run) in &node.runs {
+        let vote = run.votes.iter().position(|v| v.0 == of).map(|i| (i as u64 + 1) << 1 | run.votes[i].1 as u64);
+        let ack = run.acks.iter().position(|&a| a == of).map(|i| i as u64 + 1);
+        if vote.is_some() || ack.is_some() {
+            // FNV-1a's step, over (transaction, vote, acknowledgement).
+            for word in [u64::from(txn), vote.unwrap_or(0), ack.unwrap_or(0)] {
+                about = (about ^ word).wrapping_mul(0x0100_0000_01B3);
+            }
+        }
+    }
+    about
 }
 
 impl Commit {

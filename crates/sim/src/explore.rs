@@ -10,7 +10,9 @@
 //! multiset, or a set for [`Network::Duplicating`]) and the faults spent so far. Two states are
 //! the same when their 64-bit fingerprints are, as in TLC and Stateright; the fingerprint is
 //! built from per-node and per-message hashes so that it does not depend on the order in which
-//! things happened.
+//! things happened. With [`Bounds::symmetry`], a state is known by its representative's
+//! fingerprint: the state with its interchangeable nodes renamed into a sorted order (see
+//! [`Protocol::symmetry`]); the states kept and the paths found are still the real ones.
 //!
 //! Safety properties are checked in every state. Liveness is "from every reachable state, some
 //! state where the liveness properties hold can still be reached" (a state the bounds stopped
@@ -24,7 +26,7 @@
 //! Like the simulator, this module uses no clock and no OS randomness; its fingerprint table is
 //! its own (below), never iterated.
 
-use crate::protocol::{Ctx, Effect, Failure, Property, PropertyKind, Protocol};
+use crate::protocol::{Ctx, Effect, Failure, Property, PropertyKind, Protocol, Symmetry};
 use crate::sim::{rng_stream, Status, View};
 use crate::topology::{NodeId, Topology};
 use rand_chacha::ChaCha8Rng;
@@ -68,6 +70,11 @@ pub struct Bounds {
     /// being expanded (0: no bound). The explorer does not read it: the protocol's checker turns
     /// it into [`Explorer::limit`].
     pub terms: u32,
+    /// Symmetry reduction: states that differ only by a renaming of interchangeable nodes (the
+    /// protocol names them, [`Protocol::symmetry`]) count as one, as TLC's `SYMMETRY` and
+    /// Stateright's `symmetry()` do. Fewer states, the same verdicts for properties that do not
+    /// care which of the nodes is which; a path found is still a path of real events.
+    pub symmetry: bool,
 }
 
 impl Default for Bounds {
@@ -82,6 +89,7 @@ impl Default for Bounds {
             network: Network::Unordered,
             liveness: false,
             terms: 0,
+            symmetry: false,
         }
     }
 }
@@ -105,6 +113,9 @@ impl Bounds {
         }
         if self.terms > 0 {
             parts.push(format!("terms ≤ {}", self.terms));
+        }
+        if self.symmetry {
+            parts.push("symmetry reduction".into());
         }
         if self.liveness {
             parts.push("liveness checked".into());
@@ -148,12 +159,19 @@ pub struct World<P: Protocol> {
     /// The wrapping sum of the messages' fingerprints: the multiset's hash, kept as messages
     /// come and go.
     net_sum: u64,
+    /// The wrapping sum of the nodes' fingerprints, each keyed by its position ([`at`]): a
+    /// successor that changes one node updates it with two terms instead of hashing every node.
+    nodes_sum: u64,
     crashes: u8,
     drops: u8,
     pub(crate) stepped: Option<NodeId>,
 }
 
 impl<P: Protocol> World<P> {
+    /// A world with nothing in it, whose buffers are filled later (no allocation).
+    fn empty() -> World<P> {
+        World { nodes: Vec::new(), net: Vec::new(), net_sum: 0, nodes_sum: 0, crashes: 0, drops: 0, stepped: None }
+    }
     pub fn state(&self, node: NodeId) -> Option<&P> {
         match &self.nodes[node as usize].slot {
             Slot::Up { state, .. } => Some(state),
@@ -194,6 +212,64 @@ pub struct Setup<P: Protocol> {
     /// A bound on what nodes may hold (a highest term or ballot): a state with a node beyond it
     /// is checked but not expanded.
     within: Option<Rc<dyn Fn(&P) -> bool>>,
+    /// The interchangeable nodes, with symmetry reduction on.
+    symmetry: Option<Rc<Symmetric<P>>>,
+}
+
+/// Symmetry reduction's setup: the protocol's renamings and, per node, its class.
+struct Symmetric<P: Protocol> {
+    of: Symmetry<P>,
+    /// Per node, the index of its class in `of.classes`, or [`NONE`].
+    class: Vec<u16>,
+    /// Fingerprint the least of all renamings instead of the sorted one ([`Explorer::every_renaming`]).
+    every: bool,
+}
+
+/// No class.
+const NONE: u16 = u16::MAX;
+
+impl<P: Protocol> Symmetric<P> {
+    /// The protocol's classes for `topology`, checked: an error names `bounds.symmetry` when the
+    /// protocol has none or names a node twice or one the topology lacks.
+    fn of(topology: &Topology, params: &P::Params) -> Result<Symmetric<P>, String> {
+        let Some(mut of) = P::symmetry(topology, params) else {
+            return Err(format!(
+                "bounds.symmetry: {} names no interchangeable nodes here, so there is no symmetry to reduce",
+                P::NAME
+            ));
+        };
+        let n = topology.nodes.len();
+        let mut class = vec![NONE; n];
+        for (c, members) in of.classes.iter_mut().enumerate() {
+            members.sort_unstable();
+            for &m in members.iter() {
+                match class.get(m as usize) {
+                    None => {
+                        return Err(format!(
+                            "bounds.symmetry: {} names node {m} as interchangeable, but the topology has {n} nodes",
+                            P::NAME
+                        ))
+                    }
+                    Some(&NONE) => class[m as usize] = c as u16,
+                    Some(_) => {
+                        return Err(format!("bounds.symmetry: {} names node {m} in two classes (or twice)", P::NAME))
+                    }
+                }
+            }
+        }
+        Ok(Symmetric { of, class, every: false })
+    }
+
+    /// `slot` with its node ids renamed by `to`.
+    fn renamed(&self, slot: &Slot<P>, to: &[NodeId]) -> Slot<P> {
+        match slot {
+            Slot::Up { state, timers } => Slot::Up {
+                state: (self.of.state)(state, to),
+                timers: timers.iter().map(|t| (self.of.timer)(t, to)).collect(),
+            },
+            Slot::Down(durable) => Slot::Down((self.of.durable)(durable, to)),
+        }
+    }
 }
 
 /// One event the checker can apply to a state.
@@ -264,7 +340,14 @@ where
     /// Per unique state (by discovery order): its parent and the event's position among the
     /// parent's events. The initial state is its own parent.
     parents: Vec<(u32, u16)>,
-    frontier: VecDeque<(World<P>, u32, u32)>,
+    frontier: Frontier<P>,
+    /// The state being expanded and the successor being built: buffers reused from state to
+    /// state (a successor's two vectors were two allocations per unique state).
+    current: World<P>,
+    next: World<P>,
+    /// Nodes built lately, by fingerprint: a successor whose changed node equals one of them
+    /// shares it instead of allocating its own ([`Explorer::intern`]).
+    interned: Vec<Option<Rc<Node<P>>>>,
     /// Per unique state: whether the liveness properties hold there (liveness only).
     good: Vec<bool>,
     /// Per unique state: whether the bounds kept it from being expanded (liveness only).
@@ -289,6 +372,7 @@ where
     /// sent nothing. Handlers are functions of the node and the event, so such a delivery
     /// changes nothing in any state; most deliveries there are such repeats.
     noop: Vec<u64>,
+    canon: Canon,
 }
 
 /// A successor before it is built: what changes from the state it follows (with the messages
@@ -296,6 +380,7 @@ where
 struct Change<P: Protocol> {
     node: Option<(NodeId, Node<P>)>,
     net_sum: u64,
+    nodes_sum: u64,
     crashes: u8,
     drops: u8,
     stepped: Option<NodeId>,
@@ -315,13 +400,17 @@ where
 
     /// An explorer that has seen nothing yet, from `init`.
     fn blank(setup: Setup<P>, bounds: Bounds, init: World<P>, keep_notes: bool) -> Explorer<P> {
+        let liveness = bounds.liveness;
         Explorer {
             init,
             setup,
             bounds,
-            seen: FpMap::new(),
+            seen: FpMap::new(liveness),
             parents: Vec::new(),
-            frontier: VecDeque::new(),
+            frontier: Frontier::new(),
+            current: World::empty(),
+            next: World::empty(),
+            interned: vec![None; INTERNED],
             good: Vec::new(),
             cut_off: Vec::new(),
             edges: Vec::new(),
@@ -336,6 +425,7 @@ where
             notes: Vec::new(),
             sent_any: false,
             noop: vec![0; NOOP_CACHE],
+            canon: Canon::default(),
         }
     }
 
@@ -363,10 +453,10 @@ where
         }
         P::validate(&params, &topology)?;
         let n = topology.nodes.len();
+        let symmetry = if bounds.symmetry { Some(Rc::new(Symmetric::of(&topology, &params)?)) } else { None };
         let rngs: Vec<_> = (0..n).map(|i| rng_stream(seed, i as u64 + 1)).collect();
-        let setup = Setup { topology, params, work: rngs.clone(), rngs, properties, within: None };
-        let init =
-            World { nodes: Vec::with_capacity(n), net: Vec::new(), net_sum: 0, crashes: 0, drops: 0, stepped: None };
+        let setup = Setup { topology, params, work: rngs.clone(), rngs, properties, within: None, symmetry };
+        let init = World::empty();
         let mut explorer = Explorer::blank(setup, bounds, init, false);
         let mut world = explorer.init.clone();
         for node in 0..n as NodeId {
@@ -374,16 +464,49 @@ where
             let mut timers = Timers::new();
             explorer.sends.clear();
             explorer.take_effects(&world, node, Some(&mut timers));
-            world.nodes.push(Node::new(Slot::Up { state, timers }));
+            let made = Node::new(Slot::Up { state, timers });
+            world.nodes_sum = world.nodes_sum.wrapping_add(at(node, made.fp));
+            world.nodes.push(made);
             for m in explorer.sends.drain(..) {
                 world.net_sum = world.net_sum.wrapping_add(m.fp);
                 world.net.push(m);
             }
         }
         explorer.init = world.clone();
-        let fp = world_fp(&world);
-        explorer.discover(world, fp, 0, 0, 0);
+        let fp = explorer.canonical_fp(&world);
+        explorer.discover(&mut world, fp, 0, 0, 0);
         Ok(explorer)
+    }
+
+    /// With symmetry reduction, fingerprints the least of every renaming of a state rather than
+    /// the one its sorted nodes give (TLC's way: exact, and as many renamings per state as the
+    /// classes have permutations): what tests check the sorted renaming against, on small
+    /// models. Starts the check again; an error when symmetry reduction is off.
+    pub fn every_renaming(&mut self) -> Result<(), String> {
+        let Some(symmetry) = &self.setup.symmetry else {
+            return Err("bounds.symmetry: every renaming is a way of symmetry reduction, which is off".into());
+        };
+        self.setup.symmetry =
+            Some(Rc::new(Symmetric { every: true, of: symmetry.of.clone(), class: symmetry.class.clone() }));
+        let mut fresh = Explorer::blank(
+            Setup {
+                topology: self.setup.topology.clone(),
+                params: self.setup.params.clone(),
+                rngs: self.setup.rngs.clone(),
+                work: self.setup.rngs.clone(),
+                properties: self.setup.properties.clone(),
+                within: self.setup.within.clone(),
+                symmetry: self.setup.symmetry.clone(),
+            },
+            self.bounds.clone(),
+            self.init.clone(),
+            false,
+        );
+        let mut world = self.init.clone();
+        let fp = fresh.canonical_fp(&world);
+        fresh.discover(&mut world, fp, 0, 0, 0);
+        *self = fresh;
+        Ok(())
     }
 
     pub fn bounds(&self) -> &Bounds {
@@ -403,13 +526,16 @@ where
             if self.progress.done {
                 break;
             }
-            let Some((world, id, depth)) = self.frontier.pop_front() else {
+            let mut world = std::mem::replace(&mut self.current, World::empty());
+            let Some((id, depth)) = self.frontier.pop(self.init.nodes.len(), &mut world) else {
+                self.current = world;
                 self.progress.done = true;
                 break;
             };
             self.progress.frontier = self.frontier.len() as u64;
             self.progress.depth = self.progress.depth.max(depth);
             self.expand(&world, id, depth);
+            self.current = world;
         }
         if self.progress.done && self.bounds.liveness && self.found.is_none() {
             self.check_liveness();
@@ -536,8 +662,14 @@ where
             }
             noop_key = Some(key);
         }
-        let mut change =
-            Change { node: None, net_sum: world.net_sum, crashes: world.crashes, drops: world.drops, stepped: None };
+        let mut change = Change {
+            node: None,
+            net_sum: world.net_sum,
+            nodes_sum: world.nodes_sum,
+            crashes: world.crashes,
+            drops: world.drops,
+            stepped: None,
+        };
         let run = |this: &mut Self, node: NodeId, handler: &mut dyn FnMut(&mut P, &mut Ctx<'_, P>)| {
             if let Slot::Up { state: old, timers: old_timers } = &world.nodes[node as usize].slot {
                 let mut state = old.clone();
@@ -621,46 +753,166 @@ where
             }
             return None;
         }
-        let fp = fingerprint(
-            world.nodes.iter().enumerate().map(|(i, n)| match replaced {
-                Some((r, fp)) if r as usize == i => fp,
-                _ => n.fp,
-            }),
-            change.net_sum,
-            change.crashes,
-            change.drops,
-        );
+        if let Some((n, fp)) = replaced {
+            let old = world.nodes[n as usize].fp;
+            change.nodes_sum = change.nodes_sum.wrapping_sub(at(n, old)).wrapping_add(at(n, fp));
+        }
+        let fp = fingerprint(change.nodes_sum, change.net_sum, change.crashes, change.drops);
         Some((fp, change))
     }
 
-    /// The successor described by `change` (and `sends`, `removed`).
-    fn build(&mut self, world: &World<P>, change: Change<P>) -> World<P> {
-        let mut net = Vec::with_capacity(world.net.len() + self.sends.len());
-        net.extend_from_slice(&world.net);
+    /// The successor described by `change` (and `sends`, `removed`), written into `into` (whose
+    /// buffers are reused).
+    fn build(&mut self, world: &World<P>, change: Change<P>, into: &mut World<P>) {
+        into.net.clear();
+        into.net.extend_from_slice(&world.net);
         // Highest position first: `swap_remove` then moves only messages that stay.
         self.removed.sort_unstable_by(|a, b| b.cmp(a));
         for &i in &self.removed {
-            net.swap_remove(i);
+            into.net.swap_remove(i);
         }
-        net.append(&mut self.sends);
-        let mut nodes = world.nodes.clone();
+        into.net.append(&mut self.sends);
+        into.nodes.clear();
+        into.nodes.extend_from_slice(&world.nodes);
         if let Some((n, node)) = change.node {
-            nodes[n as usize] = Rc::new(node);
+            into.nodes[n as usize] = self.intern(node);
         }
-        World {
-            nodes,
-            net,
-            net_sum: change.net_sum,
-            crashes: change.crashes,
-            drops: change.drops,
-            stepped: change.stepped,
+        into.net_sum = change.net_sum;
+        into.nodes_sum = change.nodes_sum;
+        into.crashes = change.crashes;
+        into.drops = change.drops;
+        into.stepped = change.stepped;
+    }
+
+    /// `node` shared: the one built lately with the same fingerprint and contents, or `node`
+    /// itself, remembered. Most successors change a node into one that many states have (an RM
+    /// prepared, a follower that voted): sharing it saves the allocation and keeps the nodes
+    /// every state points to few, so they stay in the cache. Equal means equal contents, timers
+    /// in the same order (a timer's position is part of how a path names its events), so a
+    /// shared node is indistinguishable from a fresh one. A crashed node is not shared: what it
+    /// keeps need not compare.
+    fn intern(&mut self, node: Node<P>) -> Rc<Node<P>> {
+        let Slot::Up { state, timers } = &node.slot else { return Rc::new(node) };
+        let entry = &mut self.interned[(node.fp >> 52) as usize % INTERNED];
+        if let Some(shared) = entry {
+            if let Slot::Up { state: s, timers: t } = &shared.slot {
+                if shared.fp == node.fp && s == state && t == timers {
+                    return shared.clone();
+                }
+            }
+        }
+        let made = Rc::new(node);
+        *entry = Some(made.clone());
+        made
+    }
+
+    /// The fingerprint `world` is known by: its own, or with symmetry reduction its
+    /// representative's.
+    ///
+    /// The representative is `world` renamed: within each class of interchangeable nodes the
+    /// nodes are sorted by a key, and the first gets the class's lowest id, the next the next.
+    /// A node's key is what can be said of it without its id: its own state with its id swapped
+    /// for its class's first (a state that holds its own id still compares), the messages it
+    /// sends and receives, their other ends named by class, and what the nodes hold about it
+    /// ([`Symmetry::about`]); ties go by id.
+    ///
+    /// Sound whatever the keys are: a representative is a renaming of its state, so two states
+    /// with one representative are renamings of each other, and renamings commute with the
+    /// handlers and keep the properties (what [`Protocol::symmetry`] promises): one state's
+    /// successors, violations and ways to good states are the other's, renamed. The keys only
+    /// decide how many states are left. When nodes with equal keys are interchangeable (swapping
+    /// them changes nothing), every renaming of a state has the same representative, and the
+    /// count is that of states up to renaming, the least there is: in TwoPhase an RM is its
+    /// state, its bit at the TM and its Prepared message, and nothing else tells RMs apart. A
+    /// tie between nodes that differ elsewhere only leaves a state that could have been merged
+    /// (as Stateright's 2PC does, sorting RMs by their states alone, ties in id order).
+    /// [`Explorer::every_renaming`] takes the least fingerprint of every renaming instead.
+    fn canonical_fp(&mut self, world: &World<P>) -> u64 {
+        let Some(sym) = self.setup.symmetry.clone() else { return world_fp(world) };
+        if sym.every {
+            return least_fp(&sym, world, &mut self.canon.to);
+        }
+        let n = world.nodes.len();
+        let Canon { keys, to, tau, order } = &mut self.canon;
+        keys.clear();
+        keys.resize(n, (0, 0, 0));
+        tau.clear();
+        tau.extend(0..n as NodeId);
+        let first = |i: NodeId| sym.of.classes[sym.class[i as usize] as usize][0];
+        // The renaming `tau` swaps `i` and its class's first node while it applies.
+        for (i, node) in world.nodes.iter().enumerate() {
+            if sym.class[i] == NONE {
+                continue;
+            }
+            let f = first(i as NodeId) as usize;
+            keys[i].0 = if f == i {
+                node.fp
+            } else {
+                tau.swap(i, f);
+                let fp = slot_fp(&sym.renamed(&node.slot, tau));
+                tau.swap(i, f);
+                fp
+            };
+        }
+        let end = |other: NodeId, me: NodeId| match sym.class[other as usize] {
+            _ if other == me => 0,
+            NONE => 1 + u64::from(other),
+            c => (1 << 32) + u64::from(c),
+        };
+        for m in &world.net {
+            for (me, other, sent) in [(m.source, m.target, true), (m.target, m.source, false)] {
+                if sym.class[me as usize] == NONE {
+                    continue;
+                }
+                let f = first(me) as usize;
+                let content = if f == me as usize {
+                    hash_of(&m.msg)
+                } else {
+                    tau.swap(me as usize, f);
+                    let h = hash_of(&(sym.of.msg)(&m.msg, tau));
+                    tau.swap(me as usize, f);
+                    h
+                };
+                let k = &mut keys[me as usize].1;
+                *k = k.wrapping_add(hash_of(&(sent, end(other, me), content)));
+            }
+        }
+        for (j, node) in world.nodes.iter().enumerate() {
+            let Slot::Up { state, .. } = &node.slot else { continue };
+            for (i, key) in keys.iter_mut().enumerate() {
+                if sym.class[i] != NONE {
+                    let about = (sym.of.about)(state, i as NodeId);
+                    if about != 0 {
+                        key.2 = key.2.wrapping_add(hash_of(&(about, i == j)));
+                    }
+                }
+            }
+        }
+        to.clear();
+        to.extend(0..n as NodeId);
+        let mut identity = true;
+        for members in &sym.of.classes {
+            order.clear();
+            order.extend_from_slice(members);
+            order.sort_unstable_by_key(|&m| (keys[m as usize], m));
+            for (&m, &id) in order.iter().zip(members) {
+                to[m as usize] = id;
+                identity &= m == id;
+            }
+        }
+        if identity {
+            world_fp(world)
+        } else {
+            renamed_fp(&sym, world, to)
         }
     }
 
     /// The state after `pick` (replaying a recorded path).
     fn apply(&mut self, world: &World<P>, pick: Pick) -> World<P> {
         let (_, change) = self.successor(world, pick).expect("a recorded event changes the state");
-        self.build(world, change)
+        let mut next = World::empty();
+        self.build(world, change, &mut next);
+        next
     }
 
     fn expand(&mut self, world: &World<P>, id: u32, depth: u32) {
@@ -672,20 +924,29 @@ where
         // build it: the same handler on the same state gives the same result.
         let mut fps = std::mem::take(&mut self.fps);
         fps.clear();
+        let mut next = std::mem::replace(&mut self.next, World::empty());
         for (k, &pick) in picks.iter().enumerate() {
             self.progress.states += 1;
-            if let Some((fp, _)) = self.successor(world, pick) {
+            if let Some((fp, change)) = self.successor(world, pick) {
+                // With symmetry reduction, the successor's representative is fingerprinted, so
+                // the successor is built (into the buffer the second pass reuses).
+                let fp = if self.setup.symmetry.is_some() {
+                    self.build(world, change, &mut next);
+                    self.canonical_fp(&next)
+                } else {
+                    fp
+                };
                 self.seen.prefetch(fp);
                 fps.push((k, fp));
             }
         }
         for &(k, fp) in &fps {
-            let to = match self.seen.get(fp) {
-                Some(to) => to,
+            let to = match self.seen.find(fp) {
+                Some(slot) => self.seen.id(slot),
                 None => {
                     let (_, change) = self.successor(world, picks[k]).expect("the same successor");
-                    let next = self.build(world, change);
-                    let to = self.discover(next, fp, id, k as u16 + 1, depth + 1);
+                    self.build(world, change, &mut next);
+                    let to = self.discover(&mut next, fp, id, k as u16 + 1, depth + 1);
                     if self.progress.done {
                         break;
                     }
@@ -696,17 +957,19 @@ where
                 self.edges.push((id, to));
             }
         }
+        self.next = next;
         self.fps = fps;
         self.picks = picks;
     }
 
     /// Records a new unique state, checks it and queues it.
-    fn discover(&mut self, world: World<P>, fp: u64, parent: u32, pick: u16, depth: u32) -> u32 {
+    /// A queued state's contents move to the frontier, leaving `world`'s buffers empty.
+    fn discover(&mut self, world: &mut World<P>, fp: u64, parent: u32, pick: u16, depth: u32) -> u32 {
         let id = self.parents.len() as u32;
         self.seen.insert(fp, id);
         self.parents.push((parent, pick));
         self.progress.unique += 1;
-        let view = View::of_world(&world, &self.setup);
+        let view = View::of_world(world, &self.setup);
         let mut good = true;
         for (i, p) in self.setup.properties.iter().enumerate() {
             match (p.kind, (p.check)(&view)) {
@@ -733,7 +996,7 @@ where
             self.cut_off.push(!expand);
         }
         if expand {
-            self.frontier.push_back((world, id, depth));
+            self.frontier.push(world, id, depth);
         } else {
             self.progress.bounded += 1;
         }
@@ -823,6 +1086,7 @@ where
             work: self.setup.rngs.clone(),
             properties: Vec::new(),
             within: None,
+            symmetry: None,
         };
         let mut replay = Explorer::blank(setup, self.bounds.clone(), self.init.clone(), true);
         let mut world = self.init.clone();
@@ -866,6 +1130,77 @@ where
             Event::Restart { node } => format!("{} restarts", name(*node)),
         }
     }
+}
+
+/// Scratch for [`Explorer::canonical_fp`]: per node its key (own state, messages, what others
+/// hold about it), the renaming, the swap of one node with its class's first, and one class's
+/// nodes in sorted order.
+#[derive(Default)]
+struct Canon {
+    keys: Vec<(u64, u64, u64)>,
+    to: Vec<NodeId>,
+    tau: Vec<NodeId>,
+    order: Vec<NodeId>,
+}
+
+/// The fingerprint of `world` with its nodes renamed by `to`: the fingerprint the renamed state
+/// has when the checker meets it, since it is built the same way ([`world_fp`]).
+fn renamed_fp<P: Protocol + Hash>(sym: &Symmetric<P>, world: &World<P>, to: &[NodeId]) -> u64
+where
+    P::Msg: Hash,
+    P::Timer: Hash,
+    P::Durable: Hash,
+{
+    let mut nodes_sum = 0u64;
+    for (i, node) in world.nodes.iter().enumerate() {
+        nodes_sum = nodes_sum.wrapping_add(at(to[i], slot_fp(&sym.renamed(&node.slot, to))));
+    }
+    let mut net_sum = 0u64;
+    for m in &world.net {
+        let fp = msg_fp(to[m.source as usize], to[m.target as usize], &(sym.of.msg)(&m.msg, to));
+        net_sum = net_sum.wrapping_add(fp);
+    }
+    fingerprint(nodes_sum, net_sum, world.crashes, world.drops)
+}
+
+/// The least fingerprint of every renaming of `world` within its classes (`to` is scratch):
+/// every state of one orbit has the same, so this is exact; it costs a renaming per permutation.
+fn least_fp<P: Protocol + Hash>(sym: &Symmetric<P>, world: &World<P>, to: &mut Vec<NodeId>) -> u64
+where
+    P::Msg: Hash,
+    P::Timer: Hash,
+    P::Durable: Hash,
+{
+    to.clear();
+    to.extend(0..world.nodes.len() as NodeId);
+    // Per class, the ids its members get, in the members' order: each permutation in turn, the
+    // classes counting like an odometer's wheels.
+    let mut ids: Vec<Vec<NodeId>> = sym.of.classes.clone();
+    let mut least = u64::MAX;
+    loop {
+        for (members, ids) in sym.of.classes.iter().zip(&ids) {
+            for (&m, &id) in members.iter().zip(ids) {
+                to[m as usize] = id;
+            }
+        }
+        least = least.min(renamed_fp(sym, world, to));
+        if !ids.iter_mut().any(|ids| next_permutation(ids)) {
+            return least;
+        }
+    }
+}
+
+/// Steps `ids` to its next permutation in lexicographic order; from the last, back to the first
+/// (sorted) and `false`.
+fn next_permutation(ids: &mut [NodeId]) -> bool {
+    let Some(i) = ids.windows(2).rposition(|w| w[0] < w[1]) else {
+        ids.reverse();
+        return false;
+    };
+    let j = ids.iter().rposition(|&x| x > ids[i]).expect("one is greater");
+    ids.swap(i, j);
+    ids[i + 1..].reverse();
+    true
 }
 
 /// Entries of [`Explorer::noop`].
@@ -923,80 +1258,173 @@ where
 }
 
 fn world_fp<P: Protocol>(world: &World<P>) -> u64 {
-    fingerprint(world.nodes.iter().map(|n| n.fp), world.net_sum, world.crashes, world.drops)
+    fingerprint(world.nodes_sum, world.net_sum, world.crashes, world.drops)
 }
 
-/// A state's fingerprint from its nodes' (in id order), its messages' sum and the faults spent.
-fn fingerprint(nodes: impl Iterator<Item = u64>, net_sum: u64, crashes: u8, drops: u8) -> u64 {
+/// Node `n`'s term in [`World::nodes_sum`]: its fingerprint keyed by its position and mixed
+/// (the finalizer of MurmurHash3, a bijection that spreads every bit), so that nodes that
+/// swap places change the sum.
+fn at(n: NodeId, fp: u64) -> u64 {
+    let mut x = fp ^ (n as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
+    x ^ (x >> 33)
+}
+
+/// A state's fingerprint from its nodes' sum, its messages' sum and the faults spent.
+fn fingerprint(nodes_sum: u64, net_sum: u64, crashes: u8, drops: u8) -> u64 {
     let mut h = hasher();
-    for fp in nodes {
-        h.write_u64(fp);
-    }
+    h.write_u64(nodes_sum);
     h.write_u64(net_sum);
     h.write_u16(u16::from_le_bytes([crashes, drops]));
     h.finish()
 }
 
+/// Entries of [`Explorer::interned`].
+const INTERNED: usize = 1 << 12;
+
+/// The states waiting to be expanded, in the order they were found. Their nodes and messages
+/// sit in two queues of their own rather than in two vectors per state: a state is written once
+/// and read once, in order, so the memory it is read from is the memory just after the last
+/// one's (a vector per state was two allocations and two cache misses when it came up).
+struct Frontier<P: Protocol> {
+    states: VecDeque<Queued>,
+    nodes: VecDeque<Rc<Node<P>>>,
+    net: VecDeque<Env<P::Msg>>,
+}
+
+/// A state in the frontier, but for its nodes (as many as the topology has) and its `msgs`
+/// messages.
+struct Queued {
+    id: u32,
+    depth: u32,
+    msgs: u32,
+    net_sum: u64,
+    nodes_sum: u64,
+    crashes: u8,
+    drops: u8,
+    stepped: Option<NodeId>,
+}
+
+impl<P: Protocol> Frontier<P> {
+    fn new() -> Frontier<P> {
+        Frontier { states: VecDeque::new(), nodes: VecDeque::new(), net: VecDeque::new() }
+    }
+    fn len(&self) -> usize {
+        self.states.len()
+    }
+    /// Queues `world`, moving out its nodes and messages.
+    fn push(&mut self, world: &mut World<P>, id: u32, depth: u32) {
+        self.states.push_back(Queued {
+            id,
+            depth,
+            msgs: world.net.len() as u32,
+            net_sum: world.net_sum,
+            nodes_sum: world.nodes_sum,
+            crashes: world.crashes,
+            drops: world.drops,
+            stepped: world.stepped,
+        });
+        self.nodes.extend(world.nodes.drain(..));
+        self.net.extend(world.net.drain(..));
+    }
+    /// The next state into `into` (its `nodes` nodes; the buffers are reused), with its id and
+    /// depth.
+    fn pop(&mut self, nodes: usize, into: &mut World<P>) -> Option<(u32, u32)> {
+        let q = self.states.pop_front()?;
+        into.nodes.clear();
+        into.nodes.extend(self.nodes.drain(..nodes));
+        into.net.clear();
+        into.net.extend(self.net.drain(..q.msgs as usize));
+        into.net_sum = q.net_sum;
+        into.nodes_sum = q.nodes_sum;
+        into.crashes = q.crashes;
+        into.drops = q.drops;
+        into.stepped = q.stepped;
+        Some((q.id, q.depth))
+    }
+}
+
 /// Fingerprint to state id: open addressing with linear probing, as model checkers' fingerprint
 /// sets do (TLC's `FPSet`). Fingerprint 0 marks an empty slot, so 0 is stored as 1. Never
-/// iterated, so its order cannot leak into a result.
+/// iterated, so its order cannot leak into a result. The ids sit apart from the fingerprints
+/// and only when liveness needs them (to record edges): without, a slot is 8 bytes and the
+/// table half the memory, with fewer cache and TLB misses per lookup.
 struct FpMap {
-    /// (fingerprint, id) side by side: a lookup that hits touches one cache line.
-    slots: Vec<(u64, u32)>,
+    keys: Vec<u64>,
+    /// Per slot, the state's id (liveness only; else empty).
+    ids: Vec<u32>,
+    with_ids: bool,
     len: usize,
 }
 
 impl FpMap {
-    fn new() -> FpMap {
-        FpMap { slots: vec![(0, 0); 1024], len: 0 }
+    fn new(with_ids: bool) -> FpMap {
+        const SIZE: usize = 1024;
+        FpMap { keys: vec![0; SIZE], ids: if with_ids { vec![0; SIZE] } else { Vec::new() }, with_ids, len: 0 }
     }
     fn slot(&self, fp: u64) -> usize {
         // The fingerprint is already a hash; its high bits pick the slot.
-        (fp.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & (self.slots.len() - 1)
+        (fp.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & (self.keys.len() - 1)
     }
-    /// Starts fetching `fp`'s slot into the cache, for a [`FpMap::get`] soon after.
+    /// Starts fetching `fp`'s slot into the cache, for a [`FpMap::find`] soon after.
     fn prefetch(&self, fp: u64) {
         #[cfg(target_arch = "x86_64")]
         {
             use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            let slot = &self.slots[self.slot(fp.max(1))];
+            let slot = &self.keys[self.slot(fp.max(1))];
             // SAFETY: a prefetch is only a hint; it reads nothing and faults on nothing, and the
             // address is of a live slot.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>((slot as *const (u64, u32)).cast::<i8>()) }
+            unsafe { _mm_prefetch::<_MM_HINT_T0>((slot as *const u64).cast::<i8>()) }
         }
         #[cfg(not(target_arch = "x86_64"))]
         let _ = fp;
     }
-    fn get(&self, fp: u64) -> Option<u32> {
+    /// The slot holding `fp`, if it is in the table.
+    fn find(&self, fp: u64) -> Option<usize> {
         let fp = fp.max(1);
         let mut i = self.slot(fp);
         loop {
-            match self.slots[i] {
-                (0, _) => return None,
-                (k, v) if k == fp => return Some(v),
-                _ => i = (i + 1) & (self.slots.len() - 1),
+            match self.keys[i] {
+                0 => return None,
+                k if k == fp => return Some(i),
+                _ => i = (i + 1) & (self.keys.len() - 1),
             }
         }
     }
-    fn insert(&mut self, fp: u64, value: u32) {
-        if (self.len + 1) * 2 > self.slots.len() {
-            let size = self.slots.len() * 2;
-            let old = std::mem::replace(&mut self.slots, vec![(0, 0); size]);
+    /// The id in `slot` (from [`FpMap::find`]); 0 when ids are not kept.
+    fn id(&self, slot: usize) -> u32 {
+        if self.with_ids {
+            self.ids[slot]
+        } else {
+            0
+        }
+    }
+    fn insert(&mut self, fp: u64, id: u32) {
+        if (self.len + 1) * 2 > self.keys.len() {
+            let size = self.keys.len() * 2;
+            let keys = std::mem::replace(&mut self.keys, vec![0; size]);
+            let ids = std::mem::replace(&mut self.ids, if self.with_ids { vec![0; size] } else { Vec::new() });
             self.len = 0;
-            for (k, v) in old {
+            for (i, k) in keys.into_iter().enumerate() {
                 if k != 0 {
-                    self.insert(k, v);
+                    self.insert(k, ids.get(i).copied().unwrap_or(0));
                 }
             }
         }
         let fp = fp.max(1);
         let mut i = self.slot(fp);
-        while self.slots[i].0 != 0 && self.slots[i].0 != fp {
-            i = (i + 1) & (self.slots.len() - 1);
+        while self.keys[i] != 0 && self.keys[i] != fp {
+            i = (i + 1) & (self.keys.len() - 1);
         }
-        if self.slots[i].0 == 0 {
+        if self.keys[i] == 0 {
             self.len += 1;
         }
-        self.slots[i] = (fp, value);
+        self.keys[i] = fp;
+        if self.with_ids {
+            self.ids[i] = id;
+        }
     }
 }

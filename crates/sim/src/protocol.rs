@@ -108,6 +108,50 @@ pub trait Protocol: Clone + Debug + Serialize + Sized + 'static {
     }
     /// Safety and liveness properties, checked by the simulator.
     fn properties() -> Vec<Property<Self>>;
+    /// The exhaustive checker's symmetry reduction (`--symmetry`): which nodes are interchangeable
+    /// in `topology` with `params`, and how to rename them. `None` (the default): none are. A
+    /// protocol that names some promises that renaming them commutes with its handlers (a
+    /// renamed state's successors are the renamed successors: no handler treats one of them
+    /// differently by its id, and none draws randomness that would tell them apart) and that its
+    /// properties hold in a renamed state exactly when they hold in the state.
+    fn symmetry(topology: &Topology, params: &Self::Params) -> Option<Symmetry<Self>> {
+        let _ = (topology, params);
+        None
+    }
+}
+
+/// How a protocol's nodes may be renamed, for symmetry reduction ([`Protocol::symmetry`]). Every
+/// function renames with `to`, which gives each node id its new one (`to[i]` for node `i`: a
+/// permutation of the ids within each class, the others fixed).
+#[derive(Clone)]
+pub struct Symmetry<P: Protocol> {
+    /// Sets of interchangeable nodes; no id in two of them.
+    pub classes: Vec<Vec<NodeId>>,
+    /// A state with every node id it holds renamed (its own id, votes, sets of nodes).
+    pub state: fn(&P, &[NodeId]) -> P,
+    pub msg: fn(&P::Msg, &[NodeId]) -> P::Msg,
+    pub timer: fn(&P::Timer, &[NodeId]) -> P::Timer,
+    pub durable: fn(&P::Durable, &[NodeId]) -> P::Durable,
+    /// What a state holds about node `node` (a vote it counted, its bit in a set), as a value that
+    /// does not depend on the ids of the other interchangeable nodes; 0 for nothing. It only
+    /// helps the checker tell interchangeable nodes apart when it orders them (fewer states);
+    /// the reduction is sound whatever it says.
+    pub about: fn(&P, NodeId) -> u64,
+}
+
+impl<P: Protocol> Symmetry<P> {
+    /// `classes` interchangeable, in a protocol whose states, messages, timers and durable state
+    /// hold no node ids (the renamings keep them as they are) and say nothing about other nodes.
+    pub fn new(classes: Vec<Vec<NodeId>>) -> Symmetry<P> {
+        Symmetry {
+            classes,
+            state: |s, _| s.clone(),
+            msg: |m, _| m.clone(),
+            timer: |t, _| t.clone(),
+            durable: |d, _| d.clone(),
+            about: |_, _| 0,
+        }
+    }
 }
 
 /// A role a script can target: `name` in `when.role`, `phrase` in captions (`the holder`; a
