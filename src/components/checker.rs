@@ -75,6 +75,8 @@ struct Settings {
     crashes: u8,
     restarts: bool,
     liveness: bool,
+    /// Count states up to renaming interchangeable nodes (the commit page's participants).
+    symmetry: bool,
     depth: u32,
     /// The highest Raft term or Paxos ballot round expanded (0: no bound).
     terms: u32,
@@ -86,6 +88,10 @@ struct Settings {
 /// pages a check starts bounded: two terms or rounds, at most 12 events along any path.
 const ROUNDS: bool = !cfg!(feature = "commit");
 
+/// Only the commit page's protocols name interchangeable nodes (`Protocol::symmetry`): 2PC and
+/// 3PC's participants, TwoPhase's resource managers.
+const SYMMETRY: bool = cfg!(feature = "commit");
+
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
@@ -96,6 +102,7 @@ impl Default for Settings {
             crashes: 0,
             restarts: false,
             liveness: false,
+            symmetry: false,
             depth: if ROUNDS { 12 } else { 0 },
             terms: if ROUNDS { 2 } else { 0 },
             profile: "default",
@@ -225,6 +232,7 @@ pub fn checker_panel(p: &CheckerProps) -> Html {
                 crashes: s.crashes,
                 restarts: s.restarts && s.crashes > 0,
                 liveness: s.liveness,
+                symmetry: s.symmetry,
                 max_states: MAX_STATES,
                 terms: s.terms,
                 ..Bounds::default()
@@ -308,6 +316,11 @@ pub fn checker_panel(p: &CheckerProps) -> Html {
                 onchange={set(|s, v| s.restarts = v == "true")} /><span>{"Crashed nodes restart"}</span></label>
             <label class="field check"><input type="checkbox" checked={s.liveness} disabled={running}
                 onchange={set(|s, v| s.liveness = v == "true")} /><span>{"Check liveness"}</span></label>
+            if SYMMETRY {
+                <label class="field check" title="Participants (and TwoPhase's resource managers) are interchangeable: states that differ only by renaming them count once. Far fewer states; the same violations, with real paths.">
+                    <input type="checkbox" checked={s.symmetry} disabled={running}
+                        onchange={set(|s, v| s.symmetry = v == "true")} /><span>{"Symmetry reduction"}</span></label>
+            }
             <label class="field"><span>{"Depth"}</span>
                 <select aria-label="Events along any path" disabled={running}
                     onchange={set(|s, v| s.depth = v.parse().unwrap_or(0))}>
