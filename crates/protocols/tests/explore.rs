@@ -1,6 +1,8 @@
 //! The exhaustive checker against the anchors: Gray and Lamport's TwoPhase has the reachable
 //! states TLC and Stateright count.
 
+mod support;
+
 use caucus_protocols::two_phase::{self, TwoPhase};
 use caucus_sim::explore::{Bounds, Explorer, Network};
 
@@ -175,11 +177,7 @@ fn a_check_request_with_too_many_nodes_is_refused_naming_the_field() {
 fn the_3pc_counterexample_replays_on_the_timed_simulator_as_a_link() {
     let s = check::on_nodes(&builtin("commit-3pc").unwrap(), 3);
     let bounds = Bounds { network: check::default_network(&s.protocol.name), ..Bounds::default() };
-    let mut job = check::Job::start(&s, bounds).unwrap();
-    while !job.run(1024) {}
-    let query = job.timeline().expect("a violation was found").expect("it replays");
-    let shared = caucus_protocols::share::Shared::from_query(&query).unwrap().expect("a run");
-    let run = shared.restore().unwrap();
+    let run = support::replayed(&s, bounds);
     let atomicity = run.properties().into_iter().find(|p| p.name == "Atomicity").unwrap();
     assert!(atomicity.now.is_err(), "the link opens at the violation");
     // Events the clock would have ordered the same way keep their times; the forced ones are
@@ -194,10 +192,7 @@ fn the_2pc_blocking_path_replays_too() {
     let s = check::on_nodes(&builtin("commit-2pc").unwrap(), 3);
     let bounds =
         Bounds { network: check::default_network(&s.protocol.name), crashes: 1, liveness: true, ..Bounds::default() };
-    let mut job = check::Job::start(&s, bounds).unwrap();
-    while !job.run(1024) {}
-    let query = job.timeline().unwrap().unwrap();
-    let run = caucus_protocols::share::Shared::from_query(&query).unwrap().unwrap().restore().unwrap();
+    let run = support::replayed(&s, bounds);
     assert!(run.inputs().iter().any(|(_, i)| matches!(i, caucus_sim::Input::Crash { node: 0 })));
 }
 
@@ -207,10 +202,7 @@ fn a_shrunk_scenario_and_its_replayed_path_say_what_they_are() {
     let s = check::on_nodes(&builtin("bully").unwrap(), 3);
     assert!(!s.description.contains("Six nodes"), "{}", s.description);
     assert!(s.description.starts_with("bully on 3 nodes in one datacenter"), "{}", s.description);
-    let mut job = check::Job::start(&s, Bounds { depth: 10, ..Bounds::default() }).unwrap();
-    while !job.run(1024) {}
-    let query = job.timeline().unwrap().unwrap();
-    let run = caucus_protocols::share::Shared::from_query(&query).unwrap().unwrap().restore().unwrap();
+    let run = support::replayed(&s, Bounds { depth: 10, ..Bounds::default() });
     let text = &run.scenario().description;
     assert!(
         text.starts_with("The exhaustive checker's shortest path to a violation of “At most one leader”: 1 event on 3 nodes of bully, within depth ≤ 10"),
@@ -287,10 +279,7 @@ fn with_liveness_the_lock_checks_the_untimed_form_and_says_why() {
 #[test]
 fn the_lease_counterexample_replays_as_a_timeline_at_the_stale_write() {
     let s = check::on_nodes(&builtin("lock-lease-gc-pause").unwrap(), 4);
-    let mut job = check::Job::start(&s, lock_bounds(12)).unwrap();
-    while !job.run(1024) {}
-    let query = job.timeline().expect("a violation was found").expect("it replays");
-    let run = caucus_protocols::share::Shared::from_query(&query).unwrap().unwrap().restore().unwrap();
+    let run = support::replayed(&s, lock_bounds(12));
     let stale = run.properties().into_iter().find(|p| p.name == "No write from a stale lock").unwrap();
     assert!(stale.now.is_err(), "the link opens at the stale write");
     assert!(run.now() > 0);

@@ -4,6 +4,8 @@
 //! against the orbits of the TLA+ spec's states, enumerated here on their own; paths found stay
 //! paths of real events; without symmetry nothing changes.
 
+mod support;
+
 use caucus_protocols::commit::Commit;
 use caucus_protocols::two_phase::{self, TwoPhase};
 use caucus_protocols::{builtin, check};
@@ -164,10 +166,7 @@ fn a_violation_found_under_symmetry_is_a_path_of_real_events() {
     assert!(on.progress.unique < off.progress.unique, "{} {}", on.progress.unique, off.progress.unique);
     assert!(on.bounds.contains("symmetry reduction"), "{}", on.bounds);
     // The path replays on the timed simulator, from the scenario's own start, to the violation.
-    let mut job = check::Job::start(&s, bounds(true)).unwrap();
-    while !job.run(1024) {}
-    let query = job.timeline().expect("a violation was found").expect("it replays");
-    let run = caucus_protocols::share::Shared::from_query(&query).unwrap().expect("a run").restore().unwrap();
+    let run = support::replayed(&s, bounds(true));
     let atomicity = run.properties().into_iter().find(|p| p.name == "Atomicity").unwrap();
     assert!(atomicity.now.is_err(), "the replay ends in the violation");
 }
@@ -186,10 +185,7 @@ fn a_liveness_failure_under_symmetry_replays_too() {
     let f = report.found.expect("2PC blocks, whatever the nodes are called");
     assert_eq!(f.property, "Non-blocking");
     assert_eq!(f.path.len(), 3);
-    let mut job = check::Job::start(&s, bounds).unwrap();
-    while !job.run(1024) {}
-    let query = job.timeline().unwrap().unwrap();
-    let run = caucus_protocols::share::Shared::from_query(&query).unwrap().unwrap().restore().unwrap();
+    let run = support::replayed(&s, bounds);
     assert!(run.inputs().iter().any(|(_, i)| matches!(i, caucus_sim::Input::Crash { node: 0 })));
 }
 

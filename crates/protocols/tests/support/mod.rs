@@ -45,3 +45,12 @@ pub fn assert_no_finding(base: &Scenario, profile: &str, seeds: std::ops::Range<
     }
     assert_eq!(report.runs, seeds.end - seeds.start);
 }
+
+/// Checks `scenario` within `bounds` to the end and opens the shortest path it found as the
+/// timeline a page opens (the checker's link, restored on the timed simulator).
+pub fn replayed(scenario: &Scenario, bounds: caucus_sim::explore::Bounds) -> Box<dyn caucus_sim::DynRun> {
+    let mut job = caucus_protocols::check::Job::start(scenario, bounds).expect("checkable");
+    while !job.run(1024) {}
+    let query = job.timeline().expect("a violation was found").expect("it replays");
+    caucus_protocols::share::Shared::from_query(&query).unwrap().expect("a run").restore().unwrap()
+}
