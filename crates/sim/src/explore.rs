@@ -99,14 +99,18 @@ impl Bounds {
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
         parts.push(if self.depth == 0 { "depth unbounded".to_string() } else { format!("depth ≤ {}", self.depth) });
-        let plural = |n: u8, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
-        parts.push(format!("at most {}", plural(self.crashes, "crash", "crashes")));
+        let plural = |n: u8, one: &str, many: &str| match n {
+            0 => format!("no {many}"),
+            1 => format!("at most 1 {one}"),
+            _ => format!("at most {n} {many}"),
+        };
+        parts.push(plural(self.crashes, "crash", "crashes"));
         if self.crashes > 0 {
             parts.push(if self.restarts { "restarts allowed".into() } else { "no restarts".into() });
         }
         match self.network {
             Network::Unordered => {
-                parts.push(format!("at most {}", plural(self.drops, "drop", "drops")));
+                parts.push(plural(self.drops, "drop", "drops"));
                 parts.push(format!("≤ {} messages in flight", self.in_flight));
             }
             Network::Duplicating => parts.push("messages stay deliverable (a set)".into()),
