@@ -67,9 +67,10 @@ fn label(run: &dyn DynRun, input: &Input) -> String {
     let t = run.topology();
     let name = |n: u16| t.nodes.get(n as usize).map_or("?", |x| x.name.as_str());
     let msg = |id: u64| {
-        run.in_flight().into_iter().find(|m| m.id == id).map_or(format!("message #{id}"), |m| {
-            format!("{} {} → {}", m.label, name(m.source), name(m.target))
-        })
+        run.in_flight()
+            .into_iter()
+            .find(|m| m.id == id)
+            .map_or(format!("message #{id}"), |m| format!("{} {} → {}", m.label, name(m.source), name(m.target)))
     };
     match input {
         Input::DeliverNext { msg: id } => format!("deliver {} now", msg(*id)),

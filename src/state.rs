@@ -567,7 +567,8 @@ impl Reducible for AppState {
                     s.view_time = run.now();
                     r
                 } else {
-                    let target = s.view_time + (crate::components::clamp(real_ms, 0.0, 100.0) * 1e3 * s.speed()) as Micros;
+                    let target =
+                        s.view_time + (crate::components::clamp(real_ms, 0.0, 100.0) * 1e3 * s.speed()) as Micros;
                     advance(run.as_mut(), &mut s, target)
                 };
                 match stop {

@@ -468,7 +468,8 @@ fn lanes(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
     }
     for ((class, what), (d, n)) in KINDS.iter().zip(&paths) {
         if *n > 0 {
-            let _ = write!(o, r#"<g class="msg{class}"><path d="{d}"/><title>{n} {what} of this transaction</title></g>"#);
+            let _ =
+                write!(o, r#"<g class="msg{class}"><path d="{d}"/><title>{n} {what} of this transaction</title></g>"#);
         }
     }
     let _ = write!(o, r#"<g class="msg">{marks}</g>"#);

@@ -69,7 +69,10 @@ pub fn layout_at(s: &Snapshot, text_k: f64) -> Layout {
     let t = &s.topology;
     // Labels under the nodes grow with the text: so does the room between nodes, or the labels
     // of neighbours run into each other ("n0 crashedin doubt").
-    let (node_gap, row_gap) = (NODE_GAP * crate::components::clamp(text_k, 1.0, 2.5), ROW_GAP + (crate::components::clamp(text_k, 1.0, 2.5) - 1.0) * 40.0);
+    let (node_gap, row_gap) = (
+        NODE_GAP * crate::components::clamp(text_k, 1.0, 2.5),
+        ROW_GAP + (crate::components::clamp(text_k, 1.0, 2.5) - 1.0) * 40.0,
+    );
     let mut dcs: Vec<DcBox> = t
         .datacenters
         .iter()
@@ -101,6 +104,11 @@ pub fn layout_at(s: &Snapshot, text_k: f64) -> Layout {
         h += 140.0;
     };
     dcs = placed;
+    // One datacenter (the checker's configurations, raft-figure-16) sits in the middle, not where
+    // its region is on a world map: on a phone it was off to the right of a map scrolled sideways.
+    if let [only] = dcs.as_mut_slice() {
+        only.cx = W / 2.0;
+    }
     let mut nodes = vec![(0.0, 0.0); t.nodes.len()];
     for d in &t.datacenters {
         let b = dcs[d.id as usize];
@@ -574,7 +582,7 @@ pub fn topology_map(p: &MapProps) -> Html {
     let hidden = s.msgs_total.saturating_sub(MAX_DRAWN_MSGS);
 
     html! {
-        <div class="map">
+        <div class={classes!("map", (lay.dcs.len() == 1).then_some("single"))}>
             <p class="map-hint" aria-hidden="true">{"← The map scrolls sideways →"}</p>
             <svg ref={svg_ref} viewBox={format!("0 0 {} {}", W as u32, view_h.ceil() as u32)} style={format!("--k:{}", decimal(k, 2))} role="group" aria-label={format!("{} datacenters, {} nodes, {} messages in flight", dcs, s.nodes.len(), s.msgs_total)}
                 onmousemove={on_move} onmouseleave={on_leave} onclick={on_click}>

@@ -7,8 +7,8 @@
 use crate::components::{fmt_time, node_chip, timer_words};
 use crate::history::History;
 use crate::state::{Action, RunRef};
-use std::rc::Rc;
 use caucus_sim::{Input, Status};
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// Messages listed at most: a flooded network has thousands.
