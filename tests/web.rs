@@ -20,6 +20,9 @@ mod browser;
 #[path = "../src/components/mod.rs"]
 mod components;
 #[allow(dead_code, unused_imports)]
+#[path = "../src/history.rs"]
+mod history;
+
 #[path = "../src/lesson.rs"]
 mod lesson;
 
