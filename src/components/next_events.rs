@@ -134,12 +134,12 @@ fn branches(p: &NextEventsProps) -> Html {
                     html! {
                         <li class={classes!(here.then_some("here"))} style={format!("margin-left:{}rem", depth.min(8))}
                             aria-current={here.then_some("true")}>
-                            <span class="what">{ title }</span>
+                            <span class="what">{ title.clone() }</span>
                             <span class="sum">{ format!(" · {summary}") }</span>
                             if here {
                                 <span class="you">{" · you are here"}</span>
                             } else {
-                                <button aria-label={format!("Switch to branch {}", i + 1)} onclick={p.dispatch.reform(move |_: MouseEvent| Action::SwitchBranch(i))}>{"Switch"}</button>
+                                <button aria-label={format!("Switch to branch {}: {title}", i + 1)} onclick={p.dispatch.reform(move |_: MouseEvent| Action::SwitchBranch(i))}>{"Switch"}</button>
                             }
                         </li>
                     }

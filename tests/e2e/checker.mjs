@@ -222,7 +222,7 @@ test('history-tree', 'choices made earlier start branches the page keeps as a tr
   assert((await indent(2)) > (await indent(1)) && (await indent(1)) > (await indent(0)), 'each branch under the one it left');
   await t.shot('history-tree', page.locator(next));
   // Switch to the first branch: rebuilt at step 8, where it was left, and it delivers #id.
-  await page.getByRole('button', { name: 'Switch to branch 2' }).click();
+  await page.getByRole('button', { name: "Switch to branch 2: At step 6: fire n0's begin now" }).click();
   await until(async () => (await stepNo(page)) === 8, 'the first branch, at the step it was left');
   await page.getByRole('button', { name: 'Step forward' }).click();
   await page.getByRole('button', { name: 'Step forward' }).click();
@@ -230,7 +230,7 @@ test('history-tree', 'choices made earlier start branches the page keeps as a tr
   eq(await page.locator(`${next} button[aria-label="Deliver message #${id} now"]`).count(), 0, `on the first branch #${id} was delivered`);
   assert(page.url().includes('i='), 'the link carries the branch\'s inputs');
   // And back to the scenario's own run: no inputs by hand.
-  await page.getByRole('button', { name: 'Switch to branch 1' }).click();
+  await page.getByRole('button', { name: "Switch to branch 1: The scenario's own run" }).click();
   await until(async () => (await stepNo(page)) === 6, "the scenario's own run, at step 6");
   await until(async () => !page.url().includes('i='), 'its link has no inputs');
   eq(await page.locator(`${tree} li`).count(), 3, 'every branch is still there');
