@@ -355,7 +355,8 @@ fn execute(command: Command) -> Result<ExitCode, Failure> {
             }
             let bounds =
                 Bounds { depth, crashes, restarts, drops, in_flight, max_states, network, liveness, terms, symmetry };
-            out!("checking {}: {}", scenario.name, bounds.describe());
+            let numbering = caucus_protocols::check::numbering(&scenario.protocol.name);
+            out!("checking {}: {}", scenario.name, bounds.describe_numbered(numbering));
             if !scenario.script.is_empty() {
                 out!("(the scenario's script is not played: the checker tries every fault the bounds allow)");
             }

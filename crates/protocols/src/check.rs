@@ -242,9 +242,7 @@ impl Job {
         );
         let canon = Canon { msg: lock::Msg::without_value, timer: lock::Timer::without_value };
         let within = move |s: &lock::Lock| tokens == 0 || !matches!(s, lock::Lock::Server(v) if v.counter > tokens);
-        let mut job = Job::of_with::<lock::Lock>(scenario, bounds, properties, notes, within, Some(canon))?;
-        job.bounds = job.bounds.replace("terms ≤", "tokens ≤");
-        Ok(job)
+        Job::of_with::<lock::Lock>(scenario, bounds, properties, notes, within, Some(canon))
     }
 
     /// Checks `scenario` with `properties` (none: the protocol's own), reporting `notes` on what
@@ -287,7 +285,7 @@ impl Job {
         let nodes = topology.nodes.len();
         let properties = if properties.is_empty() { P::properties() } else { properties };
         let listed = properties.iter().map(|p| (p.name.to_string(), p.kind)).collect();
-        let described = bounds.describe();
+        let described = bounds.describe_numbered(numbering(&scenario.protocol.name));
         let mut explorer = Explorer::<P>::with_properties(topology, params, scenario.seed, bounds, properties)
             .map_err(|e| ScenarioError::new("bounds", e))?;
         explorer.limit(within);
@@ -346,6 +344,16 @@ impl Job {
             notes: self.notes.clone(),
             found: self.exploring.finding(),
         }
+    }
+}
+
+/// What `Bounds::terms` bounds, in the words of `protocol`: Raft's terms, Paxos's ballot rounds,
+/// the lock service's fencing tokens.
+pub fn numbering(protocol: &str) -> &'static str {
+    match protocol {
+        "paxos" => "ballot rounds",
+        lock::NAME => "lock tokens",
+        _ => "terms",
     }
 }
 

@@ -1159,13 +1159,7 @@ fn no_stale_write(view: &View<'_, Lock>) -> Result<(), Failure> {
 
 fn no_one_waits_forever(view: &View<'_, Lock>) -> Result<(), Failure> {
     let layout = layout_of(view);
-    let waiting: Vec<NodeId> = layout
-        .clients
-        .iter()
-        .copied()
-        .filter(|&c| view.status(c) == Status::Up)
-        .filter(|&c| matches!(view.state(c), Some(Lock::Client(cl)) if cl.phase.wants_lock()))
-        .collect();
+    let waiting: Vec<NodeId> = wanting(view, &layout).filter(|&c| view.status(c) == Status::Up).collect();
     let Some(&first) = waiting.first() else { return Ok(()) };
     // A key without expiry that its holder no longer knows of can never be freed: a deadlock,
     // whatever the time waited.
@@ -1220,12 +1214,7 @@ pub const CAN_ACQUIRE: Property<Lock> = Property {
 #[cfg(feature = "explore")]
 fn nobody_waits(view: &View<'_, Lock>) -> Result<(), Failure> {
     let layout = layout_of(view);
-    let waiting: Vec<NodeId> = layout
-        .clients
-        .iter()
-        .copied()
-        .filter(|&c| matches!(view.state(c), Some(Lock::Client(cl)) if cl.phase.wants_lock()))
-        .collect();
+    let waiting: Vec<NodeId> = wanting(view, &layout).collect();
     if waiting.is_empty() {
         return Ok(());
     }
@@ -1248,6 +1237,11 @@ fn nobody_waits(view: &View<'_, Lock>) -> Result<(), Failure> {
         if holders.is_empty() { String::new() } else { format!(" ({})", holders.join("; ")) }
     ))
     .nodes(waiting))
+}
+
+/// The clients whose state says they want the lock (running or not: a crashed one keeps none).
+fn wanting<'a>(view: &'a View<'_, Lock>, layout: &'a Layout) -> impl Iterator<Item = NodeId> + 'a {
+    layout.clients.iter().copied().filter(|&c| matches!(view.state(c), Some(Lock::Client(cl)) if cl.phase.wants_lock()))
 }
 
 /// Whether the client still knows of this grant (it holds it, or is still collecting grants).

@@ -94,7 +94,7 @@ fn paxos_chooses_one_value_in_every_interleaving_within_two_rounds() {
     assert!(report.found.is_none(), "{:?}", report.found);
     assert_eq!(report.progress.unique, 495_245);
     assert!(report.progress.bounded > 0, "the bounds cut the space: it is not complete");
-    assert!(report.bounds.contains("terms ≤ 2"), "{}", report.bounds);
+    assert!(report.bounds.contains("ballot rounds ≤ 2"), "{}", report.bounds);
 }
 
 #[test]

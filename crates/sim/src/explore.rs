@@ -97,6 +97,12 @@ impl Default for Bounds {
 impl Bounds {
     /// The bounds in words, for reports (`depth ≤ 30, at most 1 crash, no restarts`).
     pub fn describe(&self) -> String {
+        self.describe_numbered("terms")
+    }
+
+    /// [`Bounds::describe`] naming the bound on `terms` as the protocol numbers what it bounds
+    /// (`ballot rounds ≤ 2` for Paxos, `lock tokens ≤ 2` for the lock service).
+    pub fn describe_numbered(&self, numbering: &str) -> String {
         let mut parts = Vec::new();
         parts.push(if self.depth == 0 { "depth unbounded".to_string() } else { format!("depth ≤ {}", self.depth) });
         let plural = |n: u8, one: &str, many: &str| match n {
@@ -116,7 +122,7 @@ impl Bounds {
             Network::Duplicating => parts.push("messages stay deliverable (a set)".into()),
         }
         if self.terms > 0 {
-            parts.push(format!("terms ≤ {}", self.terms));
+            parts.push(format!("{numbering} ≤ {}", self.terms));
         }
         if self.symmetry {
             parts.push("symmetry reduction".into());
