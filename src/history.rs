@@ -86,12 +86,15 @@ fn label(run: &dyn DynRun, input: &Input) -> String {
 impl History {
     /// Notes the run as it is before `input` is applied.
     pub fn before(run: &dyn DynRun, input: &Input) -> Before {
+        let past = run.cursor() < run.head();
         Before {
             inputs: run.inputs().to_vec(),
             cursor: run.cursor(),
-            past: run.cursor() < run.head(),
-            summary: summary(run),
-            label: label(run, input),
+            past,
+            // Only a choice in the past can start a branch and need these (naming a message
+            // lists every one in flight).
+            summary: if past { summary(run) } else { String::new() },
+            label: if past { label(run, input) } else { String::new() },
         }
     }
 

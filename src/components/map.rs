@@ -297,15 +297,18 @@ pub fn topology_map(p: &MapProps) -> Html {
     .iter()
     .map(|t| t.to_string())
     .collect();
-    // Once shown, an entry stays (for this map): a legend that came and went with the timeouts
+    // Once shown, an entry stays for the scenario: a legend that came and went with the timeouts
     // made the map change height while playing, and every change forced a layout to measure it.
-    let seen = use_mut_ref(|| (false, false));
-    {
+    let seen = use_mut_ref(|| (String::new(), false, false));
+    let (leader, countdown) = {
         let mut seen = seen.borrow_mut();
-        seen.0 |= s.nodes.iter().any(|n| n.role == "leader");
-        seen.1 |= s.nodes.iter().any(|n| n.countdown.is_some());
-    }
-    let (leader, countdown) = *seen.borrow();
+        if seen.0 != s.scenario_name {
+            *seen = (s.scenario_name.clone(), false, false);
+        }
+        seen.1 |= s.nodes.iter().any(|n| n.role == "leader");
+        seen.2 |= s.nodes.iter().any(|n| n.countdown.is_some());
+        (seen.1, seen.2)
+    };
     if leader {
         legend.push("★ leader (bold ring)".into());
     }
