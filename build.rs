@@ -32,6 +32,8 @@ fn main() {
         Family::Lock
     } else if feature("commit") {
         Family::Commit
+    } else if feature("balance") {
+        Family::Balance
     } else {
         Family::Heartbeat
     };
@@ -61,6 +63,7 @@ fn main() {
         Family::Ring => &["ring"],
         Family::Lock => &["lock"],
         Family::Commit => &["commit"],
+        Family::Balance => &["balance"],
     };
     let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).to_path_buf();
     let pack = match family {
@@ -70,6 +73,7 @@ fn main() {
         Family::Ring => "ring",
         Family::Lock => "lock",
         Family::Commit => "commit",
+        Family::Balance => "balance",
     };
     // OUT_DIR is <target>/<triple>/<profile>/build/<crate>-<hash>/out.
     let pages = out.ancestors().nth(3).expect("OUT_DIR is inside the target folder").join("caucus-pages").join(pack);

@@ -158,6 +158,7 @@ fn digests_and_traces_are_those_of_the_whole_value() {
             n if n == Ring::NAME => same_as_whole_value::<Ring>(&scenario),
             n if n == Commit::NAME => same_as_whole_value::<Commit>(&scenario),
             n if n == Lock::NAME => same_as_whole_value::<Lock>(&scenario),
+            n if n == Balance::NAME => same_as_whole_value::<Balance>(&scenario),
             other => panic!("no type for protocol {other}"),
         }
     }

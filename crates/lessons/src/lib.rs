@@ -32,12 +32,20 @@ pub enum Family {
     Ring,
     Lock,
     Commit,
+    Balance,
 }
 
 impl Family {
     /// In the order the root page lists the families.
-    pub const ALL: [Family; 6] =
-        [Family::Ring, Family::Lock, Family::Commit, Family::Election, Family::Paxos, Family::Heartbeat];
+    pub const ALL: [Family; 7] = [
+        Family::Ring,
+        Family::Lock,
+        Family::Commit,
+        Family::Election,
+        Family::Paxos,
+        Family::Balance,
+        Family::Heartbeat,
+    ];
 
     pub fn pack(self) -> Pack {
         match self {
@@ -47,6 +55,7 @@ impl Family {
             Family::Ring => Pack::Ring,
             Family::Lock => Pack::Lock,
             Family::Commit => Pack::Commit,
+            Family::Balance => Pack::Balance,
         }
     }
     pub fn of_pack(pack: Pack) -> Family {
@@ -57,6 +66,7 @@ impl Family {
             Pack::Ring => Family::Ring,
             Pack::Lock => Family::Lock,
             Pack::Commit => Family::Commit,
+            Pack::Balance => Family::Balance,
         }
     }
     pub fn word(self) -> &'static str {
@@ -67,6 +77,7 @@ impl Family {
             Family::Ring => "ring",
             Family::Lock => "lock",
             Family::Commit => "commit",
+            Family::Balance => "balance",
         }
     }
     /// The family's name for people.
@@ -78,6 +89,7 @@ impl Family {
             Family::Ring => "Consistent hashing",
             Family::Lock => "Distributed locks",
             Family::Commit => "Distributed transactions",
+            Family::Balance => "Load balancing across datacenters",
         }
     }
 }

@@ -3,6 +3,7 @@
 //! The protocols Caucus runs, each a sans-IO state machine with its properties beside it, and the
 //! registry that turns a scenario into a running simulation whatever its protocol.
 
+pub mod balance;
 pub mod bench;
 pub mod bully;
 #[cfg(feature = "explore")]
@@ -43,6 +44,7 @@ pub enum Pack {
     Ring,
     Lock,
     Commit,
+    Balance,
 }
 
 impl Pack {
@@ -55,6 +57,7 @@ impl Pack {
             Pack::Ring => "ring/",
             Pack::Lock => "lock/",
             Pack::Commit => "commit/",
+            Pack::Balance => "balance/",
         }
     }
     /// Whether this build can run the pack's protocols.
@@ -66,6 +69,7 @@ impl Pack {
             Pack::Ring => cfg!(feature = "ring"),
             Pack::Lock => cfg!(feature = "lock"),
             Pack::Commit => cfg!(feature = "commit"),
+            Pack::Balance => cfg!(feature = "balance"),
         }
     }
 }
@@ -107,6 +111,12 @@ pub const PROTOCOLS: &[ProtocolInfo] = &[
         description: "distributed transactions: two-phase commit, three-phase commit and sagas",
         pack: Pack::Commit,
     },
+    ProtocolInfo {
+        name: balance::NAME,
+        description:
+            "load balancing across datacenters: round robin, least connections, power of two, stale load, nearest",
+        pack: Pack::Balance,
+    },
 ];
 
 /// The pack that runs a protocol, if it is registered.
@@ -127,7 +137,8 @@ macro_rules! registered {
             "paxos" => bully::Bully,
             "ring" => ring::Ring,
             "commit" => commit::Commit,
-            "lock" => lock::Lock
+            "lock" => lock::Lock,
+            "balance" => balance::Balance
         )
     };
 }
@@ -316,6 +327,9 @@ pub fn builtin_scenarios() -> Vec<Scenario> {
     }
     if cfg!(feature = "lock") {
         all.extend(lock::scenarios());
+    }
+    if cfg!(feature = "balance") {
+        all.extend(balance::scenarios());
     }
     all
 }

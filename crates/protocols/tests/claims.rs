@@ -133,6 +133,15 @@ const CLAIMS: &[Claim] = &[
         &["(instance 1 of the holder's lock)'s clock jumps", "(instance 3 of the holder's lock)'s clock jumps"],
     ),
     claim("lock-redlock-clock-jump", &[STALE], &["(the holder, before its write)'s clock jumps"]),
+    claim("balance", &[], &[]),
+    claim("balance-nearest", &[], &[]),
+    claim("balance-backend-crash", &[], &["n6 crashes", "marks n6 down", "n6 restarts", "marks n6 up again"]),
+    claim("balance-no-health-checks", &["No request to a dead backend"], &["n6 crashes"]),
+    claim("balance-gray-failure", &[], &["n3 turns slow"]),
+    claim("balance-gray-failure-least-connections", &[], &["n3 turns slow"]),
+    claim("balance-stale-load", &["p99 under target once healthy (liveness)"], &[]),
+    claim("balance-power-of-two", &[], &[]),
+    claim("balance-retry-storm", &["Bounded queues"], &["n3 turns slow"]),
 ];
 
 /// What went against the claim on one seed, or nothing.
