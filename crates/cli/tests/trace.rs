@@ -2,6 +2,7 @@
 //! steps) must not be held as one JSON string, and the bytes must be those of the whole-`Value`
 //! code they replace, so that every digest recorded so far stays valid.
 
+use caucus_protocols::balance::Balance;
 use caucus_protocols::bully::Bully;
 use caucus_protocols::commit::Commit;
 use caucus_protocols::heartbeat::Heartbeat;
