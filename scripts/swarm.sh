@@ -48,6 +48,11 @@ PLAN=(
   "commit-saga-compensate|$ALL|as commit-saga"
   "lock-fencing|$ALL|safety only: no stale write is accepted (Redis keeps no queue, so a waiting client may starve)"
   "lock-fencing-gc-pause|$ALL|as lock-fencing"
+  "balance|$ALL|no request to a backend known down, queues bounded (p99 only once the faults stop)"
+  "balance-nearest|$ALL|as balance"
+  "balance-backend-crash|$ALL|as balance"
+  "balance-power-of-two|$ALL|as balance"
+  "balance-gray-failure-least-connections|$ALL|as balance"
 )
 
 CAUCUS="${CARGO_TARGET_DIR:-target}/release/caucus"

@@ -294,7 +294,14 @@ pub struct Backend {
     /// Microseconds its workers spent serving (for utilization).
     pub busy_us: Micros,
     pub started_at: Micros,
+    /// Its queue reached [`CROWDED`] since it last emptied (told once as a moment).
+    pub crowded: bool,
+    /// It turned a request away since its queue last fell below half its limit (told once).
+    pub full: bool,
 }
+
+/// A queue this long is a story: requests arrive faster than the backend serves them.
+pub const CROWDED: usize = 10;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Job {
@@ -628,11 +635,19 @@ impl Backend {
         let limit = ctx.params.queue_limit;
         if limit > 0 && self.queue.len() as u32 >= limit {
             self.rejected += 1;
+            if !self.full {
+                self.full = true;
+                ctx.moment(format!("turns requests away: its queue is full ({limit})"));
+            }
             ctx.send(from, Msg::Done { id, attempt, client, ok: false });
             return;
         }
         self.queue.push_back(job);
         self.max_queue = self.max_queue.max(self.queue.len() as u32);
+        if self.queue.len() == CROWDED && !self.crowded {
+            self.crowded = true;
+            ctx.moment(format!("has {CROWDED} requests queued: they arrive faster than it serves them"));
+        }
     }
 
     fn on_served(&mut self, ctx: &mut Ctx<'_, Balance>, worker: u8) {
@@ -643,6 +658,12 @@ impl Backend {
         ctx.send(job.balancer, Msg::Done { id: job.id, attempt: job.attempt, client: job.client, ok: true });
         if let Some(next) = self.queue.pop_front() {
             self.begin(ctx, w, next);
+        }
+        if self.queue.is_empty() {
+            self.crowded = false;
+        }
+        if (self.queue.len() as u32) < ctx.params.queue_limit / 2 {
+            self.full = false;
         }
     }
 }
@@ -733,6 +754,8 @@ impl Protocol for Balance {
                 max_queue: 0,
                 busy_us: 0,
                 started_at: ctx.now,
+                crowded: false,
+                full: false,
             })
         }
     }
