@@ -293,7 +293,16 @@ fn pack_panels(run: &RunRef, version: u64, dispatch: &Callback<Action>, part: Pa
         html! { <crate::components::lock::LockPanel run={run} version={version} dispatch={dispatch} part={part} /> };
     #[cfg(feature = "commit")]
     let panel = html! { <crate::components::commit::CommitPanel run={run} version={version} dispatch={dispatch} part={part} /> };
-    #[cfg(not(any(feature = "election", feature = "paxos", feature = "ring", feature = "lock", feature = "commit")))]
+    #[cfg(feature = "balance")]
+    let panel = html! { <crate::components::balance::BalancePanel run={run} version={version} dispatch={dispatch} part={part} /> };
+    #[cfg(not(any(
+        feature = "election",
+        feature = "paxos",
+        feature = "ring",
+        feature = "lock",
+        feature = "commit",
+        feature = "balance"
+    )))]
     let panel = match part {
         Part::Figure => {
             html! { <crate::components::heartbeat::HeartbeatFigure run={run} version={version} dispatch={dispatch} /> }

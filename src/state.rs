@@ -31,6 +31,8 @@ pub const PACK: Pack = if cfg!(feature = "election") {
     Pack::Lock
 } else if cfg!(feature = "commit") {
     Pack::Commit
+} else if cfg!(feature = "balance") {
+    Pack::Balance
 } else {
     Pack::Core
 };

@@ -14,6 +14,7 @@ const FAMILIES: &[(&str, &[&str])] = &[
     ("Consistent hashing", &["ring"]),
     ("Locks and leases", &["lock"]),
     ("Distributed transactions", &["commit"]),
+    ("Load balancing", &["balance"]),
 ];
 
 #[derive(Properties, PartialEq)]

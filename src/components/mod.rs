@@ -2,6 +2,8 @@
 //! declared under its feature (`#[cfg(feature = "ring")] pub mod ring;`), so that the other packs
 //! never compile it.
 
+#[cfg(feature = "balance")]
+pub mod balance;
 pub mod caption;
 #[cfg(feature = "check")]
 pub mod checker;
@@ -16,7 +18,14 @@ pub mod faults;
 #[cfg(feature = "election")]
 pub mod figure16;
 pub mod header;
-#[cfg(not(any(feature = "election", feature = "paxos", feature = "ring", feature = "lock", feature = "commit")))]
+#[cfg(not(any(
+    feature = "election",
+    feature = "paxos",
+    feature = "ring",
+    feature = "lock",
+    feature = "commit",
+    feature = "balance"
+)))]
 pub mod heartbeat;
 pub mod help;
 #[cfg(feature = "core")]

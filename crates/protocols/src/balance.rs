@@ -936,7 +936,7 @@ impl Protocol for Balance {
             Property {
                 name: "p99 under target once healthy",
                 kind: PropertyKind::Liveness,
-                description: "Once every backend is healthy again, 99% of each client's requests of the last few seconds are answered within the target.",
+                description: "Once every backend is healthy again, 99% of all clients' requests of the last few seconds (pooled) are answered within the target.",
                 check: p99_under_target,
             },
         ]

@@ -22,7 +22,7 @@ fn every_linked_scenario_exists_on_the_page_it_links_to() {
         assert!(!href.starts_with('/') && !href.contains("//"), "`{href}`: relative links only");
         let (dir, query) = href.split_once('?').unwrap_or((href, ""));
         let dir = dir.trim_start_matches("./");
-        let pack = [Pack::Core, Pack::Election, Pack::Paxos, Pack::Ring, Pack::Lock, Pack::Commit]
+        let pack = [Pack::Core, Pack::Election, Pack::Paxos, Pack::Ring, Pack::Lock, Pack::Commit, Pack::Balance]
             .into_iter()
             .find(|p| p.dir() == dir)
             .unwrap_or_else(|| panic!("`{href}`: no page `{dir}`"));
@@ -36,9 +36,13 @@ fn every_linked_scenario_exists_on_the_page_it_links_to() {
         assert_eq!(pack_of_scenario(name), Some(pack), "`{name}`: its prefix names its family");
         scenarios += 1;
     }
-    // Five packs by their folder; the heartbeat family opens with `./?s=heartbeat`.
-    assert_eq!(families, [Pack::Ring, Pack::Lock, Pack::Commit, Pack::Election, Pack::Paxos], "family links");
+    // Six packs by their folder; the heartbeat family opens with `./?s=heartbeat`.
+    assert_eq!(
+        families,
+        [Pack::Ring, Pack::Lock, Pack::Commit, Pack::Election, Pack::Paxos, Pack::Balance],
+        "family links"
+    );
     assert!(links.contains(&"./?s=heartbeat"), "the heartbeat family");
-    assert_eq!(links.len(), 6 + 23 + 8, "family, scenario and contrast links");
-    assert!(scenarios >= 6 * 2 + 8);
+    assert_eq!(links.len(), 7 + 27 + 10, "family, scenario and contrast links");
+    assert!(scenarios >= 7 * 2 + 10);
 }
