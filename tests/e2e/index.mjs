@@ -1,7 +1,7 @@
 // The root page without a query: the index of the families (src/components/index.rs).
 import { assert, eq, test, until } from './harness.mjs';
 
-const FAMILIES = ['Hash ring', 'Locks', 'Commit', 'Election', 'Paxos and Bully', 'Heartbeat'];
+const FAMILIES = ['Hash ring', 'Locks', 'Commit', 'Election', 'Paxos and Bully', 'Load balancing', 'Heartbeat'];
 const FAM = 'section[aria-labelledby=index-families]';
 /** Lessons per family on the index (lessons/*.toml), in the families' order. */
 const LESSONS = {
@@ -10,6 +10,7 @@ const LESSONS = {
   'Distributed transactions': 4,
   'Leader election and consensus: Raft': 3,
   'Consensus without a leader, and a naive election: Paxos and Bully': 3,
+  'Load balancing across datacenters': 3,
   'Failure detection': 1,
 };
 
@@ -42,7 +43,7 @@ async function scenarioAt(page, href) {
   return page.locator('header select[aria-label=Scenario]').inputValue();
 }
 
-test('index-1280', 'the root lists the six families, their lessons, scenarios and contrasts (1280×800)', async (t) => {
+test('index-1280', 'the root lists the seven families, their lessons, scenarios and contrasts (1280×800)', async (t) => {
   const { page } = t;
   await openIndex(t);
   eq(await page.locator('.map').count(), 0, 'no simulator on the index');
@@ -67,7 +68,7 @@ test('index-1280', 'the root lists the six families, their lessons, scenarios an
     assert((await card.locator('.index-lesson').innerText()).length > 40, 'a one-line lesson');
   }
   const contrasts = page.locator('section:last-of-type article');
-  eq(await contrasts.count(), 4, 'four featured contrasts');
+  eq(await contrasts.count(), 5, 'five featured contrasts');
   for (const c of await contrasts.all()) eq(await c.locator('a').count(), 2, 'each contrast is two links');
   eq(await tinyText(page), [], 'text under 12 px');
   // Two columns or more at 1280 px, the cards side by side.

@@ -10,6 +10,7 @@ const FAMILIES = [
   { family: 'ring', page: 'ring/', scenario: 'ring-join' },
   { family: 'lock', page: 'lock/', scenario: 'lock-lease-gc-pause' },
   { family: 'commit', page: 'commit/', scenario: 'commit-2pc-coordinator-crash' },
+  { family: 'balance', page: 'balance/', scenario: 'balance-gray-failure' },
 ];
 
 /** The element's box, and whether it lies wholly inside the viewport. */

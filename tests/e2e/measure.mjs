@@ -98,7 +98,7 @@ try {
   // Every family's page on the same largest preset, with its own figure (issue 16).
   // Commit runs its most transactions (100), one every 300 ms: 2PC goes on for the whole measurement.
   const params = { commit: { transactions: 100, gap_us: 300_000 } };
-  for (const [pack, protocol] of [['election', 'raft'], ['paxos', 'bully'], ['ring', 'ring'], ['lock', 'lock'], ['commit', 'commit']]) {
+  for (const [pack, protocol] of [['election', 'raft'], ['paxos', 'bully'], ['ring', 'ring'], ['lock', 'lock'], ['commit', 'commit'], ['balance', 'balance']]) {
     const sc = { ...big, name: `${protocol}-25`, description: '', protocol: { name: protocol, params: params[protocol] } };
     for (const log10 of [0, 1]) cases.push([`${protocol} five-regions x5`, `${pack}/?v=1&sc=${b64url(JSON.stringify(sc))}&t=0`, log10]);
   }

@@ -13,6 +13,7 @@ import {
 import './election.mjs';
 import './ring.mjs';
 import './commit.mjs';
+import './balance.mjs';
 import './checker.mjs';
 import './lock.mjs';
 import './layout.mjs';
