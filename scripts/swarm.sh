@@ -48,6 +48,7 @@ PLAN=(
   "commit-saga-compensate|$ALL|as commit-saga"
   "lock-fencing|$ALL|safety only: no stale write is accepted (Redis keeps no queue, so a waiting client may starve)"
   "lock-fencing-gc-pause|$ALL|as lock-fencing"
+  "lock-zookeeper-fenced-gc-pause|$ALL|as lock-fencing"
   "balance|$ALL|no request to a backend known down, queues bounded (p99 only once the faults stop)"
   "balance-nearest|$ALL|as balance"
   "balance-backend-crash|$ALL|as balance"

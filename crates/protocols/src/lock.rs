@@ -27,16 +27,21 @@ pub enum Variant {
     Fencing,
     /// Leases on a majority of independent instances.
     Redlock,
+    /// ZooKeeper's recipe: sessions kept alive by pings, ephemeral sequential nodes under
+    /// `/lock`, each waiter watching its predecessor only.
+    Zookeeper,
 }
 
 impl Variant {
-    pub const ALL: [Variant; 4] = [Variant::Setnx, Variant::Lease, Variant::Fencing, Variant::Redlock];
+    pub const ALL: [Variant; 5] =
+        [Variant::Setnx, Variant::Lease, Variant::Fencing, Variant::Redlock, Variant::Zookeeper];
     pub fn word(self) -> &'static str {
         match self {
             Variant::Setnx => "setnx",
             Variant::Lease => "lease",
             Variant::Fencing => "fencing",
             Variant::Redlock => "redlock",
+            Variant::Zookeeper => "zookeeper",
         }
     }
 }
@@ -88,6 +93,13 @@ pub struct Params {
     pub drift_ppm: u32,
     /// Liveness: no running client waits longer than this for the lock once faults heal.
     pub max_wait_us: Micros,
+    /// ZooKeeper: the service expires a session that has not pinged for this long and deletes
+    /// its ephemeral nodes.
+    pub session_timeout_us: Micros,
+    /// ZooKeeper: a client pings its session this often.
+    pub ping_interval_us: Micros,
+    /// ZooKeeper: the storage checks the lock node's czxid as a fencing token.
+    pub zxid_fencing: bool,
 }
 
 impl Default for Params {
@@ -107,6 +119,9 @@ impl Default for Params {
             instances: 5,
             drift_ppm: 10_000,
             max_wait_us: 30 * SEC,
+            session_timeout_us: SEC,
+            ping_interval_us: 333 * MS,
+            zxid_fencing: false,
         }
     }
 }
@@ -205,6 +220,59 @@ pub struct Server {
     /// the lock on behind its holder's back (a key moment of the story).
     #[serde(skip)]
     pub expired_last: bool,
+    /// Releases (a key deleted or expired, a lock node deleted): the panel's count.
+    pub releases: u64,
+    /// Clients woken by a release (notifications sent, watches fired): the panel's count.
+    pub wakeups: u64,
+    /// The ZooKeeper service's state (empty in the Redis variants).
+    pub zk: Zk,
+}
+
+/// A ZooKeeper-like service: sessions, the ephemeral sequential children of `/lock`, watches.
+/// Its transaction counter is the server's `counter` (the zxid), kept across a crash.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Zk {
+    pub sessions: Vec<Session>,
+    /// The children of `/lock`, in sequence order.
+    pub nodes: Vec<Znode>,
+    /// One-shot watches set by `exists`: fire when their node is deleted.
+    pub watches: Vec<Watch>,
+    /// The next sequence number of `/lock` (its cversion).
+    pub next_seq: u64,
+    /// The most watches one deletion fired: the recipe promises one at most (no herd).
+    pub max_fires: u64,
+    /// Sessions expired: the panel's count.
+    pub sessions_expired: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Session {
+    pub id: u64,
+    pub client: NodeId,
+    /// The service's local time of the last ping (or of the session's creation).
+    pub last_ping: Micros,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Znode {
+    pub seq: u64,
+    pub owner: NodeId,
+    pub session: u64,
+    /// The zxid of the transaction that created it: the fencing token.
+    pub czxid: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Watch {
+    pub watcher: NodeId,
+    pub session: u64,
+    /// The node watched (the watcher's predecessor).
+    pub seq: u64,
+}
+
+/// A lock node's name: `lock-0000000003`.
+pub fn znode_name(seq: u64) -> String {
+    format!("lock-{seq:010}")
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -298,6 +366,26 @@ pub struct Client {
     /// Local time at which it believes its lease ends; `None` without expiry or lock.
     pub valid_until: Option<Micros>,
     pub stats: ClientStats,
+    /// ZooKeeper: its session, node and watch (empty in the Redis variants).
+    pub zk: ZkClient,
+}
+
+/// A ZooKeeper client's view: its session, its lock node and the predecessor it watches.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct ZkClient {
+    pub session: Option<u64>,
+    /// A `connect` is on its way.
+    pub connecting: bool,
+    /// Its lock node: `(sequence, czxid)`.
+    pub node: Option<(u64, u64)>,
+    /// The predecessor whose deletion it waits for.
+    pub watching: Option<u64>,
+    /// A request is on its way (a `connect`, `create`, `getChildren` or `exists`).
+    pub pending: bool,
+    /// The last node it deleted (the next pings repeat it, in case the delete was lost).
+    pub released: Option<u64>,
+    /// Woken by a watch: a listing that does not give it the lock is a wasted request.
+    pub woken: bool,
 }
 
 /// A client's counts, kept across crashes (they are the panel's metrics, not the client's memory).
@@ -313,6 +401,8 @@ pub struct ClientStats {
     pub last_wait_us: Micros,
     /// Rounds abandoned because the lease ran out (by the client's clock) before the write.
     pub gave_up: u64,
+    /// Times a release notification or a watch woke it.
+    pub wakeups: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -345,6 +435,62 @@ pub enum Msg {
     WriteAck {
         accepted: bool,
     },
+    /// ZooKeeper: open a session.
+    Connect,
+    SessionOpened {
+        session: u64,
+    },
+    /// Keeps the session alive; repeats the client's watch and its last delete, which the
+    /// service catches up on (as a ZooKeeper client re-sends its watches when it reconnects).
+    Ping {
+        session: u64,
+        watching: Option<u64>,
+        released: Option<u64>,
+    },
+    /// The answer to any request of a session the service no longer has.
+    SessionExpired {
+        session: u64,
+    },
+    CloseSession {
+        session: u64,
+    },
+    /// `create -e -s /lock/lock-`.
+    Create {
+        session: u64,
+    },
+    Created {
+        session: u64,
+        seq: u64,
+        czxid: u64,
+    },
+    /// `getChildren /lock`.
+    GetChildren {
+        session: u64,
+    },
+    Children {
+        session: u64,
+        seqs: Vec<u64>,
+    },
+    /// `exists /lock/lock-<seq>` with a watch.
+    Exists {
+        session: u64,
+        seq: u64,
+    },
+    Stat {
+        session: u64,
+        seq: u64,
+        exists: bool,
+    },
+    /// `delete /lock/lock-<seq>`.
+    Delete {
+        session: u64,
+        seq: u64,
+    },
+    /// The watch on this node fired: it was deleted.
+    WatchFired {
+        session: u64,
+        seq: u64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -363,6 +509,12 @@ pub enum Timer {
     WriteTimeout,
     /// The lease with this token ends at the service.
     Expire(u64),
+    /// ZooKeeper: a client pings its session.
+    Ping,
+    /// ZooKeeper: a client's request had no answer in time.
+    ZkTimeout,
+    /// ZooKeeper: this session has not pinged for `session_timeout_us`.
+    SessionExpire(u64),
 }
 
 /// The message and timer with an attempt's random value cleared: how a path of the exhaustive
@@ -377,7 +529,7 @@ impl Msg {
             Msg::Set { value, .. } | Msg::Granted { value, .. } | Msg::Refused { value, .. } | Msg::Del { value } => {
                 *value = 0
             }
-            Msg::Released | Msg::Write { .. } | Msg::WriteAck { .. } => {}
+            _ => {}
         }
         m
     }
@@ -437,7 +589,7 @@ pub enum Durable {
 impl Hash for Lock {
     fn hash<H: Hasher>(&self, h: &mut H) {
         match self {
-            Lock::Server(s) => (0u8, s.instance, &s.held, s.counter, &s.contenders).hash(h),
+            Lock::Server(s) => (0u8, s.instance, &s.held, s.counter, &s.contenders, &s.zk).hash(h),
             Lock::Storage(s) => {
                 1u8.hash(h);
                 s.hash(h);
@@ -463,9 +615,19 @@ impl Hash for Storage {
     }
 }
 
+/// A session's last ping is a time, which the checker does not have; the panel's count neither.
+impl Hash for Zk {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        for s in &self.sessions {
+            (s.id, s.client).hash(h);
+        }
+        (&self.nodes, &self.watches, self.next_seq, self.max_fires).hash(h);
+    }
+}
+
 impl Hash for Client {
     fn hash<H: Hasher>(&self, h: &mut H) {
-        (self.phase, &self.servers, self.storage, self.waiting_since).hash(h);
+        (self.phase, &self.servers, self.storage, self.waiting_since, &self.zk).hash(h);
         match self.phase {
             Phase::Acquiring => (self.value, &self.grants, self.refusals, self.attempt_at).hash(h),
             Phase::Working | Phase::Writing => (self.value, &self.token).hash(h),
@@ -522,7 +684,9 @@ impl Server {
     }
 
     fn notify(&mut self, ctx: &mut Ctx<'_, Lock>) {
+        self.releases += 1;
         if ctx.params.retry == Retry::Notify {
+            self.wakeups += self.contenders.len() as u64;
             for &c in &self.contenders {
                 ctx.send(c, Msg::Released);
             }
@@ -605,6 +769,192 @@ impl Server {
     }
 }
 
+// ---- the ZooKeeper service ------------------------------------------------------------------
+
+impl Server {
+    fn session_mut(&mut self, id: u64) -> Option<&mut Session> {
+        self.zk.sessions.iter_mut().find(|s| s.id == id)
+    }
+
+    fn has_session(&self, id: u64) -> bool {
+        self.zk.sessions.iter().any(|s| s.id == id)
+    }
+
+    /// Every write transaction (a session opened or closed, a node created or deleted) takes
+    /// the next zxid, which is on disk before anyone hears of it.
+    fn next_zxid(&mut self, ctx: &mut Ctx<'_, Lock>) -> u64 {
+        self.counter += 1;
+        ctx.persist("zxid");
+        self.counter
+    }
+
+    fn on_connect(&mut self, ctx: &mut Ctx<'_, Lock>, from: NodeId) {
+        let id = self.next_zxid(ctx);
+        self.zk.sessions.push(Session { id, client: from, last_ping: ctx.now });
+        ctx.set_timer(Timer::SessionExpire(id), ctx.params.session_timeout_us);
+        ctx.note(format!("opens session s{id} for {}", name(ctx, from)));
+        ctx.send(from, Msg::SessionOpened { session: id });
+    }
+
+    fn on_ping(
+        &mut self,
+        ctx: &mut Ctx<'_, Lock>,
+        from: NodeId,
+        session: u64,
+        watching: Option<u64>,
+        released: Option<u64>,
+    ) {
+        let now = ctx.now;
+        let Some(s) = self.session_mut(session) else {
+            ctx.send(from, Msg::SessionExpired { session });
+            return;
+        };
+        s.last_ping = now;
+        ctx.set_timer(Timer::SessionExpire(session), ctx.params.session_timeout_us);
+        // A delete that was lost: the client let go of this node.
+        if let Some(seq) = released {
+            if self.zk.nodes.iter().any(|n| n.seq == seq && n.session == session) {
+                ctx.note(format!("deletes {} on {}'s ping (its delete was lost)", znode_name(seq), name(ctx, from)));
+                self.next_zxid(ctx);
+                self.delete_node(ctx, seq, false);
+            }
+        }
+        // A watch whose notification was lost: fire it again (not a new wake-up).
+        if let Some(seq) = watching {
+            if !self.zk.nodes.iter().any(|n| n.seq == seq) && !self.zk.watches.iter().any(|w| w.session == session) {
+                ctx.send(from, Msg::WatchFired { session, seq });
+            }
+        }
+    }
+
+    fn on_create(&mut self, ctx: &mut Ctx<'_, Lock>, from: NodeId, session: u64) {
+        if !self.has_session(session) {
+            ctx.send(from, Msg::SessionExpired { session });
+            return;
+        }
+        let czxid = self.next_zxid(ctx);
+        let seq = self.zk.next_seq;
+        self.zk.next_seq += 1;
+        self.zk.nodes.push(Znode { seq, owner: from, session, czxid });
+        ctx.note(format!("creates /lock/{} for {} (ephemeral, czxid {czxid})", znode_name(seq), name(ctx, from)));
+        ctx.send(from, Msg::Created { session, seq, czxid });
+    }
+
+    fn on_get_children(&mut self, ctx: &mut Ctx<'_, Lock>, from: NodeId, session: u64) {
+        if !self.has_session(session) {
+            ctx.send(from, Msg::SessionExpired { session });
+            return;
+        }
+        let seqs: Vec<u64> = self.zk.nodes.iter().map(|n| n.seq).collect();
+        if let Some(first) = self.zk.nodes.first().filter(|n| n.session == session) {
+            let text = format!(
+                "lists /lock for {who}: its node {} is the lowest, so {who} holds the lock (czxid {})",
+                znode_name(first.seq),
+                first.czxid,
+                who = name(ctx, from)
+            );
+            if self.expired_last {
+                ctx.moment(format!("{text}, although the last holder never released it"));
+            } else if self.releases == 0 {
+                ctx.moment(text);
+            } else {
+                ctx.note(text);
+            }
+            self.expired_last = false;
+        }
+        ctx.send(from, Msg::Children { session, seqs });
+    }
+
+    fn on_exists(&mut self, ctx: &mut Ctx<'_, Lock>, from: NodeId, session: u64, seq: u64) {
+        if !self.has_session(session) {
+            ctx.send(from, Msg::SessionExpired { session });
+            return;
+        }
+        let exists = self.zk.nodes.iter().any(|n| n.seq == seq);
+        if exists && !self.zk.watches.iter().any(|w| w.session == session && w.seq == seq) {
+            self.zk.watches.push(Watch { watcher: from, session, seq });
+        }
+        ctx.send(from, Msg::Stat { session, seq, exists });
+    }
+
+    fn on_zk_delete(&mut self, ctx: &mut Ctx<'_, Lock>, from: NodeId, session: u64, seq: u64) {
+        if self.zk.nodes.iter().any(|n| n.seq == seq && n.session == session) {
+            self.next_zxid(ctx);
+            ctx.note(format!("deletes {}: {} released the lock", znode_name(seq), name(ctx, from)));
+            self.delete_node(ctx, seq, false);
+        }
+    }
+
+    fn on_close_session(&mut self, ctx: &mut Ctx<'_, Lock>, session: u64) {
+        if let Some(i) = self.zk.sessions.iter().position(|s| s.id == session) {
+            let s = self.zk.sessions.remove(i);
+            ctx.cancel_timer(Timer::SessionExpire(session));
+            self.next_zxid(ctx);
+            ctx.note(format!("closes {}'s session s{session}", name(ctx, s.client)));
+            self.drop_session(ctx, session, false);
+        }
+    }
+
+    /// No ping for `session_timeout_us`: the session ends and its ephemeral nodes go with it,
+    /// whatever its client believes.
+    fn on_session_expire(&mut self, ctx: &mut Ctx<'_, Lock>, session: u64) {
+        let Some(i) = self.zk.sessions.iter().position(|s| s.id == session) else { return };
+        let s = self.zk.sessions.remove(i);
+        self.zk.sessions_expired += 1;
+        self.next_zxid(ctx);
+        let mine: Vec<u64> = self.zk.nodes.iter().filter(|n| n.session == session).map(|n| n.seq).collect();
+        let text = format!(
+            "{}'s session s{session} expired (no ping for {})",
+            name(ctx, s.client),
+            ms(ctx.params.session_timeout_us)
+        );
+        if mine.is_empty() {
+            ctx.note(text);
+        } else {
+            let names: Vec<String> = mine.iter().map(|&q| znode_name(q)).collect();
+            ctx.moment(format!("{text}: deletes its node {}", names.join(", ")));
+        }
+        self.drop_session(ctx, session, true);
+    }
+
+    fn drop_session(&mut self, ctx: &mut Ctx<'_, Lock>, session: u64, expired: bool) {
+        self.zk.watches.retain(|w| w.session != session);
+        let mine: Vec<u64> = self.zk.nodes.iter().filter(|n| n.session == session).map(|n| n.seq).collect();
+        for seq in mine {
+            self.delete_node(ctx, seq, expired);
+        }
+    }
+
+    /// Deletes a lock node and fires the watches on it: the recipe's promise is one at most.
+    fn delete_node(&mut self, ctx: &mut Ctx<'_, Lock>, seq: u64, expired: bool) {
+        let Some(i) = self.zk.nodes.iter().position(|n| n.seq == seq) else { return };
+        let node = self.zk.nodes.remove(i);
+        if i == 0 && expired {
+            self.expired_last = true;
+        }
+        let fired: Vec<Watch> = self.zk.watches.iter().filter(|w| w.seq == seq).cloned().collect();
+        self.zk.watches.retain(|w| w.seq != seq);
+        let first = self.wakeups == 0;
+        self.releases += 1;
+        self.wakeups += fired.len() as u64;
+        self.zk.max_fires = self.zk.max_fires.max(fired.len() as u64);
+        for w in fired {
+            let text = format!(
+                "watch fires: tells {} that its predecessor {} is gone{}",
+                name(ctx, w.watcher),
+                znode_name(seq),
+                if expired { format!(" ({}'s session expired)", name(ctx, node.owner)) } else { String::new() }
+            );
+            if first || expired {
+                ctx.moment(text);
+            } else {
+                ctx.note(text);
+            }
+            ctx.send(w.watcher, Msg::WatchFired { session: w.session, seq });
+        }
+    }
+}
+
 // ---- the storage ----------------------------------------------------------------------------
 
 impl Storage {
@@ -621,6 +971,7 @@ impl Storage {
         let stale = token.older_than(&self.highest);
         let verdict = match stale {
             Some(_) if ctx.params.variant == Variant::Fencing => Verdict::Rejected,
+            Some(_) if ctx.params.variant == Variant::Zookeeper && ctx.params.zxid_fencing => Verdict::Rejected,
             Some(_) => Verdict::AcceptedStale,
             None => Verdict::Accepted,
         };
@@ -682,7 +1033,13 @@ impl Client {
     fn start_round(&mut self, ctx: &mut Ctx<'_, Lock>) {
         self.waiting_since = Some(ctx.now);
         self.failures = 0;
-        self.attempt(ctx);
+        if ctx.params.variant == Variant::Zookeeper {
+            self.phase = Phase::Acquiring;
+            self.zk.woken = false;
+            self.zk_next(ctx);
+        } else {
+            self.attempt(ctx);
+        }
     }
 
     /// Step 1: `SET lock value NX PX ttl` to every lock service.
@@ -725,7 +1082,7 @@ impl Client {
             let elapsed = ctx.now.saturating_sub(self.attempt_at);
             let p = ctx.params;
             let validity = match p.variant {
-                Variant::Setnx => None,
+                Variant::Setnx | Variant::Zookeeper => None,
                 Variant::Lease | Variant::Fencing => Some(p.ttl_us.saturating_sub(elapsed)),
                 Variant::Redlock => {
                     let drift = p.ttl_us * p.drift_ppm as u64 / 1_000_000 + 2 * MS;
@@ -832,8 +1189,15 @@ impl Client {
         for timer in [Timer::WorkDone, Timer::LeaseEnd, Timer::WriteTimeout] {
             ctx.cancel_timer(timer);
         }
-        for &s in &self.servers {
-            ctx.send(s, Msg::Del { value: self.value });
+        if ctx.params.variant == Variant::Zookeeper {
+            if let (Some(session), Some((seq, _))) = (self.zk.session, self.zk.node.take()) {
+                ctx.send(self.servers[0], Msg::Delete { session, seq });
+                self.zk.released = Some(seq);
+            }
+        } else {
+            for &s in &self.servers {
+                ctx.send(s, Msg::Del { value: self.value });
+            }
         }
         self.valid_until = None;
         self.become_idle(ctx);
@@ -844,6 +1208,183 @@ impl Client {
         let think = ctx.params.think_us;
         let wait = ctx.random_between(think / 2, think);
         ctx.set_timer(Timer::Think, wait);
+    }
+}
+
+// ---- the ZooKeeper client -------------------------------------------------------------------
+
+impl Client {
+    fn zk_request(&mut self, ctx: &mut Ctx<'_, Lock>, msg: Msg) {
+        ctx.send(self.servers[0], msg);
+        self.zk.pending = true;
+        ctx.set_timer(Timer::ZkTimeout, ctx.params.request_timeout_us);
+    }
+
+    fn zk_answered(&mut self, ctx: &mut Ctx<'_, Lock>) {
+        self.zk.pending = false;
+        ctx.cancel_timer(Timer::ZkTimeout);
+    }
+
+    /// The recipe's next step for a client that wants the lock: a session, then its node, then
+    /// the children of `/lock`.
+    fn zk_next(&mut self, ctx: &mut Ctx<'_, Lock>) {
+        match (self.zk.session, self.zk.node) {
+            (None, _) => self.zk_connect(ctx),
+            (Some(session), None) => self.zk_request(ctx, Msg::Create { session }),
+            (Some(session), Some(_)) => self.zk_request(ctx, Msg::GetChildren { session }),
+        }
+    }
+
+    fn zk_connect(&mut self, ctx: &mut Ctx<'_, Lock>) {
+        if !self.zk.connecting {
+            self.zk.connecting = true;
+            self.zk_request(ctx, Msg::Connect);
+        }
+    }
+
+    fn on_session_opened(&mut self, ctx: &mut Ctx<'_, Lock>, session: u64) {
+        if self.zk.session.is_some() || !self.zk.connecting {
+            // An answer to an earlier connect: that session expires unpinged.
+            return;
+        }
+        self.zk_answered(ctx);
+        self.zk.connecting = false;
+        self.zk.session = Some(session);
+        // Sequence numbers belong to the service's incarnation: a restarted one starts them again.
+        self.zk.released = None;
+        ctx.set_timer(Timer::Ping, ctx.params.ping_interval_us);
+        if self.phase == Phase::Acquiring {
+            self.zk_next(ctx);
+        }
+    }
+
+    fn on_ping_timer(&mut self, ctx: &mut Ctx<'_, Lock>) {
+        if let Some(session) = self.zk.session {
+            ctx.send(self.servers[0], Msg::Ping { session, watching: self.zk.watching, released: self.zk.released });
+            ctx.set_timer(Timer::Ping, ctx.params.ping_interval_us);
+        }
+    }
+
+    fn on_created(&mut self, ctx: &mut Ctx<'_, Lock>, session: u64, seq: u64, czxid: u64) {
+        if self.zk.session != Some(session) {
+            return;
+        }
+        if self.phase != Phase::Acquiring || self.zk.node.is_some() {
+            // It gave up on this node meanwhile.
+            ctx.send(self.servers[0], Msg::Delete { session, seq });
+            return;
+        }
+        self.zk_answered(ctx);
+        self.zk.node = Some((seq, czxid));
+        self.zk_request(ctx, Msg::GetChildren { session });
+    }
+
+    /// Lowest: it holds the lock. Otherwise it watches its immediate predecessor only.
+    fn on_children(&mut self, ctx: &mut Ctx<'_, Lock>, session: u64, seqs: Vec<u64>) {
+        if self.zk.session != Some(session) || self.phase != Phase::Acquiring {
+            return;
+        }
+        let Some((mine, czxid)) = self.zk.node else { return };
+        self.zk_answered(ctx);
+        if !seqs.contains(&mine) {
+            self.zk_reset(ctx, "its node is gone");
+            return;
+        }
+        match seqs.iter().copied().filter(|&q| q < mine).max() {
+            None => {
+                self.grants = Token(vec![(0, czxid)]);
+                self.become_holder(ctx, None);
+            }
+            Some(pred) => {
+                if std::mem::take(&mut self.zk.woken) {
+                    self.stats.failed_attempts += 1;
+                }
+                ctx.note(format!(
+                    "{} is not the lowest ({} ahead): watches its predecessor {}",
+                    znode_name(mine),
+                    seqs.iter().filter(|&&q| q < mine).count(),
+                    znode_name(pred)
+                ));
+                self.zk_request(ctx, Msg::Exists { session, seq: pred });
+            }
+        }
+    }
+
+    fn on_stat(&mut self, ctx: &mut Ctx<'_, Lock>, session: u64, seq: u64, exists: bool) {
+        if self.zk.session != Some(session) || self.phase != Phase::Acquiring {
+            return;
+        }
+        self.zk_answered(ctx);
+        if exists {
+            self.phase = Phase::Waiting;
+            self.zk.watching = Some(seq);
+        } else {
+            // Gone between the listing and the watch: list again.
+            self.zk_request(ctx, Msg::GetChildren { session });
+        }
+    }
+
+    fn on_watch_fired(&mut self, ctx: &mut Ctx<'_, Lock>, session: u64, seq: u64) {
+        if self.zk.session != Some(session) || self.phase != Phase::Waiting || self.zk.watching != Some(seq) {
+            return;
+        }
+        self.zk.watching = None;
+        self.zk.woken = true;
+        self.stats.wakeups += 1;
+        self.phase = Phase::Acquiring;
+        self.zk_request(ctx, Msg::GetChildren { session });
+    }
+
+    /// The service says its session is over: its node is gone, and with it any lock it held.
+    fn on_session_expired(&mut self, ctx: &mut Ctx<'_, Lock>, session: u64) {
+        if self.zk.session != Some(session) {
+            return;
+        }
+        self.zk_answered(ctx);
+        self.zk.session = None;
+        self.zk.node = None;
+        self.zk.watching = None;
+        self.zk.connecting = false;
+        ctx.cancel_timer(Timer::Ping);
+        match self.phase {
+            Phase::Working => {
+                self.stats.gave_up += 1;
+                ctx.moment(format!(
+                    "learns its session s{session} expired: its lock node is gone, so it gives up this round"
+                ));
+                for timer in [Timer::WorkDone, Timer::LeaseEnd] {
+                    ctx.cancel_timer(timer);
+                }
+                self.become_idle(ctx);
+            }
+            Phase::Writing => ctx.note(format!("learns its session s{session} expired while its write is on its way")),
+            _ => ctx.note(format!("learns its session s{session} expired: it opens a new one")),
+        }
+        if self.phase.wants_lock() {
+            self.phase = Phase::Acquiring;
+            self.zk_next(ctx);
+        } else {
+            self.zk_connect(ctx);
+        }
+    }
+
+    /// No answer in time: it closes its session (its node, if the service made one, goes with
+    /// it) and starts over with a new one.
+    fn zk_reset(&mut self, ctx: &mut Ctx<'_, Lock>, why: &str) {
+        self.zk_answered(ctx);
+        self.stats.failed_attempts += 1;
+        if let Some(session) = self.zk.session.take() {
+            ctx.send(self.servers[0], Msg::CloseSession { session });
+        }
+        ctx.cancel_timer(Timer::Ping);
+        self.zk.node = None;
+        self.zk.watching = None;
+        self.zk.connecting = false;
+        ctx.note(format!("{why}: closes its session and starts over"));
+        if self.phase.wants_lock() {
+            self.phase = Phase::Acquiring;
+        }
+        self.zk_next(ctx);
     }
 }
 
@@ -867,7 +1408,23 @@ impl Protocol for Lock {
             ("backoff_cap_us", params.backoff_cap_us),
             ("request_timeout_us", params.request_timeout_us),
             ("max_wait_us", params.max_wait_us),
+            ("session_timeout_us", params.session_timeout_us),
+            ("ping_interval_us", params.ping_interval_us),
         ])?;
+        if params.variant == Variant::Zookeeper && params.ping_interval_us >= params.session_timeout_us {
+            return Err(format!(
+                "ping_interval_us ({} µs) must be shorter than session_timeout_us ({} µs), or every session expires between two pings",
+                params.ping_interval_us, params.session_timeout_us
+            ));
+        }
+        if params.variant == Variant::Zookeeper {
+            caucus_sim::limits::check_rate(
+                "ping_interval_us",
+                params.ping_interval_us,
+                topology.nodes.len(),
+                topology,
+            )?;
+        }
         if params.variant == Variant::Redlock
             && (params.instances < 3 || params.instances > MAX_INSTANCES || params.instances.is_multiple_of(2))
         {
@@ -908,6 +1465,10 @@ impl Protocol for Lock {
         let layout = Layout::of(ctx.topology, ctx.params).expect("validated layout");
         if let Some(instance) = layout.instance_of(ctx.id) {
             let counter = match durable {
+                Some(Durable::Server(c)) if ctx.params.variant == Variant::Zookeeper => {
+                    ctx.moment("restarts empty: sessions and lock nodes are forgotten, the zxid counter is kept");
+                    c
+                }
                 Some(Durable::Server(c)) => {
                     ctx.moment("restarts empty: the lock it held is forgotten (no persistence)");
                     c
@@ -922,6 +1483,9 @@ impl Protocol for Lock {
                 refusals: 0,
                 expiries: 0,
                 expired_last: false,
+                releases: 0,
+                wakeups: 0,
+                zk: Zk::default(),
             };
             return Lock::Server(server);
         }
@@ -949,8 +1513,12 @@ impl Protocol for Lock {
             token: Token::default(),
             valid_until: None,
             stats,
+            zk: ZkClient::default(),
         };
         client.phase = Phase::Idle;
+        if ctx.params.variant == Variant::Zookeeper {
+            client.zk_connect(ctx);
+        }
         let first = ctx.random_between(0, ctx.params.think_us);
         ctx.set_timer(Timer::Think, first);
         Lock::Client(client)
@@ -966,6 +1534,21 @@ impl Protocol for Lock {
             // A notification only wakes a client that waits for one.
             (Lock::Client(c), Msg::Released) if c.phase == Phase::Waiting => c.attempt(ctx),
             (Lock::Client(c), Msg::WriteAck { accepted }) => c.on_write_ack(ctx, accepted),
+            (Lock::Server(s), Msg::Connect) => s.on_connect(ctx, from),
+            (Lock::Server(s), Msg::Ping { session, watching, released }) => {
+                s.on_ping(ctx, from, session, watching, released)
+            }
+            (Lock::Server(s), Msg::Create { session }) => s.on_create(ctx, from, session),
+            (Lock::Server(s), Msg::GetChildren { session }) => s.on_get_children(ctx, from, session),
+            (Lock::Server(s), Msg::Exists { session, seq }) => s.on_exists(ctx, from, session, seq),
+            (Lock::Server(s), Msg::Delete { session, seq }) => s.on_zk_delete(ctx, from, session, seq),
+            (Lock::Server(s), Msg::CloseSession { session }) => s.on_close_session(ctx, session),
+            (Lock::Client(c), Msg::SessionOpened { session }) => c.on_session_opened(ctx, session),
+            (Lock::Client(c), Msg::Created { session, seq, czxid }) => c.on_created(ctx, session, seq, czxid),
+            (Lock::Client(c), Msg::Children { session, seqs }) => c.on_children(ctx, session, seqs),
+            (Lock::Client(c), Msg::Stat { session, seq, exists }) => c.on_stat(ctx, session, seq, exists),
+            (Lock::Client(c), Msg::WatchFired { session, seq }) => c.on_watch_fired(ctx, session, seq),
+            (Lock::Client(c), Msg::SessionExpired { session }) => c.on_session_expired(ctx, session),
             _ => {}
         }
     }
@@ -973,6 +1556,9 @@ impl Protocol for Lock {
     fn on_timer(&mut self, ctx: &mut Ctx<'_, Self>, timer: Timer) {
         match (self, timer) {
             (Lock::Server(s), Timer::Expire(token)) => s.on_expire(ctx, token),
+            (Lock::Server(s), Timer::SessionExpire(session)) => s.on_session_expire(ctx, session),
+            (Lock::Client(c), Timer::Ping) => c.on_ping_timer(ctx),
+            (Lock::Client(c), Timer::ZkTimeout) if c.zk.pending => c.zk_reset(ctx, "no answer in time"),
             // Timers of a phase the client has left since are stale.
             (Lock::Client(c), Timer::Think) if c.phase == Phase::Idle => c.start_round(ctx),
             (Lock::Client(c), Timer::Retry) if matches!(c.phase, Phase::Sleeping | Phase::Waiting) => c.attempt(ctx),
@@ -1003,7 +1589,13 @@ impl Protocol for Lock {
 
     fn on_resume(&mut self, ctx: &mut Ctx<'_, Self>) {
         if let Lock::Client(c) = self {
-            if c.phase.holds() {
+            if c.phase.holds() && ctx.params.variant == Variant::Zookeeper {
+                let node = c.zk.node.map_or_else(|| "its lock node".to_string(), |(seq, _)| znode_name(seq));
+                ctx.moment(format!(
+                    "wakes from its pause and still believes it holds lock {node} (czxid {})",
+                    c.token.short().trim_start_matches('t')
+                ));
+            } else if c.phase.holds() {
                 let label = c.token.label(c.servers.len());
                 ctx.moment(format!("wakes from its pause and still believes it holds lock {label}"));
             }
@@ -1058,7 +1650,7 @@ impl Protocol for Lock {
 
     fn role(&self) -> String {
         match self {
-            Lock::Server(s) if s.held.is_some() => "held",
+            Lock::Server(s) if s.held.is_some() || !s.zk.nodes.is_empty() => "held",
             Lock::Server(_) => "free",
             Lock::Storage(_) => "storage",
             Lock::Client(c) => c.phase_word(),
@@ -1068,6 +1660,10 @@ impl Protocol for Lock {
 
     fn badge(&self) -> String {
         match self {
+            Lock::Server(s) if !s.zk.nodes.is_empty() || !s.zk.sessions.is_empty() => match s.zk.nodes.first() {
+                Some(n) => format!("{} → n{} · {} queued", znode_name(n.seq), n.owner, s.zk.nodes.len() - 1),
+                None => format!("/lock empty · zxid {}", s.counter),
+            },
             Lock::Server(s) => match &s.held {
                 Some(g) => format!("t{} → n{}", g.token, g.client),
                 None => format!("lock · t{}", s.counter),
@@ -1101,6 +1697,20 @@ impl Protocol for Lock {
             Msg::Write { token } => format!("WRITE {}", token.short()),
             Msg::WriteAck { accepted: true } => "write ok".into(),
             Msg::WriteAck { accepted: false } => "write rejected".into(),
+            Msg::Connect => "connect".into(),
+            Msg::SessionOpened { session } => format!("session s{session}"),
+            Msg::Ping { .. } => "ping".into(),
+            Msg::SessionExpired { session } => format!("s{session} expired"),
+            Msg::CloseSession { session } => format!("close s{session}"),
+            Msg::Create { .. } => "create -e -s /lock/lock-".into(),
+            Msg::Created { seq, czxid, .. } => format!("{} czxid {czxid}", znode_name(*seq)),
+            Msg::GetChildren { .. } => "ls /lock".into(),
+            Msg::Children { seqs, .. } => format!("{} children", seqs.len()),
+            Msg::Exists { seq, .. } => format!("exists {} watch", znode_name(*seq)),
+            Msg::Stat { exists: true, .. } => "exists: yes".into(),
+            Msg::Stat { exists: false, .. } => "exists: no".into(),
+            Msg::Delete { seq, .. } => format!("delete {}", znode_name(*seq)),
+            Msg::WatchFired { seq, .. } => format!("deleted {}", znode_name(*seq)),
         }
     }
 
@@ -1185,10 +1795,15 @@ fn no_one_waits_forever(view: &View<'_, Lock>) -> Result<(), Failure> {
         let waited = view.clock(c).local(view.now()).saturating_sub(since);
         if waited > max {
             return Err(Failure::new(format!(
-                "{} has waited {} for the lock (more than {}): Redis keeps no queue, and it keeps losing the race to clients that ask at the right moment.",
+                "{} has waited {} for the lock (more than {}): {}",
                 view.name(c),
                 ms(waited),
-                ms(max)
+                ms(max),
+                if view.params().variant == Variant::Zookeeper {
+                    "its session or its requests keep failing, so it never reaches the head of the queue."
+                } else {
+                    "Redis keeps no queue, and it keeps losing the race to clients that ask at the right moment."
+                }
             ))
             .nodes([c]));
         }
@@ -1287,6 +1902,7 @@ pub fn scenarios() -> Vec<Scenario> {
     let fencing = json!({"variant": "fencing"});
     let setnx = json!({"variant": "setnx"});
     let redlock = json!({"variant": "redlock"});
+    let zookeeper = json!({"variant": "zookeeper"});
     let one = |name: &str, text: &str, params: &serde_json::Value, script| {
         with(scenario(name, text, NAME, single_topology(), script), params.clone())
     };
@@ -1372,6 +1988,24 @@ pub fn scenarios() -> Vec<Scenario> {
             // A short think time keeps the other client waiting for the lock whenever one holds it.
             json!({"variant": "redlock", "retry": "notify", "think_us": 20_000}),
         ),
+        one(
+            "lock-zookeeper",
+            "ZooKeeper's lock recipe: each of seven clients keeps a session alive with pings, creates an ephemeral sequential node under /lock and holds the lock when its node is the lowest; otherwise it watches only its immediate predecessor. The lock passes in sequence order, each release wakes exactly one waiter (no herd), no request is wasted, and every write is accepted.",
+            &zookeeper,
+            vec![],
+        ),
+        one(
+            "lock-zookeeper-gc-pause",
+            "The first client to hold the ZooKeeper lock after 4 s (n7 on seed 1) stops for a 3 s GC pause before writing. It stops pinging, so after the 1 s session timeout the service expires its session and deletes its lock node; the next client takes the lock and writes. The paused client wakes, still believes it holds the lock and writes: the storage accepts it, and the safety property catches the stale write. A session timeout is a lease.",
+            &zookeeper,
+            vec![at_new_role(4.0, "working", Input::Pause { node: 0, duration_us: 3 * SEC })],
+        ),
+        one(
+            "lock-zookeeper-fenced-gc-pause",
+            "The same 3 s GC pause of the first ZooKeeper lock holder after 4 s as in lock-zookeeper-gc-pause, with the lock node's czxid (the zxid of the transaction that created it) as a fencing token: the next holder's node is younger, so its czxid is larger, and when the paused client wakes and writes with its old czxid the storage rejects it.",
+            &json!({"variant": "zookeeper", "zxid_fencing": true}),
+            vec![at_new_role(4.0, "working", Input::Pause { node: 0, duration_us: 3 * SEC })],
+        ),
         five(
             "lock-redlock-clock-jump",
             "Redlock and a clock jump: the clock of the first client to take the lock after 3.5 s (n7 on seed 1) jumps 3 s back just after it took it, so by its clock its work and its validity last 3 s longer. Its leases expire on every instance, other clients take the lock and write, and its late write is accepted after theirs.",
@@ -1391,10 +2025,13 @@ pub const COMPARED: &[&str] = &[
     "lock-redlock",
     "lock-backoff",
     "lock-notify",
+    "lock-zookeeper",
     "lock-setnx-crash",
     "lock-lease-gc-pause",
     "lock-fencing-gc-pause",
     "lock-redlock-gc-pause",
+    "lock-zookeeper-gc-pause",
+    "lock-zookeeper-fenced-gc-pause",
 ];
 
 /// One scenario's figures after an untraced run: what the comparison table shows.
@@ -1416,11 +2053,25 @@ pub struct Summary {
     pub starving: Vec<NodeId>,
     /// Acquisitions per client, in client order.
     pub per_client: Vec<u64>,
+    /// Releases at the (first) lock service, and the clients they woke (notifications sent,
+    /// watches fired): a herd when there are more wake-ups than releases.
+    pub releases: u64,
+    pub wakeups: u64,
+    pub zxid_fencing: bool,
 }
 
 impl Summary {
     /// Jain's fairness index of the acquisitions per client, in percent: 100 when every client
     /// got the lock equally often, 100/n when one client got it every time.
+    /// Wake-ups per release in tenths (12 for 1.2), or `None` when nobody is woken by a
+    /// release (the clients poll).
+    pub fn wakeups_per_release_tenths(&self) -> Option<u64> {
+        if self.retry != Retry::Notify && self.variant != Variant::Zookeeper {
+            return None;
+        }
+        Some((self.wakeups * 10).checked_div(self.releases).unwrap_or(0))
+    }
+
     pub fn fairness_percent(&self) -> u64 {
         let sum: u64 = self.per_client.iter().sum();
         let squares: u64 = self.per_client.iter().map(|a| a * a).sum();
@@ -1455,7 +2106,14 @@ pub fn summarize(scenario: &Scenario, seed: u64, until_us: Micros) -> Result<Sum
         mean_wait_us: 0,
         starving: Vec::new(),
         per_client: Vec::new(),
+        releases: 0,
+        wakeups: 0,
+        zxid_fencing: params.zxid_fencing,
     };
+    if let Some(Lock::Server(s)) = sim.state(layout.servers[0]) {
+        summary.releases = s.releases;
+        summary.wakeups = s.wakeups;
+    }
     let mut waited = 0;
     for &c in &layout.clients {
         let stats = match (sim.state(c), sim.durable(c)) {

@@ -140,12 +140,48 @@ const CLAIMS: &[Claim] = &[
         &["(instance 1 of the holder's lock)'s clock jumps", "(instance 3 of the holder's lock)'s clock jumps"],
     ),
     claim("lock-redlock-clock-jump", &[STALE], &["(the holder, before its write)'s clock jumps"]),
+<<<<<<< HEAD
     quiet("balance"),
     quiet("balance-nearest"),
     Claim {
         never: &[QUEUED],
         ..claim("balance-backend-crash", &[], &["n6 crashes", "marks n6 down", "n6 restarts", "marks n6 up again"])
     },
+=======
+    Claim {
+        scenario: "lock-zookeeper",
+        fails: &[],
+        unclaimed: &[],
+        story: &["holds the lock", "watch fires"],
+        never: &["session", "gives up", "although the last holder never released it"],
+    },
+    claim(
+        "lock-zookeeper-gc-pause",
+        &[STALE],
+        &[
+            "(the holder, before its write) stops for",
+            "session",
+            "expired",
+            "although the last holder never released it",
+            "wakes from its pause",
+            "stale write",
+        ],
+    ),
+    claim(
+        "lock-zookeeper-fenced-gc-pause",
+        &[],
+        &[
+            "(the holder, before its write) stops for",
+            "expired",
+            "although the last holder never released it",
+            "wakes from its pause",
+            "rejects",
+        ],
+    ),
+    claim("balance", &[], &[]),
+    claim("balance-nearest", &[], &[]),
+    claim("balance-backend-crash", &[], &["n6 crashes", "marks n6 down", "n6 restarts", "marks n6 up again"]),
+>>>>>>> zk
     claim("balance-no-health-checks", &["No request to a dead backend"], &["n6 crashes"]),
     claim("balance-gray-failure", &[], &["n3 turns slow", "n3 has 10 requests queued", "n3 turns requests away"]),
     Claim { never: &[QUEUED], ..claim("balance-gray-failure-least-connections", &[], &["n3 turns slow"]) },
