@@ -140,14 +140,6 @@ const CLAIMS: &[Claim] = &[
         &["(instance 1 of the holder's lock)'s clock jumps", "(instance 3 of the holder's lock)'s clock jumps"],
     ),
     claim("lock-redlock-clock-jump", &[STALE], &["(the holder, before its write)'s clock jumps"]),
-<<<<<<< HEAD
-    quiet("balance"),
-    quiet("balance-nearest"),
-    Claim {
-        never: &[QUEUED],
-        ..claim("balance-backend-crash", &[], &["n6 crashes", "marks n6 down", "n6 restarts", "marks n6 up again"])
-    },
-=======
     Claim {
         scenario: "lock-zookeeper",
         fails: &[],
@@ -178,10 +170,12 @@ const CLAIMS: &[Claim] = &[
             "rejects",
         ],
     ),
-    claim("balance", &[], &[]),
-    claim("balance-nearest", &[], &[]),
-    claim("balance-backend-crash", &[], &["n6 crashes", "marks n6 down", "n6 restarts", "marks n6 up again"]),
->>>>>>> zk
+    quiet("balance"),
+    quiet("balance-nearest"),
+    Claim {
+        never: &[QUEUED],
+        ..claim("balance-backend-crash", &[], &["n6 crashes", "marks n6 down", "n6 restarts", "marks n6 up again"])
+    },
     claim("balance-no-health-checks", &["No request to a dead backend"], &["n6 crashes"]),
     claim("balance-gray-failure", &[], &["n3 turns slow", "n3 has 10 requests queued", "n3 turns requests away"]),
     Claim { never: &[QUEUED], ..claim("balance-gray-failure-least-connections", &[], &["n3 turns slow"]) },
