@@ -528,7 +528,7 @@ fn variant_settings(p: &SettingsProps) -> Html {
                     </select></label>
                 <button onclick={apply}>{"Restart with these"}</button>
             </div>
-            <p class="hint">{"Same topology, seed and faults. Redlock needs at least seven nodes (five lock services, the storage, a client); the roles are dealt round-robin over the datacenters, so a fault scripted for a client may hit another node."}</p>
+            <p class="hint">{"Same topology, seed and faults. The zookeeper variant makes n0 a ZooKeeper-like service (sessions, sequential nodes, watches): each waiter watches its predecessor instead of retrying. Redlock needs at least seven nodes (five lock services, the storage, a client); the roles are dealt round-robin over the datacenters, so a fault scripted for a client may hit another node."}</p>
         </details>
     }
 }

@@ -103,7 +103,7 @@ pub const PROTOCOLS: &[ProtocolInfo] = &[
     },
     ProtocolInfo {
         name: "lock",
-        description: "Redis-style locks: SETNX, leases, fencing tokens and Redlock across datacenters",
+        description: "Locks: Redis-style SETNX, leases, fencing tokens and Redlock, and ZooKeeper's recipe (sessions, sequential nodes, watches)",
         pack: Pack::Lock,
     },
     ProtocolInfo {
