@@ -128,7 +128,9 @@ fn backends(sim: &Sim<Balance>, layout: &Layout, s: &Summary, dispatch: &Callbac
         let word = match (status, slow) {
             (Status::Up, 1) => "healthy".to_string(),
             (Status::Up, f) => format!("⚠ {f}× slower (gray failure)"),
-            (other, _) => format!("✕ {}", other.word()),
+            (Status::Crashed, _) => format!("✕ {}", status.word()),
+            (Status::Paused, _) => format!("‖ {}", status.word()),
+            (other, _) => other.word().to_string(),
         };
         let share = (s.served[k] * 100).checked_div(total).unwrap_or(0);
         let believed = beliefs(sim, layout, k);
@@ -150,11 +152,10 @@ fn backends(sim: &Sim<Balance>, layout: &Layout, s: &Summary, dispatch: &Callbac
         } else {
             html! { <button class="small" onclick={act(Input::Crash { node: b })} disabled={status != Status::Up} aria-label={format!("Crash {name}")}>{"Crash"}</button> }
         };
-        let classes = classes!("backend", (status != Status::Up).then_some("down"), (slow > 1).then_some("slow"));
+        let classes = classes!("backend", (status == Status::Crashed).then_some("down"), (slow > 1).then_some("slow"));
         html! {
             <li class={classes} data-node={b.to_string()}>
-                <div class="who">{ node_chip(b, &name, Some((dc, &t.datacenters[dc as usize].name))) }</div>
-                <div class="word">{ word }</div>
+                <div class="who">{ node_chip(b, &name, Some((dc, &t.datacenters[dc as usize].name))) }<span class="word">{ word }</span></div>
                 <div class="queue-bar" role="img" aria-label={queue_label}>
                     <span class="serving" aria-hidden="true">{ format!("{busy}/{workers}") }</span>
                     { for squares }
@@ -165,7 +166,7 @@ fn backends(sim: &Sim<Balance>, layout: &Layout, s: &Summary, dispatch: &Callbac
                     { format!("queue {queue} · served {} ({share}%)", s.served[k]) }
                     if let Some(x) = state { if x.rejected > 0 { { format!(" · turned away {}", x.rejected) } } }
                 </div>
-                <div class="beliefs">
+                <div class="believed">
                     if !sim.params().health_checks {
                         {"no health checks: every balancer believes it up"}
                     } else if down_by.is_empty() {
@@ -257,7 +258,7 @@ fn over_time(samples: &[Sample], now: Micros, params: &balance::Params) -> Html 
         html! {
             <g>
                 <line class="grid" x1={PX.to_string()} x2={(PX + PW).to_string()} y1={y(v).to_string()} y2={y(v).to_string()} />
-                <text class="axis" x={(PX - 4).to_string()} y={(y(v) + 4).to_string()} text-anchor="end">{ fmt_time(v) }</text>
+                <text class="axis" x={(PX - 4).to_string()} y={(y(v) + 4).to_string()} text-anchor="end">{ if v == 0 { "0".to_string() } else { fmt_time(v) } }</text>
             </g>
         }
     });

@@ -51,7 +51,7 @@ test('balance-gray-failure', 'a slow backend passes its health checks, fills its
   assert((await n3.getAttribute('class')).includes('slow'), 'marked slow');
   await t.shot('balance-gray-failure-1280x800');
   // Recover by hand: the card says healthy again.
-  await page.getByRole('button', { name: 'Make n3 fast again' }).click();
+  await card(page, 3).getByRole('button', { name: 'Make n3 fast again' }).click();
   await until(async () => (await card(page, 3).innerText()).includes('healthy'), 'n3 to be healthy again');
   const hist = await page.locator('[data-row="histogram"] tbody tr.over').count();
   assert(hist >= 1, 'ranges at or past the target are marked');
@@ -68,8 +68,8 @@ test('balance-crash', 'the balancers mark a crashed backend down and the card sa
   await page.waitForSelector('[data-figure="balance"] .backends');
   text = await card(page, 6).innerText();
   assert(text.includes('✕ down for n1, n5, n9'), `every balancer has: ${text}`);
-  eq(await page.getByRole('button', { name: 'Restart n6' }).count(), 1, 'a restart button');
-  await page.getByRole('button', { name: 'Crash n7' }).click();
+  eq(await card(page, 6).getByRole('button', { name: 'Restart n6' }).count(), 1, 'a restart button on its card');
+  await card(page, 7).getByRole('button', { name: 'Crash n7' }).click();
   await until(async () => (await card(page, 7).innerText()).includes('✕ crashed'), 'n7 crashed by hand');
   eq(await page.locator('section.properties li.property.fails').count(), 0, 'no property fails');
 });
