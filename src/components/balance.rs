@@ -219,7 +219,7 @@ fn samples(sim: &Sim<Balance>, layout: &Layout) -> Vec<Sample> {
 
 /// Plot of latency over time: left margin, plot width and height, top margin.
 const PX: i64 = 52;
-const PW: i64 = 420;
+const PW: i64 = 340;
 const PH: i64 = 150;
 const PT: i64 = 12;
 
