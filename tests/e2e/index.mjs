@@ -91,15 +91,15 @@ test('index-links', 'every link on the index opens its page with that scenario s
   await openIndex(t);
   const all = await links(page);
   const lessons = Object.values(LESSONS).reduce((a, b) => a + b, 0);
-  eq(all.length, lessons + 6 + 23 + 8, 'links on the index');
+  eq(all.length, lessons + 7 + 27 + 10, 'links on the index');
   const base = new URL(t.base);
   for (const { href, text } of all) {
     const url = new URL(href);
     assert(url.origin === base.origin && url.pathname.startsWith(base.pathname), `${text}: stays on the site (${href})`);
   }
   // Clicking: each family's heading opens its page (its first scenario), a scenario link that one.
-  const dirs = { 'Hash ring': 'ring/', Locks: 'lock/', Commit: 'commit/', Election: 'election/', 'Paxos and Bully': 'paxos/', Heartbeat: '' };
-  const defaults = { 'Hash ring': 'ring', Locks: 'lock-lease', Commit: 'commit-2pc', Election: 'raft', 'Paxos and Bully': 'paxos', Heartbeat: 'heartbeat' };
+  const dirs = { 'Hash ring': 'ring/', Locks: 'lock/', Commit: 'commit/', Election: 'election/', 'Paxos and Bully': 'paxos/', 'Load balancing': 'balance/', Heartbeat: '' };
+  const defaults = { 'Hash ring': 'ring', Locks: 'lock-lease', Commit: 'commit-2pc', Election: 'raft', 'Paxos and Bully': 'paxos', 'Load balancing': 'balance', Heartbeat: 'heartbeat' };
   for (const family of FAMILIES) {
     await openIndex(t);
     await page.locator('article h3 a', { hasText: family }).click();
