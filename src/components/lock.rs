@@ -6,7 +6,7 @@
 
 use crate::components::{dc_label, fmt_time, node_chip, node_colour, Part};
 use crate::state::{Action, Banner, RunRef};
-use caucus_protocols::lock::{self, Layout, Lock, Phase, Storage, Summary, Variant, Verdict};
+use caucus_protocols::lock::{self, znode_name, Layout, Lock, Phase, Storage, Summary, Variant, Verdict};
 use caucus_sim::{decimal, Input, Micros, NodeId, Run, Scenario, Sim, Status, SEC};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -52,11 +52,17 @@ pub fn lock_panel(p: &LockProps) -> Html {
         <div class="figure" data-figure="lock">
             <section class="panel lockp" aria-label="Lock: clients, holder and storage">
                 <h2>{"Lock"}<span class="sub">{ format!("variant {} · retry {}", params.variant.word(), params.retry.word()) }</span></h2>
-                { holder_line(sim, &layout) }
+                if params.variant == Variant::Zookeeper {
+                    { zk_service(sim, &layout) }
+                } else {
+                    { holder_line(sim, &layout) }
+                }
                 { overlap_line(&clients) }
                 { shortcuts(sim, &clients, &p.dispatch) }
                 { clients_table(sim, &clients, &p.dispatch) }
-                { contenders(sim, &layout) }
+                if params.variant != Variant::Zookeeper {
+                    { contenders(sim, &layout) }
+                }
                 { storage_log(sim, &layout) }
             </section>
         </div>
@@ -191,6 +197,86 @@ fn holder_line(sim: &Sim<Lock>, layout: &Layout) -> Html {
     html! { <ul class="holders" data-row="services" aria-label="Lock services and their holders">{ for items }</ul> }
 }
 
+/// The ZooKeeper-like service: its sessions with the time each has left, and the children of
+/// `/lock` in sequence order, the lowest holding the lock and each other watching the node
+/// just before it (the chain that wakes one waiter per release).
+fn zk_service(sim: &Sim<Lock>, layout: &Layout) -> Html {
+    let t = sim.topology();
+    let s = layout.servers[0];
+    let name = |n: NodeId| t.nodes[n as usize].name.clone();
+    let Some(Lock::Server(srv)) = sim.state(s) else {
+        return html! {
+            <p class="holders" data-row="services">{ format!("{}: {} (the ZooKeeper service)", name(s), sim.status(s).word()) }</p>
+        };
+    };
+    let zk = &srv.zk;
+    let now = sim.local_time(s);
+    let timeout = sim.params().session_timeout_us.max(1);
+    let sessions = zk.sessions.iter().map(|x| {
+        let since = now.saturating_sub(x.last_ping);
+        let left = timeout.saturating_sub(since);
+        html! {
+            <li>
+                { format!("s{} {} · pinged {} ago", x.id, name(x.client), fmt_time(since)) }
+                <meter class="lease" min="0" max={timeout.to_string()} value={left.to_string()}
+                    aria-label={format!("Session s{} of {}: {} left before it expires", x.id, name(x.client), fmt_time(left))} />
+            </li>
+        }
+    });
+    let nodes = zk.nodes.iter().enumerate().map(|(i, n)| {
+        let watcher = zk.watches.iter().find(|w| w.seq == n.seq).map(|w| name(w.watcher));
+        let role = if i == 0 {
+            "◆ lowest: holds the lock".to_string()
+        } else {
+            let before = &zk.nodes[i - 1];
+            let watching = zk.watches.iter().any(|w| w.watcher == n.owner && w.seq == before.seq);
+            if watching {
+                format!("waits: watches {}", znode_name(before.seq))
+            } else {
+                "waits: setting its watch".to_string()
+            }
+        };
+        let class = classes!((i == 0).then_some("first"));
+        html! {
+            <li class={class}>
+                <code>{ znode_name(n.seq) }</code>
+                { " " }{ node_chip(n.owner, &name(n.owner), None) }
+                <span class="czxid">{ format!("czxid {}", n.czxid) }</span>
+                <span class="zrole">{ role }</span>
+                if let Some(w) = watcher {
+                    <span class="watched">{ format!("👁 watched by {w}") }</span>
+                }
+            </li>
+        }
+    });
+    let herd = match zk.max_fires {
+        0 => "no watch has fired yet".to_string(),
+        1 => "each deletion fired one watch: no herd".to_string(),
+        m => format!("⚠ one deletion fired {m} watches: a herd"),
+    };
+    html! {
+        <div class="zk" data-row="services">
+            <h3>{ format!("{}: ZooKeeper-like service", name(s)) }
+                <span class="sub">{ format!("zxid {} · {} release{}, {} wake-up{} · {herd}", srv.counter, srv.releases,
+                    if srv.releases == 1 { "" } else { "s" }, srv.wakeups, if srv.wakeups == 1 { "" } else { "s" }) }</span></h3>
+            <div class="zk-cols">
+                <div data-row="znodes">
+                    <h4>{"Children of /lock (ephemeral, sequential)"}</h4>
+                    if zk.nodes.is_empty() {
+                        <p class="hint">{"None: nobody holds or wants the lock."}</p>
+                    } else {
+                        <ol class="znodes" aria-label="Lock nodes in sequence order">{ for nodes }</ol>
+                    }
+                </div>
+                <div data-row="sessions">
+                    <h4>{ format!("Sessions (timeout {}; {} expired)", fmt_time(timeout), zk.sessions_expired) }</h4>
+                    <ul class="holders sessions" aria-label="Sessions and the time each has left">{ for sessions }</ul>
+                </div>
+            </div>
+        </div>
+    }
+}
+
 fn overlap_line(clients: &[ClientRow]) -> Html {
     let inside: Vec<&ClientRow> =
         clients.iter().filter(|c| c.state.as_ref().is_some_and(|s| s.phase.holds())).collect();
@@ -220,11 +306,24 @@ fn shortcuts(sim: &Sim<Lock>, clients: &[ClientRow], dispatch: &Callback<Action>
     let pause = act(holder.map(|node| Input::Pause { node, duration_us: 2 * SEC }));
     let skew = act(holder.map(|node| Input::Skew { node, by_us: -2_000_000 }));
     let crash = act(holder.map(|node| Input::Crash { node }));
+    let zk = sim.params().variant == Variant::Zookeeper;
+    let pause_why = if zk {
+        "Stop the holder for 2 s, as a long GC pause would: it stops pinging, its session expires and its lock node goes, while it still believes it holds the lock"
+    } else {
+        "Stop the holder for 2 s, as a long GC pause would: its lease runs out while it still believes it holds the lock"
+    };
+    let crash_why = match sim.params().variant {
+        Variant::Setnx => "Crash the holder: without expiry nobody can take the lock again",
+        Variant::Zookeeper => {
+            "Crash the holder: its session expires, its ephemeral node is deleted and the next waiter's watch fires"
+        }
+        _ => "Crash the holder: its lease runs out and the lock passes on",
+    };
     html! {
         <div class="row presenter" role="group" aria-label="Presenter shortcuts">
-            <button onclick={pause} disabled={!up} title="Stop the holder for 2 s, as a long GC pause would: its lease runs out while it still believes it holds the lock">{"GC-pause the holder 2 s"}</button>
+            <button onclick={pause} disabled={!up} title={pause_why}>{"GC-pause the holder 2 s"}</button>
             <button onclick={skew} disabled={!up} title="Jump the holder's clock 2 s back: by its clock its work and lease last 2 s longer">{"Holder's clock −2 s"}</button>
-            <button onclick={crash} disabled={!up} title="Crash the holder: without expiry nobody can take the lock again">{"Crash the holder"}</button>
+            <button onclick={crash} disabled={!up} title={crash_why}>{"Crash the holder"}</button>
         </div>
     }
 }
@@ -233,19 +332,28 @@ fn clients_table(sim: &Sim<Lock>, clients: &[ClientRow], dispatch: &Callback<Act
     let t = sim.topology();
     let instances = sim.params().instances as usize;
     let multi = sim.params().variant == Variant::Redlock;
+    let zk = sim.params().variant == Variant::Zookeeper;
     let rows = clients.iter().map(|c| {
         let dc = &t.datacenters[c.dc as usize].name;
         let (token, lease, acq, wasted, wait) = match &c.state {
             None => (String::new(), String::new(), String::new(), String::new(), String::new()),
             Some(s) => {
                 let token = if s.phase.holds() { s.token.label(if multi { instances } else { 1 }) } else { String::new() };
-                let lease = match (s.phase.holds(), s.valid_until) {
+                let lease = if zk {
+                    match s.zk.session {
+                        Some(id) => format!("s{id}"),
+                        None if s.zk.connecting => "connecting".into(),
+                        None => "none".into(),
+                    }
+                } else {
+                    match (s.phase.holds(), s.valid_until) {
                     (true, Some(end)) => {
                         let now = sim.local_time(c.id);
                         if end > now { format!("{} left", fmt_time(end - now)) } else { "over".into() }
                     }
                     (true, None) => "no expiry".into(),
                     _ => String::new(),
+                    }
                 };
                 let wait = s.stats.total_wait_us.checked_div(s.stats.acquisitions).map(fmt_time).unwrap_or_default();
                 (token, lease, s.stats.acquisitions.to_string(), s.stats.failed_attempts.to_string(), wait)
@@ -280,7 +388,7 @@ fn clients_table(sim: &Sim<Lock>, clients: &[ClientRow], dispatch: &Callback<Act
             <caption>{"Clients: what each believes. \"Believes it holds\" means its own clock says it holds the lock but the lock service has let it go."}</caption>
             <thead><tr>
                 <th scope="col">{"client"}</th><th scope="col">{"datacenter"}</th><th scope="col">{"state"}</th>
-                <th scope="col">{"token"}</th><th scope="col">{"lease (its clock)"}</th><th scope="col">{"acquired"}</th>
+                <th scope="col">{ if zk { "token (czxid)" } else { "token" } }</th><th scope="col">{ if zk { "session" } else { "lease (its clock)" } }</th><th scope="col">{"acquired"}</th>
                 <th scope="col">{"wasted retries"}</th><th scope="col">{"mean wait"}</th><th scope="col">{"request"}</th>
             </tr></thead>
             <tbody>{ for rows }</tbody>
@@ -353,6 +461,8 @@ fn storage_log(sim: &Sim<Lock>, layout: &Layout) -> Html {
                 <div class="scroll"><table class="state-table log">
                     <caption>{ if sim.params().variant == Variant::Fencing {
                         "The storage checks tokens: a write older than one it accepted is rejected."
+                    } else if sim.params().zxid_fencing {
+                        "The storage checks each write's czxid, the zxid of the transaction that created the writer's lock node: a write older than one it accepted is rejected."
                     } else {
                         "The storage does not check tokens; they are shown so that you can see which writes came from a stale lock."
                     } }</caption>
@@ -633,6 +743,11 @@ fn compare(p: &CompareProps) -> Html {
                         <td class="num">{ r.failed_attempts }</td>
                         <td class="num">{ fmt_time(r.mean_wait_us) }</td>
                         <td class="num">{ format!("{}%", r.fairness_percent()) }</td>
+                        <td class="num">{ match r.wakeups_per_release_tenths() {
+                            None => "– (polls)".to_string(),
+                            Some(t) if t > 10 => format!("⚠ {}.{} herd", t / 10, t % 10),
+                            Some(t) => format!("{}.{}", t / 10, t % 10),
+                        } }</td>
                         <td class="num">{ r.writes_accepted }</td>
                         <td>{ verdict }</td>
                     </tr>
@@ -645,6 +760,7 @@ fn compare(p: &CompareProps) -> Html {
                         <th scope="col">{"scenario"}</th><th scope="col">{"variant"}</th><th scope="col">{"retry"}</th>
                         <th scope="col">{"acquisitions"}</th><th scope="col">{"wasted retries"}</th><th scope="col">{"mean wait"}</th>
                         <th scope="col"><abbr title="Jain's fairness index of the acquisitions per client: 100% when every client got the lock equally often">{"fairness"}</abbr></th>
+                        <th scope="col"><abbr title="Clients woken per release (notifications sent, watches fired). Above 1 is a thundering herd: all wake, one wins, the rest ask in vain">{"wake-ups per release"}</abbr></th>
                         <th scope="col">{"writes accepted"}</th><th scope="col">{"outcome"}</th>
                     </tr></thead>
                     <tbody>{ for body }</tbody>
@@ -655,7 +771,7 @@ fn compare(p: &CompareProps) -> Html {
     html! {
         <section class="panel compare-panel" aria-label="Compare the variants">
             <h2>{"Compare the variants side by side"}</h2>
-            <p class="hint">{"The same seed, each variant with and without its fault: how many acquisitions, how many wasted requests, and whether the storage accepted a stale write."}</p>
+            <p class="hint">{"The same seed, each variant with and without its fault: how many acquisitions, how many wasted requests, how many clients each release woke (a herd above one), and whether the storage accepted a stale write."}</p>
             <button onclick={start} disabled={running}>{"Compare variants"}</button>
             if running {
                 <span class="hint" role="status">{ format!(" running {} of {}…", state.rows.len() + 1, lock::COMPARED.len()) }</span>

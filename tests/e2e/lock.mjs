@@ -111,8 +111,43 @@ test('lock-compare', 'the comparison table runs every variant on the same seed',
   assert((await row('lock-zookeeper-gc-pause')).includes('stale write accepted'), await row('lock-zookeeper-gc-pause'));
   assert((await row('lock-zookeeper-fenced-gc-pause')).includes('rejected'), await row('lock-zookeeper-fenced-gc-pause'));
   eq(await page.locator('table.compare tr.bad').count(), 4, 'four breaking rows, marked in words too');
+  // Wake-ups per release: the herd of release notifications against ZooKeeper's one watch.
+  assert((await row('lock-notify')).includes('herd'), `notify: ${await row('lock-notify')}`);
+  const exact = async (name) => page.locator('table.compare tbody tr').filter({ has: page.locator('th', { hasText: new RegExp(`^${name}$`) }) }).innerText();
+  assert(/\t1\.0\t/.test(await exact('lock-zookeeper')), `zookeeper wakes one per release: ${await exact('lock-zookeeper')}`);
+  assert((await exact('lock-lease')).includes('polls'), `the lease polls: ${await exact('lock-lease')}`);
   await page.locator('section.compare-panel').scrollIntoViewIfNeeded();
   await t.shot('lock-compare', page, { fullPage: true });
+});
+
+test('lock-zookeeper', 'ZooKeeper: the lock nodes in order, each waiter watching its predecessor, then a session expiring under a GC pause', async (t) => {
+  const { page } = t;
+  // Step 200 (about 3 s): n7's first round is over, clients queue under /lock.
+  await t.goto('lock/?v=1&s=lock-zookeeper-gc-pause&seed=1&t=200');
+  await page.waitForSelector('section.lockp .zk');
+  assert((await page.locator('section.lockp h2').innerText()).includes('variant zookeeper'), 'the variant in the heading');
+  const nodes = page.locator('ol.znodes li');
+  const n = await nodes.count();
+  assert(n >= 2, `lock nodes: ${n}`);
+  assert((await nodes.first().innerText()).includes('holds the lock'), `first: ${await nodes.first().innerText()}`);
+  for (let i = 1; i < n; i++) {
+    const text = await nodes.nth(i).innerText();
+    const before = (await nodes.nth(i - 1).locator('code').innerText()).trim();
+    assert(text.includes(`watches ${before}`) || text.includes('setting its watch'), `node ${i} watches its predecessor ${before}: ${text}`);
+  }
+  eq(await page.locator('.zk [data-row=sessions] meter').count() >= 7, true, 'a session per client, with the time it has left');
+  assert((await page.locator('.zk h3').innerText()).includes('no herd'), `the header: ${await page.locator('.zk h3').innerText()}`);
+  eq(await page.locator('section.lockp p.queue').count(), 0, 'no Redis contenders line');
+  await t.shot('lock-zookeeper-chain', page);
+  // Step 362 (5.6 s): n7 paused past its session timeout; its session expired, n8 holds.
+  await t.goto('lock/?v=1&s=lock-zookeeper-gc-pause&seed=1&t=362');
+  await page.waitForSelector('section.lockp .zk');
+  assert((await page.locator('.zk [data-row=sessions] h4').innerText()).includes('1 expired'), 'one session expired');
+  eq(await page.locator('.zk [data-row=sessions] li', { hasText: 'n7' }).count(), 0, "n7's session is gone");
+  assert((await nodes.first().innerText()).includes('n8'), `n8's node is the lowest: ${await nodes.first().innerText()}`);
+  const n7 = await page.locator('table.clients tr', { hasText: 'n7' }).first().innerText();
+  assert(n7.includes('paused') && n7.includes('believes it holds'), `n7: ${n7}`);
+  await t.shot('lock-zookeeper-expired', page);
 });
 
 test('lock-mobile', 'the lock page at 375 px: tables scroll inside their panels, the page does not', async (t) => {

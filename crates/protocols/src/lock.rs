@@ -2061,8 +2061,6 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Jain's fairness index of the acquisitions per client, in percent: 100 when every client
-    /// got the lock equally often, 100/n when one client got it every time.
     /// Wake-ups per release in tenths (12 for 1.2), or `None` when nobody is woken by a
     /// release (the clients poll).
     pub fn wakeups_per_release_tenths(&self) -> Option<u64> {
@@ -2072,6 +2070,8 @@ impl Summary {
         Some((self.wakeups * 10).checked_div(self.releases).unwrap_or(0))
     }
 
+    /// Jain's fairness index of the acquisitions per client, in percent: 100 when every client
+    /// got the lock equally often, 100/n when one client got it every time.
     pub fn fairness_percent(&self) -> u64 {
         let sum: u64 = self.per_client.iter().sum();
         let squares: u64 = self.per_client.iter().map(|a| a * a).sum();
