@@ -3,6 +3,7 @@
 //! target) and as a histogram; and, below, the strategy to restart with and a table comparing
 //! every strategy on the same scenario and seed. Compiled only into the balance pack.
 
+use crate::components::stepped::{use_stepped, Job};
 use crate::components::{dc_label, fmt_time, node_chip, Part};
 use crate::state::{Action, Banner, RunRef};
 use caucus_protocols::balance::{self, quantile, Balance, Layout, Sample, Strategy, Summary};
@@ -400,55 +401,20 @@ struct CompareProps {
     current: Strategy,
 }
 
-#[derive(Default)]
-struct Comparison {
-    rows: Vec<Summary>,
-    error: Option<String>,
-    started: bool,
-}
-
-/// Runs the next strategy, then yields to the browser before the one after.
-fn compare_next(
-    base: Rc<Scenario>,
-    progress: Rc<std::cell::RefCell<Comparison>>,
-    timer: Rc<std::cell::RefCell<Option<gloo_timers::callback::Timeout>>>,
-    redraw: UseStateHandle<u64>,
-) {
-    let more = {
-        let mut state = progress.borrow_mut();
-        if let Some(&strategy) = Strategy::ALL.get(state.rows.len()) {
-            match balance::summarize(&base, base.seed, strategy) {
-                Ok(row) => state.rows.push(row),
-                Err(e) => state.error = Some(format!("{} cannot run: {e}", strategy.title())),
-            }
-        }
-        state.error.is_none() && state.rows.len() < Strategy::ALL.len()
-    };
-    redraw.set(*redraw + 1);
-    if more {
-        let next = timer.clone();
-        *timer.borrow_mut() =
-            Some(gloo_timers::callback::Timeout::new(0, move || compare_next(base, progress, next, redraw)));
-    }
-}
-
 /// Every strategy on this scenario and seed, run to its end without a trace, one per turn of
 /// the event loop so that the page stays responsive.
 #[function_component(Compare)]
 fn compare(p: &CompareProps) -> Html {
-    let progress = use_mut_ref(Comparison::default);
-    // Dropping the component drops the pending timeout, which cancels it.
-    let timer = use_mut_ref(|| None::<gloo_timers::callback::Timeout>);
-    let redraw = use_state(|| 0u64);
-    let start = {
-        let (progress, timer, redraw, base) = (progress.clone(), timer.clone(), redraw.clone(), p.base.clone());
-        Callback::from(move |_| {
-            *progress.borrow_mut() = Comparison { started: true, ..Comparison::default() };
-            compare_next(base.clone(), progress.clone(), timer.clone(), redraw.clone());
+    let job: Job<Summary> = {
+        let base = p.base.clone();
+        Rc::new(move |i| {
+            let strategy = Strategy::ALL[i];
+            balance::summarize(&base, base.seed, strategy).map_err(|e| format!("{} cannot run: {e}", strategy.title()))
         })
     };
+    let (progress, start) = use_stepped(Strategy::ALL.len(), job);
     let state = progress.borrow();
-    let running = state.started && state.error.is_none() && state.rows.len() < Strategy::ALL.len();
+    let running = state.running();
     let table = if let Some(e) = &state.error {
         html! { <p class="why" role="alert">{ e }</p> }
     } else if !state.started {

@@ -4,6 +4,7 @@
 //! retries, a fairness chart), presenter shortcuts, and a table comparing the variants on the
 //! same seed. Compiled only into the lock pack.
 
+use crate::components::stepped::{use_stepped, Job};
 use crate::components::{dc_label, fmt_time, node_chip, node_colour, Part};
 use crate::state::{Action, Banner, RunRef};
 use caucus_protocols::lock::{self, znode_name, Layout, Lock, Phase, Storage, Summary, Variant, Verdict};
@@ -643,34 +644,6 @@ fn variant_settings(p: &SettingsProps) -> Html {
     }
 }
 
-/// Runs the next compared scenario, then yields to the browser before the one after.
-fn compare_next(
-    seed: u64,
-    progress: Rc<std::cell::RefCell<Comparison>>,
-    timer: Rc<std::cell::RefCell<Option<gloo_timers::callback::Timeout>>>,
-    redraw: UseStateHandle<u64>,
-) {
-    let more = {
-        let mut state = progress.borrow_mut();
-        if let Some(name) = lock::COMPARED.get(state.rows.len()) {
-            let result = caucus_protocols::builtin(name)
-                .ok_or_else(|| format!("{name} is not a built-in scenario of this page"))
-                .and_then(|s| lock::summarize(&s, seed, COMPARE_US).map_err(|e| format!("{name} cannot run: {e}")));
-            match result {
-                Ok(row) => state.rows.push(row),
-                Err(e) => state.error = Some(e),
-            }
-        }
-        state.error.is_none() && state.rows.len() < lock::COMPARED.len()
-    };
-    redraw.set(*redraw + 1);
-    if more {
-        let next = timer.clone();
-        *timer.borrow_mut() =
-            Some(gloo_timers::callback::Timeout::new(0, move || compare_next(seed, progress, next, redraw)));
-    }
-}
-
 const RETRIES: [lock::Retry; 3] = [lock::Retry::Fixed, lock::Retry::Backoff, lock::Retry::Notify];
 
 // ---- comparing variants ---------------------------------------------------------------------
@@ -680,32 +653,22 @@ struct CompareProps {
     seed: u64,
 }
 
-/// The comparison so far: rows done, or why it stopped.
-#[derive(Default)]
-struct Comparison {
-    rows: Vec<Summary>,
-    error: Option<String>,
-    started: bool,
-}
-
 /// Runs each compared scenario for [`COMPARE_US`] without a trace and tabulates them, one
 /// scenario per turn of the event loop so that the page stays responsive.
 #[function_component(Compare)]
 fn compare(p: &CompareProps) -> Html {
-    let progress = use_mut_ref(Comparison::default);
-    // Dropping the component drops the pending timeout, which cancels it.
-    let timer = use_mut_ref(|| None::<gloo_timers::callback::Timeout>);
-    let redraw = use_state(|| 0u64);
-    let start = {
-        let (progress, timer, redraw) = (progress.clone(), timer.clone(), redraw.clone());
+    let job: Job<Summary> = {
         let seed = p.seed;
-        Callback::from(move |_| {
-            *progress.borrow_mut() = Comparison { started: true, ..Comparison::default() };
-            compare_next(seed, progress.clone(), timer.clone(), redraw.clone());
+        Rc::new(move |i| {
+            let name = lock::COMPARED[i];
+            caucus_protocols::builtin(name)
+                .ok_or_else(|| format!("{name} is not a built-in scenario of this page"))
+                .and_then(|s| lock::summarize(&s, seed, COMPARE_US).map_err(|e| format!("{name} cannot run: {e}")))
         })
     };
+    let (progress, start) = use_stepped(lock::COMPARED.len(), job);
     let state = progress.borrow();
-    let running = state.started && state.error.is_none() && state.rows.len() < lock::COMPARED.len();
+    let running = state.running();
     let rows = match (&state.error, state.started) {
         (Some(e), _) => Some(Err(e.clone())),
         (None, true) => Some(Ok(state.rows.clone())),

@@ -45,6 +45,8 @@ pub mod properties;
 pub mod ring;
 pub mod share;
 pub mod state_view;
+#[cfg(any(feature = "lock", feature = "balance"))]
+pub mod stepped;
 
 use caucus_sim::Micros;
 
