@@ -24,15 +24,11 @@ use support::*;
 // ---- helpers --------------------------------------------------------------------------------
 
 fn run_to(scenario: Scenario, until: Micros) -> Run<Lock> {
-    let mut run = Run::<Lock>::new(scenario).expect("valid scenario");
-    run.run_until(until).expect("run stays within limits");
-    run
+    support::run_to(scenario, until)
 }
 
 fn run_whole(name: &str) -> Run<Lock> {
-    let s = scenario(name);
-    let until = s.until_us;
-    run_to(s, until)
+    support::run_whole(name)
 }
 
 fn storage(run: &Run<Lock>, node: NodeId) -> &Storage {

@@ -15,15 +15,11 @@ use support::*;
 const CLIENTS: [NodeId; 7] = [1, 2, 4, 5, 6, 7, 8];
 
 fn run_to(scenario: Scenario, until: Micros) -> Run<Lock> {
-    let mut run = Run::<Lock>::new(scenario).expect("valid scenario");
-    run.run_until(until).expect("run stays within limits");
-    run
+    support::run_to(scenario, until)
 }
 
 fn run_whole(name: &str) -> Run<Lock> {
-    let s = scenario(name);
-    let until = s.until_us;
-    run_to(s, until)
+    support::run_whole(name)
 }
 
 fn service(run: &Run<Lock>) -> &Server {

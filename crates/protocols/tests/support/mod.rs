@@ -10,6 +10,20 @@ pub fn scenario(name: &str) -> Scenario {
     builtin(name).expect("built-in")
 }
 
+/// `scenario` run to `until` (traced), which must stay within the simulator's limits.
+pub fn run_to<P: Protocol>(scenario: Scenario, until: Micros) -> Run<P> {
+    let mut run = Run::<P>::new(scenario).expect("valid scenario");
+    run.run_until(until).expect("run stays within limits");
+    run
+}
+
+/// A built-in scenario run to its end.
+pub fn run_whole<P: Protocol>(name: &str) -> Run<P> {
+    let s = scenario(name);
+    let until = s.until_us;
+    run_to(s, until)
+}
+
 /// Times at which `node` noted something containing `text`.
 pub fn noted<P: Protocol>(run: &Run<P>, node: NodeId, text: &str) -> Vec<Micros> {
     run.trace()
