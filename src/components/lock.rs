@@ -89,7 +89,7 @@ impl ClientRow {
     fn word(&self) -> String {
         let Some(c) = &self.state else { return self.status.word().to_string() };
         let base = if self.believes_only {
-            "believes it holds (lease passed on)".to_string()
+            "believes it holds (the lock passed on)".to_string()
         } else if self.holds {
             match c.phase {
                 Phase::Writing => "holding · writing".into(),
@@ -112,8 +112,21 @@ impl ClientRow {
     }
 }
 
-/// Whether the lock services (a majority of them) still hold this client's value unexpired.
+/// Whether the lock services (a majority of them) still hold this client's value unexpired; for
+/// ZooKeeper, whether the client's lock node is still the lowest child of `/lock`.
 fn services_agree(sim: &Sim<Lock>, layout: &Layout, client: NodeId, value: u64) -> bool {
+    if sim.params().variant == Variant::Zookeeper {
+        let mine = match sim.state(client) {
+            Some(Lock::Client(c)) => c.zk.node.map(|(seq, _)| seq),
+            _ => None,
+        };
+        return match (sim.state(layout.servers[0]), mine) {
+            (Some(Lock::Server(srv)), Some(seq)) => {
+                srv.zk.nodes.first().is_some_and(|n| n.seq == seq && n.owner == client)
+            }
+            _ => false,
+        };
+    }
     let holding = layout
         .servers
         .iter()
@@ -245,7 +258,7 @@ fn zk_service(sim: &Sim<Lock>, layout: &Layout) -> Html {
                 <span class="czxid">{ format!("czxid {}", n.czxid) }</span>
                 <span class="zrole">{ role }</span>
                 if let Some(w) = watcher {
-                    <span class="watched">{ format!("👁 watched by {w}") }</span>
+                    <span class="watched">{ format!("watched by {w}") }</span>
                 }
             </li>
         }

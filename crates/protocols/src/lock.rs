@@ -1661,7 +1661,8 @@ impl Protocol for Lock {
     fn badge(&self) -> String {
         match self {
             Lock::Server(s) if !s.zk.nodes.is_empty() || !s.zk.sessions.is_empty() => match s.zk.nodes.first() {
-                Some(n) => format!("{} → n{} · {} queued", znode_name(n.seq), n.owner, s.zk.nodes.len() - 1),
+                // Short enough for the map: `#3 → n6 · 3 wait` (the panel has the full names).
+                Some(n) => format!("#{} → n{} · {} wait", n.seq, n.owner, s.zk.nodes.len() - 1),
                 None => format!("/lock empty · zxid {}", s.counter),
             },
             Lock::Server(s) => match &s.held {
