@@ -236,7 +236,8 @@ pub enum Msg {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Timer {
-    /// Looking: send the vote again.
+    /// Looking: send the vote again. Following, before NEWEPOCH: send FOLLOWERINFO again (the
+    /// leader may have been still looking when the first one arrived).
     Notify,
     /// Looking: the finalize wait is over.
     Finalize,
@@ -375,6 +376,12 @@ impl Protocol for Zab {
             (Timer::Notify, State::Looking) => {
                 self.send_vote(ctx);
                 ctx.set_timer(Timer::Notify, ctx.params.notify_us);
+            }
+            (Timer::Notify, State::Following) if self.phase == Phase::Discovery => {
+                if let Some(l) = self.leader {
+                    ctx.send(l, Msg::FollowerInfo { accepted_epoch: self.accepted_epoch });
+                    ctx.set_timer(Timer::Notify, ctx.params.tick_us);
+                }
             }
             (Timer::Finalize, State::Looking) => self.finalize(ctx),
             (Timer::Tick, State::Leading) => self.tick(ctx),
@@ -637,8 +644,8 @@ impl Zab {
         self.leader = Some(leader);
         self.phase = Phase::Discovery;
         self.epoch = 0;
-        ctx.cancel_timer(Timer::Notify);
         ctx.cancel_timer(Timer::Finalize);
+        ctx.set_timer(Timer::Notify, ctx.params.tick_us);
         ctx.set_timer(Timer::LeaderTimeout, ctx.params.init_limit_us);
         ctx.send(leader, Msg::FollowerInfo { accepted_epoch: self.accepted_epoch });
     }
@@ -658,6 +665,7 @@ impl Zab {
         }
         self.epoch = epoch;
         self.phase = Phase::Epoch;
+        ctx.cancel_timer(Timer::Notify);
         ctx.set_timer(Timer::LeaderTimeout, ctx.params.init_limit_us);
         let zxid = self.last_zxid();
         ctx.send(from, Msg::AckEpoch { counted, current_epoch: self.current_epoch, zxid });
