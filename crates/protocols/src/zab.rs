@@ -340,7 +340,8 @@ impl Protocol for Zab {
         if self.state == State::Leading {
             self.heard[from as usize] = ctx.now;
         }
-        if self.state == State::Following && self.leader == Some(from) {
+        // A restarted leader is looking: its notifications say nothing about the old epoch.
+        if self.from_leader(from) && !matches!(msg, Msg::Notification { .. }) {
             ctx.set_timer(Timer::LeaderTimeout, ctx.params.sync_limit_us);
         }
         match msg {
