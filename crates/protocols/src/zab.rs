@@ -1078,7 +1078,7 @@ pub fn scenarios() -> Vec<Scenario> {
         zab_scenario(
             "zab",
             "Five nodes in three regions run fast leader election: with empty histories the highest id, n4, wins and establishes epoch 1. Writes sent to three nodes are forwarded to it, proposed with zxids 1.1, 1.2, 1.3 and committed once a quorum acks: every node delivers them in the same order.",
-            10,
+            12,
             vec![at(3.0, write(0, "x=1")), at(4.0, write(3, "y=2")), at(5.0, write(4, "x=3"))],
         ),
         zab_scenario(
