@@ -5,6 +5,7 @@ use caucus_sim::{
     SEC,
 };
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 pub const NAME: &str = "zab";
 
@@ -709,7 +710,7 @@ impl Zab {
             (_, 0) if added == 0 => ctx.note("is already in sync (empty DIFF)"),
             (How::Diff, _) => ctx.moment(format!("syncs by DIFF ({txns})")),
             (_, d) => ctx.moment(format!(
-                "truncates {} (by {}) and takes {txns}",
+                "truncates {} and syncs by {} ({txns})",
                 plural(d, "uncommitted proposal", "uncommitted proposals"),
                 if how == How::Snap { "SNAP".to_string() } else { format!("TRUNC to {}", zxid_text(trunc)) }
             )),
@@ -964,11 +965,11 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 // ---- properties -------------------------------------------------------------------------------
 
 /// Every node's history and delivered count, crashed ones from their disks.
-fn all(view: &View<'_, Zab>) -> Vec<(NodeId, Vec<Txn>, usize)> {
+fn all<'a>(view: &View<'a, Zab>) -> Vec<(NodeId, Cow<'a, [Txn]>, usize)> {
     view.node_ids()
         .filter_map(|i| match view.state(i) {
-            Some(s) => Some((i, s.history.clone(), s.committed)),
-            None => view.durable(i).map(|d| (i, d.history, d.committed)),
+            Some(s) => Some((i, Cow::Borrowed(&s.history[..]), s.committed)),
+            None => view.durable(i).map(|d| (i, Cow::Owned(d.history), d.committed)),
         })
         .collect()
 }
