@@ -338,11 +338,22 @@ impl Protocol for Zab {
     }
 
     fn on_message(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, msg: Msg) {
-        if self.state == State::Leading {
+        // Only what a peer sends as a follower, or as a leader, shows it is still one: a node
+        // that went looking (or restarted) sends notifications, and one that took this node
+        // for its leader sends FOLLOWERINFO.
+        let leaderly = matches!(
+            msg,
+            Msg::NewEpoch { .. }
+                | Msg::NewLeader { .. }
+                | Msg::UpToDate { .. }
+                | Msg::Proposal { .. }
+                | Msg::Commit { .. }
+                | Msg::Ping { .. }
+        );
+        if self.state == State::Leading && !leaderly && !matches!(msg, Msg::Notification { .. }) {
             self.heard[from as usize] = ctx.now;
         }
-        // A restarted leader is looking: its notifications say nothing about the old epoch.
-        if self.from_leader(from) && !matches!(msg, Msg::Notification { .. }) {
+        if self.from_leader(from) && leaderly {
             ctx.set_timer(Timer::LeaderTimeout, ctx.params.sync_limit_us);
         }
         match msg {
@@ -583,6 +594,10 @@ impl Zab {
 
     fn on_notification(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, vote: Vote, round: u64, state: State) {
         if self.state != State::Looking {
+            if self.state == State::Leading && state == State::Looking && self.links[from as usize] != Link::Off {
+                ctx.note(format!("n{from} is looking: stops syncing it"));
+                self.links[from as usize] = Link::Off;
+            }
             if state == State::Looking {
                 ctx.send(from, Msg::Notification { vote: self.vote, round: self.round, state: self.state });
             }
