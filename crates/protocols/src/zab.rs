@@ -353,7 +353,7 @@ impl Protocol for Zab {
         if self.state == State::Leading && !leaderly && !matches!(msg, Msg::Notification { .. }) {
             self.heard[from as usize] = ctx.now;
         }
-        if self.from_leader(from) && leaderly {
+        if self.is_leader(from) && leaderly {
             ctx.set_timer(Timer::LeaderTimeout, ctx.params.sync_limit_us);
         }
         match msg {
@@ -365,20 +365,18 @@ impl Protocol for Zab {
             }
             Msg::NewLeader { epoch, how, trunc, txns } => self.on_new_leader(ctx, from, epoch, how, trunc, txns),
             Msg::AckNewLeader { epoch } => self.on_ack_new_leader(ctx, from, epoch),
-            Msg::UpToDate { zxid } if self.from_leader(from) => {
+            Msg::UpToDate { zxid } if self.is_leader(from) => {
                 self.commit_to(ctx, zxid);
                 for value in std::mem::take(&mut self.pending) {
                     ctx.send(from, Msg::Forward { value });
                 }
             }
-            Msg::Proposal { txn } if self.from_leader(from) && self.phase == Phase::Broadcast => {
+            Msg::Proposal { txn } if self.is_leader(from) && self.phase == Phase::Broadcast => {
                 self.on_proposal(ctx, from, txn)
             }
-            Msg::Commit { zxid } if self.from_leader(from) && self.phase == Phase::Broadcast => {
-                self.commit_to(ctx, zxid)
-            }
+            Msg::Commit { zxid } if self.is_leader(from) && self.phase == Phase::Broadcast => self.commit_to(ctx, zxid),
             Msg::Ack { zxid } => self.on_ack(ctx, from, zxid),
-            Msg::Ping { .. } if self.from_leader(from) => ctx.send(from, Msg::Pong),
+            Msg::Ping { .. } if self.is_leader(from) => ctx.send(from, Msg::Pong),
             Msg::Forward { value } => self.write(ctx, value),
             Msg::UpToDate { .. } | Msg::Proposal { .. } | Msg::Commit { .. } | Msg::Ping { .. } | Msg::Pong => {}
         }
@@ -540,7 +538,8 @@ impl Zab {
         Vote { epoch: self.current_epoch, zxid: self.last_zxid(), id: ctx.id }
     }
 
-    fn from_leader(&self, from: NodeId) -> bool {
+    /// Whether `from` is the leader this node follows.
+    fn is_leader(&self, from: NodeId) -> bool {
         self.state == State::Following && self.leader == Some(from)
     }
 
@@ -668,7 +667,7 @@ impl Zab {
     }
 
     fn on_new_epoch(&mut self, ctx: &mut Ctx<'_, Self>, from: NodeId, epoch: u64) {
-        if !self.from_leader(from) || self.phase != Phase::Discovery {
+        if !self.is_leader(from) || self.phase != Phase::Discovery {
             return;
         }
         if epoch < self.accepted_epoch {
@@ -697,7 +696,7 @@ impl Zab {
         trunc: Zxid,
         txns: Vec<Txn>,
     ) {
-        if !self.from_leader(from) || self.phase != Phase::Epoch || epoch != self.epoch {
+        if !self.is_leader(from) || self.phase != Phase::Epoch || epoch != self.epoch {
             return;
         }
         let before = self.history.len();
