@@ -58,7 +58,7 @@ fn main() {
     }
     let protocols: &[&str] = match family {
         Family::Heartbeat => &["heartbeat"],
-        Family::Election => &["raft"],
+        Family::Election => &["raft", "zab"],
         Family::Paxos => &["paxos", "bully"],
         Family::Ring => &["ring"],
         Family::Lock => &["lock"],

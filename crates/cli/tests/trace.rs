@@ -10,6 +10,7 @@ use caucus_protocols::lock::Lock;
 use caucus_protocols::paxos::Paxos;
 use caucus_protocols::raft::Raft;
 use caucus_protocols::ring::Ring;
+use caucus_protocols::zab::Zab;
 use caucus_protocols::{build, builtin, builtin_scenarios, TraceExport};
 use caucus_sim::run::sha1_hex;
 use caucus_sim::sim::What;
@@ -154,6 +155,7 @@ fn digests_and_traces_are_those_of_the_whole_value() {
         match scenario.protocol.name.as_str() {
             n if n == Heartbeat::NAME => same_as_whole_value::<Heartbeat>(&scenario),
             n if n == Raft::NAME => same_as_whole_value::<Raft>(&scenario),
+            n if n == Zab::NAME => same_as_whole_value::<Zab>(&scenario),
             n if n == Paxos::NAME => same_as_whole_value::<Paxos>(&scenario),
             n if n == Bully::NAME => same_as_whole_value::<Bully>(&scenario),
             n if n == Ring::NAME => same_as_whole_value::<Ring>(&scenario),

@@ -16,6 +16,7 @@ pub mod raft;
 pub mod ring;
 pub mod share;
 pub mod two_phase;
+pub mod zab;
 
 use caucus_sim::limits::MAX_FAULT_US;
 use caucus_sim::swarm::{FaultProfile, SwarmReport};
@@ -64,7 +65,7 @@ impl Pack {
     pub fn compiled_in(self) -> bool {
         match self {
             Pack::Core => cfg!(feature = "heartbeat"),
-            Pack::Election => cfg!(feature = "raft"),
+            Pack::Election => cfg!(feature = "raft") || cfg!(feature = "zab"),
             Pack::Paxos => cfg!(feature = "paxos"),
             Pack::Ring => cfg!(feature = "ring"),
             Pack::Lock => cfg!(feature = "lock"),
@@ -84,6 +85,11 @@ pub const PROTOCOLS: &[ProtocolInfo] = &[
     ProtocolInfo {
         name: raft::NAME,
         description: "Raft leader election and log replication, with optional pre-vote",
+        pack: Pack::Election,
+    },
+    ProtocolInfo {
+        name: zab::NAME,
+        description: "Zab (ZooKeeper Atomic Broadcast): fast leader election, discovery, sync by DIFF, TRUNC or SNAP, broadcast",
         pack: Pack::Election,
     },
     ProtocolInfo {
@@ -133,6 +139,7 @@ macro_rules! registered {
             $($arg),*;
             "heartbeat" => heartbeat::Heartbeat,
             "raft" => raft::Raft,
+            "zab" => zab::Zab,
             "paxos" => paxos::Paxos,
             "paxos" => bully::Bully,
             "ring" => ring::Ring,
@@ -314,6 +321,9 @@ pub fn builtin_scenarios() -> Vec<Scenario> {
     }
     if cfg!(feature = "raft") {
         all.extend(raft::scenarios());
+    }
+    if cfg!(feature = "zab") {
+        all.extend(zab::scenarios());
     }
     if cfg!(feature = "paxos") {
         all.extend(paxos::scenarios());

@@ -82,6 +82,42 @@ const CLAIMS: &[Claim] = &[
     claim("raft-log-repair", &[], &["(a follower) crashes", "(a follower at 3.000 s) restarts"]),
     claim("raft-nine-nodes", &[], &["elected leader of term"]),
     claim("raft-figure-16", &[], &["elected leader of term"]),
+    // Empty histories: the highest id wins the first election.
+    Claim {
+        scenario: "zab",
+        fails: &[],
+        unclaimed: &[],
+        story: &["n4 is elected leader for epoch 1"],
+        never: &["steps down", "truncates"],
+    },
+    claim(
+        "zab-leader-crash",
+        &[],
+        &[
+            "is elected leader for epoch 1",
+            "(the leader at 4.000 s) crashes",
+            "is elected leader for epoch 2",
+            "(the leader at 4.000 s) restarts",
+            "syncs by",
+        ],
+    ),
+    claim(
+        "zab-partition",
+        &[],
+        &[
+            "is elected leader for epoch 1",
+            "is cut off",
+            "steps down from epoch 1",
+            "is elected leader for epoch 2",
+            "partitions heal",
+            "truncates 1 uncommitted proposal",
+        ],
+    ),
+    claim(
+        "zab-follower-rejoin",
+        &[],
+        &["(a follower) crashes", "(a follower at 3.000 s) restarts", "syncs by DIFF (3 transactions)"],
+    ),
     claim("paxos", &[], &[]),
     claim("paxos-duel", &["A value is eventually learned (liveness)"], &[]),
     claim("paxos-duel-backoff", &[], &[]),

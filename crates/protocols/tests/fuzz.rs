@@ -16,21 +16,28 @@ fn fixed_seed(cases: u32) -> Config {
 
 /// A run of each family with inputs by hand, a partition and a step to look at.
 fn good_runs() -> Vec<Box<dyn DynRun>> {
-    ["heartbeat-crash", "raft-leader-crash", "ring", "lock-lease-gc-pause", "commit-2pc-coordinator-crash"]
-        .iter()
-        .map(|name| {
-            let mut run = build(&builtin(name).unwrap_or_else(|| panic!("{name} is built in"))).unwrap();
-            for _ in 0..30 {
-                run.apply(Input::Step).unwrap();
-            }
-            run.apply(Input::Crash { node: 1 }).unwrap();
-            for _ in 0..10 {
-                run.apply(Input::Step).unwrap();
-            }
-            run.seek(20);
-            run
-        })
-        .collect()
+    [
+        "heartbeat-crash",
+        "raft-leader-crash",
+        "zab-leader-crash",
+        "ring",
+        "lock-lease-gc-pause",
+        "commit-2pc-coordinator-crash",
+    ]
+    .iter()
+    .map(|name| {
+        let mut run = build(&builtin(name).unwrap_or_else(|| panic!("{name} is built in"))).unwrap();
+        for _ in 0..30 {
+            run.apply(Input::Step).unwrap();
+        }
+        run.apply(Input::Crash { node: 1 }).unwrap();
+        for _ in 0..10 {
+            run.apply(Input::Step).unwrap();
+        }
+        run.seek(20);
+        run
+    })
+    .collect()
 }
 
 /// Good links and run files, one of each per family; the scenario carried inline in half.
