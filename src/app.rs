@@ -1,12 +1,12 @@
 //! The page: header, controls, map, side panels, diagram and dialogs, wired to the reducer.
 
 use crate::browser;
-use crate::components::Part;
 use crate::components::{
     caption::Caption, controls::Controls, diagram::SpaceTimeDiagram, faults::FaultsPanel, header::Header,
     help::HelpDialog, inspector::Inspector, log::EventLog, map::TopologyMap, properties::PropertiesPanel,
     share::ShareDialog,
 };
+use crate::components::{use_frozen, use_on_screen, Part};
 use crate::history::History;
 use crate::state::{Action, AppState, BannerKind, Dialog, RunRef};
 use caucus_protocols::share::{link_query, MAX_LINK_CHARS};
@@ -145,8 +145,43 @@ pub fn app() -> Html {
     };
     let properties = html! { <PropertiesPanel snapshot={panels.clone()} dispatch={dispatch.clone()} /> };
     let caption = html! { <Caption run={run.clone()} version={panels.version} cursor={panels.cursor} /> };
-    let figure = pack_panels(&run, snapshot.version, &dispatch, Part::Figure);
     let in_lesson = state.lesson.is_some();
+    // While playing, a view off screen keeps what it last drew (see `use_on_screen`).
+    let (map_ref, figure_ref, rest_ref, diagram_ref, log_ref) =
+        (use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref());
+    let playing = state.playing;
+    let map = {
+        let seen = use_on_screen(&map_ref);
+        use_frozen(seen || !playing, map)
+    };
+    let figure = pack_panels(&run, snapshot.version, &dispatch, Part::Figure);
+    let figure = {
+        let seen = use_on_screen(&figure_ref);
+        use_frozen(seen || !playing, figure)
+    };
+    let rest = html! {
+        <>
+            { pack_panels(&run, panels.version, &dispatch, Part::Rest) }
+            { checker(&run, panels.version, state.playing, &state.history, &dispatch) }
+        </>
+    };
+    let rest = {
+        let seen = use_on_screen(&rest_ref);
+        use_frozen(seen || !playing, rest)
+    };
+    let diagram = html! {
+        <SpaceTimeDiagram run={run.clone()} snapshot={snapshot.clone()} view_time={state.view_time}
+            highlight={highlight.clone()} on_seek={dispatch.reform(Action::Seek)} playing={state.playing} speed={state.speed()} />
+    };
+    let diagram = {
+        let seen = use_on_screen(&diagram_ref);
+        use_frozen(seen || !playing, diagram)
+    };
+    let log = html! { <EventLog run={run.clone()} snapshot={panels.clone()} dispatch={dispatch.clone()} /> };
+    let log = {
+        let seen = use_on_screen(&log_ref);
+        use_frozen(seen || !playing, log)
+    };
     let lesson_card = state.lesson.as_ref().map(|play| {
         let changed = {
             let r = state.run.borrow();
@@ -215,35 +250,26 @@ pub fn app() -> Html {
                 <div class="stage">
                     { for lesson_card }
                     if embed && shown.caption { { caption.clone() } }
-                    if shown.map && contrast.is_none() { <section class="map-panel" aria-label="Topology map">{ map.clone() }</section> }
+                    if shown.map && contrast.is_none() { <section class="map-panel" aria-label="Topology map" ref={map_ref.clone()}>{ map.clone() }</section> }
                     if !embed && !in_lesson { { caption.clone() } }
                     if !embed { { properties.clone() } }
                 </div>
                 if let Some(contrast) = contrast.clone() {
                     <div class="figure-column">{ contrast }</div>
                 } else if shown.figure {
-                    <div class="figure-column">
+                    <div class="figure-column" ref={figure_ref}>
                         // In a lesson the stage holds the chapter: the caption goes over the figure.
                         if in_lesson && !embed { { caption } }
                         { figure }
                     </div>
                 }
             </main>
-            if contrast.is_some() && shown.map { <section class="map-panel below" aria-label="Topology map">{ map }</section> }
+            if contrast.is_some() && shown.map { <section class="map-panel below" aria-label="Topology map" ref={map_ref}>{ map }</section> }
             if embed && shown.properties { <div class="embed-extra">{ properties }</div> }
-            if embed && shown.diagram {
-                <SpaceTimeDiagram run={run.clone()} snapshot={snapshot.clone()} view_time={state.view_time}
-                    highlight={highlight.clone()} on_seek={dispatch.reform(Action::Seek)} playing={state.playing} speed={state.speed()} />
-            }
-            if embed && shown.log { <EventLog run={run.clone()} snapshot={panels.clone()} dispatch={dispatch.clone()} /> }
-            if !embed {
-                { pack_panels(&run, panels.version, &dispatch, Part::Rest) }
-                { checker(&run, panels.version, state.playing, &state.history, &dispatch) }
-                <SpaceTimeDiagram run={run.clone()} snapshot={snapshot.clone()} view_time={state.view_time}
-                    highlight={highlight} on_seek={dispatch.reform(Action::Seek)} playing={state.playing} speed={state.speed()} />
-                <EventLog run={run} snapshot={panels.clone()} dispatch={dispatch.clone()} />
-                <crate::components::essay::Essays />
-            }
+            if !embed { <div class="lazy" ref={rest_ref}>{ rest }</div> }
+            if !embed || shown.diagram { <div class="lazy" ref={diagram_ref}>{ diagram }</div> }
+            if !embed || shown.log { <div class="lazy" ref={log_ref}>{ log }</div> }
+            if !embed { <crate::components::essay::Essays /> }
             </div>
             { for drawer }
             { dialog }

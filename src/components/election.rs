@@ -46,6 +46,12 @@ pub fn election_panel(p: &ElectionProps) -> Html {
             },
         };
     }
+    if let Some(r) = any.downcast_ref::<Run<caucus_protocols::zab::Zab>>() {
+        return match p.part {
+            Part::Figure => figure(crate::components::zab::zab_panel(r, &p.dispatch)),
+            Part::Rest => html! {},
+        };
+    }
     html! {}
 }
 
@@ -54,7 +60,7 @@ fn figure(inner: Html) -> Html {
     html! { <div class="figure" data-figure="election">{ inner }</div> }
 }
 
-fn term_colour(term: u64) -> &'static str {
+pub(crate) fn term_colour(term: u64) -> &'static str {
     TERM_COLOURS[term as usize % TERM_COLOURS.len()]
 }
 
@@ -193,7 +199,7 @@ fn raft_panel(r: &Run<Raft>, dispatch: &Callback<Action>) -> Html {
 }
 
 /// Cuts datacenter `dc` off from every other datacenter.
-fn partition_dc(t: &Topology, dc: caucus_sim::DcId) -> Input {
+pub(crate) fn partition_dc(t: &Topology, dc: caucus_sim::DcId) -> Input {
     let others = t.datacenters.iter().filter(|d| d.id != dc).map(|d| Endpoint::Dc(d.id)).collect();
     Input::Partition { a: vec![Endpoint::Dc(dc)], b: others, one_way: false }
 }

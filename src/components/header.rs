@@ -9,7 +9,7 @@ use yew::prelude::*;
 /// The picker's groups: a label and the protocols whose scenarios it lists.
 const FAMILIES: &[(&str, &[&str])] = &[
     ("Failure detection", &["heartbeat"]),
-    ("Leader election and consensus: Raft", &["raft"]),
+    ("Leader election and consensus: Raft and Zab", &["raft", "zab"]),
     ("Paxos and the Bully election", &["paxos", "bully"]),
     ("Consistent hashing", &["ring"]),
     ("Locks and leases", &["lock"]),

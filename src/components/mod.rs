@@ -47,6 +47,8 @@ pub mod share;
 pub mod state_view;
 #[cfg(any(feature = "lock", feature = "balance"))]
 pub mod stepped;
+#[cfg(feature = "election")]
+pub mod zab;
 
 use caucus_sim::Micros;
 
@@ -72,6 +74,76 @@ pub enum Part {
 
 /// Moves keyboard focus into a dialog when it opens (`autofocus` does not apply to elements
 /// inserted after the page loaded).
+/// Whether the element behind `node` is on screen or within a screen's height of it, kept by an
+/// IntersectionObserver (true until it first reports, and while there is no element). While
+/// playing, a view off screen is not redrawn ([`use_frozen`]): drawing what nobody sees cost the
+/// full pages their 60 Hz. The element is looked up after every render, so a view that is
+/// replaced (a lesson's contrast, say) is followed.
+#[hook]
+pub fn use_on_screen(node: &NodeRef) -> bool {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    type Watch = (web_sys::IntersectionObserver, Closure<dyn Fn(js_sys::Array)>, Option<web_sys::Element>);
+    let on = use_state_eq(|| true);
+    let watch = use_mut_ref(|| None::<Watch>);
+    {
+        let (node, on, watch) = (node.clone(), on.clone(), watch.clone());
+        use_effect(move || {
+            let el = node.cast::<web_sys::Element>();
+            let mut w = watch.borrow_mut();
+            if w.is_none() {
+                let set = on.clone();
+                let seen = Closure::<dyn Fn(js_sys::Array)>::new(move |entries: js_sys::Array| {
+                    if let Some(e) = entries.iter().last() {
+                        set.set(e.unchecked_into::<web_sys::IntersectionObserverEntry>().is_intersecting());
+                    }
+                });
+                let init = web_sys::IntersectionObserverInit::new();
+                init.set_root_margin("100% 0px");
+                if let Ok(o) = web_sys::IntersectionObserver::new_with_options(seen.as_ref().unchecked_ref(), &init) {
+                    *w = Some((o, seen, None));
+                }
+            }
+            if let Some((o, _, seen)) = w.as_mut() {
+                if *seen != el {
+                    if let Some(old) = seen.as_ref() {
+                        o.unobserve(old);
+                    }
+                    match &el {
+                        Some(e) => o.observe(e),
+                        None => on.set(true),
+                    }
+                    *seen = el;
+                }
+            }
+        });
+    }
+    {
+        let watch = watch.clone();
+        use_effect_with((), move |_| {
+            move || {
+                if let Some((o, _, _)) = watch.borrow_mut().take() {
+                    o.disconnect();
+                }
+            }
+        });
+    }
+    *on
+}
+
+/// `value` while `live`, else the value of the last render that was live. Given a component's
+/// `Html`, the frozen one carries the same props, so Yew skips that component's render.
+#[hook]
+pub fn use_frozen<T: Clone + 'static>(live: bool, value: T) -> T {
+    let kept = use_mut_ref(|| value.clone());
+    if live {
+        *kept.borrow_mut() = value.clone();
+        value
+    } else {
+        kept.borrow().clone()
+    }
+}
+
 #[hook]
 pub fn use_focus_on_open() -> NodeRef {
     let node = use_node_ref();

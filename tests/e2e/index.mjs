@@ -68,7 +68,7 @@ test('index-1280', 'the root lists the seven families, their lessons, scenarios 
     assert((await card.locator('.index-lesson').innerText()).length > 40, 'a one-line lesson');
   }
   const contrasts = page.locator('section:last-of-type article');
-  eq(await contrasts.count(), 5, 'five featured contrasts');
+  eq(await contrasts.count(), 6, 'six featured contrasts');
   for (const c of await contrasts.all()) eq(await c.locator('a').count(), 2, 'each contrast is two links');
   eq(await tinyText(page), [], 'text under 12 px');
   // Two columns or more at 1280 px, the cards side by side.
@@ -91,7 +91,7 @@ test('index-links', 'every link on the index opens its page with that scenario s
   await openIndex(t);
   const all = await links(page);
   const lessons = Object.values(LESSONS).reduce((a, b) => a + b, 0);
-  eq(all.length, lessons + 7 + 27 + 10, 'links on the index');
+  eq(all.length, lessons + 7 + 27 + 12, 'links on the index');
   const base = new URL(t.base);
   for (const { href, text } of all) {
     const url = new URL(href);

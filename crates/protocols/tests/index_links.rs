@@ -43,6 +43,6 @@ fn every_linked_scenario_exists_on_the_page_it_links_to() {
         "family links"
     );
     assert!(links.contains(&"./?s=heartbeat"), "the heartbeat family");
-    assert_eq!(links.len(), 7 + 27 + 10, "family, scenario and contrast links");
+    assert_eq!(links.len(), 7 + 27 + 12, "family, scenario and contrast links");
     assert!(scenarios >= 7 * 2 + 10);
 }
