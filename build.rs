@@ -34,6 +34,8 @@ fn main() {
         Family::Commit
     } else if feature("balance") {
         Family::Balance
+    } else if feature("zab") {
+        Family::Zab
     } else {
         Family::Heartbeat
     };
@@ -58,12 +60,13 @@ fn main() {
     }
     let protocols: &[&str] = match family {
         Family::Heartbeat => &["heartbeat"],
-        Family::Election => &["raft", "zab"],
+        Family::Election => &["raft"],
         Family::Paxos => &["paxos", "bully"],
         Family::Ring => &["ring"],
         Family::Lock => &["lock"],
         Family::Commit => &["commit"],
         Family::Balance => &["balance"],
+        Family::Zab => &["zab"],
     };
     let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).to_path_buf();
     let pack = match family {
@@ -74,6 +77,7 @@ fn main() {
         Family::Lock => "lock",
         Family::Commit => "commit",
         Family::Balance => "balance",
+        Family::Zab => "zab",
     };
     // OUT_DIR is <target>/<triple>/<profile>/build/<crate>-<hash>/out.
     let pages = out.ancestors().nth(3).expect("OUT_DIR is inside the target folder").join("caucus-pages").join(pack);

@@ -321,13 +321,17 @@ fn pack_panels(run: &RunRef, version: u64, dispatch: &Callback<Action>, part: Pa
     let panel = html! { <crate::components::commit::CommitPanel run={run} version={version} dispatch={dispatch} part={part} /> };
     #[cfg(feature = "balance")]
     let panel = html! { <crate::components::balance::BalancePanel run={run} version={version} dispatch={dispatch} part={part} /> };
+    #[cfg(feature = "zab")]
+    let panel =
+        html! { <crate::components::zab::ZabPanel run={run} version={version} dispatch={dispatch} part={part} /> };
     #[cfg(not(any(
         feature = "election",
         feature = "paxos",
         feature = "ring",
         feature = "lock",
         feature = "commit",
-        feature = "balance"
+        feature = "balance",
+        feature = "zab"
     )))]
     let panel = match part {
         Part::Figure => {

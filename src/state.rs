@@ -33,6 +33,8 @@ pub const PACK: Pack = if cfg!(feature = "election") {
     Pack::Commit
 } else if cfg!(feature = "balance") {
     Pack::Balance
+} else if cfg!(feature = "zab") {
+    Pack::Zab
 } else {
     Pack::Core
 };

@@ -2,10 +2,10 @@
 //! presenter shortcuts in the spirit of RaftScope and the crash-the-leader experiment. Compiled
 //! only into the election pack (Paxos and Bully have their own page: `paxos.rs`).
 
-use crate::components::{fmt_time, node_chip, Part};
+use crate::components::{fmt_time, node_chip, partition_dc, term_colour, Part};
 use crate::state::{Action, RunRef};
 use caucus_protocols::raft::{self, Raft, Role};
-use caucus_sim::{decimal, Endpoint, Input, Micros, NodeId, Run, Scenario, Status, Topology, MS, SEC};
+use caucus_sim::{decimal, Input, Micros, NodeId, Run, Scenario, Status, MS, SEC};
 use std::cell::RefCell;
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
@@ -13,8 +13,6 @@ use yew::prelude::*;
 
 /// Log entries shown per row; longer logs show their last entries.
 const LOG_WINDOW: usize = 24;
-/// Term colours (the term number is written in every cell too).
-const TERM_COLOURS: &[&str] = &["#dbeafe", "#dcfce7", "#fef3c7", "#ede9fe", "#fce7f3", "#cffafe", "#ecfccb", "#fee2e2"];
 
 #[derive(Properties, PartialEq)]
 pub struct ElectionProps {
@@ -46,22 +44,12 @@ pub fn election_panel(p: &ElectionProps) -> Html {
             },
         };
     }
-    if let Some(r) = any.downcast_ref::<Run<caucus_protocols::zab::Zab>>() {
-        return match p.part {
-            Part::Figure => figure(crate::components::zab::zab_panel(r, &p.dispatch)),
-            Part::Rest => html! {},
-        };
-    }
     html! {}
 }
 
 /// The family's figure, marked for the layout (and the tests) as `data-figure="election"`.
 fn figure(inner: Html) -> Html {
     html! { <div class="figure" data-figure="election">{ inner }</div> }
-}
-
-pub(crate) fn term_colour(term: u64) -> &'static str {
-    TERM_COLOURS[term as usize % TERM_COLOURS.len()]
 }
 
 fn leader_of(r: &Run<Raft>) -> Option<(NodeId, u64)> {
@@ -196,12 +184,6 @@ fn raft_panel(r: &Run<Raft>, dispatch: &Callback<Action>) -> Html {
             </div>
         </section>
     }
-}
-
-/// Cuts datacenter `dc` off from every other datacenter.
-pub(crate) fn partition_dc(t: &Topology, dc: caucus_sim::DcId) -> Input {
-    let others = t.datacenters.iter().filter(|d| d.id != dc).map(|d| Endpoint::Dc(d.id)).collect();
-    Input::Partition { a: vec![Endpoint::Dc(dc)], b: others, one_way: false }
 }
 
 // ---- parameters ------------------------------------------------------------------------------

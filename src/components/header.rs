@@ -9,7 +9,8 @@ use yew::prelude::*;
 /// The picker's groups: a label and the protocols whose scenarios it lists.
 const FAMILIES: &[(&str, &[&str])] = &[
     ("Failure detection", &["heartbeat"]),
-    ("Leader election and consensus: Raft and Zab", &["raft", "zab"]),
+    ("Leader election and consensus: Raft", &["raft"]),
+    ("Atomic broadcast: Zab, under ZooKeeper", &["zab"]),
     ("Paxos and the Bully election", &["paxos", "bully"]),
     ("Consistent hashing", &["ring"]),
     ("Locks and leases", &["lock"]),

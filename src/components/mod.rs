@@ -24,7 +24,8 @@ pub mod header;
     feature = "ring",
     feature = "lock",
     feature = "commit",
-    feature = "balance"
+    feature = "balance",
+    feature = "zab"
 )))]
 pub mod heartbeat;
 pub mod help;
@@ -47,7 +48,7 @@ pub mod share;
 pub mod state_view;
 #[cfg(any(feature = "lock", feature = "balance"))]
 pub mod stepped;
-#[cfg(feature = "election")]
+#[cfg(feature = "zab")]
 pub mod zab;
 
 use caucus_sim::Micros;
@@ -74,6 +75,20 @@ pub enum Part {
 
 /// Moves keyboard focus into a dialog when it opens (`autofocus` does not apply to elements
 /// inserted after the page loaded).
+/// Term (Raft) or epoch (Zab) colours; the number is written in every cell too.
+#[cfg(any(feature = "election", feature = "zab"))]
+pub fn term_colour(term: u64) -> &'static str {
+    const COLOURS: &[&str] = &["#dbeafe", "#dcfce7", "#fef3c7", "#ede9fe", "#fce7f3", "#cffafe", "#ecfccb", "#fee2e2"];
+    COLOURS[term as usize % COLOURS.len()]
+}
+
+/// Cuts datacenter `dc` off from every other datacenter.
+#[cfg(any(feature = "election", feature = "zab"))]
+pub fn partition_dc(t: &caucus_sim::Topology, dc: caucus_sim::DcId) -> caucus_sim::Input {
+    let others = t.datacenters.iter().filter(|d| d.id != dc).map(|d| caucus_sim::Endpoint::Dc(d.id)).collect();
+    caucus_sim::Input::Partition { a: vec![caucus_sim::Endpoint::Dc(dc)], b: others, one_way: false }
+}
+
 /// Whether the element behind `node` is on screen or within a screen's height of it, kept by an
 /// IntersectionObserver (true until it first reports, and while there is no element). While
 /// playing, a view off screen is not redrawn ([`use_frozen`]): drawing what nobody sees cost the

@@ -1,17 +1,35 @@
 //! The election pack's Zab panel: every node's history as a grid of zxids coloured by epoch
 //! (delivered, proposed, or about to be truncated because the leader does not have it), each
 //! node's state, epoch and vote, the leader's view of its followers through discovery and
-//! synchronization, and presenter shortcuts. Compiled only into the election pack.
+//! synchronization, and presenter shortcuts. Compiled only into the Zab pack (`zab/`).
 
-use crate::components::election::{partition_dc, term_colour};
-use crate::components::node_chip;
-use crate::state::{Action, Banner};
+use crate::components::{node_chip, partition_dc, term_colour, Part};
+use crate::state::{Action, Banner, RunRef};
 use caucus_protocols::zab::{self, zxid_text, Link, Phase, State, Zab, Zxid};
 use caucus_sim::{Input, NodeId, Run, Status};
 use yew::prelude::*;
 
 /// Zxid columns shown; longer histories show their last ones.
 const WINDOW: usize = 16;
+
+#[derive(Properties, PartialEq)]
+pub struct ZabProps {
+    pub run: RunRef,
+    /// Re-render when the run changes.
+    pub version: u64,
+    pub dispatch: Callback<Action>,
+    /// The figure (beside the map) or the rest of the panel (below: nothing yet).
+    pub part: Part,
+}
+
+#[function_component(ZabPanel)]
+pub fn zab_page_panel(p: &ZabProps) -> Html {
+    let run = p.run.0.borrow();
+    match (p.part, run.as_any().downcast_ref::<Run<Zab>>()) {
+        (Part::Figure, Some(r)) => html! { <div class="figure" data-figure="zab">{ zab_panel(r, &p.dispatch) }</div> },
+        _ => html! {},
+    }
+}
 
 /// The leader of the highest epoch among up nodes that lead.
 fn leader_of(r: &Run<Zab>) -> Option<(NodeId, u64)> {
@@ -45,7 +63,7 @@ fn vote_text(t: &caucus_sim::Topology, v: zab::Vote) -> String {
     format!("{} (epoch {}, zxid {})", t.nodes[v.id as usize].name, v.epoch, zxid_text(v.zxid))
 }
 
-pub fn zab_panel(r: &Run<Zab>, dispatch: &Callback<Action>) -> Html {
+fn zab_panel(r: &Run<Zab>, dispatch: &Callback<Action>) -> Html {
     let sim = r.sim();
     let t = sim.topology();
     let n = t.nodes.len() as NodeId;

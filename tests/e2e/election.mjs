@@ -205,8 +205,8 @@ test('hardware-writes', 'on raft-figure-16 the diagram draws each vote\'s disk w
 test('zab-partition', 'Zab: the cut-off leader proposes 1.2, steps down, and truncates it when it rejoins the new epoch', async (t) => {
   const { page } = t;
   // Step 450 (about 4.3 s): n4, cut off, has logged lost=1 as 1.2; nobody else has it.
-  await t.goto('election/?v=1&s=zab-partition&seed=1&t=450');
-  await page.waitForSelector('[data-figure=election] table.zab-grid');
+  await t.goto('zab/?v=1&s=zab-partition&seed=1&t=450');
+  await page.waitForSelector('[data-figure=zab] table.zab-grid');
   eq(await page.locator('table.zab-grid tbody tr').count(), 5, 'a row per node');
   const n4 = page.locator('table.zab-grid tbody tr', { hasText: 'n4' }).first();
   assert((await n4.innerText()).includes('leading · epoch 1'), `n4 leads epoch 1: ${await n4.innerText()}`);
@@ -216,15 +216,15 @@ test('zab-partition', 'Zab: the cut-off leader proposes 1.2, steps down, and tru
   assert((await page.locator('[data-row=sync]').innerText()).includes('n4 sees its followers'), 'the leader’s view of its followers');
   await t.shot('zab-partition-proposed', page);
   // Step 700 (after 7 s): n3 leads epoch 2 and has proposed y=2 as 2.1; n4's 1.2 is not in its history.
-  await t.goto('election/?v=1&s=zab-partition&seed=1&t=700');
+  await t.goto('zab/?v=1&s=zab-partition&seed=1&t=700');
   await page.waitForSelector('table.zab-grid');
-  assert((await page.locator('[data-figure=election] h2').innerText()).includes('leader n3 · epoch 2'), await page.locator('[data-figure=election] h2').innerText());
+  assert((await page.locator('[data-figure=zab] h2').innerText()).includes('leader n3 · epoch 2'), await page.locator('[data-figure=zab] h2').innerText());
   const orphan = page.locator('table.zab-grid td.entry.orphan');
   eq(await orphan.count(), 1, 'one proposal marked to be truncated');
   assert((await orphan.getAttribute('title')).includes('truncated'), 'says so in words');
   await t.shot('zab-partition-orphan', page);
   // At the end: n4 truncated 1.2, every node delivered the same history, every property holds.
-  await t.goto('election/?v=1&s=zab-partition&seed=1&t=1406');
+  await t.goto('zab/?v=1&s=zab-partition&seed=1&t=1406');
   await page.waitForSelector('table.zab-grid');
   eq(await page.locator('table.zab-grid td.entry.orphan').count(), 0, 'nothing left to truncate');
   const delivered = await page.locator('table.zab-grid td.commit').allInnerTexts();

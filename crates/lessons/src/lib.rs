@@ -33,15 +33,17 @@ pub enum Family {
     Lock,
     Commit,
     Balance,
+    Zab,
 }
 
 impl Family {
     /// In the order the root page lists the families.
-    pub const ALL: [Family; 7] = [
+    pub const ALL: [Family; 8] = [
         Family::Ring,
         Family::Lock,
         Family::Commit,
         Family::Election,
+        Family::Zab,
         Family::Paxos,
         Family::Balance,
         Family::Heartbeat,
@@ -56,6 +58,7 @@ impl Family {
             Family::Lock => Pack::Lock,
             Family::Commit => Pack::Commit,
             Family::Balance => Pack::Balance,
+            Family::Zab => Pack::Zab,
         }
     }
     pub fn of_pack(pack: Pack) -> Family {
@@ -67,6 +70,7 @@ impl Family {
             Pack::Lock => Family::Lock,
             Pack::Commit => Family::Commit,
             Pack::Balance => Family::Balance,
+            Pack::Zab => Family::Zab,
         }
     }
     pub fn word(self) -> &'static str {
@@ -78,6 +82,7 @@ impl Family {
             Family::Lock => "lock",
             Family::Commit => "commit",
             Family::Balance => "balance",
+            Family::Zab => "zab",
         }
     }
     /// The family's name for people.
@@ -90,6 +95,7 @@ impl Family {
             Family::Lock => "Distributed locks",
             Family::Commit => "Distributed transactions",
             Family::Balance => "Load balancing across datacenters",
+            Family::Zab => "Atomic broadcast: Zab, under ZooKeeper",
         }
     }
 }

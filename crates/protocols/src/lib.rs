@@ -46,6 +46,7 @@ pub enum Pack {
     Lock,
     Commit,
     Balance,
+    Zab,
 }
 
 impl Pack {
@@ -59,6 +60,7 @@ impl Pack {
             Pack::Lock => "lock/",
             Pack::Commit => "commit/",
             Pack::Balance => "balance/",
+            Pack::Zab => "zab/",
         }
     }
     /// Whether this build can run the pack's protocols.
@@ -71,6 +73,7 @@ impl Pack {
             Pack::Lock => cfg!(feature = "lock"),
             Pack::Commit => cfg!(feature = "commit"),
             Pack::Balance => cfg!(feature = "balance"),
+            Pack::Zab => cfg!(feature = "zab"),
         }
     }
 }
@@ -90,7 +93,7 @@ pub const PROTOCOLS: &[ProtocolInfo] = &[
     ProtocolInfo {
         name: zab::NAME,
         description: "Zab (ZooKeeper Atomic Broadcast): fast leader election, discovery, sync by DIFF, TRUNC or SNAP, broadcast",
-        pack: Pack::Election,
+        pack: Pack::Zab,
     },
     ProtocolInfo {
         name: paxos::NAME,

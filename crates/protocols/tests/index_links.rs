@@ -22,10 +22,11 @@ fn every_linked_scenario_exists_on_the_page_it_links_to() {
         assert!(!href.starts_with('/') && !href.contains("//"), "`{href}`: relative links only");
         let (dir, query) = href.split_once('?').unwrap_or((href, ""));
         let dir = dir.trim_start_matches("./");
-        let pack = [Pack::Core, Pack::Election, Pack::Paxos, Pack::Ring, Pack::Lock, Pack::Commit, Pack::Balance]
-            .into_iter()
-            .find(|p| p.dir() == dir)
-            .unwrap_or_else(|| panic!("`{href}`: no page `{dir}`"));
+        let pack =
+            [Pack::Core, Pack::Election, Pack::Paxos, Pack::Ring, Pack::Lock, Pack::Commit, Pack::Balance, Pack::Zab]
+                .into_iter()
+                .find(|p| p.dir() == dir)
+                .unwrap_or_else(|| panic!("`{href}`: no page `{dir}`"));
         if query.is_empty() {
             families.push(pack);
             continue;
