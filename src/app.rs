@@ -136,7 +136,10 @@ pub fn app() -> Html {
     };
     let timeline = {
         let run = state.run.clone();
-        use_memo(state.timeline_version, move |_| Rc::new(crate::components::controls::Timeline::of(&**run.borrow())))
+        // While playing, the marks move with the panels (every PANEL_REFRESH_MS), not with every
+        // slice computed ahead: all of them shifted on every frame.
+        let key = if state.playing { (true, state.panels_version) } else { (false, state.timeline_version) };
+        use_memo(key, move |_| Rc::new(crate::components::controls::Timeline::of(&**run.borrow())))
     };
     let controls = html! {
         <Controls snapshot={snapshot.clone()} playing={state.playing} speed_log10={state.speed_log10}

@@ -134,7 +134,7 @@ fn zab_panel(r: &Run<Zab>, dispatch: &Callback<Action>) -> Html {
         let (lid, _) = leader.unwrap_or_default();
         let items = (0..n).filter(|&i| i != lid).map(|i| {
             let link = l.links.get(i as usize).copied().unwrap_or(Link::Off);
-            html! { <li>{ node_chip(i, &t.nodes[i as usize].name, None) }{ link_word(link) }</li> }
+            html! { <li>{ node_chip(i, &t.nodes[i as usize].name, None) }{ " " }{ link_word(link) }</li> }
         });
         html! {
             <div data-row="sync">

@@ -208,7 +208,7 @@ test('zab-partition', 'Zab: the cut-off leader proposes 1.2, steps down, and tru
   await t.goto('zab/?v=1&s=zab-partition&seed=1&t=450');
   await page.waitForSelector('[data-figure=zab] table.zab-grid');
   eq(await page.locator('table.zab-grid tbody tr').count(), 5, 'a row per node');
-  const n4 = page.locator('table.zab-grid tbody tr', { hasText: 'n4' }).first();
+  const n4 = page.locator('table.zab-grid tbody tr').filter({ has: page.locator('th', { hasText: /^n4/ }) });
   assert((await n4.innerText()).includes('leading · epoch 1'), `n4 leads epoch 1: ${await n4.innerText()}`);
   const proposed = n4.locator('td.entry:not(.committed):not(.empty)');
   eq(await proposed.count(), 1, "n4's one proposal not delivered");

@@ -6,9 +6,10 @@ const FAM = 'section[aria-labelledby=index-families]';
 /** Lessons per family on the index (lessons/*.toml), in the families' order. */
 const LESSONS = {
   'Consistent hashing': 3,
-  'Distributed locks': 4,
+  'Distributed locks': 5,
   'Distributed transactions': 4,
   'Leader election and consensus: Raft': 3,
+  'Atomic broadcast: Zab, under ZooKeeper': 3,
   'Consensus without a leader, and a naive election: Paxos and Bully': 3,
   'Load balancing across datacenters': 3,
   'Failure detection': 1,

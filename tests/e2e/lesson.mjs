@@ -29,8 +29,7 @@ test('lesson-index', 'the root page lists the lessons of every family, each link
   const families = await indexLessons(page);
   assert(families.length >= 5, `families with lessons: ${JSON.stringify(families)}`);
   for (const f of families) {
-    // The newest families (Zab) have one lesson so far.
-    const want = f.family === 'Failure detection' || f.family.startsWith('Atomic broadcast') ? 1 : 3;
+    const want = f.family === 'Failure detection' ? 1 : 3;
     assert(f.lessons.length >= want, `${f.family}: ${f.lessons.length} lessons`);
     for (const l of f.lessons) assert(/^(\.\/|[a-z]+\/)\?lesson=[a-z0-9-]+$/.test(l.href), `relative lesson link: ${l.href}`);
   }
