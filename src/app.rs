@@ -132,7 +132,7 @@ pub fn app() -> Html {
     let map = html! {
         <TopologyMap snapshot={snapshot.clone()} view_time={state.view_time}
             selected_node={state.selected_node} selected_msg={state.selected_msg}
-            highlight={highlight.clone()} look={look} compact={state.lesson.is_some()} dispatch={dispatch.clone()} />
+            highlight={highlight.clone()} look={look} compact={state.lesson.is_some()} playing={state.playing} dispatch={dispatch.clone()} />
     };
     let timeline = {
         let run = state.run.clone();

@@ -42,6 +42,10 @@ pub struct MapProps {
     /// No legend (a lesson's page, where the chapter explains what to look at).
     #[prop_or_default]
     pub compact: bool,
+    /// Playing: no focusable message handles (they came and went by the dozen every frame, and
+    /// nobody can tab to a moving message; pause to inspect one).
+    #[prop_or_default]
+    pub playing: bool,
     pub dispatch: Callback<Action>,
 }
 
@@ -427,7 +431,11 @@ pub fn topology_map(p: &MapProps) -> Html {
             dc_name,
             word,
             if n.badge.is_empty() { String::new() } else { format!(", {}", n.badge) },
-            countdown.map(|(what, left, _)| format!(", {what} in {}", fmt_time(left))).unwrap_or_default(),
+            // The time left only when paused: while playing it rewrote every node's label and
+            // tooltip on every frame (the ring shows it).
+            countdown
+                .map(|(what, left, _)| if p.playing { format!(", {what} running") } else { format!(", {what} in {}", fmt_time(left)) })
+                .unwrap_or_default(),
             waiting_line.as_ref().map(|w| format!(", {w}")).unwrap_or_default(),
             if n.clock_offset_us != 0 { format!(", clock {:+} ms", n.clock_offset_us / 1000) } else { String::new() },
             if highlighted { ", involved in a property violation" } else { "" },
@@ -498,7 +506,7 @@ pub fn topology_map(p: &MapProps) -> Html {
         .iter()
         .zip(&placed)
         .enumerate()
-        .filter(|(k, (m, _))| *k < MAX_FOCUSABLE_MSGS || p.selected_msg == Some(m.id));
+        .filter(|(k, (m, _))| (!p.playing && *k < MAX_FOCUSABLE_MSGS) || p.selected_msg == Some(m.id));
     let handles = handles.map(|(_, (m, &(x, y, sx, sy, tx, ty)))| {
         let selected = p.selected_msg == Some(m.id);
         let id = m.id;
