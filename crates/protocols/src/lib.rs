@@ -250,6 +250,24 @@ fn unknown_protocol(name: &str) -> ScenarioError {
     ScenarioError::new("protocol.name", format!("unknown protocol `{name}` (known: {})", known.join(", ")))
 }
 
+/// The up nodes with `role`; for `leader` (a leader role) the one of the highest `rank` (term,
+/// epoch) first: during a partition an old leader may still believe it leads, and "the leader"
+/// is the one the majority follows. Raft's and Zab's `Protocol::with_role`.
+#[allow(dead_code)] // Unused only when neither is compiled in.
+pub(crate) fn ranked_with_role<P: caucus_sim::Protocol>(
+    view: &caucus_sim::View<'_, P>,
+    role: &str,
+    arg: &str,
+    leader: &str,
+    rank: impl Fn(&P) -> u64,
+) -> Vec<caucus_sim::NodeId> {
+    let mut nodes: Vec<_> = view.up().filter(|(_, p)| p.has_role(role, arg)).map(|(i, p)| (i, rank(p))).collect();
+    if role == leader {
+        nodes.sort_by_key(|&(i, r)| (std::cmp::Reverse(r), i));
+    }
+    nodes.into_iter().map(|(i, _)| i).collect()
+}
+
 /// Checks durations from a protocol's parameters, `(field, µs)`: each must be above zero and at
 /// most an hour ([`MAX_FAULT_US`]). The message names the field.
 pub(crate) fn check_durations(fields: &[(&str, Micros)]) -> Result<(), String> {

@@ -334,12 +334,7 @@ impl Protocol for Raft {
     /// The leader of the highest term first: during a partition an old leader may still believe
     /// it leads, and "the leader" is the one the majority follows.
     fn with_role(view: &View<'_, Self>, role: &str, arg: &str) -> Vec<NodeId> {
-        let mut nodes: Vec<(NodeId, u64)> =
-            view.up().filter(|(_, p)| p.has_role(role, arg)).map(|(i, p)| (i, p.term)).collect();
-        if role == "leader" {
-            nodes.sort_by_key(|&(i, term)| (std::cmp::Reverse(term), i));
-        }
-        nodes.into_iter().map(|(i, _)| i).collect()
+        crate::ranked_with_role(view, role, arg, "leader", |p| p.term)
     }
 
     fn role(&self) -> String {

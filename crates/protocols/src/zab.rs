@@ -444,12 +444,7 @@ impl Protocol for Zab {
 
     /// The leader of the highest epoch first: a cut-off leader may still believe it leads.
     fn with_role(view: &View<'_, Self>, role: &str, arg: &str) -> Vec<NodeId> {
-        let mut nodes: Vec<(NodeId, u64)> =
-            view.up().filter(|(_, p)| p.has_role(role, arg)).map(|(i, p)| (i, p.epoch)).collect();
-        if role == "leading" {
-            nodes.sort_by_key(|&(i, epoch)| (std::cmp::Reverse(epoch), i));
-        }
-        nodes.into_iter().map(|(i, _)| i).collect()
+        crate::ranked_with_role(view, role, arg, "leading", |p| p.epoch)
     }
 
     fn role(&self) -> String {
