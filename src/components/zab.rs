@@ -130,8 +130,7 @@ fn zab_panel(r: &Run<Zab>, dispatch: &Callback<Action>) -> Html {
         }
     });
     let header = cols.iter().map(|&z| html! { <th scope="col">{ zxid_text(z) }</th> });
-    let sync = lead.map(|l| {
-        let (lid, _) = leader.unwrap_or_default();
+    let sync = leader.zip(lead).map(|((lid, _), l)| {
         let items = (0..n).filter(|&i| i != lid).map(|i| {
             let link = l.links.get(i as usize).copied().unwrap_or(Link::Off);
             html! { <li>{ node_chip(i, &t.nodes[i as usize].name, None) }{ " " }{ link_word(link) }</li> }

@@ -269,14 +269,6 @@ fn contended() -> Scenario {
     scenario
 }
 
-fn assert_swarm_clean(base: &Scenario, profile: &FaultProfile, seeds: std::ops::Range<u64>, what: &str) {
-    let report = swarm(base, profile, seeds.clone()).unwrap();
-    if let Some(f) = report.finding {
-        panic!("{what}: seed {} broke {}: {}", f.seed, f.violation.property, f.violation.failure.explanation);
-    }
-    assert_eq!(report.runs, seeds.end - seeds.start, "{what}");
-}
-
 #[test]
 fn safety_and_liveness_hold_over_many_seeds_with_random_faults() {
     let paxos = builtin("paxos").unwrap();

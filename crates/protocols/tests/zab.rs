@@ -8,7 +8,7 @@
 //! ```
 
 use caucus_protocols::zab::{zxid_text, Phase, State, Zab};
-use caucus_protocols::{at, build, builtin, swarm};
+use caucus_protocols::{at, build, builtin};
 use caucus_sim::swarm::FaultProfile;
 use caucus_sim::{DynRun, Input, Micros, NodeId, Run, Scenario, SEC};
 use serde_json::json;
@@ -211,21 +211,6 @@ fn swarm_base() -> Scenario {
     let mut base = builtin("zab").unwrap();
     base.script = (0..40).map(|i| at(0.5 * i as f64, write(i % 5, &format!("w{i}")))).collect();
     base
-}
-
-fn assert_swarm_clean(base: &Scenario, profile: &FaultProfile, seeds: std::ops::Range<u64>, what: &str) {
-    let report = swarm(base, profile, seeds.clone()).unwrap();
-    if let Some(f) = report.finding {
-        panic!(
-            "{what}: seed {} broke {} at {} µs: {}\nreplay: {}",
-            f.seed,
-            f.violation.property,
-            f.violation.time,
-            f.violation.failure.explanation,
-            serde_json::to_string(&f.scenario).unwrap()
-        );
-    }
-    assert_eq!(report.runs, seeds.end - seeds.start, "{what}");
 }
 
 #[test]

@@ -43,13 +43,13 @@ pub fn params_error(name: &str, params: serde_json::Value) -> String {
     format!("{}: {}", err.field, err.message)
 }
 
-/// A swarm over `seeds` with the named fault profile finds nothing; a finding fails with the
+/// A swarm over `seeds` with `profile` finds nothing; a finding fails, labelled `what`, with the
 /// scenario that replays it.
-pub fn assert_no_finding(base: &Scenario, profile: &str, seeds: std::ops::Range<u64>) {
-    let report = swarm(base, &FaultProfile::named(profile).unwrap(), seeds.clone()).unwrap();
+pub fn assert_swarm_clean(base: &Scenario, profile: &FaultProfile, seeds: std::ops::Range<u64>, what: &str) {
+    let report = swarm(base, profile, seeds.clone()).unwrap();
     if let Some(f) = report.finding {
         panic!(
-            "profile {profile}, seed {}: {} at {} µs: {}\nreplay: {}",
+            "{what}: seed {} broke {} at {} µs: {}\nreplay: {}",
             f.seed,
             f.violation.property,
             f.violation.time,
@@ -57,7 +57,12 @@ pub fn assert_no_finding(base: &Scenario, profile: &str, seeds: std::ops::Range<
             serde_json::to_string(&f.scenario).unwrap()
         );
     }
-    assert_eq!(report.runs, seeds.end - seeds.start);
+    assert_eq!(report.runs, seeds.end - seeds.start, "{what}");
+}
+
+/// [`assert_swarm_clean`] with the named fault profile.
+pub fn assert_no_finding(base: &Scenario, profile: &str, seeds: std::ops::Range<u64>) {
+    assert_swarm_clean(base, &FaultProfile::named(profile).unwrap(), seeds, &format!("profile {profile}"));
 }
 
 /// Checks `scenario` within `bounds` to the end and opens the shortest path it found as the
