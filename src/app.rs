@@ -20,9 +20,13 @@ use yew::prelude::*;
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(|| AppState::from_query(&browser::query(), browser::prefers_reduced_motion()));
+    // One callback for the page's life. A new one on every render made every view that takes it
+    // (properties, the pack's panels below the map, the event log) re-render on every frame, the
+    // panels below with the live run rather than at their refresh: on the commit page at 25
+    // nodes the write-ahead log table was rebuilt 30 times a second.
     let dispatch = {
-        let state = state.clone();
-        Callback::from(move |a: Action| state.dispatch(a))
+        let d = state.dispatcher();
+        (*use_memo((), move |_| Callback::from(move |a: Action| d.dispatch(a)))).clone()
     };
     let snapshot = {
         let state = state.clone();
@@ -157,14 +161,14 @@ pub fn app() -> Html {
         let seen = use_on_screen(&map_ref);
         use_frozen(seen || !playing, map)
     };
-    let figure = pack_panels(&run, snapshot.version, &dispatch, Part::Figure);
+    let figure = pack_panels(&run, snapshot.version, &dispatch, Part::Figure, playing);
     let figure = {
         let seen = use_on_screen(&figure_ref);
         use_frozen(seen || !playing, figure)
     };
     let rest = html! {
         <>
-            { pack_panels(&run, panels.version, &dispatch, Part::Rest) }
+            { pack_panels(&run, panels.version, &dispatch, Part::Rest, playing) }
             { checker(&run, panels.version, state.playing, &state.history, &dispatch) }
         </>
     };
@@ -214,7 +218,7 @@ pub fn app() -> Html {
                 <section class="contrast-pane" aria-label={spec.other.clone()}>
                     <h2 class="contrast-label">{ &spec.other }<code>{ name }</code></h2>
                     <Caption run={other.clone()} version={snapshot.version} cursor={cursor} />
-                    { pack_panels(other, snapshot.version, &noop, Part::Figure) }
+                    { pack_panels(other, snapshot.version, &noop, Part::Figure, playing) }
                 </section>
             </div>
         })
@@ -307,8 +311,10 @@ fn checker(_: &RunRef, _: u64, _: bool, _: &Rc<History>, _: &Callback<Action>) -
 /// locks, the commit phases), in two parts: the family's figure, beside the map, and the rest
 /// (settings, experiments, comparisons), below. The core pack's figure is the heartbeat's
 /// suspicion matrix. Each takes the run, the version to re-render on and the dispatcher.
-fn pack_panels(run: &RunRef, version: u64, dispatch: &Callback<Action>, part: Part) -> Html {
+fn pack_panels(run: &RunRef, version: u64, dispatch: &Callback<Action>, part: Part, playing: bool) -> Html {
     let (run, dispatch) = (run.clone(), dispatch.clone());
+    // Only the commit figure asks (it holds a transaction on screen while playing).
+    let _ = playing;
     #[cfg(feature = "election")]
     let panel = html! { <crate::components::election::ElectionPanel run={run} version={version} dispatch={dispatch} part={part} /> };
     #[cfg(feature = "paxos")]
@@ -321,7 +327,7 @@ fn pack_panels(run: &RunRef, version: u64, dispatch: &Callback<Action>, part: Pa
     let panel =
         html! { <crate::components::lock::LockPanel run={run} version={version} dispatch={dispatch} part={part} /> };
     #[cfg(feature = "commit")]
-    let panel = html! { <crate::components::commit::CommitPanel run={run} version={version} dispatch={dispatch} part={part} /> };
+    let panel = html! { <crate::components::commit::CommitPanel run={run} version={version} dispatch={dispatch} part={part} playing={playing} /> };
     #[cfg(feature = "balance")]
     let panel = html! { <crate::components::balance::BalancePanel run={run} version={version} dispatch={dispatch} part={part} /> };
     #[cfg(feature = "zab")]

@@ -23,7 +23,14 @@ pub struct CommitProps {
     pub dispatch: Callback<Action>,
     /// The figure (beside the map) or the rest of the panel (below).
     pub part: Part,
+    /// Playing: the figure stays on a transaction for `HOLD_MS` before it follows the oldest
+    /// open one (at 10x with 25 nodes that changed 20 times a second: nobody could read it).
+    #[prop_or_default]
+    pub playing: bool,
 }
+
+/// Real milliseconds the figure stays on a transaction while playing.
+const HOLD_MS: f64 = 600.0;
 
 /// Lanes drawing: label column, plot width, lane height, top margin.
 const LABEL_W: f64 = 96.0;
@@ -44,7 +51,16 @@ pub fn commit_panel(p: &CommitProps) -> Html {
     };
     let params = r.sim().params().clone();
     let model = Model::of(r);
-    let txn = picked.filter(|t| *t >= 1 && *t <= model.txns).or(model.current);
+    let held = use_mut_ref(|| (None::<u32>, 0.0));
+    let txn = picked.filter(|t| *t >= 1 && *t <= model.txns).or_else(|| {
+        let mut held = held.borrow_mut();
+        let now = crate::browser::now_ms();
+        let keep = p.playing && held.0.is_some_and(|t| t <= model.txns) && now - held.1 < HOLD_MS;
+        if !keep && held.0 != model.current {
+            *held = (model.current, now);
+        }
+        held.0
+    });
     let base = std::rc::Rc::new(DynRun::scenario(r).clone());
     let settings_key = base.name.clone();
 
@@ -255,8 +271,23 @@ fn num(v: f64) -> String {
 
 // ---- phase lanes ----------------------------------------------------------------------------
 
+/// The length of the lanes' time axis for `span` of simulated time: 1, 1.5, 2, 3, 5 or 7 times
+/// a power of ten, at least `span`, so that the axis changes a few times per transaction.
+fn window(span: Micros) -> Micros {
+    let mut p: Micros = 1;
+    loop {
+        for k in [10, 15, 20, 30, 50, 70] {
+            if p * k / 10 >= span {
+                return p * k / 10;
+            }
+        }
+        p *= 10;
+    }
+}
+
 /// When each node was down during the run so far: (from, until) in simulated time.
-fn down_spans(r: &Run<Commit>, nodes: usize, now: Micros) -> Vec<Vec<(Micros, Micros)>> {
+/// A node still down runs to `open_end`.
+fn down_spans(r: &Run<Commit>, nodes: usize, now: Micros, open_end: Micros) -> Vec<Vec<(Micros, Micros)>> {
     let mut spans = vec![Vec::new(); nodes];
     let mut since: Vec<Option<Micros>> = vec![None; nodes];
     for s in r.trace().steps.iter().take_while(|s| s.time <= now) {
@@ -282,7 +313,7 @@ fn down_spans(r: &Run<Commit>, nodes: usize, now: Micros) -> Vec<Vec<(Micros, Mi
     }
     for (i, f) in since.into_iter().enumerate() {
         if let Some(from) = f {
-            spans[i].push((from, now));
+            spans[i].push((from, open_end));
         }
     }
     spans
@@ -291,9 +322,12 @@ fn down_spans(r: &Run<Commit>, nodes: usize, now: Micros) -> Vec<Vec<(Micros, Mi
 fn lanes(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
     let [begin, voted, decided, end] = m.milestones(txn);
     let t0 = begin.unwrap_or(0);
+    // The time axis holds still while the transaction runs: its end moves in steps, and what is
+    // after now is hidden under a mask (the one element that moves every frame). When the axis
+    // followed now, every bar and line of 25 lanes was redrawn 60 times a second.
     let t1 = match end {
-        Some(e) => m.now.min(e + (e - t0) / 6 + MS),
-        None => m.now,
+        Some(e) => e + (e - t0) / 6 + MS,
+        None => t0 + window(m.now.saturating_sub(t0) / 8 * 9),
     }
     .max(t0 + MS);
     let x = |t: Micros| LABEL_W + (t.clamp(t0, t1) - t0) as f64 / (t1 - t0) as f64 * PLOT_W;
@@ -319,6 +353,9 @@ fn lanes(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
     ];
     // Written as SVG text rather than `html!`: the lanes have no handlers, and the text costs the
     // page kilobytes less than a virtual node per element (the page is at its size budget).
+    // In parts, each its own markup: bands, one per lane, messages and axis. A part whose text
+    // did not change is not parsed again (a vote changes one lane, not 25).
+    let mut parts: Vec<String> = Vec::new();
     let mut out = String::new();
     let o = &mut out;
     let lanes_h = order.len() as f64 * LANE_H;
@@ -359,7 +396,8 @@ fn lanes(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
         );
     }
 
-    let down = down_spans(r, m.names.len(), m.now);
+    parts.push(std::mem::take(o));
+    let down = down_spans(r, m.names.len(), m.now, t1);
     for &n in &order {
         let yy = y(n);
         let mid = yy + LANE_H / 2.0;
@@ -424,6 +462,7 @@ fn lanes(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
             );
         }
         o.push_str("</g>");
+        parts.push(std::mem::take(o));
     }
 
     // This transaction's messages; votes and saga answers are labelled at their sender. One path
@@ -440,7 +479,8 @@ fn lanes(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
         let (arrive, dropped) = match mm.outcome {
             Outcome::Delivered { time, .. } if time <= m.now => (time, false),
             Outcome::Dropped { time, .. } if time <= m.now => (time, true),
-            _ => (m.now.min(mm.deliver_at), false),
+            // In flight: drawn to where it arrives, under the mask beyond now.
+            _ => (mm.deliver_at, false),
         };
         let (xa, xb) = (x(mm.sent_at), x(arrive));
         let vote = match mm.msg {
@@ -499,19 +539,19 @@ fn lanes(r: &Run<Commit>, m: &Model, txn: u32) -> Html {
             num(height - 6.0)
         );
     }
-    let _ = write!(
-        o,
-        r#"<svg viewBox="0 0 {w} {h}" style="min-width:{w}px" role="img" aria-label="Phase lanes for transaction {txn}: one lane per node over time from its begin, coloured and labelled by state, with the phase boundaries and each message; votes marked yes or no.">"#,
-        w = num(width),
-        h = num(height)
-    );
-    // The svg element goes first: the parts were written before it, so move them after.
-    let head = out.rfind("<svg").unwrap_or(0);
-    let svg = format!("{}{}</svg>", &out[head..], &out[..head]);
+    parts.push(out);
+    let (w, xn) = (num(width), x(m.now));
     html! {
         <figure class="lanes" data-row="lanes">
-            { Html::from_html_unchecked(AttrValue::from(svg)) }
-            <figcaption class="hint">{"Lanes: each node's state over time (text in each bar; hover for times). Shaded bands are the phases between the coordinator's log records; lines are this transaction's messages (✓/✗ the votes, ✗ at the end a lost message); grey hatching: the node was down."}</figcaption>
+            <svg viewBox={format!("0 0 {w} {}", num(height))} style={format!("min-width:{w}px")} role="img" aria-label={format!("Phase lanes for transaction {txn}: one lane per node over time from its begin, coloured and labelled by state, with the phase boundaries and each message; votes marked yes or no.")}>
+                { for parts.into_iter().map(|part| Html::from_html_unchecked(AttrValue::from(part))) }
+                // After now: a mask with the line of now at its left edge, moved as a whole.
+                <g transform={format!("translate({})", num(xn))}>{ Html::from_html_unchecked(AttrValue::from(format!(
+                    r#"<rect class="future" y="{y}" width="{w}" height="{h}"/><line class="now" y1="{y}" y2="{}"/>"#,
+                    num(TOP + lanes_h), y = num(TOP - 4.0), h = num(lanes_h + 4.0)
+                ))) }</g>
+            </svg>
+            <figcaption class="hint">{"Lanes: each node's state over time (text in each bar; hover for times), up to the line of now. Shaded bands are the phases between the coordinator's log records; lines are this transaction's messages (✓/✗ the votes, ✗ at the end a lost message); grey hatching: the node was down."}</figcaption>
         </figure>
     }
 }

@@ -1,6 +1,6 @@
 // End-to-end tests of the commit pack (dist/commit/): 2PC blocking on a crashed coordinator, 3PC
 // split by a partition, a saga's compensations, and the presenter shortcuts. Registered by run.mjs.
-import { assert, eq, press, stepNo, test, until } from './harness.mjs';
+import { assert, clickControl, eq, press, stepNo, test, until } from './harness.mjs';
 
 test('commit-routing', 'a 3PC link at the root opens the commit page', async (t) => {
   const { page } = t;
@@ -111,4 +111,37 @@ test('commit-work-timeout', 'a coordinator crash before the vote blocks nobody: 
   eq(await page.locator('.panel.commit .in-doubt-none').count(), 1, 'nobody in doubt');
   const lanes = await page.locator('.panel.commit .lanes svg').innerHTML();
   assert(lanes.includes('>work, then voting<') && lanes.includes('>down<'), 'the coordinator lane shows the work phase and the crash');
+});
+
+test('commit-lanes-still', 'as a transaction runs, the lanes keep their time axis and a mask moves with now', async (t) => {
+  const { page } = t;
+  await t.goto('commit/?v=1&s=commit-3pc&seed=1&t=0');
+  await page.waitForSelector('.panel.commit');
+  // On to the step where T1 begins.
+  for (let i = 0; i < 40 && (await page.locator('.panel.commit .lanes svg').count()) === 0; i++) {
+    const step = await stepNo(page);
+    await press(page, 'ArrowRight');
+    await until(async () => (await stepNo(page)) === step + 1, 'the next step');
+  }
+  // Step by step through the open transaction: where now is, and what the axis says.
+  const samples = [];
+  for (let i = 0; i < 30; i++) {
+    const step = await stepNo(page);
+    samples.push(
+      await page.evaluate(() => [
+        document.querySelector('.lanes svg g[transform]')?.getAttribute('transform'),
+        [...document.querySelectorAll('.lanes .tick')].map((e) => e.textContent).join(' | '),
+      ]),
+    );
+    await press(page, 'ArrowRight');
+    await until(async () => (await stepNo(page)) === step + 1, 'the next step');
+  }
+  const changes = (k) => samples.filter((s, i) => i > 0 && s[k] !== samples[i - 1][k]).length;
+  assert(changes(0) >= 12, `now moved at ${changes(0)} of ${samples.length - 1} steps`);
+  // The axis steps out as the transaction grows (1, 1.5, 2, 3, 5, 7 times a power of ten).
+  assert(changes(1) * 2 <= changes(0), `the axis changed at ${changes(1)} of ${samples.length - 1} steps: ${[...new Set(samples.map((s) => s[1]))].join(' / ')}`);
+  // The line of now is the mask's left edge: nothing after now shows.
+  const mask = await page.locator('.lanes rect.future').boundingBox();
+  const now = await page.locator('.lanes line.now').boundingBox();
+  assert(mask && now && Math.abs(mask.x - now.x) < 2, 'the line of now is the left edge of the mask');
 });
