@@ -71,10 +71,13 @@ test('ring-put-get', 'a put from the form is acknowledged; an empty key gets a m
   await form.getByRole('combobox', { name: 'Coordinator node' }).selectOption('4');
   await form.getByRole('button', { name: 'Put' }).click();
   await clickControl(page, 'Play');
+  // Watched as a person would, on screen: a view off screen is not redrawn while playing.
+  await page.locator('section.ring-store').scrollIntoViewIfNeeded();
   await until(async () => (await page.locator('section.ring-store').innerText()).includes('put user:42 = hello acknowledged by'),
     'the put to be acknowledged', 20_000);
   await form.getByRole('combobox', { name: 'Coordinator node' }).selectOption('8');
   await form.getByRole('button', { name: 'Get' }).click();
+  await page.locator('section.ring-store').scrollIntoViewIfNeeded();
   await until(async () => (await page.locator('section.ring-store').innerText()).includes('get user:42 = hello from'),
     'the get to return the value', 20_000);
   await clickControl(page, 'Pause');
@@ -295,6 +298,7 @@ test('ring-leave', 'the leave button takes a node out of every ring view', async
   const row = page.locator('section.ring-store tbody tr').filter({ has: page.locator('th', { hasText: /^n4$/ }) });
   await row.getByRole('button', { name: 'n4 leaves the ring' }).click();
   await clickControl(page, 'Play');
+  await row.scrollIntoViewIfNeeded();
   await until(async () => (await row.innerText()).includes('outside'), 'n0 to see n4 outside', 20_000);
   await clickControl(page, 'Pause');
   assert(await row.getByRole('button', { name: 'n4 joins the ring' }).isVisible(), 'n4 can join again');
