@@ -559,7 +559,10 @@ impl Act {
 pub struct Entry {
     pub id: String,
     pub family: Family,
+    /// Empty (and left out) in the packs other than the root, which only route by id.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub summary: String,
     pub chapters: usize,
     pub challenges: usize,
