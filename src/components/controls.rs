@@ -94,7 +94,9 @@ pub fn controls(p: &ControlsProps) -> Html {
     });
     let play_label = if p.playing { "Pause" } else { "Play" };
     let tl = &p.timeline;
-    let head = tl.head.max(s.head);
+    // While playing, the scale is the timeline's (refreshed with the panels): the run computed
+    // ahead grows the head every frame, and every mark moved with it.
+    let head = tl.head.max(if p.playing { s.cursor } else { s.head });
     let at_end = s.cursor == head;
     let marks = tl.marks().into_iter().map(|m| {
         let step = m.step;

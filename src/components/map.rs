@@ -430,7 +430,9 @@ pub fn topology_map(p: &MapProps) -> Html {
             n.name,
             dc_name,
             word,
-            if n.badge.is_empty() { String::new() } else { format!(", {}", n.badge) },
+            // The badge only when paused: while playing it rewrote most labels and tooltips every
+            // frame (the badge under the node shows it).
+            if n.badge.is_empty() || p.playing { String::new() } else { format!(", {}", n.badge) },
             // The time left only when paused: while playing it rewrote every node's label and
             // tooltip on every frame (the ring shows it).
             countdown
