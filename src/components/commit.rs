@@ -30,7 +30,7 @@ pub struct CommitProps {
 }
 
 /// Real milliseconds the figure stays on a transaction while playing.
-const HOLD_MS: f64 = 600.0;
+const HOLD_MS: f64 = 1000.0;
 
 /// Lanes drawing: label column, plot width, lane height, top margin.
 const LABEL_W: f64 = 96.0;
